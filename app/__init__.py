@@ -1,0 +1,1 @@
+"""floorkeeper: the programme clock and speaker queue of a formal meeting."""

@@ -1,0 +1,123 @@
+"""Who may do what: signed credentials and one place that checks them.
+
+A credential is a token signed with the meeting's secret (itsdangerous):
+it names a role and what the role covers (a room for a moderator or a
+display, a delegation for a delegate). It travels as ``Authorization: Bearer``
+or, for links opened from a badge or a wall screen, as ``?token=``. Each
+route declares the permission it needs with ``Allow``; nothing else decides.
+
+Roles: secretariat (everything), moderator (their room), delegate (their own
+delegation's requests), display (reading one room). Reading the public
+programme needs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.requests import HTTPConnection
+
+from app.errors import NotAllowed
+from app.view import Role
+
+_bearer = HTTPBearer(auto_error=False)
+SALT = "floorkeeper.credential.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    room_id: int | None = None  # moderator, display
+    delegation: str | None = None  # delegate: the delegation code
+    name: str = ""
+
+    def describe(self) -> str:
+        scope = self.delegation or (f"room {self.room_id}" if self.room_id else "meeting")
+        return f"{self.role.value} ({scope})"
+
+
+class Signer:
+    def __init__(self, secret: str) -> None:
+        self._serializer = URLSafeSerializer(secret, salt=SALT)
+
+    def issue(self, principal: Principal) -> str:
+        data: dict[str, Any] = {"r": principal.role.value}
+        if principal.room_id is not None:
+            data["room"] = principal.room_id
+        if principal.delegation is not None:
+            data["d"] = principal.delegation
+        if principal.name:
+            data["n"] = principal.name
+        token: str = self._serializer.dumps(data)
+        return token
+
+    def read(self, token: str) -> Principal:
+        try:
+            data = self._serializer.loads(token)
+            return Principal(
+                role=Role(data["r"]),
+                room_id=data.get("room"),
+                delegation=data.get("d"),
+                name=data.get("n", ""),
+            )
+        except (BadSignature, KeyError, ValueError, TypeError):
+            raise NotAllowed(
+                "this link or token is not valid: ask the secretariat for a new one"
+            ) from None
+
+
+def principal_of(connection: HTTPConnection, bearer: str | None) -> Principal | None:
+    token = bearer or connection.query_params.get("token")
+    if not token:
+        return None
+    signer: Signer = connection.app.state.signer
+    return signer.read(token)
+
+
+async def current_principal(
+    connection: HTTPConnection,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+) -> Principal | None:
+    return principal_of(connection, credentials.credentials if credentials else None)
+
+
+def may_moderate(principal: Principal | None, room_id: int) -> bool:
+    if principal is None:
+        return False
+    if principal.role is Role.SECRETARIAT:
+        return True
+    return principal.role is Role.MODERATOR and principal.room_id == room_id
+
+
+def require_moderator(principal: Principal | None, room_id: int) -> Principal:
+    if principal is None:
+        raise NotAllowed("moderator credentials are needed: open the room's moderator link")
+    if not may_moderate(principal, room_id):
+        raise NotAllowed(f"{principal.describe()} cannot run room {room_id}")
+    return principal
+
+
+def require_delegate_or_moderator(
+    principal: Principal | None, room_id: int, delegation: str
+) -> Principal:
+    """A delegate acts only for its own delegation; a moderator for anyone (P7)."""
+    if principal is None:
+        raise NotAllowed("a delegation link or moderator credentials are needed")
+    if may_moderate(principal, room_id):
+        return principal
+    if principal.role is Role.DELEGATE and principal.delegation == delegation:
+        return principal
+    raise NotAllowed(f"{principal.describe()} cannot act for {delegation}")
+
+
+def require_viewer(principal: Principal | None, room_id: int) -> Principal:
+    """Anyone with a credential for this room (or the meeting) may watch it."""
+    if principal is None:
+        raise NotAllowed("a display, delegate or moderator link is needed to watch the room")
+    if principal.role in (Role.DISPLAY, Role.MODERATOR) and principal.room_id != room_id:
+        raise NotAllowed(f"{principal.describe()} cannot watch room {room_id}")
+    return principal

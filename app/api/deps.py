@@ -1,0 +1,31 @@
+"""Dependencies shared by HTTP and WebSocket routes (they take HTTPConnection)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.engine import Engine
+from starlette.requests import HTTPConnection
+
+from app.access import Principal, current_principal
+from app.errors import NotFound
+from app.rooms import RoomRunner
+
+
+def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
+    rooms: dict[int, RoomRunner] = connection.app.state.rooms
+    try:
+        return rooms[room_id]
+    except KeyError:
+        raise NotFound(f"no room {room_id} in this service") from None
+
+
+def get_engine(connection: HTTPConnection) -> Engine:
+    engine: Engine = connection.app.state.engine
+    return engine
+
+
+RoomDep = Annotated[RoomRunner, Depends(get_room)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+PrincipalDep = Annotated[Principal | None, Depends(current_principal)]

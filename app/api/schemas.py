@@ -1,0 +1,215 @@
+"""Wire schemas: HTTP bodies and answers. Each command variant becomes an engine command.
+
+Every command carries a ``command_id`` chosen by the client (a UUID is
+fine): a retry with the same id is answered, never applied twice.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.queue import (
+    ClosePhase,
+    CloseSegment,
+    GiveFloor,
+    GrantFloor,
+    MoveRequest,
+    SetRequestAllotment,
+    WithdrawRequest,
+)
+from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
+from app.timing.allotment import SpeechCommand
+
+Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
+
+
+class CommandIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command_id: str = Field(
+        min_length=8,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="chosen by the client; a retry with the same id is not applied twice",
+    )
+
+    @field_validator("command_id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.startswith("tick:"):
+            raise ValueError("command ids starting with 'tick:' are reserved for the clock")
+        return value
+
+
+# -- the speaker's clock -----------------------------------------------------
+
+
+class StartIn(CommandIn):
+    type: Literal["start"]
+
+    def to_command(self) -> SpeechCommand:
+        return StartSpeech()
+
+
+class PauseIn(CommandIn):
+    type: Literal["pause"]
+
+    def to_command(self) -> SpeechCommand:
+        return PauseSpeech()
+
+
+class ResumeIn(CommandIn):
+    type: Literal["resume"]
+
+    def to_command(self) -> SpeechCommand:
+        return ResumeSpeech()
+
+
+class ExtendIn(CommandIn):
+    type: Literal["extend"]
+    seconds: Seconds
+
+    def to_command(self) -> SpeechCommand:
+        return ExtendSpeech(self.seconds)
+
+
+class EndIn(CommandIn):
+    type: Literal["end"]
+
+    def to_command(self) -> SpeechCommand:
+        return EndSpeech()
+
+
+class SetAllotmentIn(CommandIn):
+    type: Literal["set_allotment"]
+    seconds: Seconds
+
+    def to_command(self) -> SpeechCommand:
+        return SetAllotment(self.seconds)
+
+
+SpeechCommandIn = Annotated[
+    StartIn | PauseIn | ResumeIn | ExtendIn | EndIn | SetAllotmentIn,
+    Field(discriminator="type"),
+]
+
+# -- the programme ---------------------------------------------------------------
+
+
+class OpenSegmentIn(CommandIn):
+    type: Literal["open_segment"]
+    segment_id: int = Field(ge=1)
+
+
+class ClosePhaseIn(CommandIn):
+    type: Literal["close_phase"]
+
+    def to_command(self) -> ClosePhase:
+        return ClosePhase()
+
+
+class CloseSegmentIn(CommandIn):
+    type: Literal["close_segment"]
+
+    def to_command(self) -> CloseSegment:
+        return CloseSegment()
+
+
+ProgrammeCommandIn = Annotated[
+    OpenSegmentIn | ClosePhaseIn | CloseSegmentIn, Field(discriminator="type")
+]
+
+# -- the floor (moderator) -------------------------------------------------------
+
+
+class GrantIn(CommandIn):
+    type: Literal["grant"]
+    request_id: str | None = Field(default=None, max_length=80)
+    seconds: Seconds | None = None
+
+    def to_command(self) -> GrantFloor:
+        return GrantFloor(self.request_id, self.seconds)
+
+
+class GiveIn(CommandIn):
+    type: Literal["give"]
+    name: str = Field(min_length=1, max_length=200)
+    seconds: Seconds | None = None
+
+    def to_command(self) -> GiveFloor:
+        return GiveFloor(self.name, self.seconds)
+
+
+class MoveIn(CommandIn):
+    type: Literal["move"]
+    request_id: str = Field(max_length=80)
+    to: int = Field(ge=0, le=10_000, description="0 is next")
+
+    def to_command(self) -> MoveRequest:
+        return MoveRequest(self.request_id, self.to)
+
+
+class SetRequestAllotmentIn(CommandIn):
+    type: Literal["set_request_allotment"]
+    request_id: str = Field(max_length=80)
+    seconds: Seconds
+
+    def to_command(self) -> SetRequestAllotment:
+        return SetRequestAllotment(self.request_id, self.seconds)
+
+
+class AddRequestIn(CommandIn):
+    """A request entered by the moderator on a delegation's behalf (P7)."""
+
+    type: Literal["add_request"]
+    delegation: str = Field(min_length=1, max_length=32)
+    inscribed: bool = False
+
+
+FloorCommandIn = Annotated[
+    GrantIn | GiveIn | MoveIn | SetRequestAllotmentIn | AddRequestIn,
+    Field(discriminator="type"),
+]
+
+# -- requests (a delegation) -------------------------------------------------------
+
+
+class RequestIn(CommandIn):
+    type: Literal["request"]
+    delegation: str = Field(min_length=1, max_length=32)
+
+
+class WithdrawIn(CommandIn):
+    type: Literal["withdraw"]
+    delegation: str = Field(min_length=1, max_length=32)
+
+    def to_command(self) -> WithdrawRequest:
+        return WithdrawRequest(self.delegation)
+
+
+RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")]
+
+# -- answers -------------------------------------------------------------------------
+
+
+class CommandAck(BaseModel):
+    command_id: str
+    version: int = Field(description="the room's version after the command")
+    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
+    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+    version: str
+
+
+RoomViewOut = dict[str, Any]

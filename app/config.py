@@ -1,0 +1,69 @@
+"""Settings: one frozen object, built once from an injectable environment (S13).
+
+Only this module reads environment variables. Bare names that hosting
+platforms set (``DATABASE_URL``, ``REDIS_URL``, ``PORT``) are read as they
+are; everything else carries the ``FLOORKEEPER_`` prefix. Meeting rules
+(slots, ranks, warnings) are not settings: they come from the programme file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ENV_PREFIX = "FLOORKEEPER_"
+BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
+DEMO_PROGRAMME = Path(__file__).parent / "programme" / "data" / "gcm-2017.yaml"
+PLACEHOLDER_SECRET = "development-only-secret"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///./data/floorkeeper.db"
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Signs every token (moderator, display, delegate links); rotate to revoke all.
+    secret_key: str = PLACEHOLDER_SECRET
+    # Loaded into an empty database at start-up, so that `make run` is a rehearsal.
+    demo_programme: str | None = str(DEMO_PROGRAMME)
+    max_backlog_per_screen: int = Field(default=64, ge=1)
+    command_retries: int = Field(default=5, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("set FLOORKEEPER_SECRET_KEY: the placeholder is for development only")
+        return self
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (the process environment by default)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {
+        key.removeprefix(ENV_PREFIX).lower(): value
+        for key, value in env.items()
+        if key.startswith(ENV_PREFIX)
+    }
+    for name in BARE_NAMES:
+        if name in env:
+            values[name.lower()] = env[name]
+    return Settings.model_validate(values)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,201 @@
+"""Fans one room's changes out to its live screens, never blocking (S8).
+
+Theory of operation
+-------------------
+The runner publishes each committed change once, as a ``Change``: the text
+of its message for each view (moderator, delegate, display), serialised
+once. For each screen, ``publish`` does one of two things and never waits:
+
+* direct: the screen is caught up and its socket offers a frame sink
+  (``app.frames``). The change, framed once per view, is written to the
+  socket at once, unless more than ``max_buffer_bytes`` are still unsent
+  there: then the screen is behind.
+* queued: the change goes on the screen's bounded inbox, which the screen's
+  own task drains through ASGI (the test client, another server, a
+  connection with deflate, or a screen still catching up).
+
+A screen that falls behind, its inbox full or its socket over the bound,
+loses its backlog and gets one ``Resync`` marker instead. Its task then sends
+what it missed from the ring of recent changes, or one fresh snapshot if
+that is cheaper. The room never waits for a screen, and one slow screen never
+delays another: the hub only appends to queues and hands bytes to sockets.
+
+The ring keeps the last ``ring_size`` changes of every view, so that a page
+that reconnects with its last version gets exactly what it missed. Versions
+in the ring are consecutive; a jump (the room reloaded from the database)
+empties it and sends every screen a fresh snapshot.
+
+Each subscriber is also a row of the room's list of screens (who is
+connected, with which role, and how well its clock is synchronised).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.frames import text_frame
+from app.view import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed change, rendered once per view role."""
+
+    version: int
+    texts: Mapping[Role, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """ "You fell behind (or asked to resume)": send what came after ``since``, or a snapshot.
+
+    ``since`` is None for the hub's own markers: the last version sent is used.
+    """
+
+    since: int | None = None
+
+
+class Sink(Protocol):
+    """A socket that takes whole frames without waiting (``app.frames.FrameSink``)."""
+
+    def write(self, frame: bytes, limit: int) -> bool: ...
+
+    def buffered(self) -> int: ...
+
+
+@dataclass(eq=False, slots=True)
+class Screen:
+    """A connected page, as the moderator's list of screens shows it."""
+
+    id: str
+    role: Role
+    connected_at: float
+    last_heard: float
+    label: str = ""
+    delegation: str | None = None
+    offset: float | None = None  # seconds the page adds to its clock to get the server's
+    uncertainty: float | None = None  # seconds, half the round trip of its best sample
+    rtt: float | None = None  # seconds, its latest round trip
+    samples: int = 0
+    reported_version: int | None = None
+    resyncs: int = 0
+
+
+class Subscriber:
+    """One screen's place in the hub: its inbox, its sink, and what it was sent."""
+
+    __slots__ = ("direct", "inbox", "last_sent", "screen", "sink", "view", "wakeup")
+
+    def __init__(self, view: Role, screen: Screen, sink: Sink | None) -> None:
+        self.view = view
+        self.screen = screen
+        self.sink = sink
+        self.inbox: deque[Change | Resync] = deque()
+        self.wakeup = asyncio.Event()
+        self.direct = False  # True while caught up and written to straight from publish
+        self.last_sent = -1  # the version of the last message handed to the socket
+
+    def next_item(self) -> Change | Resync | None:
+        return self.inbox.popleft() if self.inbox else None
+
+    def resync(self, since: int | None = None) -> None:
+        """Drop the backlog; the screen's task will send what it missed or a snapshot."""
+        self.direct = False
+        self.inbox.clear()
+        self.inbox.append(Resync(since))
+        self.screen.resyncs += 1
+        self.wakeup.set()
+
+    def go_direct(self) -> bool:
+        """Switch to the direct path if the inbox is empty and the socket allows it."""
+        if self.sink is not None and not self.inbox:
+            self.direct = True
+        return self.direct
+
+
+class RoomHub:
+    """Publish and subscribe for one room, in memory (S8)."""
+
+    def __init__(
+        self, max_backlog: int = 64, max_buffer_bytes: int = 256 * 1024, ring_size: int = 128
+    ) -> None:
+        self.max_backlog = max_backlog
+        self.max_buffer_bytes = max_buffer_bytes
+        self._subscribers: set[Subscriber] = set()
+        self._ring: deque[Change] = deque(maxlen=ring_size)
+
+    def __len__(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, change: Change) -> None:
+        """Hand ``change`` to every screen, at once; never waits, never raises for a screen."""
+        ring = self._ring
+        if ring and change.version != ring[-1].version + 1:
+            self.resync_all()
+            ring.clear()
+        ring.append(change)
+        frames: dict[Role, bytes] = {}
+        limit = self.max_buffer_bytes
+        for subscriber in self._subscribers:
+            if subscriber.direct:
+                frame = frames.get(subscriber.view)
+                if frame is None:
+                    frame = frames[subscriber.view] = text_frame(
+                        change.texts[subscriber.view].encode()
+                    )
+                assert subscriber.sink is not None
+                if subscriber.sink.write(frame, limit):
+                    subscriber.last_sent = change.version
+                else:
+                    subscriber.resync()
+                continue
+            inbox = subscriber.inbox
+            if inbox and isinstance(inbox[0], Resync):
+                continue  # a snapshot is due anyway: it will include this change
+            if len(inbox) >= self.max_backlog:
+                subscriber.resync()
+                continue
+            inbox.append(change)
+            subscriber.wakeup.set()
+
+    def resync_all(self) -> None:
+        """Every screen gets a fresh snapshot (the room's state was reloaded)."""
+        self._ring.clear()
+        for subscriber in self._subscribers:
+            subscriber.resync()
+
+    def since(self, version: int) -> list[Change] | None:
+        """The changes after ``version``, in order; None if the ring no longer has them all."""
+        ring = self._ring
+        if not ring:
+            return None
+        first = ring[0].version
+        if version < first - 1 or version > ring[-1].version:
+            return None
+        start = version - first + 1
+        return [ring[i] for i in range(start, len(ring))]
+
+    @property
+    def last_version(self) -> int | None:
+        return self._ring[-1].version if self._ring else None
+
+    @contextmanager
+    def subscribe(
+        self, view: Role, screen: Screen, sink: Sink | None = None
+    ) -> Iterator[Subscriber]:
+        """A screen joins; it is queued until its task has sent it the room once."""
+        subscriber = Subscriber(view, screen, sink)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def subscribers(self) -> list[Subscriber]:
+        """The connected screens, oldest first (the moderator's list)."""
+        return sorted(self._subscribers, key=lambda s: s.screen.connected_at)

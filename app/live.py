@@ -1,0 +1,307 @@
+"""The live channel: one websocket per screen, per room, for every role (S8, S9, T6).
+
+Theory of operation
+-------------------
+``/api/rooms/{room_id}/live?token=…[&since=V][&label=…]``
+
+1. Before the upgrade is accepted: the token must be valid for this room
+   (``require_viewer``), and a browser's ``Origin`` must be this server's
+   host. A refusal is an HTTP 403 (404 for an unknown room), never an open
+   socket.
+2. The screen subscribes to the room's hub, then gets the room once: a
+   ``snapshot`` of the view its role may see, or, with ``since``, a
+   ``resumed`` header and exactly the changes it missed (when the ring still
+   has them and they cost less than a snapshot).
+3. Then every change, in order, each with the version it produced: written
+   straight to the socket by the hub once the screen is caught up, or relayed
+   by this task from the screen's bounded inbox. A screen that falls behind
+   is collapsed to what it missed or one fresh snapshot (``Resync``).
+4. The page sends clock-sync pings (answered at once with the server's
+   receive and send times), resume requests and reports of its clock
+   estimate. A page silent for ``silence_seconds`` is closed (4408); the
+   server sends a ``heartbeat`` when it has sent nothing for
+   ``heartbeat_seconds``, so the page can tell a quiet room from a dead link.
+   uvicorn's protocol pings detect dead TCP connections as well.
+
+Every time here is the runner's clock (``RoomRunner.now``): wall time in
+service, a ``FakeClock`` in tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+from anyio.abc import TaskGroup
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ValidationError
+from starlette.requests import HTTPConnection
+
+from app import protocol
+from app.access import Principal, may_moderate, principal_of, require_moderator, require_viewer
+from app.api.deps import PrincipalDep, RoomDep
+from app.errors import NotAllowed
+from app.frames import EXTENSION, FrameSink, text_frame
+from app.hub import Change, Resync, Screen, Subscriber
+from app.protocol import PingIn, ReportIn, ResumeIn
+from app.rooms import RoomRunner
+from app.view import Role, view_role
+
+router = APIRouter(tags=["live"])
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    """Timings of the live channel, in seconds. Tests set ``app.state.live_config``."""
+
+    heartbeat_seconds: float = 10.0  # server to page, when nothing else was sent
+    silence_seconds: float = 45.0  # no message from the page this long: closed (4408)
+    stale_seconds: float = 30.0  # the list of screens flags a page not heard this long
+
+
+def live_config(connection: HTTPConnection) -> LiveConfig:
+    config: LiveConfig = getattr(connection.app.state, "live_config", LiveConfig())
+    return config
+
+
+@router.websocket("/api/rooms/{room_id}/live")
+async def live(
+    websocket: WebSocket,
+    room_id: int,
+    room: RoomDep,
+    since: int | None = Query(default=None, ge=0),
+    label: str = Query(default="", max_length=60),
+) -> None:
+    """The room, then its changes, for the token's role (S9)."""
+    viewer = _viewer(websocket, room_id)
+    _check_origin(websocket)
+    config = live_config(websocket)
+    await websocket.accept()
+    now = room.now()
+    screen = Screen(
+        id=secrets.token_hex(4),
+        role=viewer.role,
+        connected_at=now,
+        last_heard=now,
+        label=label,
+        delegation=viewer.delegation,
+    )
+    view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
+    about = {
+        "role": viewer.role.value,
+        "view": view.value,
+        "room_id": room_id,
+        "screen_id": screen.id,
+        "delegation": viewer.delegation,
+        "heartbeat": config.heartbeat_seconds,
+    }
+    with room.hub.subscribe(view, screen, _sink(websocket)) as subscriber:
+        closing: tuple[int, str] | None = None
+        try:
+            await _catch_up(websocket, room, subscriber, since, about)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_relay, websocket, room, subscriber, about, config, tasks)
+                closing = await _listen(websocket, room, subscriber, config)
+                tasks.cancel_scope.cancel()
+        except WebSocketDisconnect:
+            return
+        if closing is not None:
+            await websocket.close(*closing)
+
+
+def _viewer(websocket: WebSocket, room_id: int) -> Principal:
+    """The token's principal, if it may watch this room (raises NotAllowed: 403)."""
+    authorization = websocket.headers.get("authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" else None
+    return require_viewer(principal_of(websocket, bearer or None), room_id)
+
+
+def _check_origin(websocket: WebSocket) -> None:
+    """A browser page may open the channel only from this server (no cross-site sockets)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return  # not a browser: a kiosk, a script, the benchmark
+    if urlsplit(origin).netloc.lower() != websocket.headers.get("host", "").lower():
+        raise NotAllowed(f"pages from {origin} may not open this room's live channel")
+
+
+def _sink(websocket: WebSocket) -> FrameSink | None:
+    offered: dict[str, Any] | None = websocket.scope.get("extensions", {}).get(EXTENSION)
+    return None if offered is None else offered["sink"]
+
+
+async def _catch_up(
+    websocket: WebSocket,
+    room: RoomRunner,
+    subscriber: Subscriber,
+    since: int | None,
+    about: dict[str, Any],
+) -> None:
+    """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed."""
+    version, at, view = room.live_view(subscriber.view)
+    now = room.now()
+    missed: list[Change] | None = None
+    if since is not None and since <= version:
+        missed = [] if since == version else room.hub.since(since)
+    snapshot = protocol.snapshot(version, at, now, about, view)
+    if missed is not None:
+        texts = [change.texts[subscriber.view] for change in missed]
+        if sum(len(text) for text in texts) < len(snapshot):
+            assert since is not None
+            await websocket.send_text(protocol.resumed(since, now, about, len(texts)))
+            subscriber.last_sent = since
+            for change, text in zip(missed, texts, strict=True):
+                await websocket.send_text(text)
+                subscriber.last_sent = change.version
+            return
+    await websocket.send_text(snapshot)
+    subscriber.last_sent = version
+
+
+async def _relay(
+    websocket: WebSocket,
+    room: RoomRunner,
+    subscriber: Subscriber,
+    about: dict[str, Any],
+    config: LiveConfig,
+    tasks: TaskGroup,
+) -> None:
+    """Drain the screen's inbox; once caught up, let the hub write to the socket directly."""
+    try:
+        while True:
+            item = subscriber.next_item()
+            if isinstance(item, Resync):
+                since = subscriber.last_sent if item.since is None else item.since
+                await _catch_up(websocket, room, subscriber, since, about)
+            elif item is not None:
+                if item.version > subscriber.last_sent:
+                    await websocket.send_text(item.texts[subscriber.view])
+                    subscriber.last_sent = item.version
+            else:
+                subscriber.wakeup.clear()
+                subscriber.go_direct()
+                with anyio.move_on_after(config.heartbeat_seconds) as waiting:
+                    await subscriber.wakeup.wait()
+                if waiting.cancelled_caught:
+                    await _heartbeat(websocket, room, subscriber)
+    except WebSocketDisconnect:
+        tasks.cancel_scope.cancel()
+
+
+async def _heartbeat(websocket: WebSocket, room: RoomRunner, subscriber: Subscriber) -> None:
+    text = protocol.heartbeat(subscriber.last_sent, room.now())
+    if subscriber.direct:
+        assert subscriber.sink is not None
+        if not subscriber.sink.write(text_frame(text.encode()), room.hub.max_buffer_bytes):
+            subscriber.resync()
+    else:
+        await websocket.send_text(text)
+
+
+async def _listen(
+    websocket: WebSocket, room: RoomRunner, subscriber: Subscriber, config: LiveConfig
+) -> tuple[int, str] | None:
+    """Answer the page's pings, resumes and reports; returns a close code, or None if it left."""
+    screen = subscriber.screen
+    while True:
+        with anyio.move_on_after(config.silence_seconds) as waiting:
+            message = await websocket.receive()
+        if waiting.cancelled_caught:
+            return 4408, "no ping from this screen: reconnect"
+        if message["type"] == "websocket.disconnect":
+            return None
+        received = room.now()
+        text = message.get("text")
+        if text is None:
+            await websocket.send_text(protocol.error(subscriber.last_sent, "send JSON text"))
+            continue
+        if len(text) > protocol.MAX_PAGE_MESSAGE:
+            return 1009, "a page sends only short messages"
+        screen.last_heard = received
+        try:
+            request = protocol.read_page_message(text)
+        except ValidationError as invalid:
+            problem = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+                for e in invalid.errors()
+            )
+            await websocket.send_text(protocol.error(subscriber.last_sent, problem[:500]))
+            continue
+        if isinstance(request, PingIn):
+            pong = protocol.pong(subscriber.last_sent, request.t0, received, room.now())
+            await websocket.send_text(pong)
+        elif isinstance(request, ResumeIn):
+            subscriber.resync(since=request.version)
+        else:
+            _record(screen, request)
+
+
+def _record(screen: Screen, report: ReportIn) -> None:
+    screen.offset = report.offset
+    screen.uncertainty = report.uncertainty
+    screen.rtt = report.rtt
+    screen.samples = report.samples
+    screen.reported_version = report.version
+
+
+# -- the moderator's list of screens ------------------------------------------------
+
+
+class ScreenOut(BaseModel):
+    """A connected screen and how well it keeps the room's time."""
+
+    id: str
+    role: Role
+    label: str
+    delegation: str | None
+    connected_at: float
+    last_heard: float
+    silent_for: float  # seconds since the server last heard from the page
+    stale: bool  # silent for longer than the page's pings allow
+    offset: float | None
+    uncertainty: float | None
+    rtt: float | None
+    samples: int
+    version_sent: int
+    reported_version: int | None
+    resyncs: int
+    direct: bool
+
+
+@router.get("/api/rooms/{room_id}/screens")
+async def screens(
+    room_id: int, room: RoomDep, principal: PrincipalDep, connection: HTTPConnection
+) -> list[ScreenOut]:
+    """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
+    require_moderator(principal, room_id)
+    config = live_config(connection)
+    now = room.now()
+    rows: list[ScreenOut] = []
+    for subscriber in room.hub.subscribers():
+        screen = subscriber.screen
+        silent_for = max(0.0, now - screen.last_heard)
+        rows.append(
+            ScreenOut(
+                id=screen.id,
+                role=screen.role,
+                label=screen.label,
+                delegation=screen.delegation,
+                connected_at=screen.connected_at,
+                last_heard=screen.last_heard,
+                silent_for=silent_for,
+                stale=silent_for > config.stale_seconds,
+                offset=screen.offset,
+                uncertainty=screen.uncertainty,
+                rtt=screen.rtt,
+                samples=screen.samples,
+                version_sent=subscriber.last_sent,
+                reported_version=screen.reported_version,
+                resyncs=screen.resyncs,
+                direct=subscriber.direct,
+            )
+        )
+    return rows

@@ -1,0 +1,129 @@
+"""Database tables (SQLModel). The engine never imports this module.
+
+Two families live here:
+
+* the meeting as data: meeting, day, room, segment, delegation, participant,
+  imported from a programme file (``app.programme``);
+* the live record of each room: its current state with a version, the events
+  each command produced (append-only), and the answer given to each command
+  id (idempotency).
+
+Times are UTC epoch seconds (float) so that SQLite and PostgreSQL agree and a
+deadline survives a restart unchanged (T6). The meeting's time zone is kept
+for display.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# -- the meeting as data ------------------------------------------------------
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=80)
+    title: str = Field(max_length=300)
+    venue: str = Field(default="", max_length=300)
+    timezone: str = Field(max_length=64)  # IANA name, C1
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str = Field(default="", max_length=300)  # the programme file it came from
+    rehearsal_of: int | None = Field(default=None, foreign_key="meeting.id")
+
+
+class Day(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: int = Field(ge=1)
+    date: str = Field(max_length=10)  # ISO date in the meeting's time zone
+    title: str = Field(default="", max_length=200)
+
+
+class Room(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    key: str = Field(max_length=80)
+    name: str = Field(max_length=200)
+    language: str = Field(default="en", max_length=8)  # the room display's language
+
+
+class Segment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    day_id: int = Field(foreign_key="day.id", index=True)
+    room_id: int = Field(foreign_key="room.id", index=True)
+    key: str = Field(max_length=80)
+    title: str = Field(max_length=300)
+    format: str = Field(max_length=40)  # the format's key; its rule id is in the plan
+    scheduled_start: float  # UTC epoch seconds
+    scheduled_end: float
+    moderators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rapporteur: str = Field(default="", max_length=300)
+    # The engine's SegmentPlan, serialised (app.timing.codec); frozen at import.
+    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Delegation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    code: str = Field(max_length=32)  # ISO3 for States, a short code for others
+    category: str = Field(max_length=32)  # app.category.Category (P1)
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    regional_group: str = Field(default="", max_length=40)
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delegation_id: int = Field(foreign_key="delegation.id", index=True)
+    name: str = Field(max_length=200)
+    head: bool = False  # P5: one head of delegation
+
+
+# -- the live record of a room ---------------------------------------------------
+
+
+class RoomState(SQLModel, table=True):
+    """The room's current engine state; ``version`` guards concurrent writers."""
+
+    room_id: int = Field(foreign_key="room.id", primary_key=True)
+    version: int = 0
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: float = 0.0
+
+
+class RoomEvent(SQLModel, table=True):
+    """One event the engine produced; the room's history, in order."""
+
+    __table_args__ = (UniqueConstraint("room_id", "version", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: int = Field(foreign_key="room.id", index=True)
+    version: int  # the room version the command produced
+    seq: int  # position within that command's events
+    type: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: float
+
+
+class CommandRecord(SQLModel, table=True):
+    """The answer to a command id, so that a retry gets it again (idempotency)."""
+
+    room_id: int = Field(foreign_key="room.id", primary_key=True)
+    command_id: str = Field(primary_key=True, max_length=80)
+    version: int
+    kind: str = Field(max_length=64)
+    at: float
+    # what was answered: the event types the command produced
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,466 @@
+"""The floor of one room: segment, phase, speaker and queue, as one pure machine.
+
+Theory of operation
+-------------------
+``RoomState`` is everything the room needs to run: the open segment's run
+(``app.timing.programme``), the speaker's allotment (``app.timing.allotment``)
+and the queue (``app.queue.requests``). ``apply(state, command, now)`` returns
+the new state and the events; ``evolve`` folds one event and never refuses,
+so a replay of stored events rebuilds the live state.
+
+Every command first catches up with the clock: the deadlines passed by
+``now`` (a warning, a time up, a phase that must end, A3, T5) are applied
+before the command, exactly as if the scheduler's ``Tick`` had come on time.
+So the engine never depends on the scheduler's punctuality, and a Tick is
+just a command with nothing else to do.
+
+When the floor becomes free (a speech ends), a phase that is closing, or
+whose limit is reached (A3), ends; requests that no later phase would hear
+close as *not heard*; the next phase starts at once. A protected phase (A4)
+refuses to be closed while it has given fewer than its slots and eligible
+requests still wait.
+
+Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
+A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from app.category import Category
+from app.errors import FloorRuleRefused, IllegalCommand, NotFound
+from app.queue import order
+from app.queue.commands import (
+    ClosePhase,
+    CloseSegment,
+    Command,
+    GiveFloor,
+    GrantFloor,
+    MoveRequest,
+    OpenSegment,
+    RequestFloor,
+    SetRequestAllotment,
+    Tick,
+    WithdrawRequest,
+)
+from app.queue.events import (
+    ClosedBecause,
+    Event,
+    FloorGranted,
+    FloorRequested,
+    RequestAllotmentSet,
+    RequestMoved,
+    RequestsClosed,
+    RequestWithdrawn,
+)
+from app.queue.requests import FloorRequest, Queue, find, is_open_to, open_request_of, without
+from app.queue.slot import floor_allotment
+from app.timing import allotment as speech
+from app.timing import programme
+from app.timing.allotment import Allotment, Basis, Speaker, SpeechEnded
+from app.timing.plan import PhaseKind, PhasePlan
+from app.timing.programme import (
+    PhaseClosing,
+    PhaseEnded,
+    PhaseEndReason,
+    PhaseStarted,
+    SegmentClosed,
+    SegmentOpened,
+    SegmentRun,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    room_id: str
+    segment: SegmentRun | None = None
+    speech: Allotment | None = None
+    queue: Queue = Queue()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    state: RoomState
+    events: tuple[Event, ...]
+
+
+def apply(state: RoomState, command: Command, now: float) -> Decision:
+    """Catch up with the clock, then carry out ``command`` at ``now``."""
+    events: list[Event] = []
+    state = _fold(state, _due(state, now), events)
+    state = _fold(state, _when_floor_free(state, now, _freed_at(events)), events)
+    state = _fold(state, _decide(state, command, now), events)
+    state = _fold(state, _when_floor_free(state, now, _freed_at(events)), events)
+    return Decision(state, tuple(events))
+
+
+def replay(state: RoomState, events: Iterable[Event]) -> RoomState:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def next_deadline(state: RoomState) -> float | None:
+    """When the shell must send a Tick; None if only a command can change things."""
+    if state.speech is not None:
+        return speech.next_deadline(state.speech)
+    if state.segment is not None:
+        return programme.phase_end_deadline(state.segment)
+    return None
+
+
+# -- deciding ---------------------------------------------------------------------
+
+
+def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
+    match command:
+        case Tick():
+            return []
+        case OpenSegment(plan=plan):
+            if state.speech is not None:
+                raise IllegalCommand(command, f"{state.speech.speaker.name} has the floor")
+            closing = _close_segment(state, now) if state.segment is not None else []
+            return [*closing, SegmentOpened(now, plan)]
+        case RequestFloor():
+            return _request(state, command, now)
+        case WithdrawRequest(delegation_id=delegation_id):
+            request = open_request_of(state.queue, delegation_id)
+            return [] if request is None else [RequestWithdrawn(now, request)]
+    run = _require_segment(state, command)
+    match command:
+        case CloseSegment():
+            return _close_segment(state, now)
+        case ClosePhase():
+            return _close_phase(state, run, now)
+        case GrantFloor():
+            return _grant(state, run, command, now)
+        case GiveFloor(name=name, seconds=seconds):
+            return [*_end_speech(state, now), *_give(state, run, name, seconds, now)]
+        case MoveRequest(request_id=request_id, to=to):
+            _require_request(state, request_id)
+            return [RequestMoved(now, request_id, to)]
+        case SetRequestAllotment(request_id=request_id, seconds=seconds):
+            _require_request(state, request_id)
+            if seconds <= 0:
+                raise IllegalCommand(
+                    command, f"the allotment is {seconds:g} s (give a positive time)"
+                )
+            return [RequestAllotmentSet(now, request_id, seconds)]
+    if state.speech is None:
+        raise IllegalCommand(command, "no one has the floor")
+    return list(speech.decide(state.speech, command, now))
+
+
+def _require_segment(state: RoomState, command: Command) -> SegmentRun:
+    if state.segment is None:
+        raise IllegalCommand(command, "no segment is open in this room")
+    return state.segment
+
+
+def _require_request(state: RoomState, request_id: str) -> FloorRequest:
+    request = find(state.queue, request_id)
+    if request is None:
+        raise NotFound(f"no waiting request {request_id!r} in this room")
+    return request
+
+
+def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]:
+    run = _require_segment(state, command)
+    who = command.delegation
+    if open_request_of(state.queue, who.id) is not None:
+        return []  # P6: a second press keeps the same place
+    if who.category is None or not is_open_to(who.category):
+        raise FloorRuleRefused(f"{who.name} speaks by programme, not by request (P1)")
+    if not command.on_behalf and not _heard_later(run, who.category):
+        raise FloorRuleRefused(
+            f"the floor is not open to {who.category.value.replace('_', ' ')} delegations "
+            f"for the rest of '{run.plan.title}'; recommendations can still be sent in writing"
+        )
+    plan = run.plan
+    rank = plan.rules.rank_of(who.category)
+    if who.category is Category.MEMBER_STATE and who.id in plan.rcp_chairs:
+        rank = plan.rules.rcp_rank  # P4
+    speaking = state.speech is not None and state.speech.speaker.id == who.id
+    request = FloorRequest(
+        id=f"{plan.id}.{state.queue.next_seq}",
+        delegation_id=who.id,
+        name=who.name,
+        category=who.category,
+        rank=rank,
+        first_time=who.id not in state.queue.spoken and not speaking,  # P8
+        seq=state.queue.next_seq,
+        requested_at=now,
+        on_behalf=command.on_behalf,
+        inscribed=command.inscribed,
+    )
+    return [FloorRequested(now, request)]
+
+
+def _heard_later(run: SegmentRun, category: Category) -> bool:
+    """Whether the current or a later phase gives the floor to this category."""
+    return any(
+        p.kind is PhaseKind.FLOOR and category in p.eligible
+        for p in run.plan.phases[run.phase_index :]
+    )
+
+
+def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> list[Event]:
+    if run.closing is not None:
+        raise IllegalCommand(command, f"'{programme.current_phase(run).title}' is closing")
+    # "Next speaker": the current speech ends first, which may end the phase (A3).
+    events: list[Event] = []
+    after = _fold(state, _end_speech(state, now), events)
+    after = _fold(after, _when_floor_free(after, now, _freed_at(events)), events)
+    if after.segment is None:
+        raise IllegalCommand(command, f"'{run.plan.title}' has closed")
+    if after.segment.phase_index != run.phase_index and command.request_id is None:
+        return events  # the phase ended with that speech; the moderator sees the new one
+    return [*events, _grant_on(after, after.segment, command, now)]
+
+
+def _grant_on(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> FloorGranted:
+    phase = programme.current_phase(run)
+    if command.request_id is not None:
+        request = _require_request(state, command.request_id)
+    elif phase.kind is PhaseKind.PROGRAMME:
+        return _next_programme_speaker(state, run, phase, command, now)
+    elif phase.kind is PhaseKind.DISCUSSION:
+        raise IllegalCommand(
+            command, f"'{phase.title}' has no speakers' list: give the floor by name"
+        )
+    else:
+        found = order.next_in(phase, state.queue.waiting)
+        if found is None:
+            raise IllegalCommand(command, f"no one is waiting for the floor in '{phase.title}'")
+        request = found
+    by_rule = order.in_rule_order(phase, state.queue.waiting)
+    out_of_order = by_rule is None or by_rule.id != request.id  # P2: recorded, never refused
+    if command.seconds is not None:
+        seconds, basis = command.seconds, Basis.OVERRIDE
+    elif phase.kind is PhaseKind.FLOOR:
+        # T2's n: the requests this phase would hear, the speaker included
+        waiting = sum(
+            1
+            for r in state.queue.waiting
+            if r.id == request.id or r.moved or order.accepts(phase, r)
+        )
+        seconds, basis = floor_allotment(
+            run.plan, phase, request, waiting, programme.phase_time_left(run, now)
+        )
+    else:
+        seconds, basis = floor_allotment(run.plan, replace(phase, flex=False), request, 1, 0.0)
+    return FloorGranted(
+        now,
+        speech.allot(
+            Speaker(request.delegation_id, request.name, request.category),
+            seconds,
+            basis,
+            now=now,
+            warning_seconds=run.plan.rules.warning_seconds,
+            request_id=request.id,
+            requested_at=request.requested_at,
+            phase_key=phase.key,
+            out_of_order=out_of_order,
+        ),
+    )
+
+
+def _next_programme_speaker(
+    state: RoomState, run: SegmentRun, phase: PhasePlan, command: GrantFloor, now: float
+) -> FloorGranted:
+    if run.programme_cursor >= len(phase.speakers):
+        raise IllegalCommand(
+            command, f"every programme speaker of '{phase.title}' has spoken; close the phase"
+        )
+    listed = phase.speakers[run.programme_cursor]
+    seconds, basis = (
+        (command.seconds, Basis.OVERRIDE)
+        if command.seconds is not None
+        else (listed.seconds or run.plan.slot(phase), Basis.PROGRAMME)
+    )
+    who = Speaker(f"programme:{phase.key}:{run.programme_cursor}", listed.name)
+    granted = speech.allot(
+        who,
+        seconds,
+        basis,
+        now=now,
+        warning_seconds=run.plan.rules.warning_seconds,
+        phase_key=phase.key,
+    )
+    return FloorGranted(now, granted, programme_index=run.programme_cursor)
+
+
+def _give(
+    state: RoomState, run: SegmentRun, name: str, seconds: float | None, now: float
+) -> list[Event]:
+    phase = programme.current_phase(run)
+    basis = Basis.SLOT if seconds is None else Basis.OVERRIDE
+    who = Speaker(f"named:{name}", name)
+    granted = speech.allot(
+        who,
+        seconds if seconds is not None else run.plan.slot(phase),
+        basis,
+        now=now,
+        warning_seconds=run.plan.rules.warning_seconds,
+        phase_key=phase.key,
+    )
+    return [FloorGranted(now, granted)]
+
+
+def _end_speech(state: RoomState, now: float) -> list[Event]:
+    return [] if state.speech is None else [speech.ended(state.speech, now)]
+
+
+def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
+    phase = programme.current_phase(run)
+    # A4: a speaker who has started will finish before the phase ends, so counts
+    speaking = state.speech is not None and state.speech.started_at is not None
+    heard = run.heard_in_phase + (1 if speaking else 0)
+    if phase.protected_slots and heard < phase.protected_slots:
+        waiting = [r for r in state.queue.waiting if order.accepts(phase, r)]
+        if waiting:
+            raise FloorRuleRefused(
+                f"'{phase.title}' keeps {phase.protected_slots} slots (A4): "
+                f"{heard} heard, {len(waiting)} still waiting"
+            )
+    if state.speech is not None:
+        if run.closing is not None:
+            return []
+        return [PhaseClosing(now, run.phase_index, PhaseEndReason.COMMAND)]
+    return _end_phase(state, run, now, PhaseEndReason.COMMAND)
+
+
+def _close_segment(
+    state: RoomState, now: float, reason: PhaseEndReason = PhaseEndReason.SEGMENT_CLOSED
+) -> list[Event]:
+    """End the speech and the phase (for ``reason``), close every waiting request."""
+    run = state.segment
+    assert run is not None
+    events: list[Event] = _end_speech(state, now)
+    phase = programme.current_phase(run)
+    events.append(PhaseEnded(now, run.phase_index, phase.key, reason))
+    if state.queue.waiting:
+        events.append(RequestsClosed(now, state.queue.waiting, ClosedBecause.SEGMENT_CLOSED))
+    events.append(SegmentClosed(now, run.plan.id))
+    return events
+
+
+def _end_phase(state: RoomState, run: SegmentRun, at: float, reason: PhaseEndReason) -> list[Event]:
+    """A3: end the phase, close what no later phase would hear, start the next."""
+    phase = programme.current_phase(run)
+    if programme.is_last_phase(run):
+        return _close_segment(state, at, reason)  # the record keeps why the last phase ended
+    events: list[Event] = [PhaseEnded(at, run.phase_index, phase.key, reason)]
+    later = replace(run, phase_index=run.phase_index + 1)
+    unheard = tuple(r for r in state.queue.waiting if not _heard_later(later, r.category))
+    if unheard:
+        events.append(RequestsClosed(at, unheard, ClosedBecause.PHASE_ENDED))
+    following = run.plan.phases[run.phase_index + 1]
+    events.append(PhaseStarted(at, run.phase_index + 1, following.key))
+    return events
+
+
+def _due(state: RoomState, now: float) -> list[Event]:
+    """The speech deadlines passed by ``now``: warning and end (T5), hard stop."""
+    if state.speech is None:
+        return []
+    events: list[Event] = list(speech.due(state.speech, now))
+    rules = state.segment.plan.rules if state.segment is not None else None
+    if rules is not None and rules.hard_stop and events and isinstance(events[-1], speech.TimeUp):
+        timed = _fold(state, events, [])
+        assert timed.speech is not None
+        events.append(speech.ended(timed.speech, events[-1].at))  # T5: hard stop
+    return events
+
+
+def _freed_at(events: Iterable[Event]) -> float:
+    """When the last speech among ``events`` ended; -inf if none did."""
+    return max((e.at for e in events if isinstance(e, SpeechEnded)), default=float("-inf"))
+
+
+def _when_floor_free(state: RoomState, now: float, freed_at: float) -> list[Event]:
+    """A3: with no one on the floor, end a phase that is closing or past its limit.
+
+    The phase ends at its deadline if the floor was already free then (a late
+    Tick), else when the floor became free (``freed_at``): the speaker on the
+    floor finishes first, and the next phase starts when they do (A3, A4).
+    """
+    events: list[Event] = []
+    for _ in range(len(state.segment.plan.phases) if state.segment else 0):
+        run = state.segment
+        if run is None or state.speech is not None:
+            break
+        reason = run.closing or programme.phase_end_due(run, now)
+        if reason is None:
+            break
+        deadline = programme.phase_end_deadline(run)
+        if deadline is None:  # closing: the phase ends with its speaker's speech
+            at = max(run.phase_started_at, freed_at)
+        else:  # past its limit: at the deadline, or when the floor became free
+            at = max(run.phase_started_at, freed_at, min(now, deadline))
+        step = _end_phase(state, run, at, reason)
+        state = _fold(state, step, events)
+    return events
+
+
+# -- evolving -----------------------------------------------------------------------
+
+
+def _fold(state: RoomState, new: Iterable[Event], into: list[Event]) -> RoomState:
+    for event in new:
+        state = evolve(state, event)
+        into.append(event)
+    return state
+
+
+def evolve(state: RoomState, event: Event) -> RoomState:
+    """The room after ``event``. Total: a recorded event always applies."""
+    match event:
+        case SegmentOpened(at=at, plan=plan):
+            return RoomState(state.room_id, programme.open_run(plan, at), None, Queue())
+        case SegmentClosed():
+            return RoomState(state.room_id, None, None, Queue())
+        case PhaseClosing() | PhaseEnded() | PhaseStarted():
+            assert state.segment is not None
+            return replace(state, segment=programme.evolve(state.segment, event))
+        case FloorRequested(request=request):
+            queue = state.queue
+            waiting = order.insert(queue.waiting, request)
+            return replace(state, queue=replace(queue, waiting=waiting, next_seq=request.seq + 1))
+        case RequestWithdrawn(request=request):
+            return replace(state, queue=without(state.queue, frozenset({request.id})))
+        case RequestsClosed(requests=requests):
+            return replace(state, queue=without(state.queue, frozenset(r.id for r in requests)))
+        case RequestMoved(request_id=request_id, to=to):
+            waiting = order.move(state.queue.waiting, request_id, to)
+            return replace(state, queue=replace(state.queue, waiting=waiting))
+        case RequestAllotmentSet(request_id=request_id, seconds=seconds):
+            waiting = tuple(
+                replace(r, seconds=seconds) if r.id == request_id else r
+                for r in state.queue.waiting
+            )
+            return replace(state, queue=replace(state.queue, waiting=waiting))
+        case FloorGranted(allotment=granted, programme_index=index):
+            queue = state.queue
+            if granted.request_id is not None:
+                queue = without(queue, frozenset({granted.request_id}))
+            segment = state.segment
+            if segment is not None and index is not None:
+                segment = replace(segment, programme_cursor=index + 1)
+            return replace(state, speech=granted, queue=queue, segment=segment)
+        case SpeechEnded():
+            return _after_speech(state, event)
+    assert state.speech is not None, f"{type(event).__name__} with no one on the floor"
+    return replace(state, speech=speech.evolve(state.speech, event))
+
+
+def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
+    queue, segment = state.queue, state.segment
+    if event.heard:
+        if event.request_id is not None:
+            queue = replace(queue, spoken=queue.spoken | {event.speaker.id})  # P8
+        if segment is not None:
+            segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
+    return replace(state, speech=None, queue=queue, segment=segment)

@@ -1,0 +1,135 @@
+"""Who will speak when, and who will not fit (C3), and the segment's end (C2).
+
+Theory of operation
+-------------------
+The projection plays the queue forward from ``now`` with the engine's own
+rules, assuming every speaker uses exactly the allotment T2 would give:
+
+* the speaker on the floor finishes their time (never before ``now``);
+* in the current floor phase, the waiting requests it accepts speak in
+  queue order until the phase's limit (A3) would be passed; the first one
+  that does not fit is the *cut-off*: it and every request after it will
+  not be reached in that phase;
+* requests waiting for a later floor phase (stakeholders waiting for the
+  block, A4) are placed in that phase from its projected start; a protected
+  phase always runs its slots;
+* every phase that is not closing takes at least its plan (bounded by its
+  A3 limit): requests are made live in the room (P7), so an empty queue
+  does not mean an early end. Only the moderator's ``ClosePhase`` (or an
+  A3 limit) ends a phase early, and then the drift shows it.
+
+The projected end of the segment and the drift (C2) follow from the same walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from app.queue import order
+from app.queue.floor import RoomState
+from app.queue.requests import FloorRequest
+from app.queue.slot import floor_allotment
+from app.timing import programme
+from app.timing.allotment import Basis, seconds_left
+from app.timing.plan import PhaseKind
+from app.timing.programme import SegmentRun
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectedRequest:
+    request_id: str
+    delegation_id: str
+    phase_key: str | None  # None: no remaining phase would hear it
+    starts_at: float | None
+    seconds: float | None
+    basis: Basis | None
+    reached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    requests: tuple[ProjectedRequest, ...]  # in queue order
+    cut_off: str | None  # the first request that will not be reached in its phase (C3)
+    phase_ends_at: float | None  # the current phase's projected end
+    segment_ends_at: float | None  # C2
+    drift: float | None  # C2: seconds behind the programme (negative: ahead)
+
+
+def project(state: RoomState, now: float) -> Projection:
+    """C3 and C2 for the room at ``now``."""
+    run = state.segment
+    if run is None:
+        return Projection((), None, None, None, None)
+    t = now
+    if state.speech is not None:  # they finish their time; overtime is already spent
+        t = now + max(0.0, seconds_left(state.speech, now))
+    placed: dict[str, ProjectedRequest] = {}
+    phase_end = t
+    for index in range(run.phase_index, len(run.plan.phases)):
+        current = index == run.phase_index
+        phase_run = run if current else _started(run, index, t)
+        t = _walk_phase(state, phase_run, t, placed, current=current)
+        if current:
+            phase_end = t
+    projected = tuple(
+        placed.get(r.id) or ProjectedRequest(r.id, r.delegation_id, None, None, None, None, False)
+        for r in state.queue.waiting
+    )
+    cut_off = next((p.request_id for p in projected if not p.reached), None)
+    return Projection(projected, cut_off, phase_end, t, programme.drift(run, t))
+
+
+def _started(run: SegmentRun, index: int, at: float) -> SegmentRun:
+    return replace(
+        run,
+        phase_index=index,
+        phase_started_at=at,
+        closing=None,
+        programme_cursor=0,
+        heard_in_phase=0,
+    )
+
+
+def _walk_phase(
+    state: RoomState,
+    run: SegmentRun,
+    t: float,
+    placed: dict[str, ProjectedRequest],
+    *,
+    current: bool,
+) -> float:
+    """Place the phase's requests from ``t`` (its floor is free); return its projected end."""
+    if current and run.closing is not None:
+        return t  # A3: it ends when the speaker on the floor finishes
+    phase = programme.current_phase(run)
+    planned_end = programme.expected_phase_end(run, t, t)
+    if phase.kind is not PhaseKind.FLOOR:
+        return planned_end
+    queue: list[FloorRequest] = [
+        r
+        for r in state.queue.waiting
+        if r.id not in placed and (order.accepts(phase, r) or (current and r.moved))
+    ]
+    limited = programme.phase_limit(run) is not None
+    heard = run.heard_in_phase + (1 if current and state.speech is not None else 0)
+    cut = False
+    for position, request in enumerate(queue):
+        seconds, basis = floor_allotment(
+            run.plan, phase, request, len(queue) - position, programme.phase_time_left(run, t)
+        )
+        if limited:  # A3: the engine stops giving the floor
+            fits = programme.phase_end_due(run, t) is None
+        else:  # C3: a phase without a limit is cut at its planned end
+            fits = t + seconds <= planned_end
+        cut = cut or not (fits or heard < phase.protected_slots)
+        if cut:  # A4 keeps its slots above; past them, the rest is not reached
+            placed[request.id] = ProjectedRequest(
+                request.id, request.delegation_id, phase.key, None, None, None, False
+            )
+            continue
+        placed[request.id] = ProjectedRequest(
+            request.id, request.delegation_id, phase.key, t, seconds, basis, True
+        )
+        t += seconds
+        heard += 1
+    return max(t, planned_end)

@@ -1,0 +1,71 @@
+"""Floor requests and the queue of one segment (P6, P7, P8).
+
+Theory of operation
+-------------------
+A delegation asks for the floor from its own device or through the moderator
+on its behalf (P7); meetings that inscribe speakers in advance pre-load
+requests the same way. A delegation has at most one open request per segment:
+a second press changes nothing (P6). The queue holds only the requests still
+waiting, in speaking order; a request leaves it when it is granted, withdrawn
+or closed as not heard, and the event that removes it carries it to the
+record (R1). ``spoken`` remembers who has been heard in the segment (P8).
+
+A request's rank and first-time mark are fixed when it is made: a waiting
+delegation cannot speak, so neither can change while it waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.category import Category
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRequest:
+    id: str
+    delegation_id: str
+    name: str
+    category: Category
+    rank: int  # P2, P4: lower speaks first
+    first_time: bool  # P8: had not spoken in the segment when asking
+    seq: int  # order of request within the segment
+    requested_at: float
+    on_behalf: bool = False  # P7: raised name plate, entered by the moderator
+    inscribed: bool = False  # P7: pre-loaded list
+    moved: bool = False  # the moderator moved it: its place is an override (P2)
+    seconds: float | None = None  # the moderator's allotment for it (override)
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    waiting: tuple[FloorRequest, ...] = ()
+    spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
+    next_seq: int = 1
+
+
+def find(queue: Queue, request_id: str) -> FloorRequest | None:
+    return next((r for r in queue.waiting if r.id == request_id), None)
+
+
+def open_request_of(queue: Queue, delegation_id: str) -> FloorRequest | None:
+    """P6: the delegation's one open request, if any."""
+    return next((r for r in queue.waiting if r.delegation_id == delegation_id), None)
+
+
+def position(queue: Queue, request_id: str) -> int | None:
+    """0-based place in the queue, or None."""
+    for index, request in enumerate(queue.waiting):
+        if request.id == request_id:
+            return index
+    return None
+
+
+def without(queue: Queue, request_ids: frozenset[str]) -> Queue:
+    waiting = tuple(r for r in queue.waiting if r.id not in request_ids)
+    return Queue(waiting=waiting, spoken=queue.spoken, next_seq=queue.next_seq)
+
+
+def is_open_to(category: Category) -> bool:
+    """P1: programme categories never request the floor."""
+    return category not in {Category.PANELLIST, Category.PRESENTER, Category.OFFICIAL}

@@ -1,0 +1,155 @@
+"""One runner per room: the only code that reads the clock, waits, or saves (S7).
+
+For every command, in this order: serialise (one command at a time per
+room), deduplicate by the client's command id, apply the engine, commit the
+new state with its events and the command id in one transaction checked
+against the version it read (retrying on conflict from the stored state),
+and publish only after the commit.
+
+The scheduler sleeps until the engine's next deadline, or until a command
+changes it, and then submits a ``Tick`` whose id is derived from the
+deadline: a double fire is harmless. Nothing polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from anyio import to_thread
+
+from app import protocol
+from app.errors import VersionConflict
+from app.hub import Change, RoomHub
+from app.queue import Command, RoomState, Tick, apply, next_deadline
+from app.store import Ack, RoomStore
+from app.view import LIVE_VIEWS, Role, room_view, view_role
+
+log = logging.getLogger(__name__)
+
+
+class RoomRunner:
+    def __init__(
+        self,
+        room_id: int,
+        store: RoomStore,
+        now: Callable[[], float],
+        hub: RoomHub | None = None,
+        retries: int = 5,
+    ) -> None:
+        self.room_id = room_id
+        self.hub = hub or RoomHub()
+        self._store = store
+        self._now = now
+        self._retries = retries
+        self._lock = asyncio.Lock()
+        self._rescheduled = asyncio.Event()
+        self.state: RoomState = RoomState(str(room_id))
+        self.version = 0
+        # What the live screens hold: each view as published at `version` (S9).
+        self._live: dict[Role, dict[str, object]] = {}
+        self._live_at = now()
+
+    async def load(self) -> None:
+        """Read the room's state from the database (start-up, or after a conflict)."""
+        before = self.version
+        self.state, self.version = await to_thread.run_sync(self._store.load, self.room_id)
+        self._live_at = self._now()
+        self._live = self._render_live(self._live_at)
+        if self.version != before and len(self.hub):
+            self.hub.resync_all()  # their copies no longer lead to this state by patches
+        self._rescheduled.set()
+
+    def now(self) -> float:
+        return self._now()
+
+    async def handle(self, command: Command, command_id: str) -> Ack:
+        """Apply ``command`` once, whatever the retries (idempotent by ``command_id``)."""
+        async with self._lock:
+            earlier = await to_thread.run_sync(self._store.find_ack, self.room_id, command_id)
+            if earlier is not None:
+                return earlier
+            for _ in range(self._retries):
+                now = self._now()
+                decision = apply(self.state, command, now)  # DomainError: refused, nothing saved
+                if not decision.events and isinstance(command, Tick):
+                    return ack_of_nothing(command_id, self.version)
+                try:
+                    ack = await to_thread.run_sync(
+                        self._store.commit,
+                        self.room_id,
+                        self.version,
+                        decision.state,
+                        decision.events,
+                        command_id,
+                        type(command).__name__,
+                        now,
+                    )
+                except VersionConflict:
+                    await self.load()  # another process wrote: decide again on its state
+                    continue
+                if ack.duplicate:
+                    await self.load()
+                    return ack
+                self.state, self.version = decision.state, ack.version
+                if decision.events:
+                    self._publish(ack)
+                self._rescheduled.set()
+                return ack
+            raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
+
+    def view(self, role: Role) -> dict[str, object]:
+        return room_view(self.state, self.version, self._now(), role)
+
+    def live_view(self, role: Role) -> tuple[int, float, dict[str, object]]:
+        """The view the live screens of ``role`` hold: (version, rendered at, room).
+
+        It is the view published with the last change, not a fresh render, so
+        that a snapshot and the patches that follow it add up exactly.
+        """
+        return self.version, self._live_at, self._live[view_role(role)]
+
+    def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
+        views: dict[Role, dict[str, object]] = {}
+        for role in LIVE_VIEWS:
+            room = room_view(self.state, self.version, now, role)
+            del room["version"], room["server_time"]  # carried by the message itself
+            views[role] = room
+        return views
+
+    def _publish(self, ack: Ack) -> None:
+        """Render the change once per view, as a patch of the last one, and fan it out."""
+        now = self._now()
+        views = self._render_live(now)
+        texts = {
+            role: protocol.change(
+                ack.version, now, ack.events, protocol.diff(self._live[role], room)
+            )
+            for role, room in views.items()
+        }
+        self._live, self._live_at = views, now
+        self.hub.publish(Change(ack.version, texts))
+
+    def wake(self) -> None:
+        """Re-read the deadline (tests call it after moving a fake clock)."""
+        self._rescheduled.set()
+
+    async def run_scheduler(self) -> None:
+        """Sleep until the next deadline, then Tick; forever, never crashing the room."""
+        while True:
+            deadline = next_deadline(self.state)
+            delay = None if deadline is None else max(0.0, deadline - self._now())
+            self._rescheduled.clear()
+            try:
+                await asyncio.wait_for(self._rescheduled.wait(), delay)
+            except TimeoutError:
+                try:
+                    await self.handle(Tick(), command_id=f"tick:{self.room_id}:{deadline:.3f}")
+                except Exception:  # a failing tick must not stop the clock of the room
+                    log.exception("tick failed in room %s", self.room_id)
+                    await asyncio.sleep(1.0)
+
+
+def ack_of_nothing(command_id: str, version: int) -> Ack:
+    return Ack(command_id, version, ())

@@ -1,0 +1,183 @@
+"""What a screen sees of a room: the engine state as JSON, per role.
+
+A view carries deadlines, never a ticking number (T6, S9): a running speech
+is sent as ``ends_at``; a screen computes what is left with its measured
+clock offset. The moderator's view has the whole queue with its projection
+and overrides (C3); a display's view has the speaker, the next speakers and
+the phase, and nothing a moderator alone should see.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from app.category import is_stakeholder
+from app.queue import RoomState
+from app.queue import order as queue_order
+from app.queue.projection import Projection, project
+from app.timing import programme
+from app.timing.allotment import Allotment, SpeechStatus, total_allotted
+from app.timing.plan import PhaseKind
+from app.timing.programme import SegmentRun
+
+
+class Role(StrEnum):
+    SECRETARIAT = "secretariat"
+    MODERATOR = "moderator"
+    RAPPORTEUR = "rapporteur"
+    DELEGATE = "delegate"
+    DISPLAY = "display"
+
+
+#: How many waiting speakers a display shows.
+DISPLAY_NEXT = 5
+
+#: The distinct views: every role is shown one of these (see ``view_role``).
+LIVE_VIEWS = (Role.MODERATOR, Role.DELEGATE, Role.DISPLAY)
+
+
+def view_role(role: Role) -> Role:
+    """The view ``role`` is shown: the secretariat and the rapporteur see the moderator's."""
+    return role if role in LIVE_VIEWS else Role.MODERATOR
+
+
+def room_view(state: RoomState, version: int, now: float, role: Role) -> dict[str, Any]:
+    """The JSON-able view of the room for ``role`` at ``now``."""
+    projection = project(state, now)
+    full = role in (Role.MODERATOR, Role.SECRETARIAT, Role.RAPPORTEUR)
+    return {
+        "room_id": state.room_id,
+        "version": version,
+        "server_time": now,
+        "segment": _segment(state.segment, projection, now) if state.segment else None,
+        "speech": _speech(state.speech) if state.speech else None,
+        "queue": _queue(
+            state, projection, full, limit=DISPLAY_NEXT if role is Role.DISPLAY else None
+        ),
+        "cut_off": projection.cut_off if full else None,
+        "guarantee": _guarantee(state) if state.segment else None,
+    }
+
+
+def _segment(run: SegmentRun, projection: Projection, now: float) -> dict[str, Any]:
+    plan = run.plan
+    phase = programme.current_phase(run)
+    limit = programme.phase_limit(run)
+    return {
+        "id": plan.id,
+        "title": plan.title,
+        "format": plan.format,
+        "scheduled_start": plan.scheduled_start,
+        "scheduled_end": plan.scheduled_end,
+        "planned_end": programme.planned_end(plan),
+        "opened_at": run.opened_at,
+        "projected_end": projection.segment_ends_at,
+        "drift": projection.drift,
+        "questions": list(plan.questions) if phase.show_questions else [],
+        "phases": [
+            {
+                "key": p.key,
+                "title": p.title,
+                "kind": p.kind.value,
+                "planned_seconds": p.planned_seconds,
+            }
+            for p in plan.phases
+        ],
+        "phase": {
+            "index": run.phase_index,
+            "key": phase.key,
+            "title": phase.title,
+            "kind": phase.kind.value,
+            "started_at": run.phase_started_at,
+            "planned_end": programme.phase_planned_end(run),
+            "limit": limit,
+            "projected_end": projection.phase_ends_at,
+            "closing": run.closing.value if run.closing else None,
+            "programme_next": (
+                phase.speakers[run.programme_cursor].name
+                if phase.kind is PhaseKind.PROGRAMME and run.programme_cursor < len(phase.speakers)
+                else None
+            ),
+        },
+    }
+
+
+def _speech(speech: Allotment) -> dict[str, Any]:
+    running = speech.status is SpeechStatus.RUNNING
+    return {
+        "speaker": {
+            "id": speech.speaker.id,
+            "name": speech.speaker.name,
+            "category": speech.speaker.category.value if speech.speaker.category else None,
+        },
+        "status": speech.status.value,
+        "allotted": total_allotted(speech),
+        "basis": speech.basis.value,
+        "ends_at": speech.ends_at if running else None,
+        "seconds_left": None if running else speech.seconds_left,
+        "warning_seconds": speech.warning_seconds,
+        "started_at": speech.started_at,
+        "request_id": speech.request_id,
+        "out_of_order": speech.out_of_order,
+    }
+
+
+def _queue(
+    state: RoomState, projection: Projection, full: bool, limit: int | None
+) -> list[dict[str, Any]]:
+    """The waiting requests; a delegate gets the whole public list, to find its own place."""
+    by_id = {p.request_id: p for p in projection.requests}
+    items: list[dict[str, Any]] = []
+    for place, request in enumerate(state.queue.waiting):
+        if limit is not None and place >= limit:
+            break
+        projected = by_id.get(request.id)
+        item: dict[str, Any] = {
+            "id": request.id,
+            "place": place + 1,
+            "delegation_id": request.delegation_id,
+            "name": request.name,
+            "category": request.category.value,
+            "first_time": request.first_time,
+            "starts_at": projected.starts_at if projected else None,
+            "seconds": projected.seconds if projected else None,
+            "reached": projected.reached if projected else False,
+        }
+        if full:
+            item |= {
+                "rank": request.rank,
+                "requested_at": request.requested_at,
+                "on_behalf": request.on_behalf,
+                "inscribed": request.inscribed,
+                "moved": request.moved,
+                "override_seconds": request.seconds,
+                "basis": projected.basis.value if projected and projected.basis else None,
+                "phase_key": projected.phase_key if projected else None,
+            }
+        items.append(item)
+    return items
+
+
+def _guarantee(state: RoomState) -> dict[str, Any] | None:
+    """A4: the stakeholder slots the block still protects, shown during the MS phase."""
+    run = state.segment
+    assert run is not None
+    for index in range(run.phase_index, len(run.plan.phases)):
+        phase = run.plan.phases[index]
+        if not phase.protected_slots:
+            continue
+        heard = run.heard_in_phase if index == run.phase_index else 0
+        waiting = sum(1 for r in state.queue.waiting if queue_order.accepts(phase, r))
+        observers = run.plan.rules.observer_state_is_stakeholder
+        return {
+            "phase_key": phase.key,
+            "slots": phase.protected_slots,
+            "heard": heard,
+            "waiting_stakeholders": waiting,
+            "stakeholders_asked": sum(
+                1 for r in state.queue.waiting if is_stakeholder(r.category, observers)
+            ),
+            "latest_start": programme.block_latest_start(run.plan, index - 1) if index else None,
+        }
+    return None

@@ -1,0 +1,49 @@
+"""Fixtures shared by the shell tests: databases, apps and clocks.
+
+Tests that need PostgreSQL, Redis or a browser skip with a reason on a
+machine without them, and fail instead when FLOORKEEPER_REQUIRE_SERVICES is
+set (CI sets it in .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from app.db import make_engine
+from app.setup import migrate
+
+POSTGRES_URL = os.environ.get(
+    "FLOORKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def missing_service(reason: str) -> None:
+    """Skip, or fail where the services are required (CI)."""
+    if os.environ.get("FLOORKEEPER_REQUIRE_SERVICES"):
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated, empty SQLite database file."""
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()

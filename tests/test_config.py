@@ -1,0 +1,39 @@
+"""Settings come from an injected environment; unsafe ones are refused (S13)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.config import Environment, load_settings
+
+
+def test_bare_platform_names_and_prefixed_settings_are_read() -> None:
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql+psycopg://db/floor",
+            "PORT": "9001",
+            "FLOORKEEPER_MAX_BACKLOG_PER_SCREEN": "16",
+            "UNRELATED": "x",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://db/floor"
+    assert settings.port == 9001
+    assert settings.max_backlog_per_screen == 16
+
+
+def test_defaults_serve_sqlite_on_port_8000() -> None:
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///./data/floorkeeper.db"
+    assert settings.port == 8000
+    assert settings.environment is Environment.DEVELOPMENT
+
+
+def test_production_refuses_the_placeholder_secret() -> None:
+    with pytest.raises(ValidationError, match="FLOORKEEPER_SECRET_KEY"):
+        load_settings({"FLOORKEEPER_ENVIRONMENT": "production"})
+
+
+def test_a_bad_port_is_refused() -> None:
+    with pytest.raises(ValidationError, match="port"):
+        load_settings({"PORT": "eighty"})
