@@ -26,7 +26,12 @@ from app.timing import SegmentPlan, Speaker
 
 
 def run_simulation(
-    settings: Settings, segment_key: str, member_states: int, stakeholders: int, seed: int, as_json: bool
+    settings: Settings,
+    segment_key: str,
+    member_states: int,
+    stakeholders: int,
+    seed: int,
+    as_json: bool,
 ) -> dict[str, Any] | str:
     """The simulation's JSON document, or its text timeline."""
     migrate(settings.database_url)
@@ -46,7 +51,9 @@ def run_simulation(
         assert meeting is not None
         plan = codec.load(SegmentPlan, segment.plan)
         rows = session.exec(
-            select(Delegation).where(Delegation.meeting_id == segment.meeting_id).order_by(col(Delegation.code))
+            select(Delegation)
+            .where(Delegation.meeting_id == segment.meeting_id)
+            .order_by(col(Delegation.code))
         ).all()
     engine.dispose()
     rng = Random(seed)

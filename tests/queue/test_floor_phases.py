@@ -59,9 +59,11 @@ MS_PHASE = START + 5 * MIN  # the action group's Member State phase, when the we
 STAKEHOLDERS = ("MADE", "IOM", "ILO", "UCLG", "WFP")
 
 
-def opened(plan_start: float = START, at: float = START, **rules: bool) -> RoomLog:
+def opened(
+    plan_start: float = START, at: float = START, rules: FloorRules | None = None
+) -> RoomLog:
     room = RoomLog()
-    room.do(OpenSegment(action_group(start=plan_start, rules=FloorRules(**rules))), at)
+    room.do(OpenSegment(action_group(start=plan_start, rules=rules or FloorRules())), at)
     return room
 
 
@@ -559,7 +561,7 @@ def test_A3_a_named_grant_after_the_phase_ended_goes_to_the_block() -> None:
 
 
 def test_T5_a_hard_stop_after_the_maximum_ends_the_phase_at_time_up() -> None:
-    room = opened(hard_stop=True)
+    room = opened(rules=FloorRules(hard_stop=True))
     room.do(ClosePhase(), MS_PHASE)
     room.do(RequestFloor(state("MEX")), START + 79 * MIN)
     grant(room, START + 79 * MIN, GrantFloor(seconds=90.0))
@@ -703,7 +705,7 @@ def test_T5_warning_then_time_up_each_announced_once_in_the_room() -> None:
 
 
 def test_T5_a_hard_stop_ends_the_speech_at_time_up() -> None:
-    room = opened(hard_stop=True)
+    room = opened(rules=FloorRules(hard_stop=True))
     room.do(ClosePhase(), MS_PHASE)
     room.do(RequestFloor(state("MEX")), START + 10 * MIN)
     granted = grant(room, START + 10 * MIN)
@@ -906,3 +908,19 @@ def test_C1_a_segment_opens_in_its_first_phase() -> None:
     assert phase_started_at(room) == START + 7 * MIN
     assert room.state.segment is not None
     assert room.state.segment.opened_at == START + 7 * MIN
+
+
+def test_R1_a_speech_heard_outside_any_segment_still_ends_cleanly() -> None:
+    """evolve is total: a recorded end applies even with no segment open."""
+    from app.queue import RoomState, evolve
+    from app.timing.allotment import Basis, SpeechEnded, allot
+
+    speaker = state("GHA")
+    on_floor = RoomState("1", speech=allot(speaker, 120, Basis.SLOT))
+    ended = SpeechEnded(
+        START, speaker, None, None, "", Basis.SLOT, 120, 0, 100, 0, START - 100, False, True
+    )
+    after = evolve(on_floor, ended)
+    assert after.speech is None
+    assert after.segment is None
+    assert after.queue == on_floor.queue  # no request: nobody is marked as having spoken

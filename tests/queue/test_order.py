@@ -292,3 +292,9 @@ def test_P2_the_rule_order_ignores_moves_and_the_next_speaker_follows_them() -> 
     assert in_rule_order(phase, queue) == queue[1]
     assert in_rule_order(phase, (queue[0],)) is None
     assert next_in(phase, ()) is None
+
+
+def test_P2_a_higher_priority_request_goes_ahead_of_waiting_ones_past_a_moved_request() -> None:
+    queue = (_request(1, 2), _request(2, 2), _request(3, 0, moved=True))
+    placed = insert(queue, _request(4, 0))
+    assert [r.delegation_id for r in placed] == ["D4", "D1", "D2", "D3"]

@@ -1,0 +1,162 @@
+"""The programme file, as pydantic validates it (the edge; the engine sees plans).
+
+A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
+of T1-T5, P2-P4 is a setting with the seeds' default), its ``rooms``, reusable
+``formats`` (A1-A8: a sequence of phases) and its ``days`` with segments. A
+segment names a format and may fill in its programme speakers or override a
+phase's numbers. Unknown keys are refused, so a typo is an error, not a
+silent default.
+
+Times of day are ``"HH:MM"`` in the meeting's time zone (C1). YAML 1.1 reads
+an unquoted ``10:45`` as the base-60 number 645; that is accepted too, so a
+secretariat need not quote times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from app.category import Category
+from app.timing.plan import PhaseKind
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: object) -> object:
+    """``"10:45"`` or YAML 1.1's base-60 int 645 → ``"10:45"``."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_clock), Field(pattern=_CLOCK.pattern)]
+Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Minutes = Annotated[float, Field(gt=0, le=24 * 60)]
+
+
+def minutes_of(clock: str) -> int:
+    """Minutes since midnight of a validated ``"HH:MM"``."""
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MeetingIn(_Strict):
+    key: Key
+    title: str = Field(min_length=1, max_length=300)
+    venue: str = Field(default="", max_length=300)
+    timezone: str = Field(min_length=1, max_length=64)  # IANA (C1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+
+class RulesIn(_Strict):
+    """FloorRules in minutes, as a secretariat thinks of them. Omitted: the seeds' value."""
+
+    slot_minutes: Minutes = 2  # T1
+    flex_minutes: Minutes | None = 3  # T2; null: no flex
+    flex_rule: bool = True  # T2
+    opening_minutes: Minutes = 5  # T3
+    closing_minutes: Minutes = 1  # T4
+    warning_seconds: float = Field(default=30, ge=0, le=600)  # T5
+    hard_stop: bool = False  # T5
+    rcp_extra_minutes: float = Field(default=1, ge=0, le=60)  # P4
+    observer_state_is_stakeholder: bool = False  # P3
+    ranks: dict[Category, int] = Field(  # P2
+        default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}
+    )
+    default_rank: int = 2
+    rcp_rank: int = -1
+
+
+class RoomIn(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=200)
+    language: Literal["ar", "zh", "en", "fr", "ru", "es"] = "en"
+
+
+class SpeakerIn(_Strict):
+    name: str = Field(min_length=1, max_length=300)
+    role: str = Field(default="", max_length=80)
+    minutes: Minutes | None = None  # None: the phase's slot
+
+
+Eligible = Literal["states", "stakeholders", "all"] | list[Category]
+
+
+class PhaseIn(_Strict):
+    key: Key
+    title: str = Field(min_length=1, max_length=200)
+    kind: PhaseKind
+    minutes: Minutes  # planned duration
+    max_minutes: Minutes | None = None  # A3
+    slot_minutes: Minutes | None = None  # T1 for this phase; programme: each speaker's share
+    flex_minutes: Minutes | None = None  # T2 for this phase
+    flex: bool = True
+    eligible: Eligible | None = None  # floor phases only
+    yields: bool = False  # A3
+    protected_slots: int = Field(default=0, ge=0, le=100)  # A4
+    speakers: list[SpeakerIn] = Field(default_factory=list)
+    show_questions: bool = False  # A1
+
+
+class PhaseChange(_Strict):
+    """What a segment changes of one of its format's phases."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    minutes: Minutes | None = None
+    max_minutes: Minutes | None = None
+    slot_minutes: Minutes | None = None
+    speakers: list[SpeakerIn] | None = None
+
+
+class FormatIn(_Strict):
+    rule: Literal["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"]
+    title: str = Field(default="", max_length=200)
+    phases: list[PhaseIn] = Field(min_length=1)
+
+
+class SegmentIn(_Strict):
+    key: Key
+    title: str = Field(min_length=1, max_length=300)
+    room: Key
+    start: Clock
+    end: Clock
+    format: Key
+    moderators: list[str] = Field(default_factory=list)
+    rapporteur: str = Field(default="", max_length=300)
+    rcp_chairs: list[str] = Field(default_factory=list)  # P4: delegation codes
+    phases: dict[str, PhaseChange] = Field(default_factory=dict)  # by phase key
+    fill: str | None = None  # phase key that takes whatever time is left (e.g. Q&A)
+
+
+class DayIn(_Strict):
+    number: int = Field(ge=1, le=60)
+    date: date
+    title: str = Field(default="", max_length=200)
+    segments: list[SegmentIn] = Field(min_length=1)
+
+
+class ProgrammeIn(_Strict):
+    meeting: MeetingIn
+    rules: RulesIn = Field(default_factory=RulesIn)
+    questions: list[str] = Field(default_factory=list)  # A1's guiding questions
+    delegations: str | None = None  # a CSV beside the file (app.programme.delegations)
+    rooms: list[RoomIn] = Field(min_length=1)
+    formats: dict[Key, FormatIn] = Field(min_length=1)
+    days: list[DayIn] = Field(min_length=1)

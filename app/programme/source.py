@@ -1,0 +1,94 @@
+"""Reading a programme file: YAML in, plain data out, and the line of every field.
+
+A secretariat edits the programme by hand, so an error must say where it is.
+PyYAML's composed node tree knows the line of every key and item; we walk it
+once to index ``path → line`` and then build the data from the same tree, so
+that a pydantic error location (``days.1.segments.3.start``) maps back to a
+line of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from app.errors import InvalidProgramme
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The file's data and where each of its values was written."""
+
+    name: str
+    data: Any
+    lines: dict[Path_, int]
+
+    def line_of(self, path: Iterable[str | int]) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that was written."""
+        parts = tuple(path)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return self.lines.get((), None)
+
+    def error(self, path: Iterable[str | int], message: str) -> str:
+        """``file line N, field a.b.c: message``."""
+        parts = tuple(path)
+        line = self.line_of(parts)
+        where = f"{self.name} line {line}" if line is not None else self.name
+        field = ".".join(str(p) for p in parts)
+        return f"{where}, {field}: {message}" if field else f"{where}: {message}"
+
+    def refuse(self, errors: ValidationError) -> InvalidProgramme:
+        """One readable refusal listing every problem pydantic found."""
+        problems = []
+        for problem in errors.errors():
+            # pydantic appends union/tag names to a location; drop those that aren't keys
+            path = tuple(p for p in problem["loc"] if isinstance(p, int) or self._is_key(p))
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(self.error(path, message))
+        return InvalidProgramme("; ".join(problems[:20]))
+
+    def _is_key(self, part: str) -> bool:
+        return any(part in key for key in self.lines)
+
+
+def read_source(text: str, name: str) -> Source:
+    """Parse ``text`` (YAML, safe loader); a syntax error names its line."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise InvalidProgramme(f"{name}{line}: not valid YAML ({error.problem})") from None
+    except yaml.YAMLError as error:
+        raise InvalidProgramme(f"{name}: not valid YAML ({error})") from None
+    if node is None or not isinstance(data, dict):
+        raise InvalidProgramme(f"{name}: a programme file is a mapping (meeting:, days: ...)")
+    lines: dict[Path_, int] = {}
+    _index(node, (), lines)
+    return Source(name, data, lines)
+
+
+def _index(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, str(key.value))
+            _index(value, child, lines)
+            lines[child] = key.start_mark.line + 1  # the key's line reads best
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _index(item, (*path, position), lines)

@@ -1,0 +1,30 @@
+"""The record of the floor (R1) and its statistics (R4), rebuilt from events (pure: no I/O)."""
+
+from app.record.interventions import (
+    DelegationInfo,
+    Group,
+    Intervention,
+    Outcome,
+    SegmentInfo,
+    build_record,
+    decode,
+    group_of,
+)
+from app.record.statistics import Scope, Statistics, Tally, by_day, by_segment, statistics
+
+__all__ = [
+    "DelegationInfo",
+    "Group",
+    "Intervention",
+    "Outcome",
+    "Scope",
+    "SegmentInfo",
+    "Statistics",
+    "Tally",
+    "build_record",
+    "by_day",
+    "by_segment",
+    "decode",
+    "group_of",
+    "statistics",
+]

@@ -1,0 +1,363 @@
+"""The intervention record (R1), rebuilt from a room's events alone.
+
+Theory of operation
+-------------------
+The engine writes no record table: every event that takes a request out of
+the queue carries the request, and ``SpeechEnded`` carries the whole
+intervention (R1). So the record is a fold over the room's event stream, in
+the order the events were stored:
+
+* ``SegmentOpened`` starts a *run* of a segment: the requests of a run are
+  keyed by their id, which restarts with each run;
+* ``FloorRequested`` adds a waiting row; ``RequestWithdrawn`` and
+  ``RequestsClosed`` (A3: not heard) end it without a speech;
+* ``FloorGranted`` puts a row on the floor (a request, a programme speaker
+  or someone named by the moderator), flagged if out of order (P2);
+* ``SpeechEnded`` is authoritative for the times and the seconds: a row
+  whose grant is missing from the stream is rebuilt from it alone.
+
+Rows come out segment run by segment run: speeches in order of grant, then
+the requests never granted in order of request. A stream that stops
+mid-segment gives rows that are still ``waiting`` or ``speaking``.
+
+The events know neither the day, the room's name nor a delegation's
+regional group: the caller passes them in (``SegmentInfo``,
+``DelegationInfo``). Pure: no I/O. Times are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app import codec
+from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
+from app.queue.events import (
+    Event,
+    FloorGranted,
+    FloorRequested,
+    RequestAllotmentSet,
+    RequestMoved,
+    RequestsClosed,
+    RequestWithdrawn,
+)
+from app.timing.allotment import (
+    Allotment,
+    AllotmentOverridden,
+    Basis,
+    SpeechEnded,
+    SpeechExtended,
+    SpeechStarted,
+)
+from app.timing.plan import SegmentPlan
+from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
+
+EVENTS = codec.Registry(typing.get_args(Event))
+
+
+class Outcome(StrEnum):
+    HEARD = "heard"
+    NOT_HEARD = "not_heard"  # closed by the engine (A3, segment closed) or never started
+    WITHDRAWN = "withdrawn"
+    WAITING = "waiting"  # the stream stops while the request waits ...
+    SPEAKING = "speaking"  # ... or while the speaker has the floor
+
+
+class Group(StrEnum):
+    """The columns of the seeds' Table 1 (000 §2), from P1 categories gathered by P3."""
+
+    MEMBER_STATES = "member_states"
+    OBSERVER_STATES = "observer_states"  # P3: unless the meeting counts them as stakeholders
+    UN_SYSTEM = "un_system"
+    OTHER_STAKEHOLDERS = "other_stakeholders"
+    PROGRAMME = "programme"  # panellists, presenters, officials, the chair: by programme
+
+
+def group_of(category: Category | None, observer_state_is_stakeholder: bool = False) -> Group:
+    """Table 1's group for a category (P1, P3)."""
+    if category is None or category in PROGRAMME_CATEGORIES:
+        return Group.PROGRAMME
+    if category is Category.MEMBER_STATE:
+        return Group.MEMBER_STATES
+    if category is Category.UN_SYSTEM:
+        return Group.UN_SYSTEM
+    if is_stakeholder(category, observer_state_is_stakeholder):
+        return Group.OTHER_STAKEHOLDERS
+    return Group.OBSERVER_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class DelegationInfo:
+    """A registered delegation, as the record joins it (app.models.Delegation)."""
+
+    code: str
+    name: str
+    category: Category
+    regional_group: str = ""  # UN regional group of a State; "" for others
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """What the events do not say about a segment: its id in the programme, day, room."""
+
+    id: str
+    title: str
+    day: str = ""  # ISO date in the meeting's time zone
+    room: str = ""  # the room's name
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """One line of the record (R1): a request, or a turn given by programme or by name."""
+
+    # where
+    room: str
+    day: str
+    segment: str
+    segment_title: str
+    phase: str  # where the floor was given; else where the request left the queue
+    # who
+    request_id: str | None  # None: a programme speaker, or someone named by the moderator
+    delegation: str  # the delegation's code; "" for a speaker without delegation
+    name: str
+    category: Category | None
+    group: Group
+    regional_group: str
+    # when (UTC epoch seconds)
+    requested_at: float | None
+    granted_at: float | None
+    started_at: float | None
+    ended_at: float | None
+    closed_at: float | None  # when a request not granted left the queue
+    # how long (seconds)
+    allotted: float | None  # as granted or set by the moderator, plus extensions
+    extended: float
+    spoken: float
+    overtime: float
+    basis: Basis | None  # why the allotment (T1, T2, P4, programme, override)
+    # how
+    out_of_order: bool  # P2: granted out of the rules' order (the moderator's call)
+    moved: bool  # the moderator moved the request in the queue
+    allotment_set: bool  # the moderator fixed the allotment
+    first_time: bool | None  # P8, as recorded with the request
+    on_behalf: bool  # P7: entered by the moderator
+    outcome: Outcome
+    closed_reason: str | None  # phase_ended, segment_closed, not_started, withdrawn
+
+    @property
+    def heard(self) -> bool:
+        return self.outcome is Outcome.HEARD
+
+
+@dataclass(slots=True)
+class _Row:
+    """An intervention while the events are folded (mutable, private)."""
+
+    request_id: str | None
+    speaker_id: str
+    name: str
+    category: Category | None
+    phase: str
+    requested_at: float | None = None
+    first_time: bool | None = None
+    on_behalf: bool = False
+    granted_at: float | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    closed_at: float | None = None
+    allotted: float | None = None
+    extended: float = 0.0
+    spoken: float = 0.0
+    overtime: float = 0.0
+    basis: Basis | None = None
+    out_of_order: bool = False
+    moved: bool = False
+    allotment_set: bool = False
+    outcome: Outcome = Outcome.WAITING
+    closed_reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Run:
+    """One segment run: its plan and the rows it produced so far."""
+
+    plan: SegmentPlan
+    phase: str
+    requests: dict[str, _Row] = field(default_factory=dict)
+    granted: list[_Row] = field(default_factory=list)
+    current: _Row | None = None
+
+
+def decode(stored: Iterable[Mapping[str, Any]]) -> list[Event]:
+    """Stored events (``{"type": ..., **payload}``, as app.store writes them) as dataclasses."""
+    return [EVENTS.load(dict(item)) for item in stored]
+
+
+def build_record(
+    events: Iterable[Event],
+    *,
+    delegations: Mapping[str, DelegationInfo] | None = None,
+    segments: Mapping[str, SegmentInfo] | None = None,
+) -> tuple[Intervention, ...]:
+    """R1: every intervention of a room's event stream, segment run by segment run.
+
+    ``delegations`` is keyed by code (the engine's speaker id); ``segments`` by
+    the plan's id (the caller may map several ids to one segment).
+    """
+    joined = _Join(delegations or {}, segments or {})
+    out: list[Intervention] = []
+    run: _Run | None = None
+    for event in events:
+        if isinstance(event, SegmentOpened):
+            if run is not None:
+                out.extend(joined.rows(run))
+            run = _Run(event.plan, event.plan.phases[0].key if event.plan.phases else "")
+        elif run is not None:
+            _fold(run, event)
+            if isinstance(event, SegmentClosed):
+                out.extend(joined.rows(run))
+                run = None
+    if run is not None:
+        out.extend(joined.rows(run))
+    return tuple(out)
+
+
+def _fold(run: _Run, event: Event) -> None:
+    match event:
+        case PhaseStarted(key=key):
+            run.phase = key
+        case FloorRequested(at=at, request=r):
+            run.requests[r.id] = _Row(
+                r.id,
+                r.delegation_id,
+                r.name,
+                r.category,
+                run.phase,
+                requested_at=at,
+                first_time=r.first_time,
+                on_behalf=r.on_behalf,
+            )
+        case RequestWithdrawn(at=at, request=r):
+            _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
+        case RequestsClosed(at=at, requests=closed, reason=reason):
+            for r in closed:
+                _leave(run, r.id, at, Outcome.NOT_HEARD, reason.value)
+        case RequestMoved(request_id=request_id):
+            if request_id in run.requests:
+                run.requests[request_id].moved = True
+        case RequestAllotmentSet(request_id=request_id):
+            if request_id in run.requests:
+                run.requests[request_id].allotment_set = True
+        case FloorGranted(at=at, allotment=a):
+            run.current = _granted(run, a, at)
+        case SpeechStarted(at=at) if run.current is not None:
+            if run.current.started_at is None:  # a resume is SpeechResumed; keep the first
+                run.current.started_at = at
+        case AllotmentOverridden(seconds=seconds) if run.current is not None:
+            run.current.allotted = seconds + run.current.extended
+            run.current.basis, run.current.allotment_set = Basis.OVERRIDE, True
+        case SpeechExtended(seconds=seconds) if run.current is not None:
+            run.current.extended += seconds
+            run.current.allotted = (run.current.allotted or 0.0) + seconds
+        case SpeechEnded():
+            _ended(run, event)
+        case _:
+            pass
+
+
+def _leave(run: _Run, request_id: str, at: float, outcome: Outcome, reason: str) -> None:
+    row = run.requests.get(request_id)
+    if row is not None:
+        row.outcome, row.closed_reason, row.closed_at, row.phase = outcome, reason, at, run.phase
+
+
+def _granted(run: _Run, a: Allotment, at: float) -> _Row:
+    row = run.requests.get(a.request_id) if a.request_id is not None else None
+    if row is None:  # a programme turn, someone named, or a request before the stream began
+        row = _Row(a.request_id, a.speaker.id, a.speaker.name, a.speaker.category, a.phase_key)
+        row.requested_at = a.requested_at
+        if a.request_id is not None:
+            run.requests[a.request_id] = row
+    row.phase, row.granted_at = a.phase_key, at
+    row.allotted, row.basis = a.seconds + a.extended, a.basis
+    row.out_of_order, row.outcome = a.out_of_order, Outcome.SPEAKING
+    row.allotment_set = row.allotment_set or a.basis is Basis.OVERRIDE
+    run.granted.append(row)
+    return row
+
+
+def _ended(run: _Run, event: SpeechEnded) -> None:
+    """SpeechEnded carries the intervention (R1): it wins over what was folded."""
+    row = run.current
+    if row is None:  # the grant is not in the stream: rebuild the row from this event
+        who = event.speaker
+        row = _Row(event.request_id, who.id, who.name, who.category, event.phase_key)
+        row.requested_at = event.requested_at
+        run.granted.append(row)
+    row.phase, row.ended_at, row.started_at = event.phase_key, event.at, event.started_at
+    row.allotted, row.extended, row.basis = event.allotted, event.extended, event.basis
+    row.spoken, row.overtime = event.spoken, event.overtime
+    row.out_of_order = event.out_of_order
+    row.outcome = Outcome.HEARD if event.heard else Outcome.NOT_HEARD
+    row.closed_reason = None if event.heard else "not_started"
+    run.current = None
+
+
+class _Join:
+    """Turns a run's rows into record lines, joining the caller's lookups."""
+
+    def __init__(
+        self, delegations: Mapping[str, DelegationInfo], segments: Mapping[str, SegmentInfo]
+    ) -> None:
+        self._delegations, self._segments = delegations, segments
+
+    def rows(self, run: _Run) -> list[Intervention]:
+        granted = {id(row) for row in run.granted}
+        waiting = [row for row in run.requests.values() if id(row) not in granted]
+        return [self._line(run.plan, row) for row in [*run.granted, *waiting]]
+
+    def _line(self, plan: SegmentPlan, row: _Row) -> Intervention:
+        segment = self._segments.get(plan.id) or SegmentInfo(plan.id, plan.title)
+        delegation = self._delegations.get(row.speaker_id)
+        if delegation is None and row.request_id is None:
+            code = ""  # a programme speaker ("programme:<phase>:<n>") or someone named
+        else:
+            code = row.speaker_id
+        category = row.category if row.category is not None else _category(delegation)
+        return Intervention(
+            room=segment.room or plan.room_id,
+            day=segment.day,
+            segment=segment.id,
+            segment_title=segment.title,
+            phase=row.phase,
+            request_id=row.request_id,
+            delegation=code,
+            name=delegation.name if delegation is not None else row.name,
+            category=category,
+            group=group_of(category, plan.rules.observer_state_is_stakeholder),
+            regional_group=delegation.regional_group if delegation is not None else "",
+            requested_at=row.requested_at,
+            granted_at=row.granted_at,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            closed_at=row.closed_at,
+            allotted=row.allotted,
+            extended=row.extended,
+            spoken=row.spoken,
+            overtime=row.overtime,
+            basis=row.basis,
+            out_of_order=row.out_of_order,
+            moved=row.moved,
+            allotment_set=row.allotment_set,
+            first_time=row.first_time,
+            on_behalf=row.on_behalf,
+            outcome=row.outcome,
+            closed_reason=row.closed_reason,
+        )
+
+
+def _category(delegation: DelegationInfo | None) -> Category | None:
+    return None if delegation is None else delegation.category

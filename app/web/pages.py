@@ -1,0 +1,207 @@
+"""The room's screens: the moderator's tablet, the delegate's phone, the wall and the podium.
+
+Each page is a static HTML shell (``app/web/templates``) that loads ES modules
+from ``/static``; the modules then read the room over the live channel and
+send commands over HTTP (``app.api.commands``). The shell is served only to a
+token that may open it: a wrong or missing token gets a readable 403 page,
+not a page that fails later. Two small JSON routes give the pages what the
+room view does not carry: the room's language and segments, the meeting's
+time zone, and every delegation's name in the six languages (UNTERM, P1).
+"""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.access import (
+    Principal,
+    Signer,
+    may_moderate,
+    require_moderator,
+    require_viewer,
+)
+from app.api.deps import EngineDep, PrincipalDep
+from app.errors import DomainError, NotAllowed, NotFound
+from app.models import Delegation, Meeting, Room, Segment
+from app.view import Role
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+router = APIRouter(include_in_schema=False)
+data_router = APIRouter(prefix="/api/pages", tags=["pages"])
+
+
+@cache
+def _shell(name: str) -> str:
+    return (TEMPLATES / f"{name}.html").read_text(encoding="utf-8")
+
+
+def _refused(error: DomainError) -> HTMLResponse:
+    """A page a person can read and act on, with the status the refusal carries."""
+    page = _shell("refused").replace("{{message}}", html.escape(error.detail))
+    return HTMLResponse(page, status_code=error.status_hint)
+
+
+def _principal(request: Request, token: str | None) -> Principal:
+    if not token:
+        raise NotAllowed("this page needs the link you were given, with its token")
+    signer: Signer = request.app.state.signer
+    return signer.read(token)
+
+
+def _known_room(request: Request, room_id: int) -> None:
+    if room_id not in request.app.state.rooms:
+        raise NotFound(f"there is no room {room_id} in this meeting: check the link")
+
+
+def _page(name: str) -> HTMLResponse:
+    # The shell never changes per user: the modules read the token from the URL.
+    return HTMLResponse(_shell(name), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/moderator/{room_id}")
+async def moderator_page(
+    request: Request, room_id: int, token: str | None = Query(default=None)
+) -> HTMLResponse:
+    """The moderator's console for one room (tablet, touch first)."""
+    try:
+        _known_room(request, room_id)
+        require_moderator(_principal(request, token), room_id)
+    except DomainError as error:
+        return _refused(error)
+    return _page("moderator")
+
+
+@router.get("/delegate")
+async def delegate_page(request: Request, token: str | None = Query(default=None)) -> HTMLResponse:
+    """A delegation's phone: request the floor, see its place (P6, P7)."""
+    try:
+        principal = _principal(request, token)
+        if principal.role is not Role.DELEGATE or not principal.delegation:
+            raise NotAllowed(
+                f"this is the page of a delegation; {principal.describe()} has its own link"
+            )
+    except DomainError as error:
+        return _refused(error)
+    return _page("delegate")
+
+
+@router.get("/display/{room_id}")
+async def display_page(
+    request: Request, room_id: int, token: str | None = Query(default=None)
+) -> HTMLResponse:
+    """The wall screen of a room, in the room's language."""
+    try:
+        _known_room(request, room_id)
+        require_viewer(_principal(request, token), room_id)
+    except DomainError as error:
+        return _refused(error)
+    return _page("display")
+
+
+@router.get("/podium/{room_id}")
+async def podium_page(
+    request: Request, room_id: int, token: str | None = Query(default=None)
+) -> HTMLResponse:
+    """The speaker's countdown at the podium: the time and its state, nothing else."""
+    try:
+        _known_room(request, room_id)
+        require_viewer(_principal(request, token), room_id)
+    except DomainError as error:
+        return _refused(error)
+    return _page("podium")
+
+
+# -- what the pages need besides the room view ----------------------------------------
+
+
+@data_router.get("/rooms/{room_id}")
+async def room_directory(
+    request: Request, room_id: int, principal: PrincipalDep, engine: EngineDep
+) -> dict[str, Any]:
+    """The room, its meeting, its segments and every delegation's names (six languages)."""
+    _known_room(request, room_id)
+    viewer = require_viewer(principal, room_id)
+    return await to_thread.run_sync(_directory, engine, room_id, may_moderate(viewer, room_id))
+
+
+@data_router.get("/delegate")
+async def delegate_directory(principal: PrincipalDep, engine: EngineDep) -> dict[str, Any]:
+    """The delegation a delegate token names, and the rooms it may ask the floor in."""
+    if principal is None or principal.role is not Role.DELEGATE or not principal.delegation:
+        raise NotAllowed("a delegation's link is needed")
+    return await to_thread.run_sync(_delegation, engine, principal.delegation)
+
+
+def _directory(engine: Engine, room_id: int, moderator: bool) -> dict[str, Any]:
+    with Session(engine) as session:
+        room = session.get(Room, room_id)
+        if room is None:
+            raise NotFound(f"there is no room {room_id} in this meeting")
+        meeting = session.get(Meeting, room.meeting_id)
+        assert meeting is not None
+        delegations = session.exec(
+            select(Delegation)
+            .where(Delegation.meeting_id == meeting.id)
+            .order_by(col(Delegation.code))
+        ).all()
+        segments = session.exec(
+            select(Segment).where(Segment.room_id == room_id).order_by(col(Segment.scheduled_start))
+        ).all()
+        return {
+            "room": _room(room),
+            "meeting": {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone},
+            # Only the moderator opens segments; the others see the one that is open.
+            "segments": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "format": s.format,
+                    "scheduled_start": s.scheduled_start,
+                    "scheduled_end": s.scheduled_end,
+                }
+                for s in segments
+            ]
+            if moderator
+            else [],
+            "delegations": [_delegation_out(d) for d in delegations],
+        }
+
+
+def _delegation(engine: Engine, code: str) -> dict[str, Any]:
+    with Session(engine) as session:
+        # The newest meeting that registers the code: a rehearsal copy is newer than its source.
+        delegation = session.exec(
+            select(Delegation)
+            .where(Delegation.code == code)
+            .order_by(col(Delegation.meeting_id).desc())
+        ).first()
+        if delegation is None:
+            raise NotFound(f"no delegation {code!r} is registered: ask the secretariat")
+        meeting = session.get(Meeting, delegation.meeting_id)
+        assert meeting is not None
+        rooms = session.exec(
+            select(Room).where(Room.meeting_id == meeting.id).order_by(col(Room.id))
+        ).all()
+        return {
+            "delegation": _delegation_out(delegation),
+            "meeting": {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone},
+            "rooms": [_room(r) for r in rooms],
+        }
+
+
+def _room(room: Room) -> dict[str, Any]:
+    return {"id": room.id, "key": room.key, "name": room.name, "language": room.language}
+
+
+def _delegation_out(delegation: Delegation) -> dict[str, Any]:
+    return {"code": delegation.code, "category": delegation.category, "names": delegation.names}

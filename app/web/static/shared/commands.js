@@ -1,0 +1,83 @@
+// Commands go over HTTP, each with an id the page chooses: a retry after a network
+// failure carries the SAME id, so the server answers it without applying it twice.
+// While the live channel is down the page refuses to send at all (not queued blindly).
+
+const RETRY_DELAYS = [300, 700, 1500, 3000, 5000]; // ms; then the moderator is told
+
+export class CommandRefused extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export class NotConnected extends Error {}
+export class Unreachable extends Error {}
+
+/** A fresh id: 128 random bits (works outside secure contexts, unlike randomUUID). */
+export function newCommandId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Commands {
+  /**
+   * roomId: the room; token: the page's credential (sent as a Bearer header);
+   * isConnected(): whether the live channel is up (commands refused when not).
+   */
+  constructor({ roomId, token, isConnected }) {
+    this.roomId = roomId;
+    this.token = token;
+    this.isConnected = isConnected;
+  }
+
+  /** POST `body` to /api/rooms/{id}/{kind}; resolves with the server's ack. */
+  async send(kind, body) {
+    if (!this.isConnected()) throw new NotConnected();
+    const payload = JSON.stringify({ command_id: newCommandId(), ...body });
+    for (let attempt = 0; ; attempt++) {
+      let response;
+      try {
+        response = await fetch(`/api/rooms/${this.roomId}/${kind}`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${this.token}` },
+          body: payload,
+        });
+      } catch {
+        response = null; // the network failed: the command may or may not have arrived
+      }
+      if (response && response.ok) return response.json();
+      const retriable = !response || response.status >= 500 || response.status === 429;
+      if (!retriable) {
+        const detail = await response
+          .json()
+          .then((body) => body.detail)
+          .catch(() => response.statusText);
+        throw new CommandRefused(response.status, detail || response.statusText);
+      }
+      if (attempt >= RETRY_DELAYS.length) throw new Unreachable();
+      await wait(RETRY_DELAYS[attempt]);
+    }
+  }
+}
+
+/** The page's token: from ?token= in its link. */
+export function pageToken() {
+  return new URLSearchParams(location.search).get("token") || "";
+}
+
+/** GET a JSON resource with the page's token. */
+export async function getJSON(path, token) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    const detail = await response
+      .json()
+      .then((body) => body.detail)
+      .catch(() => response.statusText);
+    throw new CommandRefused(response.status, detail);
+  }
+  return response.json();
+}

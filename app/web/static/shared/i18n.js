@@ -1,0 +1,111 @@
+// The six languages of the UN (ar, zh, en, fr, ru, es): catalogues, direction, names.
+// Strings live in /static/i18n/<lang>.json; elements carry data-i18n keys so that a
+// change of language retranslates the page without rebuilding it.
+
+export const LANGUAGES = [
+  { code: "ar", name: "العربية" },
+  { code: "zh", name: "中文" },
+  { code: "en", name: "English" },
+  { code: "fr", name: "Français" },
+  { code: "ru", name: "Русский" },
+  { code: "es", name: "Español" },
+];
+const CODES = LANGUAGES.map((l) => l.code);
+const STORE_KEY = "floorkeeper.language";
+
+let current = "en";
+let catalogue = {};
+let fallback = {};
+
+/** The language a user chose before (localStorage), else the browser's, else English. */
+export function chosenLanguage() {
+  try {
+    const stored = localStorage.getItem(STORE_KEY);
+    if (CODES.includes(stored)) return stored;
+  } catch {
+    // storage blocked (private mode): fall through
+  }
+  const wanted = (navigator.languages || [navigator.language || "en"]).map((l) => l.slice(0, 2));
+  return wanted.find((code) => CODES.includes(code)) || "en";
+}
+
+export function language() {
+  return current;
+}
+
+async function fetchCatalogue(code) {
+  const response = await fetch(`/static/i18n/${code}.json`);
+  if (!response.ok) throw new Error(`no catalogue for ${code}`);
+  return response.json();
+}
+
+/** Load `code`, set lang and dir on <html> (Arabic is right to left) and retranslate. */
+export async function useLanguage(code) {
+  if (!CODES.includes(code)) code = "en";
+  if (!Object.keys(fallback).length) fallback = await fetchCatalogue("en");
+  catalogue = code === "en" ? fallback : await fetchCatalogue(code);
+  current = code;
+  document.documentElement.lang = code;
+  document.documentElement.dir = code === "ar" ? "rtl" : "ltr";
+  translate(document);
+}
+
+/** The string for `key` with {placeholders} filled in. */
+export function t(key, vars = {}) {
+  const text = catalogue[key] ?? fallback[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+export function translate(root) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+}
+
+/** Fill a <select> with the six languages; remember the choice and call `onChange`. */
+export function languagePicker(select, onChange) {
+  select.replaceChildren(
+    ...LANGUAGES.map(({ code, name }) => {
+      const option = new Option(name, code, false, code === current);
+      option.lang = code;
+      return option;
+    }),
+  );
+  select.addEventListener("change", async () => {
+    try {
+      localStorage.setItem(STORE_KEY, select.value);
+    } catch {
+      // not remembered, still applied
+    }
+    await useLanguage(select.value);
+    onChange();
+  });
+}
+
+/** A delegation's UN short name in the page's language (UNTERM), or the best we have. */
+export function nameOf(names, fallbackName) {
+  if (!names) return fallbackName;
+  return names[current] || names.en || fallbackName;
+}
+
+/** "2:05", "1:02:05"; never negative (the state says overtime). */
+export function duration(seconds) {
+  const total = Math.max(0, Math.floor(Math.abs(seconds)));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** A clock time in the meeting's time zone (C1), in the page's language. */
+export function clockTime(epochSeconds, timeZone) {
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone || undefined };
+  try {
+    return new Intl.DateTimeFormat(current, options).format(new Date(epochSeconds * 1000));
+  } catch {
+    return new Intl.DateTimeFormat(current, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
+      new Date(epochSeconds * 1000),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+// Small pieces every screen draws the same way: badges, the connection mark, notices.
+
+import { t } from "./i18n.js";
+
+/** Member State / observer State / stakeholder (P1-P3), RCP chair (P4) and marks (P8). */
+export function badgesOf(who, marks) {
+  const kinds = [];
+  if (who.category === "member_state" || who.category === "observer_state") kinds.push(who.category);
+  else if (who.category) kinds.push("stakeholder");
+  if (marks.rank != null && marks.rank < 0) kinds.push("rcp_chair");
+  if (marks.basis === "rcp") kinds.push("rcp_chair");
+  if (marks.first_time) kinds.push("first_time");
+  if (marks.on_behalf) kinds.push("on_behalf");
+  if (marks.moved) kinds.push("moved");
+  if (marks.out_of_order) kinds.push("out_of_order");
+  return [...new Set(kinds)].map((kind) => {
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.dataset.kind = kind;
+    badge.textContent = t(`badge.${kind}`);
+    return badge;
+  });
+}
+
+/** "live", "connecting" or "reconnecting": a discreet mark, and body[data-connection]. */
+export function showConnection(status) {
+  document.body.dataset.connection = status;
+  const mark = document.getElementById("connection");
+  if (mark) mark.textContent = t(`connection.${status}`);
+}
+
+let noticeTimer = null;
+
+/** A short message the user should read (a refusal, a confirmation), then gone. */
+export function showNotice(text, seconds = 8) {
+  const notice = document.getElementById("notice");
+  if (!notice) return;
+  notice.textContent = text;
+  notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => {
+    notice.hidden = true;
+  }, seconds * 1000);
+}
+
+/** Write text only when it changed (pages redraw clocks every frame). */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}

@@ -1,0 +1,261 @@
+// One room as a page sees it: the live view, whether the link is up, the server's time.
+// Pages call connectRoom() and runCountdown() and nothing else of the live channel, so
+// this is the one seam between the pages and the live channel's client. The shared
+// client modules (static/js/{live,clock,countdown}.js) did not exist when the pages
+// were written; this module speaks the protocol itself, and should become a thin
+// adapter over them once they do (same exports, same behaviour).
+//
+// The view arrives as a snapshot, then as changes in version order (a gap asks for a
+// resume); the clock offset is estimated NTP-style from ping/pong, keeping the
+// lowest-delay sample of a sliding window; a lost link is retried with backoff and
+// resumed from the last version (docs/protocol.md).
+
+import { t } from "./i18n.js";
+
+const PING_EVERY_MS = 5000;
+const SAMPLES = 16;
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
+
+/** Open the room's live channel. Returns { view(), connected(), now(), close() }. */
+export function connectRoom({ roomId, token, label = "", onView = () => {}, onConnection = () => {} }) {
+  let socket = null;
+  let view = null;
+  let version = null;
+  let status = "connecting";
+  let attempt = 0;
+  let closed = false;
+  let pinger = null;
+  let watchdog = null;
+  let silenceMs = 25000;
+  const samples = []; // { offset, delay } in seconds
+  let offset = 0; // server time minus page time, seconds
+
+  const pageNow = () => Date.now() / 1000;
+
+  function setStatus(next) {
+    if (next === status) return;
+    status = next;
+    onConnection(status);
+  }
+
+  function url() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const query = new URLSearchParams({ token });
+    if (label) query.set("label", label.slice(0, 60));
+    if (version != null) query.set("since", String(version));
+    return `${scheme}://${location.host}/api/rooms/${roomId}/live?${query}`;
+  }
+
+  function open() {
+    socket = new WebSocket(url());
+    socket.addEventListener("message", (event) => receive(event.data));
+    socket.addEventListener("close", lost);
+    socket.addEventListener("open", () => ping());
+  }
+
+  function lost() {
+    clearInterval(pinger);
+    clearTimeout(watchdog);
+    if (closed) return;
+    setStatus(view ? "reconnecting" : "connecting");
+    const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
+    attempt += 1;
+    setTimeout(() => {
+      if (!closed) open();
+    }, delay);
+  }
+
+  /** A link that has said nothing for too long is dead even if TCP has not noticed. */
+  function heard() {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => socket?.close(), silenceMs);
+  }
+
+  function send(message) {
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  function ping() {
+    send({ type: "ping", t0: pageNow() });
+  }
+
+  function receive(text) {
+    const at = pageNow();
+    const message = JSON.parse(text);
+    heard();
+    switch (message.type) {
+      case "snapshot":
+        if (!samples.length) offset = message.server_time - at;
+        view = message.room;
+        version = message.version;
+        connectedNow(message.viewer);
+        onView(view);
+        break;
+      case "resumed":
+        version = message.version;
+        connectedNow(message.viewer);
+        break;
+      case "change":
+        if (version == null || message.version <= version) break; // already seen
+        if (message.version !== version + 1) {
+          send({ type: "resume", version }); // a gap: ask for what is missing
+          break;
+        }
+        view = merge(view, message.room);
+        version = message.version;
+        onView(view);
+        break;
+      case "heartbeat":
+        if (version != null && message.version > version) send({ type: "resume", version });
+        break;
+      case "pong":
+        sample(message, at);
+        break;
+      default:
+        break; // "error": nothing this page sends should cause one
+    }
+  }
+
+  function connectedNow(viewer) {
+    attempt = 0;
+    if (viewer?.heartbeat) silenceMs = Math.max(3 * viewer.heartbeat * 1000, 2 * PING_EVERY_MS);
+    clearInterval(pinger);
+    pinger = setInterval(ping, PING_EVERY_MS);
+    setStatus("live");
+  }
+
+  /** NTP: offset = ((t1 - t0) + (t2 - t3)) / 2, delay = (t3 - t0) - (t2 - t1). */
+  function sample({ t0, t1, t2 }, t3) {
+    const delay = Math.max(0, t3 - t0 - (t2 - t1));
+    const measured = (t1 - t0 + (t2 - t3)) / 2;
+    // Each sample is right within half its delay. One that cannot be reconciled with the
+    // best one that way means the page's clock was stepped (set by hand, NTP, a laptop
+    // waking): start the window afresh rather than trust the old, now wrong, samples.
+    const best = samples.reduce((a, b) => (b.delay < a.delay ? b : a), samples[0]);
+    if (best && Math.abs(measured - best.offset) > STEP_SECONDS + (delay + best.delay) / 2) {
+      samples.length = 0;
+    }
+    samples.push({ offset: measured, delay });
+    if (samples.length > SAMPLES) samples.shift();
+    const chosen = samples.reduce((a, b) => (b.delay < a.delay ? b : a));
+    offset = chosen.offset;
+    send({
+      type: "report",
+      offset,
+      uncertainty: chosen.delay / 2,
+      rtt: delay,
+      samples: samples.length,
+      version,
+    });
+  }
+
+  // A tab coming back from the background may have slept: measure again at once.
+  function awake() {
+    if (!document.hidden) ping();
+  }
+  document.addEventListener("visibilitychange", awake);
+  open();
+  return {
+    view: () => view,
+    connected: () => status === "live",
+    now: () => pageNow() + offset,
+    close() {
+      closed = true;
+      document.removeEventListener("visibilitychange", awake);
+      clearInterval(pinger);
+      clearTimeout(watchdog);
+      socket?.close();
+    },
+  };
+}
+
+/** A change's patch: objects merge key by key, anything else replaces (app/protocol.py). */
+export function merge(old, patch) {
+  if (!old || typeof old !== "object" || Array.isArray(old)) return patch;
+  const merged = { ...old };
+  for (const [key, value] of Object.entries(patch)) {
+    const before = merged[key];
+    merged[key] =
+      value && typeof value === "object" && !Array.isArray(value) && before && typeof before === "object"
+        ? merge(before, value)
+        : value;
+  }
+  return merged;
+}
+
+// -- the countdown (T5, T6) ------------------------------------------------------------
+
+const TIME_UP_SECONDS = 5; // "the end itself" is shown this long before overtime counts up
+
+/** What the speaker's clock shows at server time `now`: seconds left and the T5 state. */
+export function speechClock(speech, now) {
+  if (!speech) return { state: "idle", seconds: null };
+  const left = speech.status === "running" ? speech.ends_at - now : speech.seconds_left;
+  if (speech.status === "allotted") return { state: "ready", seconds: left };
+  if (speech.status === "paused") return { state: "paused", seconds: left };
+  if (left > speech.warning_seconds) return { state: "normal", seconds: left };
+  if (left > 0) return { state: "warning", seconds: left };
+  if (left > -TIME_UP_SECONDS) return { state: "timeup", seconds: left };
+  return { state: "overtime", seconds: left };
+}
+
+/** "2:00" down to "0:00" (whole seconds rounded up), then "+0:01" upwards. */
+export function clockText(seconds) {
+  if (seconds == null) return "0:00";
+  const up = seconds <= 0;
+  const whole = up ? Math.floor(-seconds) : Math.ceil(seconds);
+  const m = Math.floor(whole / 60);
+  const s = String(whole % 60).padStart(2, "0");
+  return `${up && whole > 0 ? "+" : ""}${m}:${s}`;
+}
+
+/**
+ * Draw the room's countdown every animation frame from the server's deadline and the
+ * clock offset, never by counting ticks: a throttled or hidden tab is right again on
+ * its first frame. `onFrame(now)` lets a page redraw other clocks (phase, drift).
+ */
+export function runCountdown(room, box, timeEl, stateEl, onFrame = () => {}, label = defaultLabel) {
+  let shown = "";
+  let frame = 0;
+  function draw() {
+    const now = room.now();
+    const { state, seconds } = speechClock(room.view()?.speech ?? null, now);
+    const text = clockText(seconds);
+    const key = `${state}|${text}|${document.documentElement.lang}`;
+    if (key !== shown) {
+      shown = key;
+      timeEl.textContent = text;
+      box.dataset.state = state;
+      stateEl.dataset.state = state;
+      stateEl.textContent = label(state);
+      box.dataset.seconds = seconds == null ? "" : String(seconds);
+      box.style.setProperty("--clock-em", String(clockWidth(text)));
+    }
+    onFrame(now);
+  }
+  function loop() {
+    draw();
+    frame = requestAnimationFrame(loop);
+  }
+  function visible() {
+    if (!document.hidden) draw(); // right on the first frame back, whatever was missed
+  }
+  document.addEventListener("visibilitychange", visible);
+  loop();
+  return function stop() {
+    cancelAnimationFrame(frame);
+    document.removeEventListener("visibilitychange", visible);
+  };
+}
+
+/** The text's width in em (tabular digits ~0.7em, colon ~0.4em): the wall sizes to fit it. */
+function clockWidth(text) {
+  let em = 0.4; // the frame and its padding
+  for (const ch of text) em += ch === ":" ? 0.4 : 0.7;
+  return Math.max(em, 2.8).toFixed(2);
+}
+
+function defaultLabel(state) {
+  return t(`state.${state}`);
+}

@@ -1,0 +1,259 @@
+"""The two servers the benchmark measures, each in its own process.
+
+``Floorkeeper`` is the real service started as ``make run`` starts it
+(``python -m app.cli serve``: uvicorn with ``app.frames``'s protocol, no
+deflate, one process, SQLite), on a fresh database. ``Bare`` is
+``bench/bare.py``. Both give the driver the same things: a live URL for the
+receivers, a way to send one command and learn the version it produced, and
+the server's process for its CPU time and resident memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
+from sqlmodel import Session, col, select
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as ws_connect
+
+from app.access import Principal, Signer
+from app.config import DEMO_PROGRAMME
+from app.db import make_engine
+from app.models import Room, Segment
+from app.setup import migrate
+from app.view import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "fan-out-benchmark-secret-0123456789"
+
+
+class Refused(Exception):
+    """The server refused a command (its answer is in the message)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    """A guard, not a measurement: fail fast if the server never listens."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the server did not listen within 60 s: {log.read_text()[-2000:]}")
+
+
+class Server(Protocol):
+    name: str
+    process: subprocess.Popen[bytes]
+    live_url: str
+
+    async def open(self) -> None: ...
+
+    async def send(self, index: int, rate_test: bool, size: int) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Meeting:
+    room_id: int
+    segment_id: int
+    source: str  # which meeting the server runs
+
+
+def _seed(database_url: str) -> Meeting:
+    """A fresh database with the test meeting (tests/builders.py), scheduled now."""
+    from tests.builders import seed_meeting
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    seeded = seed_meeting(engine, start=time.time())
+    engine.dispose()
+    return Meeting(seeded.rooms[0], seeded.action_group, "tests/builders.seed_meeting")
+
+
+def _first_segment(database_url: str) -> Meeting:
+    """The demo meeting, as ``floorkeeper serve`` loaded it: its earliest segment."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        segment = session.exec(select(Segment).order_by(col(Segment.scheduled_start))).first()
+        room = session.get(Room, segment.room_id) if segment is not None else None
+    engine.dispose()
+    if segment is None or room is None or segment.id is None or room.id is None:
+        raise RuntimeError("the demo meeting has no segment")
+    return Meeting(room.id, segment.id, f"demo programme {DEMO_PROGRAMME.name}")
+
+
+class Floorkeeper:
+    """``floorkeeper serve`` on a fresh SQLite database in ``directory``."""
+
+    name = "floorkeeper"
+
+    def __init__(self, directory: Path, use_demo: bool) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.database_url = f"sqlite:///{directory / 'floorkeeper.db'}"
+        self.use_demo = use_demo and DEMO_PROGRAMME.exists()
+        self.meeting: Meeting | None = None
+        self.log = directory / "server.log"
+        self._http: httpx.AsyncClient | None = None
+
+    @contextmanager
+    def running(self) -> Iterator[Floorkeeper]:
+        if not self.use_demo:
+            self.meeting = _seed(self.database_url)
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "PORT": str(self.port),
+            "FLOORKEEPER_SECRET_KEY": SECRET,
+        }
+        argv = [sys.executable, "-m", "app.cli", "serve"]
+        if not self.use_demo:
+            argv.append("--no-demo")
+            env["FLOORKEEPER_DEMO_PROGRAMME"] = ""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            wait_until_up(self.port, self.process, self.log)
+            if self.meeting is None:
+                self.meeting = _first_segment(self.database_url)
+            signer = Signer(SECRET)
+            room = self.meeting.room_id
+            display = signer.issue(Principal(Role.DISPLAY, room_id=room))
+            self.moderator = signer.issue(Principal(Role.MODERATOR, room_id=room))
+            self.live_url = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={display}"
+            yield self
+        finally:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    async def open(self) -> None:
+        """Open the segment, give the floor to its first speaker and start the clock."""
+        assert self.meeting is not None
+        self._http = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}/api/rooms/{self.meeting.room_id}",
+            headers={"Authorization": f"Bearer {self.moderator}"},
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
+            timeout=60,
+        )
+        open_segment = {"type": "open_segment", "segment_id": self.meeting.segment_id}
+        await self._post("programme", "open", open_segment)
+        await self._post("floor", "grant", {"type": "grant"})
+        await self._post("speech", "start", {"type": "start"})
+
+    async def send(self, index: int, rate_test: bool, size: int) -> int:
+        """Command ``index``: pause, resume, extend in turn; extends only in a rate test.
+
+        An extension is valid in every state of the speech (T6), so rate-test
+        commands may overlap without one being refused for coming early.
+        """
+        kind = "extend" if rate_test else ("pause", "resume", "extend")[index % 3]
+        body: dict[str, Any] = {"type": kind}
+        if kind == "extend":
+            body["seconds"] = 1
+        return await self._post("speech", f"{kind}-{index}", body)
+
+    async def _post(self, path: str, name: str, body: dict[str, Any]) -> int:
+        assert self._http is not None
+        body["command_id"] = f"bench-{name}-{time.time_ns()}"
+        response = await self._http.post(f"/{path}", json=body)
+        if response.status_code != 200:
+            raise Refused(f"{path} {body['type']}: {response.status_code} {response.text}")
+        version: int = response.json()["version"]
+        return version
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+
+class Bare:
+    """``bench/bare.py``: ``websockets.broadcast`` of a message of the size asked."""
+
+    name = "bare"
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.log = directory / "bare.log"
+        self.live_url = f"ws://127.0.0.1:{self.port}/live"
+        self._control: ClientConnection | None = None
+        self._version = 0
+        self._answers: dict[int, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    @contextmanager
+    def running(self) -> Iterator[Bare]:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bench.bare", str(self.port)],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_up(self.port, self.process, self.log)
+            yield self
+        finally:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    async def open(self) -> None:
+        self._control = await ws_connect(
+            f"ws://127.0.0.1:{self.port}/control", compression=None, max_queue=None
+        )
+        self._reader = asyncio.create_task(self._read_answers())
+
+    async def _read_answers(self) -> None:
+        assert self._control is not None
+        async for message in self._control:
+            version = int(str(message).split()[1])
+            answer = self._answers.pop(version, None)
+            if answer is not None and not answer.done():
+                answer.set_result(None)
+
+    async def send(self, index: int, rate_test: bool, size: int) -> int:
+        assert self._control is not None
+        self._version += 1
+        version = self._version
+        answer = asyncio.get_running_loop().create_future()
+        self._answers[version] = answer
+        await self._control.send(json.dumps({"version": version, "size": size}))
+        await answer
+        return version
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._control is not None:
+            await self._control.close()

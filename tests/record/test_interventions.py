@@ -1,0 +1,219 @@
+"""The intervention record (R1), rebuilt from the engine's events alone."""
+
+from __future__ import annotations
+
+from app import codec
+from app.category import Category
+from app.queue import (
+    ClosePhase,
+    CloseSegment,
+    GrantFloor,
+    OpenSegment,
+    RequestFloor,
+    WithdrawRequest,
+)
+from app.queue.events import FloorGranted
+from app.record import (
+    DelegationInfo,
+    Group,
+    Intervention,
+    Outcome,
+    SegmentInfo,
+    build_record,
+    decode,
+)
+from app.timing import Basis, EndSpeech, ExtendSpeech, StartSpeech
+from tests.fakes import RoomLog, stakeholder, state
+from tests.plans import MIN, START, action_group
+
+MS_PHASE = START + 5 * MIN
+
+DELEGATIONS = {
+    "MEX": DelegationInfo("MEX", "Mexico", Category.MEMBER_STATE, "latin_american_caribbean"),
+    "GHA": DelegationInfo("GHA", "Ghana", Category.MEMBER_STATE, "african"),
+    "CHE": DelegationInfo("CHE", "Switzerland", Category.MEMBER_STATE, "western_european_other"),
+    "IOM": DelegationInfo("IOM", "International Organization for Migration", Category.UN_SYSTEM),
+}
+
+
+def member_state_phase() -> RoomLog:
+    """An action group opened on time, its welcome closed at once."""
+    room = RoomLog()
+    room.do(OpenSegment(action_group()), START)
+    room.do(ClosePhase(), MS_PHASE)
+    return room
+
+
+def line(record: tuple[Intervention, ...], code: str) -> Intervention:
+    (found,) = [i for i in record if i.delegation == code]
+    return found
+
+
+def test_R1_a_heard_intervention_has_every_field_of_the_record() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 25)
+    room.do(ExtendSpeech(30), MS_PHASE + 100)
+    room.do(EndSpeech(), MS_PHASE + 25 + 230)
+    segments = {"ag1": SegmentInfo("ag1", "Action group 1", "2017-12-05", "Plenary hall")}
+
+    record = build_record(room.events, delegations=DELEGATIONS, segments=segments)
+
+    mex = line(record, "MEX")
+    # T2: with one request waiting and 75 minutes left, the flex of 3 minutes applies
+    assert (mex.room, mex.day, mex.segment, mex.phase) == (
+        "Plenary hall",
+        "2017-12-05",
+        "ag1",
+        "member_states",
+    )
+    assert (mex.name, mex.category, mex.group, mex.regional_group) == (
+        "Mexico",
+        Category.MEMBER_STATE,
+        Group.MEMBER_STATES,
+        "latin_american_caribbean",
+    )
+    assert (mex.requested_at, mex.granted_at, mex.started_at, mex.ended_at) == (
+        MS_PHASE + 10,
+        MS_PHASE + 20,
+        MS_PHASE + 25,
+        MS_PHASE + 255,
+    )
+    assert (mex.allotted, mex.extended, mex.basis) == (210.0, 30.0, Basis.FLEX)
+    assert (mex.spoken, mex.overtime) == (230.0, 20.0)
+    assert (mex.outcome, mex.heard, mex.out_of_order, mex.first_time) == (
+        Outcome.HEARD,
+        True,
+        False,
+        True,
+    )
+
+
+def test_R1_the_welcome_is_recorded_as_a_programme_turn_without_delegation() -> None:
+    room = RoomLog()
+    room.do(OpenSegment(action_group()), START)
+    room.do(GrantFloor(), START + 5)
+    room.do(StartSpeech(), START + 10)
+    room.do(EndSpeech(), START + 250)
+
+    (welcome,) = build_record(room.events)
+
+    assert (welcome.delegation, welcome.name, welcome.group) == ("", "Moderator", Group.PROGRAMME)
+    assert (welcome.request_id, welcome.basis, welcome.allotted) == (None, Basis.PROGRAMME, 300)
+    assert welcome.spoken == 240
+    assert welcome.heard
+
+
+def test_A3_requests_waiting_at_the_member_state_phase_end_are_recorded_not_heard() -> None:
+    room = member_state_phase()
+    for code in ("MEX", "GHA", "CHE"):
+        room.do(RequestFloor(state(code)), MS_PHASE + 60)
+    room.do(RequestFloor(stakeholder("IOM", Category.UN_SYSTEM)), MS_PHASE + 61)
+    room.do(GrantFloor(), MS_PHASE + 70)
+    room.do(StartSpeech(), MS_PHASE + 71)
+    room.do(ClosePhase(), MS_PHASE + 100)  # the moderator ends the phase; MEX finishes
+    room.do(EndSpeech(), MS_PHASE + 190)
+
+    record = build_record(room.events, delegations=DELEGATIONS)
+
+    assert line(record, "MEX").heard
+    for code in ("GHA", "CHE"):
+        closed = line(record, code)
+        assert (closed.outcome, closed.heard) == (Outcome.NOT_HEARD, False)
+        assert (closed.closed_reason, closed.closed_at) == ("phase_ended", MS_PHASE + 190)
+        assert (closed.phase, closed.granted_at, closed.spoken) == ("member_states", None, 0.0)
+    iom = line(record, "IOM")  # A4: a stakeholder waits for its block, it is not closed
+    assert (iom.outcome, iom.group) == (Outcome.WAITING, Group.UN_SYSTEM)
+
+
+def test_R1_requests_still_waiting_when_the_segment_closes_are_not_heard() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(stakeholder("MADE")), MS_PHASE + 30)
+    room.do(CloseSegment(), MS_PHASE + 60)
+
+    (made,) = build_record(room.events)
+
+    assert (made.outcome, made.closed_reason) == (Outcome.NOT_HEARD, "segment_closed")
+    assert made.group is Group.OTHER_STAKEHOLDERS
+
+
+def test_P2_an_out_of_order_grant_is_flagged_in_the_record() -> None:
+    room = member_state_phase()
+    for code in ("MEX", "GHA", "CHE"):
+        room.do(RequestFloor(state(code)), MS_PHASE + 60)
+    che = room.state.queue.waiting[-1]
+    room.do(GrantFloor(request_id=che.id, seconds=90), MS_PHASE + 70)
+    room.do(StartSpeech(), MS_PHASE + 71)
+    room.do(EndSpeech(), MS_PHASE + 150)
+    room.do(GrantFloor(), MS_PHASE + 160)  # MEX, by the rules
+    room.do(StartSpeech(), MS_PHASE + 161)
+    room.do(EndSpeech(), MS_PHASE + 250)
+
+    record = build_record(room.events, delegations=DELEGATIONS)
+
+    che_line, mex_line = line(record, "CHE"), line(record, "MEX")
+    assert (che_line.out_of_order, che_line.allotment_set, che_line.basis) == (
+        True,
+        True,
+        Basis.OVERRIDE,
+    )
+    assert che_line.allotted == 90
+    assert (mex_line.out_of_order, mex_line.allotment_set) == (False, False)
+    assert [i.delegation for i in record][:2] == ["CHE", "MEX"]  # in order of grant
+
+
+def test_P7_a_withdrawn_request_stays_in_the_record_as_withdrawn() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("GHA"), on_behalf=True), MS_PHASE + 30)
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 31)
+    room.do(WithdrawRequest("GHA"), MS_PHASE + 40)
+
+    record = build_record(room.events)
+
+    gha = line(record, "GHA")
+    assert (gha.outcome, gha.closed_reason, gha.on_behalf) == (Outcome.WITHDRAWN, "withdrawn", True)
+    assert line(record, "MEX").outcome is Outcome.WAITING
+
+
+def test_R1_the_record_reads_the_stored_payloads_as_well_as_the_events() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 25)
+    room.do(EndSpeech(), MS_PHASE + 140)
+    stored = [codec.dump_tagged(event) for event in room.events]  # as app.store keeps them
+
+    assert build_record(decode(stored)) == build_record(room.events)
+    assert line(build_record(decode(stored)), "MEX").spoken == 115
+
+
+def test_R1_a_speech_whose_grant_is_not_in_the_stream_is_rebuilt_from_its_end() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 25)
+    room.do(EndSpeech(), MS_PHASE + 140)
+    opened = room.events[0]
+    after_grant = room.events[[isinstance(e, FloorGranted) for e in room.events].index(True) + 1 :]
+
+    (mex,) = [i for i in build_record([opened, *after_grant]) if i.request_id is not None]
+
+    assert (mex.delegation, mex.requested_at, mex.started_at, mex.spoken) == (
+        "MEX",
+        MS_PHASE + 10,
+        MS_PHASE + 25,
+        115,
+    )
+    assert mex.heard
+
+
+def test_R1_a_speaker_still_on_the_floor_is_recorded_as_speaking() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 25)
+
+    mex = line(build_record(room.events), "MEX")
+
+    assert (mex.outcome, mex.started_at, mex.ended_at) == (Outcome.SPEAKING, MS_PHASE + 25, None)

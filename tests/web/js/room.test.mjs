@@ -1,0 +1,143 @@
+// room.js under Node's test runner, with a fake socket and a fake clock (no timers waited on).
+// Run: node --experimental-detect-module --test tests/web/js/   (tests/web/test_tools.py does)
+
+import assert from "node:assert/strict";
+import { beforeEach, mock, test } from "node:test";
+
+let pageTime = 1_000_000; // the page's clock, seconds
+const sockets = [];
+
+class FakeSocket {
+  static OPEN = 1;
+  constructor(url) {
+    this.url = url;
+    this.readyState = FakeSocket.OPEN;
+    this.sent = [];
+    this.listeners = {};
+    sockets.push(this);
+  }
+  addEventListener(type, listener) {
+    (this.listeners[type] ??= []).push(listener);
+  }
+  send(text) {
+    this.sent.push(JSON.parse(text));
+  }
+  close() {
+    this.readyState = 3;
+    for (const listener of this.listeners.close ?? []) listener({});
+  }
+  deliver(message) {
+    for (const listener of this.listeners.message ?? []) listener({ data: JSON.stringify(message) });
+  }
+}
+
+globalThis.WebSocket = FakeSocket;
+globalThis.location = { protocol: "http:", host: "example.test" };
+globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} };
+Date.now = () => pageTime * 1000;
+
+const { clockText, connectRoom, merge, speechClock } = await import(
+  "../../../app/web/static/shared/room.js"
+);
+
+beforeEach(() => {
+  sockets.length = 0;
+});
+
+const speech = (fields) => ({ status: "running", warning_seconds: 30, seconds_left: null, ...fields });
+
+test("T5 states follow the deadline: normal, wrap-up warning, time up, overtime", () => {
+  const running = speech({ ends_at: 1_000 });
+  assert.equal(speechClock(running, 900).state, "normal");
+  assert.equal(speechClock(running, 975).state, "warning");
+  assert.equal(speechClock(running, 1_001).state, "timeup");
+  assert.equal(speechClock(running, 1_030).state, "overtime");
+  assert.equal(speechClock(running, 1_030).seconds, -30);
+  assert.equal(speechClock(null, 0).state, "idle");
+  assert.deepEqual(speechClock(speech({ status: "paused", seconds_left: 42 }), 9e9), {
+    state: "paused",
+    seconds: 42,
+  });
+});
+
+test("T5 the clock reads whole seconds down to 0:00, then counts overtime up", () => {
+  assert.equal(clockText(120), "2:00");
+  assert.equal(clockText(119.2), "2:00");
+  assert.equal(clockText(0.4), "0:01");
+  assert.equal(clockText(0), "0:00");
+  assert.equal(clockText(-0.5), "0:00");
+  assert.equal(clockText(-61.9), "+1:01");
+});
+
+test("a patch merges objects key by key and replaces everything else", () => {
+  const old = { speech: { status: "running", ends_at: 5 }, queue: [1, 2], cut_off: "a" };
+  assert.deepEqual(merge(old, { speech: { status: "paused" }, queue: [2], cut_off: null }), {
+    speech: { status: "paused", ends_at: 5 },
+    queue: [2],
+    cut_off: null,
+  });
+  assert.deepEqual(merge(old, { speech: null }).speech, null);
+});
+
+test("T6 the page's server time uses the lowest-delay ping sample (NTP)", () => {
+  const room = connectRoom({ roomId: 1, token: "t" });
+  const socket = sockets[0];
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime + 50, room: {}, viewer: {} });
+  // A slow round trip with an asymmetric path, then a fast one: the fast one wins.
+  socket.deliver({ type: "pong", t0: pageTime - 2, t1: pageTime + 9, t2: pageTime + 9 });
+  assert.equal(Math.round(room.now() - pageTime), 10);
+  socket.deliver({ type: "pong", t0: pageTime - 0.01, t1: pageTime + 7.995, t2: pageTime + 7.995 });
+  assert.equal(Math.round(room.now() - pageTime), 8);
+  const report = socket.sent.filter((m) => m.type === "report").at(-1);
+  assert.equal(report.samples, 2);
+  room.close();
+});
+
+test("T6 a step of the page's clock is detected and the offset follows it at once", () => {
+  const room = connectRoom({ roomId: 1, token: "t" });
+  const socket = sockets[0];
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: {} });
+  for (let i = 0; i < 4; i++) {
+    socket.deliver({ type: "pong", t0: pageTime - 0.02, t1: pageTime + 9.99, t2: pageTime + 9.99 });
+  }
+  assert.equal(Math.round(room.now() - pageTime), 10);
+  pageTime += 60; // the laptop's clock is set a minute ahead; the server's is not
+  socket.deliver({ type: "pong", t0: pageTime - 0.5, t1: pageTime - 50.25, t2: pageTime - 50.25 });
+  assert.equal(Math.round(room.now() - pageTime), -50); // the slower sample still wins: a step
+  room.close();
+});
+
+test("T6 a gap in versions asks for a resume; changes apply in order only", () => {
+  const views = [];
+  const room = connectRoom({ roomId: 7, token: "t", onView: (view) => views.push(view) });
+  const socket = sockets[0];
+  assert.match(socket.url, /\/api\/rooms\/7\/live\?token=t/);
+  socket.deliver({ type: "snapshot", version: 3, server_time: pageTime, room: { a: 1 }, viewer: {} });
+  assert.equal(room.connected(), true);
+  socket.deliver({ type: "change", version: 5, room: { a: 5 } });
+  assert.deepEqual(socket.sent.at(-1), { type: "resume", version: 3 });
+  assert.deepEqual(room.view(), { a: 1 });
+  socket.deliver({ type: "change", version: 4, room: { a: 4 } });
+  socket.deliver({ type: "change", version: 4, room: { a: 99 } }); // a duplicate: ignored
+  assert.deepEqual(room.view(), { a: 4 });
+  assert.equal(views.length, 2);
+  room.close();
+});
+
+test("T6 a lost link says so, keeps the view, and reconnects from its last version", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const statuses = [];
+  const room = connectRoom({ roomId: 2, token: "t", onConnection: (s) => statuses.push(s) });
+  sockets[0].deliver({ type: "snapshot", version: 9, server_time: pageTime, room: { b: 2 }, viewer: {} });
+  sockets[0].close();
+  assert.equal(room.connected(), false);
+  assert.deepEqual(room.view(), { b: 2 });
+  assert.deepEqual(statuses, ["live", "reconnecting"]);
+  mock.timers.tick(150); // the first backoff is 250 ms ± 25 %: not yet
+  assert.equal(sockets.length, 1);
+  mock.timers.tick(250);
+  assert.equal(sockets.length, 2);
+  assert.match(sockets[1].url, /since=9/);
+  room.close();
+  mock.timers.reset();
+});

@@ -1,0 +1,192 @@
+"""The real app on a free port, for the browser tests and ``make screenshots``.
+
+``python -m tests.web.server PORT`` serves the app the way ``floorkeeper serve``
+does (uvicorn, the framed WebSocket protocol), with the settings from the
+environment. ``seed`` fills an empty database with the test meeting, every
+State's UN names in the six languages (from ``app/data/countries.csv``) and a
+second room whose display speaks Arabic.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from sqlmodel import Session, select
+
+from app.access import Principal, Signer
+from app.db import make_engine
+from app.models import Delegation, Room, Segment
+from app.setup import migrate
+from app.view import Role
+from tests.builders import Seeded, seed_meeting
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTRIES = ROOT / "app" / "data" / "countries.csv"
+SECRET = "browser-tests-secret"
+LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
+#: The action group's four guiding questions, shown on the wall during its opening (A1).
+QUESTIONS = [
+    "What are the main challenges for the human dimension of migration?",
+    "Which good practices protect the human rights of all migrants?",
+    "Which recommendations should the global compact take up?",
+    "Which means of implementation and partnerships would carry them?",
+]
+
+
+#: The policy the pages are written for (app/access.py owns the real header): no inline
+#: script, no inline style attribute; the tests serve it wherever the app sends none.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def with_pages(app: FastAPI) -> FastAPI:
+    """Add the page routes unless ``app.main`` already includes them."""
+    from app.web import pages
+
+    paths = {getattr(route, "path", "") for route in app.router.routes}
+    if "/moderator/{room_id}" not in paths:
+        app.include_router(pages.router)
+    if "/api/pages/delegate" not in paths:
+        app.include_router(pages.data_router)
+    return app
+
+
+def make_app() -> FastAPI:
+    """``create_app`` with the page routes (added here only if ``app.main`` does not yet)."""
+    from app.main import create_app
+
+    app = with_pages(create_app())
+
+    @app.middleware("http")
+    async def strict_policy(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("content-security-policy", STRICT_CSP)
+        return response
+
+    return app
+
+
+def serve(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        make_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="app.frames:FramedWebSocketProtocol",
+        ws_per_message_deflate=False,
+    )
+
+
+@dataclass(frozen=True)
+class Site:
+    """A running server and the links a rehearsal would hand out."""
+
+    base: str
+    seeded: Seeded
+    signer: Signer
+
+    def token(self, role: Role, room: int | None = None, delegation: str | None = None) -> str:
+        return self.signer.issue(Principal(role, room_id=room, delegation=delegation))
+
+    def moderator(self, room: int) -> str:
+        return self.token(Role.MODERATOR, room=room)
+
+    def display(self, room: int) -> str:
+        return self.token(Role.DISPLAY, room=room)
+
+    def delegate(self, code: str) -> str:
+        return self.token(Role.DELEGATE, delegation=code)
+
+
+def seed(database_url: str, start: float) -> Seeded:
+    """The test meeting with UNTERM names in six languages, guiding questions, an Arabic room."""
+    migrate(database_url)
+    engine = make_engine(database_url)
+    seeded = seed_meeting(engine, start=start)
+    with open(COUNTRIES, encoding="utf-8") as file:
+        names = {
+            row["iso3"]: {lang: row[f"name_{lang}"] for lang in LANGUAGES}
+            for row in csv.DictReader(file)
+        }
+    with Session(engine) as session:
+        for delegation in session.exec(select(Delegation)).all():
+            if delegation.code in names:
+                delegation.names = names[delegation.code]
+                session.add(delegation)
+        action_group = session.get(Segment, seeded.action_group)
+        assert action_group is not None
+        action_group.plan = {**action_group.plan, "questions": QUESTIONS}
+        session.add(action_group)
+        second = session.get(Room, seeded.rooms[1])
+        assert second is not None
+        second.language = "ar"
+        session.add(second)
+        session.commit()
+    engine.dispose()
+    return seeded
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_site(directory: Path, start: float | None = None) -> Iterator[Site]:
+    """Seed a fresh SQLite database in ``directory`` and serve it until the block ends."""
+    url = f"sqlite:///{directory / 'floorkeeper.db'}"
+    seeded = seed(url, time.time() if start is None else start)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLOORKEEPER_SECRET_KEY": SECRET,
+        "FLOORKEEPER_ENVIRONMENT": "test",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.web.server", str(port)], cwd=ROOT, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield Site(base, seeded, Signer(SECRET))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    """A guard, not a measurement: fail fast if the server never answers."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server at {base} did not answer within 30 s")
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
