@@ -43,6 +43,8 @@ class Settings(BaseModel):
     max_backlog_per_screen: int = Field(default=64, ge=1)
     command_retries: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
+    display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

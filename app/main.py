@@ -25,14 +25,16 @@ from sqlmodel import Session, col, select
 
 from app import live
 from app.access import Signer
-from app.api import commands, meeting
+from app.api import commands, meeting, record
 from app.config import Settings, load_settings
 from app.db import make_engine
 from app.errors import DomainError
+from app.headers import SecurityHeaders
 from app.limits import BodyLimit
 from app.models import Room
 from app.rooms import RoomRunner
 from app.store import RoomStore
+from app.web import pages
 
 log = logging.getLogger("floorkeeper")
 
@@ -72,11 +74,15 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
     app.include_router(meeting.router)
     app.include_router(commands.router)
     app.include_router(live.router)
+    app.include_router(record.router)
+    app.include_router(pages.router)
+    app.include_router(pages.data_router)
     add_error_handlers(app)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, display_frame_ancestors=settings.display_frame_ancestors)
     return app
 
 
