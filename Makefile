@@ -37,5 +37,16 @@ test: lint
 	$(BIN)/coverage report --include='app/timing/*,app/queue/*' --skip-covered --fail-under=100
 	$(BIN)/coverage report --skip-covered --skip-empty
 
+# The README's screenshots, at each page's target size (Debian's chromium, no download).
+screenshots: $(VENV)/.test
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
+	FLOORKEEPER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/record/test_statistics_page.py
+
+# The benchmarks of docs/benchmarks.md (minutes; loopback only).
+bench: $(VENV)/.test
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.clock
+
 clean:
 	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache .pytest_cache

@@ -14,7 +14,7 @@ programme needs nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,6 +34,7 @@ class Principal:
     room_id: int | None = None  # moderator, display
     delegation: str | None = None  # delegate: the delegation code
     name: str = ""
+    token_id: str | None = None  # the recorded credential (app.credentials); revocable
 
     def describe(self) -> str:
         scope = self.delegation or (f"room {self.room_id}" if self.room_id else "meeting")
@@ -52,6 +53,8 @@ class Signer:
             data["d"] = principal.delegation
         if principal.name:
             data["n"] = principal.name
+        if principal.token_id is not None:
+            data["i"] = principal.token_id
         token: str = self._serializer.dumps(data)
         return token
 
@@ -63,6 +66,7 @@ class Signer:
                 room_id=data.get("room"),
                 delegation=data.get("d"),
                 name=data.get("n", ""),
+                token_id=data.get("i"),
             )
         except (BadSignature, KeyError, ValueError, TypeError):
             raise NotAllowed(
@@ -70,12 +74,30 @@ class Signer:
             ) from None
 
 
+class Revocations(Protocol):
+    """What the checks need of the credential registry (``app.credentials``): no query."""
+
+    def is_revoked(self, token_id: str) -> bool: ...
+
+
+def read_token(connection: HTTPConnection, token: str) -> Principal:
+    """The token's principal; refused if it was revoked (checked in memory, at once)."""
+    signer: Signer = connection.app.state.signer
+    principal = signer.read(token)
+    registry: Revocations | None = getattr(connection.app.state, "credentials", None)
+    if principal.token_id is not None and registry is not None:
+        if registry.is_revoked(principal.token_id):
+            raise NotAllowed(
+                "this link was revoked by the secretariat: ask the secretariat for a new one"
+            )
+    return principal
+
+
 def principal_of(connection: HTTPConnection, bearer: str | None) -> Principal | None:
     token = bearer or connection.query_params.get("token")
     if not token:
         return None
-    signer: Signer = connection.app.state.signer
-    return signer.read(token)
+    return read_token(connection, token)
 
 
 async def current_principal(
@@ -120,4 +142,13 @@ def require_viewer(principal: Principal | None, room_id: int) -> Principal:
         raise NotAllowed("a display, delegate or moderator link is needed to watch the room")
     if principal.role in (Role.DISPLAY, Role.MODERATOR) and principal.room_id != room_id:
         raise NotAllowed(f"{principal.describe()} cannot watch room {room_id}")
+    return principal
+
+
+def require_secretariat(principal: Principal | None) -> Principal:
+    """Set-up and credentials are the secretariat's alone."""
+    if principal is None:
+        raise NotAllowed("secretariat credentials are needed: log in at /api/login")
+    if principal.role is not Role.SECRETARIAT:
+        raise NotAllowed(f"{principal.describe()} cannot do what only the secretariat does")
     return principal

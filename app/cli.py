@@ -67,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.set_defaults(run=_simulate)
 
+    admin = commands.add_parser("admin", help="secretariat accounts")
+    admin_commands = admin.add_subparsers(required=True, metavar="ACTION")
+    create = admin_commands.add_parser("create", help="create a secretariat account")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(run=_admin_create)
+
     links = commands.add_parser("links", help="print moderator, display and delegate links")
     links.add_argument("--meeting", help="the meeting key (default: the first meeting)")
     links.add_argument("--base-url", default=None)
@@ -83,6 +92,7 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.logs import log_config
     from app.main import create_app
 
     migrate(settings.database_url)
@@ -90,13 +100,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_demo and settings.demo_programme and is_empty(engine):
         meeting = _load_file(settings, Path(settings.demo_programme))
         print(f"loaded the demo meeting {meeting.key!r}")
-    _print_links(settings, None, f"http://{settings.host}:{settings.port}")
+    try:
+        _print_links(settings, None, f"http://{settings.host}:{settings.port}")
+    except DomainError as nothing:  # an empty database: serve anyway, the secretariat imports
+        print(f"no rehearsal links: {nothing.detail}")
     engine.dispose()
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config(),  # token= values redacted from the access log
         ws="app.frames:FramedWebSocketProtocol",  # docs/benchmarks.md: one frame per change
         ws_per_message_deflate=False,  # deflate doubles the CPU per message (docs/protocol.md)
     )
@@ -143,37 +157,72 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    """A secretariat account; the password from a prompt, or from standard input."""
+    import getpass
+
+    from app.accounts import check_new, create_account
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        check_new(args.name, password)
+        if getpass.getpass("the same password again: ") != password:
+            raise DomainError("the two passwords differ: nothing was created")
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        account = create_account(engine, args.name, password, time.time())
+    finally:
+        engine.dispose()
+    print(f"secretariat account {account.name!r} created; log in with POST /api/login")
+    return 0
+
+
 def _links(args: argparse.Namespace, settings: Settings) -> int:
     _print_links(settings, args.meeting, args.base_url or f"http://{settings.host}:{settings.port}")
     return 0
 
 
 def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None:
-    """Credentials for a rehearsal: one moderator and one display link per room."""
-    signer = Signer(settings.secret_key)
+    """Credentials for a rehearsal: one moderator and one display link per room.
+
+    They are recorded (revocable) and reused from one run to the next, so that
+    restarting the service prints the same links.
+    """
+    from app.credentials import CredentialRegistry
+
     engine = make_engine(settings.database_url)
+    registry = CredentialRegistry(engine, Signer(settings.secret_key), time.time)
     with Session(engine) as session:
         meeting = _first_meeting(session, meeting_key)
         rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
-        print(f"{meeting.title}")
-        secretariat = signer.issue(Principal(Role.SECRETARIAT, name="secretariat"))
-        print(f"  secretariat token: {secretariat}")
-        for room in rooms:
-            assert room.id is not None
-            moderator = signer.issue(Principal(Role.MODERATOR, room_id=room.id))
-            display = signer.issue(Principal(Role.DISPLAY, room_id=room.id))
-            print(f"  {room.name} (room {room.id})")
-            print(f"    moderator token: {moderator}")
-            print(f"    display token:   {display}")
         first = session.exec(
             select(Delegation)
             .where(Delegation.meeting_id == meeting.id)
             .order_by(col(Delegation.id))
         ).first()
-        if first is not None:
-            token = signer.issue(Principal(Role.DELEGATE, delegation=first.code))
-            print(f"  delegate token for {first.code}: {token}")
-        print(f"  API: {base}/docs")
+    print(f"{meeting.title}")
+    secretariat = registry.ensure(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
+    print(f"  secretariat token: {secretariat.token}")
+    for room in rooms:
+        assert room.id is not None
+        moderator = registry.ensure(
+            Principal(Role.MODERATOR, room_id=room.id), f"rehearsal: moderator of {room.key}"
+        )
+        display = registry.ensure(
+            Principal(Role.DISPLAY, room_id=room.id), f"rehearsal: display of {room.key}"
+        )
+        print(f"  {room.name} (room {room.id})")
+        print(f"    moderator token: {moderator.token}")
+        print(f"    display token:   {display.token}")
+    if first is not None:
+        delegate = registry.ensure(
+            Principal(Role.DELEGATE, delegation=first.code), f"rehearsal: delegate of {first.code}"
+        )
+        print(f"  delegate token for {first.code}: {delegate.token}")
+    print(f"  API: {base}/docs")
     engine.dispose()
 
 

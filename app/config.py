@@ -41,6 +41,11 @@ class Settings(BaseModel):
     # Loaded into an empty database at start-up, so that `make run` is a rehearsal.
     demo_programme: str | None = str(DEMO_PROGRAMME)
     max_backlog_per_screen: int = Field(default=64, ge=1)
+    # The live channel (app/live.py): a heartbeat after this long with nothing sent to a
+    # page; a page that sends nothing (no ping) for live_silence_seconds is closed (4408).
+    live_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    live_silence_seconds: float = Field(default=45.0, gt=0)
+    live_stale_seconds: float = Field(default=30.0, gt=0)
     command_retries: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none

@@ -20,6 +20,10 @@ what it missed from the ring of recent changes, or one fresh snapshot if
 that is cheaper. The room never waits for a screen, and one slow screen never
 delays another: the hub only appends to queues and hands bytes to sockets.
 
+A direct write also notes when (``Subscriber.sent_at``, one clock read per
+change): the screen's task is not woken for it, and counts its heartbeat
+interval from the last message of any kind (``app.live``).
+
 The ring keeps the last ``ring_size`` changes of every view, so that a page
 that reconnects with its last version gets exactly what it missed. Versions
 in the ring are consecutive; a jump (the room reloaded from the database)
@@ -32,6 +36,7 @@ connected, with which role, and how well its clock is synchronised).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -89,7 +94,7 @@ class Screen:
 class Subscriber:
     """One screen's place in the hub: its inbox, its sink, and what it was sent."""
 
-    __slots__ = ("direct", "inbox", "last_sent", "screen", "sink", "view", "wakeup")
+    __slots__ = ("direct", "inbox", "last_sent", "screen", "sent_at", "sink", "view", "wakeup")
 
     def __init__(self, view: Role, screen: Screen, sink: Sink | None) -> None:
         self.view = view
@@ -99,6 +104,7 @@ class Subscriber:
         self.wakeup = asyncio.Event()
         self.direct = False  # True while caught up and written to straight from publish
         self.last_sent = -1  # the version of the last message handed to the socket
+        self.sent_at = time.monotonic()  # when anything was last handed to it (heartbeats)
 
     def next_item(self) -> Change | Resync | None:
         return self.inbox.popleft() if self.inbox else None
@@ -141,6 +147,7 @@ class RoomHub:
         ring.append(change)
         frames: dict[Role, bytes] = {}
         limit = self.max_buffer_bytes
+        sent_at = time.monotonic()  # once per change: the live route's heartbeats count from it
         for subscriber in self._subscribers:
             if subscriber.direct:
                 frame = frames.get(subscriber.view)
@@ -151,6 +158,7 @@ class RoomHub:
                 assert subscriber.sink is not None
                 if subscriber.sink.write(frame, limit):
                     subscriber.last_sent = change.version
+                    subscriber.sent_at = sent_at
                 else:
                     subscriber.resync()
                 continue
@@ -179,6 +187,13 @@ class RoomHub:
             return None
         start = version - first + 1
         return [ring[i] for i in range(start, len(ring))]
+
+    @property
+    def ring_size(self) -> int:
+        """How many recent changes a resume can be answered from."""
+        size = self._ring.maxlen
+        assert size is not None
+        return size
 
     @property
     def last_version(self) -> int | None:

@@ -19,9 +19,15 @@ Theory of operation
 4. The page sends clock-sync pings (answered at once with the server's
    receive and send times), resume requests and reports of its clock
    estimate. A page silent for ``silence_seconds`` is closed (4408); the
-   server sends a ``heartbeat`` when it has sent nothing for
-   ``heartbeat_seconds``, so the page can tell a quiet room from a dead link.
-   uvicorn's protocol pings detect dead TCP connections as well.
+   server sends a ``heartbeat`` when it has sent nothing to that page for
+   ``heartbeat_seconds`` (counted from the last message of any kind, the
+   hub's direct writes included), so the page can tell a quiet room from a
+   dead link, and a busy room sends none. uvicorn's protocol pings detect dead
+   TCP connections as well.
+
+The timings come from the settings (``live_heartbeat_seconds``,
+``live_silence_seconds``, ``live_stale_seconds``); a test may also set
+``app.state.live_config``. The messages are described in ``docs/protocol.md``.
 
 Every time here is the runner's clock (``RoomRunner.now``): wall time in
 service, a ``FakeClock`` in tests.
@@ -30,6 +36,7 @@ service, a ``FakeClock`` in tests.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,10 +50,14 @@ from starlette.requests import HTTPConnection
 from app import protocol
 from app.access import Principal, may_moderate, principal_of, require_moderator, require_viewer
 from app.api.deps import PrincipalDep, RoomDep
+from app.authorization import RUN_ROOM, WATCH_ROOM
+from app.config import Settings
+from app.credentials import REVOKED_CLOSE, watch_revocation
 from app.errors import NotAllowed
 from app.frames import EXTENSION, FrameSink, text_frame
 from app.hub import Change, Resync, Screen, Subscriber
 from app.protocol import PingIn, ReportIn, ResumeIn
+from app.ratelimit import ping_refusal
 from app.rooms import RoomRunner
 from app.view import Role, view_role
 
@@ -55,7 +66,7 @@ router = APIRouter(tags=["live"])
 
 @dataclass(frozen=True, slots=True)
 class LiveConfig:
-    """Timings of the live channel, in seconds. Tests set ``app.state.live_config``."""
+    """Timings of the live channel, in seconds (from the settings, or ``app.state.live_config``)."""
 
     heartbeat_seconds: float = 10.0  # server to page, when nothing else was sent
     silence_seconds: float = 45.0  # no message from the page this long: closed (4408)
@@ -63,11 +74,21 @@ class LiveConfig:
 
 
 def live_config(connection: HTTPConnection) -> LiveConfig:
-    config: LiveConfig = getattr(connection.app.state, "live_config", LiveConfig())
-    return config
+    state = connection.app.state
+    config: LiveConfig | None = getattr(state, "live_config", None)
+    if config is not None:
+        return config
+    settings: Settings | None = getattr(state, "settings", None)
+    if settings is None:
+        return LiveConfig()
+    return LiveConfig(
+        heartbeat_seconds=settings.live_heartbeat_seconds,
+        silence_seconds=settings.live_silence_seconds,
+        stale_seconds=settings.live_stale_seconds,
+    )
 
 
-@router.websocket("/api/rooms/{room_id}/live")
+@router.websocket("/api/rooms/{room_id}/live", dependencies=[WATCH_ROOM])
 async def live(
     websocket: WebSocket,
     room_id: int,
@@ -104,7 +125,9 @@ async def live(
             await _catch_up(websocket, room, subscriber, since, about)
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_relay, websocket, room, subscriber, about, config, tasks)
-                closing = await _listen(websocket, room, subscriber, config)
+                with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
+                    closing = await _listen(websocket, room, subscriber, config)
+                closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
                 tasks.cancel_scope.cancel()
         except WebSocketDisconnect:
             return
@@ -152,14 +175,20 @@ async def _catch_up(
         texts = [change.texts[subscriber.view] for change in missed]
         if sum(len(text) for text in texts) < len(snapshot):
             assert since is not None
-            await websocket.send_text(protocol.resumed(since, now, about, len(texts)))
+            await _send(websocket, subscriber, protocol.resumed(since, now, about, len(texts)))
             subscriber.last_sent = since
             for change, text in zip(missed, texts, strict=True):
-                await websocket.send_text(text)
+                await _send(websocket, subscriber, text)
                 subscriber.last_sent = change.version
             return
-    await websocket.send_text(snapshot)
+    await _send(websocket, subscriber, snapshot)
     subscriber.last_sent = version
+
+
+async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None:
+    """Send through ASGI, noting when (the hub notes its direct writes itself)."""
+    await websocket.send_text(text)
+    subscriber.sent_at = time.monotonic()
 
 
 async def _relay(
@@ -170,7 +199,12 @@ async def _relay(
     config: LiveConfig,
     tasks: TaskGroup,
 ) -> None:
-    """Drain the screen's inbox; once caught up, let the hub write to the socket directly."""
+    """Drain the screen's inbox; once caught up, let the hub write to the socket directly.
+
+    While the hub writes directly it does not wake this task, so the heartbeat
+    is due ``heartbeat_seconds`` after ``subscriber.sent_at``, the last write
+    of any kind, not after this task last woke.
+    """
     try:
         while True:
             item = subscriber.next_item()
@@ -179,15 +213,17 @@ async def _relay(
                 await _catch_up(websocket, room, subscriber, since, about)
             elif item is not None:
                 if item.version > subscriber.last_sent:
-                    await websocket.send_text(item.texts[subscriber.view])
+                    await _send(websocket, subscriber, item.texts[subscriber.view])
                     subscriber.last_sent = item.version
             else:
                 subscriber.wakeup.clear()
                 subscriber.go_direct()
-                with anyio.move_on_after(config.heartbeat_seconds) as waiting:
-                    await subscriber.wakeup.wait()
-                if waiting.cancelled_caught:
+                quiet = time.monotonic() - subscriber.sent_at
+                if quiet >= config.heartbeat_seconds:
                     await _heartbeat(websocket, room, subscriber)
+                    continue
+                with anyio.move_on_after(config.heartbeat_seconds - quiet):
+                    await subscriber.wakeup.wait()
     except WebSocketDisconnect:
         tasks.cancel_scope.cancel()
 
@@ -196,10 +232,12 @@ async def _heartbeat(websocket: WebSocket, room: RoomRunner, subscriber: Subscri
     text = protocol.heartbeat(subscriber.last_sent, room.now())
     if subscriber.direct:
         assert subscriber.sink is not None
-        if not subscriber.sink.write(text_frame(text.encode()), room.hub.max_buffer_bytes):
+        if subscriber.sink.write(text_frame(text.encode()), room.hub.max_buffer_bytes):
+            subscriber.sent_at = time.monotonic()
+        else:
             subscriber.resync()
     else:
-        await websocket.send_text(text)
+        await _send(websocket, subscriber, text)
 
 
 async def _listen(
@@ -217,7 +255,9 @@ async def _listen(
         received = room.now()
         text = message.get("text")
         if text is None:
-            await websocket.send_text(protocol.error(subscriber.last_sent, "send JSON text"))
+            await _send(
+                websocket, subscriber, protocol.error(subscriber.last_sent, "send JSON text")
+            )
             continue
         if len(text) > protocol.MAX_PAGE_MESSAGE:
             return 1009, "a page sends only short messages"
@@ -229,11 +269,14 @@ async def _listen(
                 f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
                 for e in invalid.errors()
             )
-            await websocket.send_text(protocol.error(subscriber.last_sent, problem[:500]))
+            await _send(websocket, subscriber, protocol.error(subscriber.last_sent, problem[:500]))
             continue
         if isinstance(request, PingIn):
+            if limited := ping_refusal(websocket, screen.id):  # access: pings are rate-limited
+                await _send(websocket, subscriber, protocol.error(subscriber.last_sent, limited))
+                continue
             pong = protocol.pong(subscriber.last_sent, request.t0, received, room.now())
-            await websocket.send_text(pong)
+            await _send(websocket, subscriber, pong)
         elif isinstance(request, ResumeIn):
             subscriber.resync(since=request.version)
         else:
@@ -272,7 +315,7 @@ class ScreenOut(BaseModel):
     direct: bool
 
 
-@router.get("/api/rooms/{room_id}/screens")
+@router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
 async def screens(
     room_id: int, room: RoomDep, principal: PrincipalDep, connection: HTTPConnection
 ) -> list[ScreenOut]:

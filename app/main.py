@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import anyio
 from anyio import to_thread
@@ -22,19 +24,23 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import live
 from app.access import Signer
-from app.api import commands, meeting, record
+from app.api import cards, commands, meeting, record, secretariat, setup
+from app.authorization import PageRefused
 from app.config import Settings, load_settings
+from app.credentials import CredentialRegistry
 from app.db import make_engine
 from app.errors import DomainError
 from app.headers import SecurityHeaders
 from app.limits import BodyLimit
 from app.models import Room
+from app.ratelimit import TooManyRequests
 from app.rooms import RoomRunner
 from app.store import RoomStore
-from app.web import pages
+from app.web import badges, pages
 
 log = logging.getLogger("floorkeeper")
 
@@ -53,12 +59,16 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         }
         for runner in rooms.values():
             await runner.load()
+        credentials = CredentialRegistry(engine, app.state.signer, now)
+        await to_thread.run_sync(credentials.load)
+        app.state.credentials = credentials
         app.state.engine = engine
         app.state.rooms = rooms
         app.state.store = store
         async with anyio.create_task_group() as schedulers:
             for runner in rooms.values():
                 schedulers.start_soon(runner.run_scheduler)
+            app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
             yield
             schedulers.cancel_scope.cancel()
         engine.dispose()
@@ -70,14 +80,21 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.now = now
     app.state.signer = Signer(settings.secret_key)
     app.include_router(meeting.router)
     app.include_router(commands.router)
     app.include_router(live.router)
     app.include_router(record.router)
+    app.include_router(cards.router)
+    app.include_router(secretariat.router)
+    app.include_router(setup.router)
     app.include_router(pages.router)
     app.include_router(pages.data_router)
+    app.include_router(badges.router)
     add_error_handlers(app)
+    document_errors(app)
+    app.add_exception_handler(PageRefused, pages.refused_page)  # a page's rule: HTML, not JSON
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
     )
@@ -93,6 +110,34 @@ def _room_ids(engine: Engine) -> list[int]:
         ]
 
 
+def document_errors(app: FastAPI) -> None:
+    """Say in /openapi.json what a 422 really is: ``{"error", "detail"}`` as every refusal.
+
+    FastAPI documents its own ``HTTPValidationError`` (a list of problems); the
+    handler below answers with one readable string instead (S12).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = {
+                    "title": "HTTPValidationError",
+                    "type": "object",
+                    "required": ["error", "detail"],
+                    "properties": {
+                        "error": {"type": "string", "title": "Error"},
+                        "detail": {"type": "string", "title": "Detail"},
+                    },
+                }
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Every refusal as ``{"error", "detail"}`` with the status its class suggests (S12)."""
 
@@ -100,6 +145,24 @@ def add_error_handlers(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse(
             {"error": type(error).__name__, "detail": error.detail}, status_code=error.status_hint
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's and FastAPI's own refusals (404 path, 405, an unparsable body) in our shape
+        reason = HTTPStatus(error.status_code).phrase.replace(" ", "")
+        return JSONResponse(
+            {"error": reason, "detail": str(error.detail)},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(TooManyRequests)
+    async def too_many(_request: Request, error: TooManyRequests) -> JSONResponse:
+        return JSONResponse(
+            {"error": "TooManyRequests", "detail": error.detail},
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -127,3 +127,96 @@ class CommandRecord(SQLModel, table=True):
     at: float
     # what was answered: the event types the command produced
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# -- what the meeting leaves in writing (R2, R3) ---------------------------------
+
+
+class RecommendationCard(SQLModel, table=True):
+    """A written recommendation for the segment's action group (R2).
+
+    A delegation writes its own from its device; the secretariat types in a
+    paper card from the box (``paper``), naming the delegation when the card
+    does, or only the ``author`` written on it.
+    """
+
+    # A retry of the same submission carries the same client id: one card, not two.
+    __table_args__ = (UniqueConstraint("segment_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    delegation_id: int | None = Field(default=None, foreign_key="delegation.id", index=True)
+    author: str = Field(default="", max_length=200)  # the name on a paper card
+    paper: bool = False  # entered by the secretariat from a paper card
+    entered_by: str = Field(default="", max_length=120)  # the credential that wrote it
+    client_id: str | None = Field(default=None, max_length=80)
+    # the card's three fields (000 §5, Annex 1), for a dimension or action group
+    dimension: str = Field(default="", max_length=200)
+    recommendation: str = Field(max_length=2000)
+    means_of_implementation: str = Field(default="", max_length=2000)
+    partnerships: str = Field(default="", max_length=2000)
+    chosen: bool = False  # the rapporteur drew on it for the report (R3)
+    created_at: float  # UTC epoch seconds
+    updated_at: float
+
+
+class RapporteurReport(SQLModel, table=True):
+    """The rapporteur's draft for one segment, in the template of Annex 2 (R3).
+
+    The header (action group, date and time, room, moderator) comes from the
+    segment; ``commitments`` is a list of {recommendation,
+    means_of_implementation, partnerships, card_ids}. Once ``closed_at`` is
+    set, neither the report nor the segment's cards change.
+    """
+
+    segment_id: int = Field(foreign_key="segment.id", primary_key=True)
+    rapporteur: str = Field(default="", max_length=300)
+    summary: str = Field(default="", max_length=8000)  # about 250 words
+    commitments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    observations: str = Field(default="", max_length=8000)
+    updated_at: float = 0.0
+    closed_at: float | None = None
+
+
+# -- who may act: credentials, secretariat accounts, the audit trail --------------
+
+
+class Credential(SQLModel, table=True):
+    """A token as issued: its id travels inside the signed token; revoked once ``revoked_at``.
+
+    The token itself is not stored: it is the signature of these fields, so
+    it can be printed again (a badge sheet) but not forged without the secret.
+    """
+
+    id: str = Field(primary_key=True, max_length=32)
+    role: str = Field(max_length=32)  # app.view.Role
+    room_id: int | None = Field(default=None, index=True)  # moderator, display, rapporteur
+    delegation: str | None = Field(default=None, max_length=32)  # delegate: the code
+    label: str = Field(default="", max_length=200)  # who holds it, for the secretariat's list
+    issued_at: float  # UTC epoch seconds
+    revoked_at: float | None = Field(default=None, index=True)
+    replaces: str | None = Field(default=None, max_length=32)  # rotation: the token it follows
+
+
+class SecretariatAccount(SQLModel, table=True):
+    """A secretariat member who logs in with a password (argon2 hash, never the password)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    password_hash: str = Field(max_length=200)
+    created_at: float  # UTC epoch seconds
+
+
+class CommandAudit(SQLModel, table=True):
+    """Who sent a command and from where; written in the command's own transaction."""
+
+    room_id: int = Field(foreign_key="room.id", primary_key=True)
+    command_id: str = Field(primary_key=True, max_length=80)
+    role: str = Field(default="", max_length=32)  # app.view.Role; "" for the scheduler's ticks
+    identity: str = Field(default="", max_length=200)  # e.g. "delegate (MEX)" and the token id
+    token_id: str | None = Field(default=None, max_length=32)
+    client: str = Field(default="", max_length=64)  # the client's address
+    at: float  # UTC epoch seconds

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from anyio import to_thread
 
 from app import protocol
+from app.audit import current_sender
 from app.errors import VersionConflict
 from app.hub import Change, RoomHub
 from app.queue import Command, RoomState, Tick, apply, next_deadline
@@ -66,6 +67,7 @@ class RoomRunner:
 
     async def handle(self, command: Command, command_id: str) -> Ack:
         """Apply ``command`` once, whatever the retries (idempotent by ``command_id``)."""
+        sender = current_sender()  # the audit trail (app.audit)
         async with self._lock:
             earlier = await to_thread.run_sync(self._store.find_ack, self.room_id, command_id)
             if earlier is not None:
@@ -85,6 +87,7 @@ class RoomRunner:
                         command_id,
                         type(command).__name__,
                         now,
+                        sender,
                     )
                 except VersionConflict:
                     await self.load()  # another process wrote: decide again on its state

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import codec
+from app.audit import SCHEDULER, Sender, audit_row
 from app.errors import VersionConflict
 from app.models import CommandRecord, RoomEvent
 from app.models import RoomState as RoomStateRow
@@ -69,6 +70,7 @@ class RoomStore:
         command_id: str,
         kind: str,
         now: float,
+        sender: Sender = SCHEDULER,
     ) -> Ack:
         """Record the command's outcome in one transaction, against ``version``.
 
@@ -95,6 +97,7 @@ class RoomStore:
                 earlier = self.find_ack(room_id, command_id)
                 assert earlier is not None
                 return earlier
+            session.add(audit_row(room_id, command_id, sender, now))  # who, from where
             if events:
                 self._write_state(session, room_id, version, new_version, state, now)
                 for seq, event in enumerate(events):

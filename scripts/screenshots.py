@@ -18,11 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.view import Role  # noqa: E402
 from tests.web.screens import Moderator  # noqa: E402
 from tests.web.server import Site, running_site  # noqa: E402
 
@@ -119,6 +121,42 @@ def _shoot(browser: Browser, site: Site, out: Path) -> list[Path]:
         page.goto(site.base + path)
         page.wait_for_selector("body[data-connection=live]")
         _settle(page)
+        target = out / f"{name}.png"
+        page.screenshot(path=str(target))
+        written.append(target)
+        context.close()
+    return written + _shoot_record(browser, site, out)
+
+
+def _shoot_record(browser: Browser, site: Site, out: Path) -> list[Path]:
+    """Room 1's rapporteur: the report with a delegate's card taken in (R2, R3), the statistics."""
+    one, segment = site.seeded.rooms[0], site.seeded.action_group
+    card = {
+        "recommendation": "Guarantee access to basic services for all migrants.",
+        "means_of_implementation": "National action plans with budget lines.",
+        "partnerships": "Local authorities, civil society and IOM.",
+    }
+    httpx.post(
+        f"{site.base}/api/rooms/{one}/segments/{segment}/cards",
+        json=card,
+        headers={"Authorization": f"Bearer {site.delegate('MEX')}"},
+    ).raise_for_status()
+    token = site.token(Role.RAPPORTEUR, room=one)
+    written = []
+    for name, path in (
+        ("report-1280x800", f"/report/{one}/{segment}?token={token}"),
+        (
+            "statistics-1280x800",
+            f"/static/record/statistics.html?token={token}&room={one}&segment={segment}",
+        ),
+    ):
+        context = browser.new_context(viewport=_size(1280, 800))  # type: ignore[arg-type]
+        page = context.new_page()
+        page.goto(site.base + path)
+        page.wait_for_selector("body[data-ready='true']")
+        if name.startswith("report"):
+            page.click("#cards li.card button.use-card")
+            page.fill("#summary", "Delegations stressed access to basic services for all migrants.")
         target = out / f"{name}.png"
         page.screenshot(path=str(target))
         written.append(target)

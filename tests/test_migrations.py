@@ -18,6 +18,8 @@ from tests.conftest import POSTGRES_URL, missing_service
 TABLES = {
     "meeting", "day", "room", "segment", "delegation", "participant",
     "roomstate", "roomevent", "commandrecord",
+    "recommendationcard", "rapporteurreport",
+    "credential", "secretariataccount", "commandaudit",
 }  # fmt: skip
 
 

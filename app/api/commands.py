@@ -25,10 +25,12 @@ from app.api.schemas import (
     RequestIn,
     SpeechCommandIn,
 )
+from app.authorization import ACT_FOR_DELEGATION, RUN_ROOM
 from app.category import Category
 from app.errors import NotFound
 from app.models import Delegation, Meeting, Room, Segment
 from app.queue import Command, OpenSegment, RequestFloor
+from app.ratelimit import FLOOR_REQUEST_LIMIT
 from app.store import Ack
 from app.timing import SegmentPlan, Speaker
 
@@ -48,7 +50,7 @@ def _answer(ack: Ack) -> CommandAck:
     )
 
 
-@router.post("/speech", status_code=200)
+@router.post("/speech", status_code=200, dependencies=[RUN_ROOM])
 async def speech_command(
     room_id: int, body: SpeechCommandIn, room: RoomDep, principal: PrincipalDep
 ) -> CommandAck:
@@ -57,7 +59,7 @@ async def speech_command(
     return _answer(await room.handle(body.to_command(), body.command_id))
 
 
-@router.post("/programme", status_code=200)
+@router.post("/programme", status_code=200, dependencies=[RUN_ROOM])
 async def programme_command(
     room_id: int,
     body: ProgrammeCommandIn,
@@ -76,7 +78,7 @@ async def programme_command(
     return _answer(await room.handle(command, body.command_id))
 
 
-@router.post("/floor", status_code=200)
+@router.post("/floor", status_code=200, dependencies=[RUN_ROOM])
 async def floor_command(
     room_id: int, body: FloorCommandIn, room: RoomDep, principal: PrincipalDep, engine: EngineDep
 ) -> CommandAck:
@@ -91,7 +93,7 @@ async def floor_command(
     return _answer(await room.handle(command, body.command_id))
 
 
-@router.post("/requests", status_code=200)
+@router.post("/requests", status_code=200, dependencies=[ACT_FOR_DELEGATION, FLOOR_REQUEST_LIMIT])
 async def request_command(
     room_id: int, body: RequestCommandIn, room: RoomDep, principal: PrincipalDep, engine: EngineDep
 ) -> CommandAck:

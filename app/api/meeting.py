@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.access import may_moderate, require_viewer
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut, Health
+from app.authorization import PUBLIC, WATCH_ROOM
 from app.errors import NotFound
 from app.models import Day, Meeting, Room, Segment
 from app.view import Role
@@ -20,7 +21,7 @@ from app.view import Role
 router = APIRouter(prefix="/api", responses={404: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 
 
-@router.get("/health", tags=["health"])
+@router.get("/health", tags=["health"], dependencies=[PUBLIC])
 async def health(engine: EngineDep) -> Health:
     """Liveness and the database's reachability (the Docker healthcheck)."""
     ok = await to_thread.run_sync(_database_ok, engine)
@@ -38,7 +39,7 @@ def _database_ok(engine: Engine) -> bool:
         return False
 
 
-@router.get("/meetings", tags=["programme"])
+@router.get("/meetings", tags=["programme"], dependencies=[PUBLIC])
 async def meetings(engine: EngineDep) -> list[dict[str, Any]]:
     """Every meeting this service holds."""
     return await to_thread.run_sync(_meetings, engine)
@@ -53,7 +54,7 @@ def _meetings(engine: Engine) -> list[dict[str, Any]]:
         ]
 
 
-@router.get("/meetings/{meeting_id}", tags=["programme"])
+@router.get("/meetings/{meeting_id}", tags=["programme"], dependencies=[PUBLIC])
 async def meeting(meeting_id: int, engine: EngineDep) -> dict[str, Any]:
     """The programme: days, rooms and segments with their phases and times (C1)."""
     return await to_thread.run_sync(_meeting, engine, meeting_id)
@@ -123,7 +124,7 @@ def _segment(segment: Segment) -> dict[str, Any]:
     }
 
 
-@router.get("/rooms/{room_id}", tags=["rooms"])
+@router.get("/rooms/{room_id}", tags=["rooms"], dependencies=[WATCH_ROOM])
 async def room_state(room_id: int, room: RoomDep, principal: PrincipalDep) -> dict[str, Any]:
     """The room's live view for the caller's role: deadlines, queue, projection, drift."""
     viewer = require_viewer(principal, room_id)

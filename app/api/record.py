@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from app.access import Principal, may_moderate
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import ErrorOut
+from app.authorization import READ_MEETING_RECORD, READ_ROOM_RECORD
 from app.category import Category
 from app.errors import NotAllowed, NotFound
 from app.models import Day, Delegation, Meeting, Participant, Room, RoomEvent, Segment
@@ -71,7 +72,7 @@ def require_record_reader(principal: Principal | None, room_id: int | None) -> P
 # -- routes -------------------------------------------------------------------------
 
 
-@router.get("/rooms/{room_id}/segments/{segment_id}/record")
+@router.get("/rooms/{room_id}/segments/{segment_id}/record", dependencies=[READ_ROOM_RECORD])
 async def segment_record(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -80,7 +81,11 @@ async def segment_record(
     return _record_json(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
-@router.get("/rooms/{room_id}/segments/{segment_id}/record.csv", responses=CSV)
+@router.get(
+    "/rooms/{room_id}/segments/{segment_id}/record.csv",
+    responses=CSV,
+    dependencies=[READ_ROOM_RECORD],
+)
 async def segment_record_csv(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:
@@ -89,7 +94,7 @@ async def segment_record_csv(
     return _record_csv(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
-@router.get("/rooms/{room_id}/segments/{segment_id}/statistics")
+@router.get("/rooms/{room_id}/segments/{segment_id}/statistics", dependencies=[READ_ROOM_RECORD])
 async def segment_statistics(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -98,7 +103,11 @@ async def segment_statistics(
     return _statistics_json(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
-@router.get("/rooms/{room_id}/segments/{segment_id}/statistics.csv", responses=CSV)
+@router.get(
+    "/rooms/{room_id}/segments/{segment_id}/statistics.csv",
+    responses=CSV,
+    dependencies=[READ_ROOM_RECORD],
+)
 async def segment_statistics_csv(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:
@@ -107,7 +116,7 @@ async def segment_statistics_csv(
     return _statistics_csv(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
-@router.get("/meetings/{meeting_id}/days/{day_number}/record")
+@router.get("/meetings/{meeting_id}/days/{day_number}/record", dependencies=[READ_MEETING_RECORD])
 async def day_record(
     meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -116,7 +125,11 @@ async def day_record(
     return _record_json(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
-@router.get("/meetings/{meeting_id}/days/{day_number}/record.csv", responses=CSV)
+@router.get(
+    "/meetings/{meeting_id}/days/{day_number}/record.csv",
+    responses=CSV,
+    dependencies=[READ_MEETING_RECORD],
+)
 async def day_record_csv(
     meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:
@@ -125,7 +138,9 @@ async def day_record_csv(
     return _record_csv(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
-@router.get("/meetings/{meeting_id}/days/{day_number}/statistics")
+@router.get(
+    "/meetings/{meeting_id}/days/{day_number}/statistics", dependencies=[READ_MEETING_RECORD]
+)
 async def day_statistics(
     meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -134,7 +149,11 @@ async def day_statistics(
     return _statistics_json(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
-@router.get("/meetings/{meeting_id}/days/{day_number}/statistics.csv", responses=CSV)
+@router.get(
+    "/meetings/{meeting_id}/days/{day_number}/statistics.csv",
+    responses=CSV,
+    dependencies=[READ_MEETING_RECORD],
+)
 async def day_statistics_csv(
     meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:
@@ -143,7 +162,7 @@ async def day_statistics_csv(
     return _statistics_csv(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
-@router.get("/meetings/{meeting_id}/record")
+@router.get("/meetings/{meeting_id}/record", dependencies=[READ_MEETING_RECORD])
 async def meeting_record(
     meeting_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -152,7 +171,7 @@ async def meeting_record(
     return _record_json(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
-@router.get("/meetings/{meeting_id}/record.csv", responses=CSV)
+@router.get("/meetings/{meeting_id}/record.csv", responses=CSV, dependencies=[READ_MEETING_RECORD])
 async def meeting_record_csv(
     meeting_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:
@@ -161,7 +180,7 @@ async def meeting_record_csv(
     return _record_csv(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
-@router.get("/meetings/{meeting_id}/statistics")
+@router.get("/meetings/{meeting_id}/statistics", dependencies=[READ_MEETING_RECORD])
 async def meeting_statistics(
     meeting_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -170,7 +189,9 @@ async def meeting_statistics(
     return _statistics_json(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
-@router.get("/meetings/{meeting_id}/statistics.csv", responses=CSV)
+@router.get(
+    "/meetings/{meeting_id}/statistics.csv", responses=CSV, dependencies=[READ_MEETING_RECORD]
+)
 async def meeting_statistics_csv(
     meeting_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> Response:

@@ -48,14 +48,20 @@ def _countries() -> dict[str, dict[str, str]]:
 
 def read_delegations(text: str, name: str) -> list[DelegationRow]:
     """Every row of the CSV, checked; a bad row is refused with its line."""
+    # A lone CR (a file saved on an old Mac) is a line break, not a field's content.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"code", "category"} <= set(reader.fieldnames):
-        raise InvalidProgramme(f"{name} line 1: the header must name at least code,category")
-    rows: list[DelegationRow] = []
-    seen: set[str] = set()
-    for row in reader:
-        line = reader.line_num
-        rows.append(_row(row, f"{name} line {line}", seen))
+    try:
+        if reader.fieldnames is None or not {"code", "category"} <= set(reader.fieldnames):
+            raise InvalidProgramme(f"{name} line 1: the header must name at least code,category")
+        rows: list[DelegationRow] = []
+        seen: set[str] = set()
+        for row in reader:
+            rows.append(_row(row, f"{name} line {reader.line_num}", seen))
+    except csv.Error as error:
+        raise InvalidProgramme(
+            f"{name} line {reader.line_num}: not readable as CSV ({error})"
+        ) from None
     return rows
 
 

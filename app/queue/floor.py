@@ -18,7 +18,9 @@ When the floor becomes free (a speech ends), a phase that is closing, or
 whose limit is reached (A3), ends; requests that no later phase would hear
 close as *not heard*; the next phase starts at once. A protected phase (A4)
 refuses to be closed while it has given fewer than its slots and eligible
-requests still wait.
+requests still wait; a slot is a first turn in the segment of a delegation the
+phase hears by the rules. A closing phase takes no request that only it would
+hear (it would close as not heard when the speaker finishes).
 
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift).
@@ -134,19 +136,18 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return _close_segment(state, now)
         case ClosePhase():
             return _close_phase(state, run, now)
-        case GrantFloor():
+        case GrantFloor(seconds=seconds):
+            _require_positive(command, seconds)
             return _grant(state, run, command, now)
         case GiveFloor(name=name, seconds=seconds):
+            _require_positive(command, seconds)
             return [*_end_speech(state, now), *_give(state, run, name, seconds, now)]
         case MoveRequest(request_id=request_id, to=to):
             _require_request(state, request_id)
             return [RequestMoved(now, request_id, to)]
         case SetRequestAllotment(request_id=request_id, seconds=seconds):
             _require_request(state, request_id)
-            if seconds <= 0:
-                raise IllegalCommand(
-                    command, f"the allotment is {seconds:g} s (give a positive time)"
-                )
+            _require_positive(command, seconds)
             return [RequestAllotmentSet(now, request_id, seconds)]
     if state.speech is None:
         raise IllegalCommand(command, "no one has the floor")
@@ -157,6 +158,12 @@ def _require_segment(state: RoomState, command: Command) -> SegmentRun:
     if state.segment is None:
         raise IllegalCommand(command, "no segment is open in this room")
     return state.segment
+
+
+def _require_positive(command: Command, seconds: float | None) -> None:
+    """A moderator's allotment is a positive time (T2's override), or none."""
+    if seconds is not None and seconds <= 0:
+        raise IllegalCommand(command, f"the allotment is {seconds:g} s (give a positive time)")
 
 
 def _require_request(state: RoomState, request_id: str) -> FloorRequest:
@@ -173,6 +180,14 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
         return []  # P6: a second press keeps the same place
     if who.category is None or not is_open_to(who.category):
         raise FloorRuleRefused(f"{who.name} speaks by programme, not by request (P1)")
+    if run.closing is not None and not _heard_later(run, who.category, run.phase_index + 1):
+        if command.on_behalf or _heard_later(run, who.category):
+            # A3, A4: a closing phase gives the floor to no one new; a request it
+            # accepted now would be closed as not heard when its speaker finishes
+            raise FloorRuleRefused(
+                f"'{programme.current_phase(run).title}' is closing and no later phase "
+                "hears this delegation; recommendations can still be sent in writing"
+            )
     if not command.on_behalf and not _heard_later(run, who.category):
         raise FloorRuleRefused(
             f"the floor is not open to {who.category.value.replace('_', ' ')} delegations "
@@ -198,11 +213,11 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
     return [FloorRequested(now, request)]
 
 
-def _heard_later(run: SegmentRun, category: Category) -> bool:
-    """Whether the current or a later phase gives the floor to this category."""
+def _heard_later(run: SegmentRun, category: Category, start: int | None = None) -> bool:
+    """Whether the current (or ``start``) or a later phase gives the floor to this category."""
     return any(
         p.kind is PhaseKind.FLOOR and category in p.eligible
-        for p in run.plan.phases[run.phase_index :]
+        for p in run.plan.phases[run.phase_index if start is None else start :]
     )
 
 
@@ -316,7 +331,11 @@ def _end_speech(state: RoomState, now: float) -> list[Event]:
 def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
     phase = programme.current_phase(run)
     # A4: a speaker who has started will finish before the phase ends, so counts
-    speaking = state.speech is not None and state.speech.started_at is not None
+    speaking = (
+        state.speech is not None
+        and state.speech.started_at is not None
+        and _fills_a_slot(run, state.queue, state.speech.speaker)
+    )
     heard = run.heard_in_phase + (1 if speaking else 0)
     if phase.protected_slots and heard < phase.protected_slots:
         waiting = [r for r in state.queue.waiting if order.accepts(phase, r)]
@@ -459,8 +478,17 @@ def evolve(state: RoomState, event: Event) -> RoomState:
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
     queue, segment = state.queue, state.segment
     if event.heard:
+        if segment is not None and _fills_a_slot(segment, queue, event.speaker):
+            segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
         if event.request_id is not None:
             queue = replace(queue, spoken=queue.spoken | {event.speaker.id})  # P8
-        if segment is not None:
-            segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
     return replace(state, speech=None, queue=queue, segment=segment)
+
+
+def _fills_a_slot(run: SegmentRun, queue: Queue, speaker: Speaker) -> bool:
+    """A4: a phase's slots go to delegations of the categories it hears by the rules,
+    heard for the first time in the segment; a second turn, or a Member State or a guest
+    given the floor there by override, fills none."""
+    category = speaker.category
+    eligible = category is not None and category in programme.current_phase(run).eligible
+    return eligible and speaker.id not in queue.spoken

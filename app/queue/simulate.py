@@ -748,7 +748,7 @@ class _RuleCheck:
     seconds: float = 0.0  # the current allotment, overrides included
     extended: float = 0.0
     programme_given: int = 0  # programme speakers given the floor in this phase
-    asked: dict[str, FloorRequest] = field(default_factory=dict)  # not withdrawn (A4)
+    asked: dict[str, FloorRequest] = field(default_factory=dict)  # for a block, not withdrawn (A4)
     closed: bool = False
     last_at: float = float("-inf")
 
@@ -805,7 +805,10 @@ class _RuleCheck:
             self._fail(event.at, f"P8: {r.name} queued with first_time={r.first_time}")
         self.seq += 1
         self.waiting[r.id] = (r, (rank, 0 if first else 1, self.seq))
-        self.asked[r.id] = r
+        if any(
+            p.protected_slots and r.category in p.eligible for p in self.plan.phases[self.index :]
+        ):
+            self.asked[r.id] = r  # A4 promises slots to those who ask before the block is over
 
     # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
 

@@ -24,12 +24,21 @@ from sqlmodel import Session, col, select
 
 from app.access import (
     Principal,
-    Signer,
     may_moderate,
+    read_token,
     require_moderator,
     require_viewer,
 )
 from app.api.deps import EngineDep, PrincipalDep
+from app.api.record import require_record_reader
+from app.authorization import (
+    DELEGATE_ONLY,
+    DELEGATE_PAGE,
+    MODERATOR_PAGE,
+    RECORD_PAGE,
+    WATCH_PAGE,
+    WATCH_ROOM,
+)
 from app.errors import DomainError, NotAllowed, NotFound
 from app.models import Delegation, Meeting, Room, Segment
 from app.view import Role
@@ -51,11 +60,16 @@ def _refused(error: DomainError) -> HTMLResponse:
     return HTMLResponse(page, status_code=error.status_hint)
 
 
+async def refused_page(_request: Request, error: Exception) -> HTMLResponse:
+    """The HTML answer to a page's rule refusing (``app.authorization.PageRefused``)."""
+    assert isinstance(error, DomainError)
+    return _refused(error)
+
+
 def _principal(request: Request, token: str | None) -> Principal:
     if not token:
         raise NotAllowed("this page needs the link you were given, with its token")
-    signer: Signer = request.app.state.signer
-    return signer.read(token)
+    return read_token(request, token)  # refuses a revoked link too
 
 
 def _known_room(request: Request, room_id: int) -> None:
@@ -68,7 +82,7 @@ def _page(name: str) -> HTMLResponse:
     return HTMLResponse(_shell(name), headers={"Cache-Control": "no-store"})
 
 
-@router.get("/moderator/{room_id}")
+@router.get("/moderator/{room_id}", dependencies=[MODERATOR_PAGE])
 async def moderator_page(
     request: Request, room_id: int, token: str | None = Query(default=None)
 ) -> HTMLResponse:
@@ -81,7 +95,7 @@ async def moderator_page(
     return _page("moderator")
 
 
-@router.get("/delegate")
+@router.get("/delegate", dependencies=[DELEGATE_PAGE])
 async def delegate_page(request: Request, token: str | None = Query(default=None)) -> HTMLResponse:
     """A delegation's phone: request the floor, see its place (P6, P7)."""
     try:
@@ -95,7 +109,7 @@ async def delegate_page(request: Request, token: str | None = Query(default=None
     return _page("delegate")
 
 
-@router.get("/display/{room_id}")
+@router.get("/display/{room_id}", dependencies=[WATCH_PAGE])
 async def display_page(
     request: Request, room_id: int, token: str | None = Query(default=None)
 ) -> HTMLResponse:
@@ -108,7 +122,7 @@ async def display_page(
     return _page("display")
 
 
-@router.get("/podium/{room_id}")
+@router.get("/podium/{room_id}", dependencies=[WATCH_PAGE])
 async def podium_page(
     request: Request, room_id: int, token: str | None = Query(default=None)
 ) -> HTMLResponse:
@@ -121,10 +135,23 @@ async def podium_page(
     return _page("podium")
 
 
+@router.get("/report/{room_id}/{segment_id}", dependencies=[RECORD_PAGE])
+async def report_page(
+    request: Request, room_id: int, segment_id: int, token: str | None = Query(default=None)
+) -> HTMLResponse:
+    """The rapporteur's report of a segment (R3); the record's readers may open it."""
+    try:
+        _known_room(request, room_id)
+        require_record_reader(_principal(request, token), room_id)
+    except DomainError as error:
+        return _refused(error)
+    return _page("report")
+
+
 # -- what the pages need besides the room view ----------------------------------------
 
 
-@data_router.get("/rooms/{room_id}")
+@data_router.get("/rooms/{room_id}", dependencies=[WATCH_ROOM])
 async def room_directory(
     request: Request, room_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
@@ -134,7 +161,7 @@ async def room_directory(
     return await to_thread.run_sync(_directory, engine, room_id, may_moderate(viewer, room_id))
 
 
-@data_router.get("/delegate")
+@data_router.get("/delegate", dependencies=[DELEGATE_ONLY])
 async def delegate_directory(principal: PrincipalDep, engine: EngineDep) -> dict[str, Any]:
     """The delegation a delegate token names, and the rooms it may ask the floor in."""
     if principal is None or principal.role is not Role.DELEGATE or not principal.delegation:

@@ -165,6 +165,18 @@ def test_a_bad_delegation_row_is_refused_with_its_line(
     assert message in refused.value.detail
 
 
+def test_a_csv_saved_with_lone_carriage_returns_reads_as_lines(tmp_path: Path) -> None:
+    old_mac = DELEGATIONS.replace("\n", "\r")
+    rows = load_programme_file(write(tmp_path, delegations=old_mac)).delegations
+    assert [r.code for r in rows] == ["CHE", "BOL", "VAT", "IOM"]
+
+
+def test_a_csv_that_is_not_csv_is_refused_with_its_line(tmp_path: Path) -> None:
+    broken = DELEGATIONS + 'NGO,civil_society,"An unterminated\n'
+    with pytest.raises(InvalidProgramme, match=r"^people.csv line \d+: not readable as CSV"):
+        load_programme_file(write(tmp_path, delegations=broken + "x" * 200_000))
+
+
 def test_a_bad_file_leaves_the_database_as_it_was(engine: Engine, tmp_path: Path) -> None:
     good = load_programme_file(write(tmp_path))
     with session_scope(engine) as session:

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.access import Principal
-from app.api import record
 from app.config import Environment, Settings
 from app.main import create_app
 from app.models import Delegation, Participant
@@ -63,14 +62,6 @@ def _bearer(app: FastAPI, principal: Principal) -> dict[str, str]:
     return {"Authorization": f"Bearer {app.state.signer.issue(principal)}"}
 
 
-def _with_record_routes(app: FastAPI) -> FastAPI:
-    """The routes are included here until app.main includes them (then this does nothing)."""
-    paths = {getattr(route, "path", "") for route in app.routes}
-    if "/api/meetings/{meeting_id}/record" not in paths:
-        app.include_router(record.router)
-    return app
-
-
 def _register(engine: Engine) -> None:
     """Regional groups for the States; participants registered for Switzerland and the Holy See."""
     with Session(engine) as session:
@@ -89,7 +80,7 @@ def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     _register(engine)
     clock = FakeClock(START)
     settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = _with_record_routes(create_app(settings, now=clock))
+    app = create_app(settings, now=clock)
     one, two = seeded.rooms
     with TestClient(app) as client:
         tokens = {

@@ -1,8 +1,8 @@
 """The statistics page in chromium: Table 1, the segment's timeline and the bar charts (R4).
 
 A real server (uvicorn in a thread, on a free port) runs the app with the
-record routes and a strict Content-Security-Policy, so that an inline script
-or style would show up as a failure. Its clock is a FakeClock that the test
+record routes and its own strict Content-Security-Policy (app/headers.py), so
+that an inline script or style would show up as a failure. Its clock is a FakeClock that the test
 moves between commands: the chart's speeches last minutes, and nothing sleeps
 to wait for a timer.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.access import Principal
@@ -33,12 +33,8 @@ from tests.builders import Seeded, seed_meeting
 from tests.conftest import missing_service
 from tests.fakes import FakeClock
 from tests.plans import START
-from tests.record.test_api import _register, _with_record_routes
+from tests.record.test_api import _register
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -73,13 +69,7 @@ def served(sqlite_url: str, engine: Engine) -> Iterator[Served]:
     _register(engine)
     clock = FakeClock(START)
     settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = _with_record_routes(create_app(settings, now=clock))
-
-    @app.middleware("http")
-    async def strict_policy(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("content-security-policy", CSP)
-        return response
+    app = create_app(settings, now=clock)
 
     port = _free_port()
     server = uvicorn.Server(

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from app.access import Principal, Signer
@@ -45,39 +44,11 @@ QUESTIONS = [
 ]
 
 
-#: The policy the pages are written for (app/access.py owns the real header): no inline
-#: script, no inline style attribute; the tests serve it wherever the app sends none.
-STRICT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-
-
-def with_pages(app: FastAPI) -> FastAPI:
-    """Add the page routes unless ``app.main`` already includes them."""
-    from app.web import pages
-
-    paths = {getattr(route, "path", "") for route in app.router.routes}
-    if "/moderator/{room_id}" not in paths:
-        app.include_router(pages.router)
-    if "/api/pages/delegate" not in paths:
-        app.include_router(pages.data_router)
-    return app
-
-
 def make_app() -> FastAPI:
-    """``create_app`` with the page routes (added here only if ``app.main`` does not yet)."""
+    """``create_app`` as ``serve`` builds it (its own security headers included)."""
     from app.main import create_app
 
-    app = with_pages(create_app())
-
-    @app.middleware("http")
-    async def strict_policy(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("content-security-policy", STRICT_CSP)
-        return response
-
-    return app
+    return create_app()
 
 
 def serve(port: int) -> None:

@@ -14,7 +14,7 @@ from app.main import create_app
 from app.view import Role
 from tests.builders import Seeded
 from tests.plans import START
-from tests.web.server import seed, with_pages
+from tests.web.server import seed
 
 SECRET = "p" * 32
 
@@ -24,7 +24,7 @@ def seeded_client(tmp_path: Path) -> Iterator[tuple[TestClient, Seeded]]:
     url = f"sqlite:///{tmp_path / 'pages.db'}"
     seeded = seed(url, START)
     settings = Settings(environment=Environment.TEST, database_url=url, secret_key=SECRET)
-    with TestClient(with_pages(create_app(settings))) as client:
+    with TestClient(create_app(settings)) as client:
         yield client, seeded
 
 

@@ -1,8 +1,11 @@
 // A delegation's phone: one button to ask for the floor or withdraw (P6, P7), its
 // place and expected time (C3), a "you are next" alert, and who is speaking now.
 // The token names the delegation; the server refuses any other (app.access).
+// Below, a recommendation card (R2) for the segment open in the room: recommendation,
+// means of implementation, partnerships; the delegation's own cards can be edited until
+// the segment's report is closed (R3). The form follows the last segment opened.
 
-import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
+import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, t, useLanguage } from "../shared/i18n.js";
 import { showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown } from "../shared/room.js";
@@ -18,10 +21,22 @@ let busy = false;
 let wasNext = false;
 let names = new Map(); // every delegation's names, for the speaker on the floor
 let stopCountdown = () => {};
+let roomId = null;
+// The recommendation card (R2): the segment it is for, its cards, the one being edited.
+let cardSegment = null; // {roomId, segmentId}
+let cardState = { cards: [], closed: false, dimension: "" };
+let editing = null;
+let cardClientId = newCommandId(); // a retry of the same submission gives one card
+let cardBusy = false;
 
 async function main() {
   await useLanguage(chosenLanguage());
-  languagePicker($("language"), render);
+  languagePicker($("language"), () => {
+    render();
+    renderCards();
+  });
+  $("card-form").addEventListener("submit", submitCard);
+  $("card-new").addEventListener("click", () => editCard(null));
   me = await getJSON("/api/pages/delegate", token);
   const picker = $("room-choice");
   picker.replaceChildren(...me.rooms.map((r) => new Option(r.name, r.id)));
@@ -55,7 +70,8 @@ function rememberRoom(id) {
   }
 }
 
-function open(roomId) {
+function open(id) {
+  roomId = id;
   room?.close();
   wasNext = false;
   getJSON(`/api/pages/rooms/${roomId}`, token)
@@ -139,6 +155,114 @@ function render() {
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
     : t("floor.free");
   $("phase-title").textContent = view?.segment?.phase?.title ?? t("segment.none");
+  followSegment(view);
+}
+
+// -- the recommendation card (R2) ------------------------------------------------------
+
+function cardPath(tail = "cards") {
+  const { roomId: r, segmentId: s } = cardSegment;
+  return `/api/rooms/${encodeURIComponent(r)}/segments/${encodeURIComponent(s)}/${tail}`;
+}
+
+/** Point the form at the segment open in the room; keep the last one once it closes. */
+function followSegment(view) {
+  const segmentId = view?.segment?.id;
+  if (segmentId == null) return;
+  if (cardSegment?.roomId === roomId && cardSegment?.segmentId === String(segmentId)) return;
+  cardSegment = { roomId, segmentId: String(segmentId) };
+  cardState = { cards: [], closed: false, dimension: view.segment.title };
+  editCard(null);
+  $("card").hidden = false;
+  loadCards();
+}
+
+async function loadCards() {
+  const asked = cardSegment;
+  try {
+    const answer = await getJSON(cardPath(), token);
+    if (asked !== cardSegment) return; // the room moved on meanwhile
+    cardState = answer;
+    renderCards();
+  } catch (error) {
+    showNotice(t("notice.refused", { detail: error.detail || error.message }));
+  }
+}
+
+const FIELDS = { recommendation: "card-recommendation", means_of_implementation: "card-means", partnerships: "card-partnerships" };
+
+function editCard(card) {
+  editing = card ? card.id : null;
+  for (const [field, id] of Object.entries(FIELDS)) $(id).value = card ? card[field] : "";
+  renderCards();
+  if (card) $("card-recommendation").focus();
+}
+
+async function submitCard(event) {
+  event.preventDefault();
+  if (cardBusy || !cardSegment) return;
+  const body = Object.fromEntries(Object.entries(FIELDS).map(([field, id]) => [field, $(id).value]));
+  if (!body.recommendation.trim()) {
+    showNotice(t("card.empty"));
+    $("card-recommendation").focus();
+    return;
+  }
+  const [method, path] = editing == null ? ["POST", cardPath()] : ["PATCH", cardPath(`cards/${editing}`)];
+  if (editing == null) body.client_id = cardClientId;
+  cardBusy = true;
+  renderCards();
+  try {
+    const response = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new CommandRefused(response.status, answer.detail || response.statusText);
+    if (editing == null) cardClientId = newCommandId();
+    showNotice(t("card.sent"));
+    editCard(null);
+    await loadCards();
+  } catch (error) {
+    if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
+    else showNotice(t("notice.failed"));
+    if (error instanceof CommandRefused && error.status === 409) await loadCards();
+  } finally {
+    cardBusy = false;
+    renderCards();
+  }
+}
+
+function renderCards() {
+  if (!cardSegment) return;
+  const { cards, closed } = cardState;
+  $("card-dimension").textContent = t("card.hint", { dimension: cardState.dimension });
+  $("card-form").hidden = closed;
+  $("card-closed").hidden = !closed;
+  $("card-submit").textContent = t(editing == null ? "card.submit" : "card.save");
+  $("card-submit").disabled = cardBusy;
+  $("card-new").hidden = editing == null;
+  $("card-mine-heading").hidden = cards.length === 0;
+  $("card-list").replaceChildren(
+    ...cards.map((card) => {
+      const item = document.createElement("li");
+      item.dataset.cardId = String(card.id);
+      item.dataset.chosen = String(card.chosen);
+      const text = document.createElement("p");
+      text.textContent = card.recommendation;
+      item.append(text);
+      if (!closed) {
+        const edit = document.createElement("button");
+        edit.type = "button";
+        edit.className = "secondary-button";
+        edit.textContent = t("card.edit");
+        edit.disabled = editing === card.id;
+        edit.addEventListener("click", () => editCard(card));
+        item.append(edit);
+      }
+      return item;
+    }),
+  );
 }
 
 main().catch((error) => showNotice(error.detail || error.message, 60));

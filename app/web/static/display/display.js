@@ -6,7 +6,7 @@
 import { getJSON, pageToken } from "../shared/commands.js";
 import { nameOf, t, useLanguage } from "../shared/i18n.js";
 import { showConnection } from "../shared/render.js";
-import { connectRoom, runCountdown } from "../shared/room.js";
+import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -33,6 +33,12 @@ async function main() {
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"));
   render();
 }
+
+// Read by bench/clock.py: [ms left on the countdown, this page's clock in ms], together.
+globalThis.floorkeeperCountdown = () => {
+  const { seconds } = speechClock(room?.view()?.speech ?? null, room?.now());
+  return [seconds == null ? null : seconds * 1000, Date.now()];
+};
 
 function render() {
   const view = room?.view();

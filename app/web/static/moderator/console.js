@@ -1,6 +1,7 @@
 // The moderator's console: the speaker's clock, the queue and its projection (C3),
-// the phase and drift (C2), the stakeholder guarantee (A4). Every button is one
-// command to the server (T6); none is enabled while the live channel is down.
+// the phase and drift (C2), the stakeholder guarantee (A4), the room's screens and
+// how well their clocks agree (T6). Every button is one command to the server (T6);
+// none is enabled while the live channel is down.
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, duration, languagePicker, nameOf, t, useLanguage } from "../shared/i18n.js";
@@ -36,6 +37,7 @@ async function main() {
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), phaseClock);
   wire();
+  watchScreens();
   render();
 }
 
@@ -343,6 +345,7 @@ function render() {
       ? t("guarantee.protected", { slots: guarantee.slots, waiting: guarantee.waiting_stakeholders })
       : "";
   renderQueue(view, connected);
+  renderScreens();
 }
 
 function renderQueue(view, connected) {
@@ -413,6 +416,78 @@ function itemButton(action, item, text, label, enabled) {
   button.disabled = !enabled || busy;
   if (action !== "grant") button.className = "secondary-button";
   return button;
+}
+
+// -- the room's screens: who is connected, how well its clock agrees, how stale ----
+
+const SCREENS_EVERY_MS = 5000;
+let screens = null; // the server's last list (GET /api/rooms/{id}/screens), null before
+let screensFailed = false;
+
+function watchScreens() {
+  $("screens-refresh").addEventListener("click", loadScreens);
+  $("screens-panel").addEventListener("toggle", () => {
+    if ($("screens-panel").open) loadScreens();
+  });
+  loadScreens();
+  setInterval(loadScreens, SCREENS_EVERY_MS); // folded too: the summary flags a stale screen
+}
+
+async function loadScreens() {
+  try {
+    screens = await getJSON(`/api/rooms/${roomId}/screens`, token);
+    screensFailed = false;
+  } catch {
+    screensFailed = true; // keep the last list, say it is not current
+  }
+  renderScreens();
+}
+
+function renderScreens() {
+  const list = screens ?? [];
+  const stale = list.filter((s) => s.stale).length;
+  const summary = stale
+    ? t("screens.count_stale", { count: list.length, stale })
+    : t("screens.count", { count: list.length });
+  setText($("screens-summary"), screens ? summary : "");
+  $("screens-panel").dataset.stale = String(stale > 0);
+  const status = screensFailed ? t("screens.failed") : screens && !list.length ? t("screens.empty") : "";
+  setText($("screens-status"), status);
+  $("screens-list").replaceChildren(...list.map(screenRow));
+}
+
+/** Milliseconds, to a tenth below 10 ms (loopback), whole above. */
+function ms(seconds) {
+  const value = seconds * 1000;
+  return value < 10 ? value.toFixed(1) : String(Math.round(value));
+}
+
+function screenRow(screen) {
+  const row = document.createElement("tr");
+  row.dataset.screen = screen.id;
+  row.dataset.role = screen.role;
+  row.dataset.stale = String(screen.stale);
+  const who = screen.delegation
+    ? nameOf(names.get(screen.delegation)?.names, screen.delegation)
+    : screen.label || "—";
+  const heard = t(screen.stale ? "screens.stale" : "screens.heard_ago", { time: duration(screen.silent_for) });
+  const cells = {
+    role: t(`screens.role.${screen.role}`),
+    who,
+    uncertainty:
+      screen.uncertainty == null
+        ? t("screens.unmeasured")
+        : t("screens.plus_minus", { ms: ms(screen.uncertainty) }),
+    rtt: screen.rtt == null ? "—" : t("screens.ms", { ms: ms(screen.rtt) }),
+    heard,
+  };
+  for (const [name, text] of Object.entries(cells)) {
+    const cell = document.createElement("td");
+    cell.className = name;
+    cell.textContent = text;
+    row.append(cell);
+  }
+  return row;
 }
 
 main().catch((error) => showNotice(error.detail || error.message));

@@ -1,0 +1,203 @@
+"""The secretariat's routes: credentials (issue, list, revoke, rotate) and login.
+
+Every route here is the secretariat's alone, but for ``/api/login``, which
+exchanges an account's name and password for a secretariat token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from starlette.requests import HTTPConnection
+
+from app.access import Principal
+from app.accounts import authenticate
+from app.api.deps import EngineDep
+from app.api.schemas import ErrorOut
+from app.audit import audit_trail
+from app.authorization import PUBLIC, SECRETARIAT_ONLY
+from app.credentials import CredentialRegistry, Issued
+from app.errors import NotFound
+from app.models import Delegation
+from app.view import Role
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)
+}
+
+router = APIRouter(prefix="/api", tags=["secretariat"], responses=ERRORS)
+
+
+def get_registry(connection: HTTPConnection) -> CredentialRegistry:
+    registry: CredentialRegistry = connection.app.state.credentials
+    return registry
+
+
+RegistryDep = Annotated[CredentialRegistry, Depends(get_registry)]
+
+
+class CredentialIn(BaseModel):
+    """What a new token covers: a role, and the room or delegation it is scoped to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    room_id: int | None = Field(default=None, ge=1)
+    delegation: str | None = Field(default=None, min_length=1, max_length=32)
+    label: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _scope_fits_role(self) -> CredentialIn:
+        needs_room = self.role in (Role.MODERATOR, Role.DISPLAY)
+        if needs_room and self.room_id is None:
+            raise ValueError(f"a {self.role.value} token needs room_id")
+        if self.role is Role.DELEGATE and self.delegation is None:
+            raise ValueError("a delegate token needs delegation (its code)")
+        if self.role is not Role.DELEGATE and self.delegation is not None:
+            raise ValueError(f"a {self.role.value} token has no delegation")
+        if self.role in (Role.SECRETARIAT, Role.DELEGATE) and self.room_id is not None:
+            raise ValueError(f"a {self.role.value} token is not scoped to a room")
+        return self
+
+
+class CredentialOut(BaseModel):
+    id: str
+    role: Role
+    room_id: int | None
+    delegation: str | None
+    label: str
+    issued_at: float
+    revoked_at: float | None
+    replaces: str | None
+
+
+class IssuedOut(CredentialOut):
+    token: str = Field(description="the bearer token; also accepted as ?token= in links")
+
+
+def _out(issued: Issued) -> CredentialOut:
+    p = issued.principal
+    return CredentialOut(
+        id=issued.id,
+        role=p.role,
+        room_id=p.room_id,
+        delegation=p.delegation,
+        label=issued.label,
+        issued_at=issued.issued_at,
+        revoked_at=issued.revoked_at,
+        replaces=issued.replaces,
+    )
+
+
+def _issued_out(issued: Issued) -> IssuedOut:
+    return IssuedOut(**_out(issued).model_dump(), token=issued.token)
+
+
+# -- credentials ----------------------------------------------------------------------
+
+
+@router.post("/credentials", status_code=201, dependencies=[SECRETARIAT_ONLY])
+async def issue_credential(
+    body: CredentialIn,
+    registry: RegistryDep,
+    engine: EngineDep,
+    connection: HTTPConnection,
+) -> IssuedOut:
+    """Issue a recorded token for a moderator, display, delegate, rapporteur or secretariat."""
+    if body.room_id is not None and body.room_id not in connection.app.state.rooms:
+        raise NotFound(f"no room {body.room_id} in this service")
+    if body.delegation is not None:
+        await to_thread.run_sync(_known_delegation, engine, body.delegation)
+    wanted = Principal(body.role, room_id=body.room_id, delegation=body.delegation)
+    return _issued_out(await to_thread.run_sync(registry.issue, wanted, body.label))
+
+
+@router.get("/credentials", dependencies=[SECRETARIAT_ONLY])
+async def list_credentials(
+    registry: RegistryDep,
+    role: Annotated[Role | None, Query()] = None,
+    revoked: Annotated[bool | None, Query()] = None,
+) -> list[CredentialOut]:
+    """Every token issued, with its scope and label (never the token itself)."""
+    rows = await to_thread.run_sync(registry.list, role, revoked)
+    return [_out(row) for row in rows]
+
+
+@router.post("/credentials/{token_id}/revoke", dependencies=[SECRETARIAT_ONLY])
+async def revoke_credential(token_id: str, registry: RegistryDep) -> CredentialOut:
+    """Revoke a token: refused at once on HTTP, and its live sockets are closed (4403)."""
+    revoked = await to_thread.run_sync(registry.revoke, token_id)
+    registry.close_sockets(token_id)
+    return _out(revoked)
+
+
+@router.post("/credentials/{token_id}/rotate", status_code=201, dependencies=[SECRETARIAT_ONLY])
+async def rotate_credential(token_id: str, registry: RegistryDep) -> IssuedOut:
+    """Revoke a token and issue its successor with the same role, scope and label."""
+    successor = await to_thread.run_sync(registry.rotate, token_id)
+    registry.close_sockets(token_id)
+    return _issued_out(successor)
+
+
+def _known_delegation(engine: Engine, code: str) -> None:
+    with Session(engine) as session:
+        if session.exec(select(Delegation.id).where(Delegation.code == code)).first() is None:
+            raise NotFound(f"no delegation {code!r} is registered")
+
+
+# -- login ----------------------------------------------------------------------------
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class LoginOut(BaseModel):
+    name: str
+    credential_id: str = Field(description="revoke it to end this login")
+    token: str = Field(description="a secretariat bearer token")
+
+
+@router.post("/login", dependencies=[PUBLIC])
+async def login(body: LoginIn, engine: EngineDep, registry: RegistryDep) -> LoginOut:
+    """Exchange a secretariat account's name and password for a secretariat token."""
+    account = await to_thread.run_sync(authenticate, engine, body.name, body.password)
+    issued = await to_thread.run_sync(
+        registry.issue, Principal(Role.SECRETARIAT, name=account.name), f"login: {account.name}"
+    )
+    return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
+
+
+# -- the audit trail ------------------------------------------------------------------
+
+
+class AuditOut(BaseModel):
+    command_id: str
+    kind: str = Field(description="the command, e.g. StartSpeech, RequestFloor, Tick")
+    version: int = Field(description="the room's version after it")
+    at: float = Field(description="UTC epoch seconds")
+    events: list[str]
+    role: str = Field(description="the sender's role; empty for the scheduler")
+    identity: str = Field(description="who: role, scope and name of the credential")
+    token_id: str | None = Field(description="the credential it came with, if recorded")
+    client: str = Field(description="the address it came from")
+
+
+@router.get("/rooms/{room_id}/audit", dependencies=[SECRETARIAT_ONLY])
+async def room_audit(
+    room_id: int,
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    before: Annotated[float | None, Query(description="only commands before this time")] = None,
+) -> list[AuditOut]:
+    """The room's commands, newest first: what, when, who sent it and from where."""
+    rows = await to_thread.run_sync(audit_trail, engine, room_id, limit, before)
+    return [AuditOut(**row) for row in rows]

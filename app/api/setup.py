@@ -1,0 +1,209 @@
+"""The secretariat sets a meeting up over HTTP: programme, delegations, participants, roles.
+
+The programme file (YAML) and the delegations CSV are sent as the request
+body, checked whole by ``app.programme`` (errors name the field and line)
+and written all or nothing. A new meeting's rooms get their runners at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from app.api.deps import EngineDep
+from app.api.schemas import ErrorOut
+from app.authorization import SECRETARIAT_ONLY
+from app.db import session_scope
+from app.errors import DomainError
+from app.models import Room
+from app.programme import import_programme, parse_programme
+from app.registration import (
+    add_participant,
+    import_delegations,
+    participants,
+    remove_participant,
+    set_segment_roles,
+)
+from app.rooms import RoomRunner
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 422)
+}
+
+router = APIRouter(prefix="/api", tags=["set-up"], responses=ERRORS)
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/plain")
+CSV_TYPES = ("text/csv", "text/plain")
+
+
+class UnsupportedMedia(DomainError):
+    status_hint = 415
+
+
+def _text_body(kind: str, types: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": kind,
+            "content": {t: {"schema": {"type": "string"}} for t in types},
+        }
+    }
+
+
+async def _read_text(request: Request, types: tuple[str, ...]) -> str:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in types:
+        raise UnsupportedMedia(f"send the file as {' or '.join(types)}, not {media or 'nothing'}")
+    try:
+        return (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsupportedMedia("the file must be UTF-8 text") from None
+
+
+class MeetingCreated(BaseModel):
+    id: int
+    key: str
+    title: str
+    rooms: list[dict[str, Any]]
+
+
+@router.post(
+    "/meetings",
+    status_code=201,
+    dependencies=[SECRETARIAT_ONLY],
+    openapi_extra=_text_body("a programme file (YAML, docs/programme.md)", YAML_TYPES),
+)
+async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
+    """Import a programme file: days, rooms, segments and formats; its rooms start at once."""
+    text = await _read_text(request, YAML_TYPES)
+    programme = parse_programme(text, "programme.yaml")
+    created = await to_thread.run_sync(_import, engine, programme)
+    state = request.app.state
+    for room in created.rooms:
+        runner = RoomRunner(
+            room["id"], state.store, state.now, retries=state.settings.command_retries
+        )
+        await runner.load()
+        state.rooms[room["id"]] = runner
+        state.schedulers.start_soon(runner.run_scheduler)
+    return created
+
+
+def _import(engine: Engine, programme: Any) -> MeetingCreated:
+    with session_scope(engine) as session:
+        meeting = import_programme(session, programme, source="uploaded")
+        assert meeting.id is not None
+        rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
+        return MeetingCreated(
+            id=meeting.id,
+            key=meeting.key,
+            title=meeting.title,
+            rooms=[{"id": r.id, "key": r.key, "name": r.name} for r in rooms],
+        )
+
+
+class DelegationsOut(BaseModel):
+    added: int
+    updated: int
+
+
+@router.post(
+    "/meetings/{meeting_id}/delegations",
+    dependencies=[SECRETARIAT_ONLY],
+    openapi_extra=_text_body(
+        "a delegations CSV: code,category[,name_en…name_ar][,regional_group]", CSV_TYPES
+    ),
+)
+async def upload_delegations(
+    meeting_id: int, request: Request, engine: EngineDep
+) -> DelegationsOut:
+    """Add or update the meeting's delegations (P1); States need only their ISO code."""
+    text = await _read_text(request, CSV_TYPES)
+    done = await to_thread.run_sync(import_delegations, engine, meeting_id, text, "delegations.csv")
+    return DelegationsOut(added=done.added, updated=done.updated)
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    head: bool = False
+
+
+class ParticipantOut(BaseModel):
+    id: int
+    name: str
+    head: bool
+
+
+@router.get(
+    "/meetings/{meeting_id}/delegations/{code}/participants", dependencies=[SECRETARIAT_ONLY]
+)
+async def list_participants(meeting_id: int, code: str, engine: EngineDep) -> list[ParticipantOut]:
+    """The delegation's registered participants (at most four, P5)."""
+    rows = await to_thread.run_sync(participants, engine, meeting_id, code)
+    return [ParticipantOut(id=p.id or 0, name=p.name, head=p.head) for p in rows]
+
+
+@router.post(
+    "/meetings/{meeting_id}/delegations/{code}/participants",
+    status_code=201,
+    dependencies=[SECRETARIAT_ONLY],
+)
+async def register_participant(
+    meeting_id: int, code: str, body: ParticipantIn, engine: EngineDep
+) -> ParticipantOut:
+    """Register a participant; a fifth, or a second head of delegation, is refused (P5)."""
+    person = await to_thread.run_sync(
+        add_participant, engine, meeting_id, code, body.name, body.head
+    )
+    return ParticipantOut(id=person.id or 0, name=person.name, head=person.head)
+
+
+@router.delete(
+    "/meetings/{meeting_id}/delegations/{code}/participants/{participant_id}",
+    dependencies=[SECRETARIAT_ONLY],
+)
+async def unregister_participant(
+    meeting_id: int, code: str, participant_id: int, engine: EngineDep
+) -> dict[str, bool]:
+    """Remove a participant (to replace them within the four of P5)."""
+    await to_thread.run_sync(remove_participant, engine, meeting_id, code, participant_id)
+    return {"removed": True}
+
+
+class SegmentRolesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    moderators: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=6
+    )
+    rapporteur: str = Field(default="", max_length=300)
+    rcp_chairs: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=50
+    )  # delegation codes (P4)
+
+
+class SegmentRolesOut(SegmentRolesIn):
+    segment_id: int
+
+
+@router.put("/segments/{segment_id}/roles", dependencies=[SECRETARIAT_ONLY])
+async def segment_roles(
+    segment_id: int, body: SegmentRolesIn, engine: EngineDep
+) -> SegmentRolesOut:
+    """Name the moderators, the rapporteur and the RCP chairs (P4) before the segment opens."""
+    segment = await to_thread.run_sync(
+        set_segment_roles, engine, segment_id, body.moderators, body.rapporteur, body.rcp_chairs
+    )
+    return SegmentRolesOut(
+        segment_id=segment_id,
+        moderators=segment.moderators,
+        rapporteur=segment.rapporteur,
+        rcp_chairs=list(segment.plan.get("rcp_chairs", [])),
+    )

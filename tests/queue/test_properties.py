@@ -1,0 +1,828 @@
+"""Property-based tests: random sequences of commands keep the floor rules (issue 3).
+
+Hypothesis draws a script, and the script is played in each room of ``CASES``
+(action groups on time, with RCP chairs, with a short Member State phase,
+opened late, with hard stops; a panel with an RCP chair). A script is a list
+inscribed in advance (P7), then random operations (requests from Member
+States, observer States, RCP chairs, stakeholders of seven categories and a
+panellist, who may not ask; withdrawals; grants in order and out of order;
+moves; allotment overrides; extensions; starts, pauses and ends of speeches
+that stop early or run over; phase and segment closes; ticks and waits), then
+a crowd asking at once. Each operation becomes a command given to
+``app.queue.apply(state, command, now)`` at a virtual ``now`` that only moves
+forward. Then a well-behaved moderator plays the segment to its end
+(``_play_to_end``), so that the whole record can be checked.
+
+The rules are read from the recorded events by
+``app.queue.simulate.check_invariants``, the simulator's independent
+checker, filtered to the rule each test is named after; a few invariants are
+also checked on the live state after every command. Each test counts what
+its examples exercised (flex, RCP extras, overrides, A3 closings, ...) and
+fails if something it claims to cover never happened: a property that holds
+because nothing happened is not a test.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from app.category import Category, is_stakeholder
+from app.errors import DomainError, FloorRuleRefused, IllegalCommand, NotFound
+from app.queue import (
+    ClosePhase,
+    CloseSegment,
+    Command,
+    Event,
+    FloorGranted,
+    FloorRequested,
+    GiveFloor,
+    GrantFloor,
+    MoveRequest,
+    OpenSegment,
+    RequestFloor,
+    RequestsClosed,
+    RequestWithdrawn,
+    RoomState,
+    SetRequestAllotment,
+    Tick,
+    WithdrawRequest,
+    apply,
+    evolve,
+    next_deadline,
+    replay,
+)
+from app.queue.events import ClosedBecause
+from app.queue.simulate import (
+    Simulation,
+    build_timeline,
+    check_invariants,
+    phase_records,
+    summarise,
+)
+from app.timing import (
+    AllotmentOverridden,
+    Basis,
+    EndSpeech,
+    ExtendSpeech,
+    FloorRules,
+    PauseSpeech,
+    PhaseEnded,
+    PhaseEndReason,
+    PhaseKind,
+    PhaseStarted,
+    ResumeSpeech,
+    SegmentPlan,
+    SetAllotment,
+    Speaker,
+    SpeechEnded,
+    SpeechStatus,
+    StartSpeech,
+)
+from app.timing.programme import block_latest_start, current_phase
+from tests.fakes import RoomLog
+from tests.plans import MIN, START, action_group, panel
+
+# -- who is in the room ------------------------------------------------------------------
+
+MEMBER_STATES = 45
+RCP_CHAIRS = frozenset({"MS01", "MS02"})  # P4: always Member States
+DELEGATIONS: tuple[Speaker, ...] = (
+    *(
+        Speaker(f"MS{n:02d}", f"Member State {n:02d}", Category.MEMBER_STATE)
+        for n in range(1, MEMBER_STATES + 1)
+    ),
+    Speaker("OB01", "Observer State 01", Category.OBSERVER_STATE),
+    Speaker("OB02", "Observer State 02", Category.OBSERVER_STATE),
+    *(
+        Speaker(f"SH{n}", f"Stakeholder {n} ({c.value})", c)
+        for n, c in enumerate(
+            (
+                Category.CIVIL_SOCIETY,
+                Category.UN_SYSTEM,
+                Category.ACADEMIA,
+                Category.PRIVATE_SECTOR,
+                Category.NHRI,
+                Category.LOCAL_AUTHORITY,
+                Category.IGO,
+            ),
+            start=1,
+        )
+    ),
+    Speaker("PN01", "Panellist", Category.PANELLIST),  # P1: speaks by programme, never asks
+)
+OVERRIDE_SECONDS = (-30.0, 0.0, 45.0, 90.0, 150.0, 300.0)  # not positive: refused
+
+
+# -- the plans ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    name: str
+    plan: SegmentPlan
+    opened_at: float
+
+
+def _group(
+    late: int = 0,
+    length: int = 135,
+    *,
+    rcp: bool = False,
+    hard_stop: bool = False,
+    member_state_minutes: int | None = None,
+) -> Case:
+    plan = action_group(
+        length_minutes=length,
+        rcp_chairs=RCP_CHAIRS if rcp else frozenset(),
+        rules=FloorRules(hard_stop=hard_stop),
+    )
+    name = f"action group of {length} min, {late} min late" + (", RCP" if rcp else "")
+    name += ", hard stop" if hard_stop else ""
+    if member_state_minutes is not None:  # A3's maximum is a meeting setting
+        seconds = member_state_minutes * MIN
+        phases = tuple(
+            replace(p, planned_seconds=seconds, max_seconds=seconds) if p.max_seconds else p
+            for p in plan.phases
+        )
+        plan = replace(plan, phases=phases)
+        name += f", Member State phase of {member_state_minutes} min"
+    return Case(name, plan, START + late * MIN)
+
+
+#: Every generated sequence is played in each of these rooms.
+CASES = (
+    _group(),  # on time: A3's maximum ends the Member State phase
+    _group(rcp=True),  # P4
+    _group(member_state_minutes=20),  # a short maximum, reached with a few speakers (A3)
+    _group(45, hard_stop=True),  # late: A3's block limit; T5 hard stops
+    _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
+    Case("panel, RCP", panel(rcp_chairs=frozenset({"MS01"})), START),  # A2, no flex
+)
+
+
+# -- operations: what the room does, resolved against the live state -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    who: int  # index into DELEGATIONS
+    on_behalf: bool = False
+    inscribed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    who: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    pick: int | None = None  # None: the next speaker by the rules; else a waiting request
+    seconds: float | None = None  # the moderator's allotment
+    reset: float | None = None  # the moderator's allotment, set after the grant
+
+
+@dataclass(frozen=True, slots=True)
+class Give:
+    seconds: float | None = None  # someone the queue does not hold
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    pick: int
+    to: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetWaiting:
+    pick: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Speak:
+    """Start if needed, speak ``fraction`` of the time left (early stop or overrun), end."""
+
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A command as it is: start, pause, resume, end, extend, set, close, tick."""
+
+    command: Command
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close the phase; a floor phase only if ``floor`` (a moderator rarely cuts it short)."""
+
+    floor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Time passes; ``ticks``: the scheduler sends a Tick at every deadline on the way."""
+
+    seconds: float
+    ticks: bool = False
+
+
+Op = Press | Withdraw | Grant | Give | Move | SetWaiting | Speak | Raw | Close | Wait
+
+_pick = st.integers(0, 40)
+_seconds = st.sampled_from(OVERRIDE_SECONDS)
+_anyone = st.integers(0, len(DELEGATIONS) - 1)
+_state = st.integers(0, MEMBER_STATES - 1)
+_stakeholder = st.integers(len(DELEGATIONS) - 8, len(DELEGATIONS) - 2)
+
+# What a room does, and how often (a kind listed n times is drawn n times as often).
+_KINDS: dict[str, tuple[int, st.SearchStrategy[Op]]] = {
+    "press": (3, st.builds(Press, _anyone, st.booleans(), st.booleans())),
+    "press state": (4, st.builds(Press, _state)),
+    "press stakeholder": (2, st.builds(Press, _stakeholder, st.booleans())),
+    "press observer": (1, st.builds(Press, st.sampled_from((MEMBER_STATES, MEMBER_STATES + 1)))),
+    "withdraw": (1, st.builds(Withdraw, _anyone)),
+    "grant next": (5, st.just(Grant())),
+    "grant other": (
+        3,
+        st.builds(Grant, st.none() | _pick, st.none() | _seconds, st.none() | _seconds),
+    ),
+    "give": (1, st.builds(Give, st.none() | _seconds)),
+    "move": (1, st.builds(Move, _pick, st.integers(-1, 5))),
+    "set waiting": (1, st.builds(SetWaiting, _pick, _seconds)),
+    "speak": (6, st.builds(Speak, st.sampled_from((0.3, 0.8, 0.97, 1.0, 1.05, 1.3, 1.6)))),
+    "speech command": (
+        2,
+        st.builds(
+            Raw,
+            st.sampled_from(
+                (StartSpeech(), PauseSpeech(), ResumeSpeech(), Tick(), ExtendSpeech(30.0))
+            )
+            | st.builds(ExtendSpeech, st.sampled_from((-10.0, 0.0, 60.0)))
+            | st.builds(SetAllotment, _seconds),
+        ),
+    ),
+    "close phase": (2, st.builds(Close, st.integers(0, 7).map(lambda n: n == 0))),
+    "wait": (
+        3,
+        st.builds(Wait, st.sampled_from((1.0, 20.0, 60.0, 300.0, 900.0, 1800.0)), st.booleans()),
+    ),
+    "end": (1, st.just(Raw(EndSpeech()))),  # may dismiss a speaker who has not started
+}
+
+
+@st.composite
+def _ops(draw: st.DrawFn, *, tame: bool) -> list[Op]:
+    """Random operations; in a third of the sequences the segment is closed somewhere.
+    ``tame``: no segment close, no speech ended before it starts (a no-show): what a
+    moderator who keeps A4 in mind never does."""
+    kinds = [
+        kind
+        for kind, (weight, _) in _KINDS.items()
+        if not (tame and kind == "end")
+        for _ in range(weight)
+    ]
+    op = st.sampled_from(kinds).flatmap(lambda kind: _KINDS[kind][1])
+    ops = draw(st.lists(op, min_size=30, max_size=150))
+    if not tame and draw(st.integers(0, 2)) == 0:
+        ops.insert(draw(st.integers(0, len(ops))), Raw(CloseSegment()))
+    return ops
+
+
+# -- the room ----------------------------------------------------------------------------
+
+
+class Room:
+    """A room driven command by command, keeping every event, refusal and state."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.tame = False
+        self.now = case.opened_at
+        self.state = RoomState("plenary")
+        self.events: list[Event] = []
+        self.refusals: list[tuple[Command, DomainError]] = []
+        self.applied: list[Command] = []
+        self.states: list[RoomState] = []  # after every applied command ...
+        self.marks: list[int] = []  # ... and how many events there were then
+        self.repeats = 0  # P6: presses that found the delegation already waiting
+
+    def do(self, command: Command) -> bool:
+        """Apply ``command`` now; a DomainError is a refusal, anything else fails the test."""
+        try:
+            decision = apply(self.state, command, self.now)
+        except DomainError as error:
+            self.refusals.append((command, error))
+            return False
+        self.state = decision.state
+        self.events.extend(decision.events)
+        self.applied.append(command)
+        self.states.append(decision.state)
+        self.marks.append(len(self.events))
+        return True
+
+    def wait(self, seconds: float, *, ticks: bool = False) -> None:
+        until = self.now + max(0.0, seconds)
+        deadline = next_deadline(self.state)
+        while ticks and deadline is not None and deadline <= until:
+            self.now = max(self.now, deadline)
+            assert self.do(Tick())
+            deadline = next_deadline(self.state)
+        self.now = until
+
+    def waiting_id(self, pick: int) -> str:
+        """A waiting request; from 35 up, one that is not (heard, withdrawn, mistyped)."""
+        waiting = self.state.queue.waiting
+        if pick >= 35 or not waiting:
+            return f"{self.case.plan.id}.{pick * 1000}"
+        return waiting[pick % len(waiting)].id
+
+    def hear_current(self) -> None:
+        """Tame: a speaker given the floor speaks before anyone else is given it."""
+        speech = self.state.speech
+        if self.tame and speech is not None and speech.status is SpeechStatus.ALLOTTED:
+            self.do(StartSpeech())
+
+    def run(self, op: Op) -> None:
+        match op:
+            case Press(who=who, on_behalf=on_behalf, inscribed=inscribed):
+                delegation = DELEGATIONS[who]
+                before = len(self.events)
+                waiting = any(r.delegation_id == delegation.id for r in self.state.queue.waiting)
+                if self.do(RequestFloor(delegation, on_behalf, inscribed)) and waiting:
+                    self.repeats += not any(
+                        isinstance(e, FloorRequested) for e in self.events[before:]
+                    )
+            case Withdraw(who=who):
+                self.do(WithdrawRequest(DELEGATIONS[who].id))
+            case Grant(pick=pick, seconds=seconds, reset=reset):
+                self.hear_current()
+                request_id = None if pick is None else self.waiting_id(pick)
+                if self.do(GrantFloor(request_id, seconds)) and reset is not None:
+                    self.do(SetAllotment(reset))
+            case Give(seconds=seconds):
+                self.hear_current()
+                self.do(GiveFloor("Guest speaker", seconds))
+            case Move(pick=pick, to=to):
+                self.do(MoveRequest(self.waiting_id(pick), to))
+            case SetWaiting(pick=pick, seconds=seconds):
+                self.do(SetRequestAllotment(self.waiting_id(pick), seconds))
+            case Speak(fraction=fraction):
+                self.speak(fraction)
+            case Raw(command=command):
+                self.do(command)
+            case Close(floor=floor):
+                run = self.state.segment
+                if floor or run is None or current_phase(run).kind is not PhaseKind.FLOOR:
+                    self.do(ClosePhase())
+            case Wait(seconds=seconds, ticks=ticks):
+                self.wait(seconds, ticks=ticks)
+
+    def speak(self, fraction: float) -> None:
+        speech = self.state.speech
+        if speech is None:
+            self.do(EndSpeech())  # refused: no one has the floor
+            return
+        if speech.status is not SpeechStatus.RUNNING:
+            self.do(ResumeSpeech() if speech.status is SpeechStatus.PAUSED else StartSpeech())
+        self.wait(round(fraction * (speech.seconds_left or speech.seconds), 1))
+        self.do(EndSpeech())
+
+    def history(self) -> Simulation:
+        """The record as the simulator's checker reads it."""
+        plan, events = self.case.plan, tuple(self.events)
+        timeline = build_timeline(plan, events)
+        return Simulation(
+            plan=plan,
+            seed=0,
+            member_states=MEMBER_STATES,
+            stakeholders=7,
+            override_rate=0.0,
+            events=events,
+            refusals=(),
+            timeline=timeline,
+            phases=phase_records(plan, events),
+            summary=summarise(plan, events, timeline),
+            complete=self.state.segment is None,
+        )
+
+
+LENGTHS = (0.5, 1.0, 1.4, 0.9, 1.2)  # the suffix's speeches: early stops and overruns (T5)
+
+
+def _play_to_end(room: Room) -> None:
+    """A well-behaved moderator, as the simulator's: every speaker speaks (some stop
+    early, some run over); the floor goes to the next speaker by the rules while someone
+    the phase hears waits, then the phase closes; a phase without an A3 limit is closed
+    at its planned end if the engine allows it (A4 may refuse: then the floor is given)."""
+    room.tame = True
+    refused = False  # the last close was refused (A4); give the floor first
+    for step in range(1000):
+        room.do(Tick())  # the scheduler: deadlines passed (a hard stop, A3) are applied
+        state = room.state
+        if state.segment is None:
+            return
+        speech = state.speech
+        if speech is not None:
+            if speech.status is not SpeechStatus.RUNNING:
+                room.hear_current()
+                room.do(ResumeSpeech())  # refused unless paused
+            else:
+                assert speech.ends_at is not None
+                length = (speech.seconds + speech.extended) * LENGTHS[step % len(LENGTHS)]
+                assert speech.started_at is not None
+                room.now = max(room.now, speech.started_at + length)
+                room.do(EndSpeech())
+                room.wait(3.0)
+            continue
+        run = state.segment
+        phase = current_phase(run)
+        waiting = any(r.moved or r.category in phase.eligible for r in state.queue.waiting)
+        time_up = room.now >= run.phase_started_at + phase.planned_seconds
+        unbounded = phase.max_seconds is None and not phase.yields
+        if phase.kind is PhaseKind.PROGRAMME and run.programme_cursor < len(phase.speakers):
+            room.do(GrantFloor())
+        elif phase.kind is PhaseKind.FLOOR and waiting:
+            if unbounded and time_up and not refused:
+                refused = not room.do(ClosePhase())
+            else:
+                refused = False
+                room.do(GrantFloor())
+        else:
+            assert room.do(ClosePhase()), room.refusals[-1]
+    raise AssertionError("the segment did not close")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """What happens in a room: requests inscribed in advance (P7), random operations,
+    then a crowd asking at once; after that the segment is played to its end."""
+
+    inscribed: tuple[int, ...]
+    ops: tuple[Op, ...]
+    crowd: tuple[int, ...]
+
+    def __str__(self) -> str:
+        return "\n  ".join(
+            [f"inscribed {self.inscribed}", *map(str, self.ops), f"crowd {self.crowd}"]
+        )
+
+
+@st.composite
+def scripts(draw: st.DrawFn, *, tame: bool = False) -> Script:
+    everyone = range(len(DELEGATIONS))
+    inscribed = draw(st.permutations(everyone))[: draw(st.sampled_from((0, 10, 30, 55)))]
+    ops = draw(_ops(tame=tame))
+    crowd = draw(st.permutations(everyone))[: draw(st.sampled_from((0, 8, 24, 55)))]
+    return Script(tuple(inscribed), tuple(ops), tuple(crowd))
+
+
+def play(case: Case, script: Script, *, tame: bool = False) -> Room:
+    room = Room(case)
+    assert room.do(OpenSegment(case.plan))
+    room.tame = tame
+    for who in script.inscribed:  # refused for the panellist (P1)
+        room.run(Press(who, inscribed=True))
+    for op in script.ops:
+        room.run(op)
+    for who in script.crowd:  # refused where no later phase hears them
+        room.run(Press(who))
+    _play_to_end(room)
+    return room
+
+
+# -- running a property and counting what it exercised ---------------------------------------
+
+EXAMPLES = 25
+
+
+def _holds(
+    check: Callable[[Room, Counter[str]], None], needed: set[str], *, tame: bool = False
+) -> Counter[str]:
+    """Run ``check`` on every case for generated scripts; fail if something in ``needed``
+    never occurred."""
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),  # no slow explain
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(scripts(tame=tame))
+    def run(script: Script) -> None:
+        for case in CASES:
+            room = play(case, script, tame=tame)
+            try:
+                check(room, seen)
+            except AssertionError as failure:
+                raise AssertionError(f"{failure}\nin {case.name} with {script}") from None
+
+    run()
+    missing = {k for k in needed if not seen[k]}
+    assert not missing, f"never exercised: {sorted(missing)} (seen: {dict(seen)})"
+    return seen
+
+
+def _violations(room: Room, *rules: str) -> list[str]:
+    """check_invariants' lines for the named rules ("P6:", "A3:", ...)."""
+    return [v for v in check_invariants(room.history()) if any(r in v for r in rules)]
+
+
+def _grants(room: Room) -> list[FloorGranted]:
+    return [e for e in room.events if isinstance(e, FloorGranted)]
+
+
+def _requests_of(room: Room) -> dict[str, Category]:
+    return {e.request.id: e.request.category for e in room.events if isinstance(e, FloorRequested)}
+
+
+# -- the properties ------------------------------------------------------------------------
+
+
+def test_every_command_is_applied_or_refused_with_a_domain_error() -> None:
+    """``apply`` raises nothing but DomainError (``Room.do`` lets anything else through),
+    and every refusal says why in words a moderator reads."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        for _, error in room.refusals:
+            assert error.detail
+            seen[type(error).__name__] += 1
+        seen["applied"] += len(room.states)
+
+    _holds(
+        check, {"applied", IllegalCommand.__name__, FloorRuleRefused.__name__, NotFound.__name__}
+    )
+
+
+def test_R1_replaying_the_recorded_events_gives_the_live_state() -> None:
+    """``evolve`` folded over the events (``replay``) rebuilds the state after any command,
+    and the record as a whole is consistent: every rule the checker reads holds, but A4's
+    count, which a moderator who closes the segment or dismisses a speaker can break."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        initial = RoomState("plenary")
+        assert replay(initial, room.events) == room.state
+        step = max(1, len(room.states) // 8)
+        for state, count in list(zip(room.states, room.marks, strict=True))[::step]:
+            assert replay(initial, room.events[:count]) == state
+        state = initial
+        for event in room.events:
+            state = evolve(state, event)
+        assert state == room.state
+        assert room.state.segment is None  # played to the end
+        assert [v for v in check_invariants(room.history()) if "were heard" not in v] == []
+        seen["events"] += len(room.events)
+        seen["segment closed by command"] += any(isinstance(c, CloseSegment) for c in room.applied)
+        seen["hard stop"] += sum(
+            1 for c in room.applied if isinstance(c, Tick) and room.case.plan.rules.hard_stop
+        )
+
+    _holds(check, {"events", "segment closed by command", "hard stop"})
+
+
+def test_P6_a_delegation_is_never_twice_in_the_queue() -> None:
+    def check(room: Room, seen: Counter[str]) -> None:
+        for state in room.states:
+            ids = [r.delegation_id for r in state.queue.waiting]
+            assert len(ids) == len(set(ids)), ids
+        assert _violations(room, "P6:") == []
+        seen["second press while waiting"] += room.repeats
+        seen["asked again after speaking"] += sum(
+            1 for e in room.events if isinstance(e, FloorRequested) and not e.request.first_time
+        )
+
+    _holds(check, {"second press while waiting", "asked again after speaking"})
+
+
+def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() -> None:
+    """T1, T2 (flex only when n x F <= R at grant time), P4, or a recorded override."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "T1/T2/P4:", "T3/T4:", "allotment the moderator set") == []
+        plan = room.case.plan
+        slot, flex = plan.rules.slot_seconds, plan.rules.flex_seconds
+        assert flex is not None
+        extra = plan.rules.rcp_extra_seconds
+        allowed = {
+            Basis.SLOT: {slot},
+            Basis.FLEX: {flex},
+            Basis.RCP: {slot + extra, flex + extra},
+        }
+        for grant in _grants(room):
+            a = grant.allotment
+            if a.request_id is None or a.basis is Basis.OVERRIDE:
+                seen[a.basis.value] += 1
+                continue
+            assert a.seconds in allowed[a.basis], (a.basis, a.seconds)
+            if a.basis is Basis.RCP:
+                assert a.speaker.id in plan.rcp_chairs
+            seen[a.basis.value] += 1
+        seen["overridden after the grant"] += sum(
+            1 for e in room.events if isinstance(e, AllotmentOverridden)
+        )
+
+    _holds(check, {"slot", "flex", "rcp", "override", "programme", "overridden after the grant"})
+
+
+def test_P2_P4_P8_the_order_is_kept_except_for_recorded_overrides() -> None:
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "P2/P4/P8:", "P2/P4:", "P8:") == []
+        categories = _requests_of(room)
+        for grant in _grants(room):
+            a = grant.allotment
+            if a.request_id is None:
+                continue
+            seen["out of order" if a.out_of_order else "in order"] += 1
+            if a.speaker.id in room.case.plan.rcp_chairs:
+                seen["RCP chair"] += 1
+            if categories[a.request_id] is Category.OBSERVER_STATE:
+                seen["observer State"] += 1
+        seen["moved"] += sum(1 for r in room.history().timeline if "moved" in r.overrides)
+        seen["second time"] += sum(
+            1 for r in room.history().timeline if r.heard and r.first_time is False
+        )
+
+    _holds(
+        check, {"in order", "out of order", "RCP chair", "observer State", "moved", "second time"}
+    )
+
+
+def test_A3_no_member_state_is_given_the_floor_past_the_blocks_latest_start() -> None:
+    """A3: not after the phase's maximum, not when a slot would end after the block's
+    latest start, unless out of order; waiting requests close as not heard."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "A3:") == []
+        plan = room.case.plan
+        ends = [e for e in room.events if isinstance(e, PhaseEnded)]
+        for end in ends:
+            if end.reason in {PhaseEndReason.MAXIMUM, PhaseEndReason.BLOCK}:
+                seen[f"A3 {end.reason.value}"] += 1
+        seen["closed as not heard"] += sum(
+            len(e.requests)
+            for e in room.events
+            if isinstance(e, RequestsClosed) and e.reason is ClosedBecause.PHASE_ENDED
+        )
+        yielding = [n for n, p in enumerate(plan.phases) if p.yields]
+        for grant in _grants(room):
+            a = grant.allotment
+            if a.speaker.category is not Category.MEMBER_STATE or a.request_id is None:
+                continue
+            late = any(
+                grant.at + plan.slot(plan.phases[n]) > block_latest_start(plan, n) for n in yielding
+            )
+            if late:
+                assert a.out_of_order, grant
+                seen["Member State past the latest start by override"] += 1
+
+    _holds(
+        check,
+        {
+            "A3 maximum",
+            "A3 block",
+            "closed as not heard",
+            "Member State past the latest start by override",
+        },
+    )
+
+
+def test_A4_no_stakeholder_speaks_in_the_member_state_phase_except_by_override() -> None:
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "A4: stakeholder") == []
+        for grant in _grants(room):
+            a = grant.allotment
+            phase = next(p for p in room.case.plan.phases if p.key == a.phase_key)
+            category = a.speaker.category
+            if a.request_id is None or category is None or not is_stakeholder(category):
+                continue
+            if category not in phase.eligible:
+                assert a.out_of_order, grant
+                seen["stakeholder early by override"] += 1
+            else:
+                seen["stakeholder in its block"] += 1
+
+    _holds(check, {"stakeholder early by override", "stakeholder in its block"})
+
+
+def test_A4_when_four_stakeholders_asked_four_are_heard_in_an_action_group() -> None:
+    """Whatever the moderator did in the Member State phase (overrides, extensions,
+    overruns, moves), short of closing the segment or dismissing a speaker before they
+    speak, the stakeholder block hears four of the stakeholders who asked."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert check_invariants(room.history()) == []
+        if room.case.plan.format != "A1":
+            return
+        withdrawn = {e.request.id for e in room.events if isinstance(e, RequestWithdrawn)}
+        asked: set[str] = set()  # stakeholders who asked before the block was over
+        for e in room.events:
+            if isinstance(e, PhaseEnded) and room.case.plan.phases[e.index].protected_slots:
+                break
+            if isinstance(e, FloorRequested) and e.request.id not in withdrawn:
+                if is_stakeholder(e.request.category):
+                    asked.add(e.request.delegation_id)
+        heard = {
+            e.speaker.id
+            for e in room.events
+            if isinstance(e, SpeechEnded) and e.heard and e.speaker.id in asked
+        }
+        if len(asked) >= 4:
+            seen["four or more asked"] += 1
+            assert len(heard) >= 4, (asked, heard)
+        refused = [e for c, e in room.refusals if isinstance(c, ClosePhase) and "(A4)" in e.detail]
+        seen["close refused by A4"] += len(refused)
+        started = [e for e in room.events if isinstance(e, PhaseStarted) and e.index == 2]
+        latest = block_latest_start(room.case.plan, 1)
+        seen["block started after its latest start"] += any(e.at > latest for e in started)
+
+    _holds(
+        check,
+        {"four or more asked", "close refused by A4", "block started after its latest start"},
+        tame=True,
+    )
+
+
+# -- found by the properties ----------------------------------------------------------------
+
+
+def test_T2_a_moderators_allotment_must_be_a_positive_time() -> None:
+    """A grant or a named speaker with 0 s or less would warn before it started (R1)."""
+    plan = action_group()
+    opened = apply(RoomState("plenary"), OpenSegment(plan), START).state
+    for command in (GrantFloor(seconds=-30.0), GiveFloor("Guest", seconds=0.0)):
+        with pytest.raises(IllegalCommand, match="give a positive time"):
+            apply(opened, command, START + 1.0)
+
+
+def _in_the_block(stakeholders: int) -> tuple[RoomLog, float]:
+    """An action group whose Member State phase was closed, with stakeholders waiting."""
+    room, now = RoomLog(), START
+    room.do(OpenSegment(action_group()), now)
+    room.do(ClosePhase(), now)  # the welcome
+    for n in range(1, stakeholders + 1):
+        room.do(RequestFloor(DELEGATIONS[MEMBER_STATES + 1 + n]), now)
+    room.do(ClosePhase(), now)  # the Member State phase
+    assert room.state.segment is not None
+    assert room.state.segment.phase_index == 2
+    return room, now
+
+
+def test_A4_a_guest_or_a_member_state_given_the_floor_in_the_block_fills_no_stakeholder_slot() -> (
+    None
+):
+    room, now = _in_the_block(5)
+    room.do(RequestFloor(DELEGATIONS[0], on_behalf=True), now)  # a Member State, by the chair
+    member_state = next(r for r in room.state.queue.waiting if r.category is Category.MEMBER_STATE)
+    for command in (GrantFloor(member_state.id), GiveFloor("Guest"), GrantFloor()):
+        room.do(command, now)
+        room.do(StartSpeech(), now)
+        now += 60.0
+        room.do(EndSpeech(), now)
+
+    with pytest.raises(FloorRuleRefused, match=r"keeps 4 slots \(A4\): 1 heard, 4 still waiting"):
+        room.do(ClosePhase(), now)
+
+
+def test_A4_a_block_that_is_closing_takes_no_new_request_it_could_not_hear() -> None:
+    room, now = _in_the_block(1)
+    room.do(GrantFloor(), now)
+    room.do(StartSpeech(), now)
+    room.do(ClosePhase(), now + 10.0)  # no one else waits: the block ends with this speech
+    late = DELEGATIONS[MEMBER_STATES + 5]
+
+    for command in (RequestFloor(late), RequestFloor(late, on_behalf=True)):
+        with pytest.raises(FloorRuleRefused, match="is closing and no later phase hears"):
+            room.do(command, now + 20.0)
+    # a Member State asking in the block is refused as before; the chair may still enter one
+    with pytest.raises(FloorRuleRefused, match="not open to member state delegations"):
+        room.do(RequestFloor(DELEGATIONS[0]), now + 20.0)
+    with pytest.raises(FloorRuleRefused, match="is closing"):
+        room.do(RequestFloor(DELEGATIONS[0], on_behalf=True), now + 20.0)
+
+
+def test_A4_a_stakeholders_second_turn_fills_no_second_slot() -> None:
+    room, now = _in_the_block(5)
+    first = room.state.queue.waiting[0]
+    room.do(GrantFloor(), now)
+    room.do(StartSpeech(), now)
+    now += 60.0
+    room.do(EndSpeech(), now)
+    for _ in range(3):  # the same stakeholder asks again and is given the floor by name
+        room.do(RequestFloor(DELEGATIONS[MEMBER_STATES + 2]), now)
+        again = next(r for r in room.state.queue.waiting if r.delegation_id == first.delegation_id)
+        room.do(GrantFloor(again.id), now)
+        room.do(StartSpeech(), now)
+        now += 60.0
+        room.do(EndSpeech(), now)
+
+    with pytest.raises(FloorRuleRefused, match=r"keeps 4 slots \(A4\): 1 heard, 4 still waiting"):
+        room.do(ClosePhase(), now)

@@ -1,0 +1,187 @@
+"""T6: the console lists the room's screens, how well their clocks agree, and flags a silent one.
+
+A display and a delegate's phone are opened first, then the console: its
+"Screens" panel shows each with its role and a measured uncertainty
+(``GET /api/rooms/{id}/screens``). A page that closes leaves the list. For
+staleness nothing sleeps: the server runs in this process on a clock the test
+moves (real time plus jumps), one page's messages to the server are dropped
+in the browser, and the clock jumps past the route's threshold; the pages
+that still ping are heard again, the silent one is flagged.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.server import SECRET, Site, free_port, seed
+
+if importlib.util.find_spec("playwright") is None:  # pragma: no cover
+    # As for test_screens*.py (tests/web/conftest.py): test_tools.py says why, and fails in CI.
+    pytest.skip("playwright is not installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
+
+from tests.web.screens import CONSOLE, PHONE, WALL, open_page
+
+pytestmark = pytest.mark.browser
+
+#: Guards, not measurements: the console asks for the list every 5 s.
+LISTED_WITHIN_MS = 20_000
+UNCERTAINTY = re.compile(r"^±\d+(\.\d)? ms$")
+
+
+class MovableClock:
+    """The server's clock: this machine's time plus the jumps a test asks for."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
+class Muzzle:
+    """Forwards a page's live channel, and drops what the page sends once told to."""
+
+    def __init__(self) -> None:
+        self.silent = False
+
+    def route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda message: None if self.silent else server.send(message))
+
+
+@pytest.fixture
+def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
+    """The app served by uvicorn in a thread of this process, on a clock the test moves."""
+    import uvicorn
+
+    from app.access import Signer
+    from app.config import load_settings
+    from app.main import create_app
+
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    seeded = seed(url, time.time())
+    clock = MovableClock()
+    settings = load_settings(
+        {"DATABASE_URL": url, "FLOORKEEPER_SECRET_KEY": SECRET, "FLOORKEEPER_ENVIRONMENT": "test"}
+    )
+    app = create_app(settings, now=clock)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="app.frames:FramedWebSocketProtocol",
+            ws_per_message_deflate=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30  # a guard: fail fast if it never starts
+    while not server.started:
+        assert thread.is_alive(), "the server's thread ended before it started"
+        assert time.monotonic() < deadline, "the server did not start within 30 s"
+        time.sleep(0.05)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", seeded, Signer(SECRET)), clock
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _display(browser: Browser, site: Site, room: int) -> Page:
+    return open_page(browser, site, f"/display/{room}?token={site.display(room)}", WALL)
+
+
+def _delegate(browser: Browser, site: Site, room: int, code: str, muzzle: Muzzle | None) -> Page:
+    path = f"/delegate?token={site.delegate(code)}&room={room}"
+    if muzzle is None:
+        return open_page(browser, site, path, PHONE)
+    live = re.compile(r"/live\?")
+    return open_page(
+        browser, site, path, PHONE, before=lambda page: page.route_web_socket(live, muzzle.route)
+    )
+
+
+def _console(browser: Browser, site: Site, room: int) -> Page:
+    console = open_page(browser, site, f"/moderator/{room}?token={site.moderator(room)}", CONSOLE)
+    console.click("#screens-panel summary")
+    expect(console.locator("#screens-panel")).to_have_attribute("open", "")
+    return console
+
+
+def _row(console: Page, role: str) -> Locator:
+    return console.locator(f"#screens-list tr[data-role={role}]")
+
+
+def test_t6_the_console_lists_each_screen_with_its_role_and_clock_uncertainty(
+    browser: Browser, site: Site
+) -> None:
+    room = site.seeded.rooms[0]
+    display = _display(browser, site, room)
+    delegate = _delegate(browser, site, room, "GHA", None)
+    console = _console(browser, site, room)
+
+    rows = console.locator("#screens-list tr")
+    expect(rows).to_have_count(3, timeout=LISTED_WITHIN_MS)
+    expect(_row(console, "display").locator(".role")).to_have_text("Room display")
+    expect(_row(console, "delegate").locator(".role")).to_have_text("Delegate")
+    expect(_row(console, "delegate").locator(".who")).to_have_text("Ghana")
+    expect(_row(console, "moderator").locator(".role")).to_have_text("Moderator")
+    for role in ("display", "delegate", "moderator"):
+        row = _row(console, role)
+        expect(row.locator(".uncertainty")).to_have_text(UNCERTAINTY, timeout=LISTED_WITHIN_MS)
+        expect(row.locator(".rtt")).to_have_text(re.compile(r"^\d+(\.\d)? ms$"))
+        expect(row).to_have_attribute("data-stale", "false")
+    expect(console.locator("#screens-summary")).to_have_text("3 connected")
+
+    delegate.context.close()  # the phone leaves: the server drops it from the list
+    console.click("#screens-refresh")
+    expect(rows).to_have_count(2, timeout=LISTED_WITHIN_MS)
+    expect(_row(console, "delegate")).to_have_count(0)
+    expect(console.locator("#screens-summary")).to_have_text("2 connected")
+    for page in (display, console):
+        page.context.close()
+
+
+def test_t6_the_console_flags_a_screen_the_server_has_not_heard_for_a_while(
+    browser: Browser, clocked: tuple[Site, MovableClock]
+) -> None:
+    from app.live import LiveConfig
+
+    site, clock = clocked
+    room = site.seeded.rooms[0]
+    muzzle = Muzzle()
+    pages = [_display(browser, site, room), _delegate(browser, site, room, "GHA", muzzle)]
+    console = _console(browser, site, room)
+    pages.append(console)
+    delegate, display = _row(console, "delegate"), _row(console, "display")
+    expect(delegate.locator(".uncertainty")).to_have_text(UNCERTAINTY, timeout=LISTED_WITHIN_MS)
+    expect(delegate).to_have_attribute("data-stale", "false")
+
+    muzzle.silent = True  # the phone still hears the room, the server no longer hears it
+    clock.advance(LiveConfig().stale_seconds + 1)
+    # Everyone is silent for a moment; the pages that ping (every 5 s) are heard again.
+    expect(delegate).to_have_attribute("data-stale", "true", timeout=LISTED_WITHIN_MS)
+    expect(display).to_have_attribute("data-stale", "false", timeout=LISTED_WITHIN_MS)
+    expect(_row(console, "moderator")).to_have_attribute(
+        "data-stale", "false", timeout=LISTED_WITHIN_MS
+    )
+    expect(delegate.locator(".heard")).to_have_text(re.compile(r"^Not heard for \d+:\d\d$"))
+    expect(console.locator("#screens-summary")).to_have_text("3 connected, 1 not heard")
+    expect(console.locator("#screens-panel")).to_have_attribute("data-stale", "true")
+    for page in pages:
+        page.context.close()  # before the server stops: no page left retrying a closed port
