@@ -38,7 +38,7 @@ from app.headers import SecurityHeaders
 from app.limits import BodyLimit
 from app.models import Room
 from app.ratelimit import TooManyRequests
-from app.rooms import RoomRunner
+from app.rooms import runner_for
 from app.store import RoomStore
 from app.web import badges, pages
 
@@ -53,10 +53,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         engine = make_engine(settings.database_url)
         store = RoomStore(engine)
         room_ids = await to_thread.run_sync(_room_ids, engine)
-        rooms = {
-            room_id: RoomRunner(room_id, store, now, retries=settings.command_retries)
-            for room_id in room_ids
-        }
+        rooms = {room_id: runner_for(room_id, store, now, settings) for room_id in room_ids}
         for runner in rooms.values():
             await runner.load()
         credentials = CredentialRegistry(engine, app.state.signer, now)

@@ -21,6 +21,7 @@ from anyio import to_thread
 
 from app import protocol
 from app.audit import current_sender
+from app.config import Settings
 from app.errors import VersionConflict
 from app.hub import Change, RoomHub
 from app.queue import Command, RoomState, Tick, apply, next_deadline
@@ -28,6 +29,14 @@ from app.store import Ack, RoomStore
 from app.view import LIVE_VIEWS, Role, room_view, view_role
 
 log = logging.getLogger(__name__)
+
+
+def runner_for(
+    room_id: int, store: RoomStore, now: Callable[[], float], settings: Settings
+) -> RoomRunner:
+    """A room's runner as the settings configure it (start-up and new meetings alike)."""
+    hub = RoomHub(max_backlog=settings.max_backlog_per_screen)
+    return RoomRunner(room_id, store, now, hub=hub, retries=settings.command_retries)
 
 
 class RoomRunner:
@@ -40,7 +49,7 @@ class RoomRunner:
         retries: int = 5,
     ) -> None:
         self.room_id = room_id
-        self.hub = hub or RoomHub()
+        self.hub = hub if hub is not None else RoomHub()  # an empty hub is falsy (len 0)
         self._store = store
         self._now = now
         self._retries = retries

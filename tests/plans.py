@@ -6,7 +6,7 @@ from app.category import Category, stakeholder_categories
 from app.timing.plan import FloorRules, PhaseKind, PhasePlan, ProgrammeSpeaker, SegmentPlan
 
 MIN = 60.0
-START = 1_512_405_900.0  # 2017-12-05 10:45 America/Mexico_City, as UTC epoch seconds
+START = 1_512_405_900.0  # 2017-12-04 10:45 America/Mexico_City, as UTC epoch seconds
 STATES = frozenset({Category.MEMBER_STATE, Category.OBSERVER_STATE})
 
 

@@ -128,3 +128,25 @@ async def test_T5_a_tick_fired_twice_at_one_deadline_is_harmless(engine: Engine)
     assert two.duplicate
     assert three.events == ()
     assert three.version == one.version
+
+
+def test_each_rooms_hub_keeps_the_backlog_the_settings_allow(
+    sqlite_url: str, engine: Engine
+) -> None:
+    """S8: how far a screen may fall behind before it is collapsed is a setting."""
+    from fastapi.testclient import TestClient
+
+    from app.config import Environment, Settings
+    from app.main import create_app
+    from tests.builders import seed_meeting
+
+    seeded = seed_meeting(engine)
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=sqlite_url,
+        secret_key="b" * 32,
+        max_backlog_per_screen=7,
+    )
+    app = create_app(settings)
+    with TestClient(app):
+        assert {app.state.rooms[room].hub.max_backlog for room in seeded.rooms} == {7}

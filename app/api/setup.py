@@ -29,7 +29,7 @@ from app.registration import (
     remove_participant,
     set_segment_roles,
 )
-from app.rooms import RoomRunner
+from app.rooms import runner_for
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 422)
@@ -85,9 +85,7 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
     created = await to_thread.run_sync(_import, engine, programme)
     state = request.app.state
     for room in created.rooms:
-        runner = RoomRunner(
-            room["id"], state.store, state.now, retries=state.settings.command_retries
-        )
+        runner = runner_for(room["id"], state.store, state.now, state.settings)
         await runner.load()
         state.rooms[room["id"]] = runner
         state.schedulers.start_soon(runner.run_scheduler)

@@ -334,7 +334,7 @@ def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
     speaking = (
         state.speech is not None
         and state.speech.started_at is not None
-        and _fills_a_slot(run, state.queue, state.speech.speaker)
+        and fills_a_slot(run, state.queue, state.speech.speaker)
     )
     heard = run.heard_in_phase + (1 if speaking else 0)
     if phase.protected_slots and heard < phase.protected_slots:
@@ -478,14 +478,14 @@ def evolve(state: RoomState, event: Event) -> RoomState:
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
     queue, segment = state.queue, state.segment
     if event.heard:
-        if segment is not None and _fills_a_slot(segment, queue, event.speaker):
+        if segment is not None and fills_a_slot(segment, queue, event.speaker):
             segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
         if event.request_id is not None:
             queue = replace(queue, spoken=queue.spoken | {event.speaker.id})  # P8
     return replace(state, speech=None, queue=queue, segment=segment)
 
 
-def _fills_a_slot(run: SegmentRun, queue: Queue, speaker: Speaker) -> bool:
+def fills_a_slot(run: SegmentRun, queue: Queue, speaker: Speaker) -> bool:
     """A4: a phase's slots go to delegations of the categories it hears by the rules,
     heard for the first time in the segment; a second turn, or a Member State or a guest
     given the floor there by override, fills none."""

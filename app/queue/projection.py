@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from app.queue import order
-from app.queue.floor import RoomState
+from app.queue.floor import RoomState, fills_a_slot
 from app.queue.requests import FloorRequest
 from app.queue.slot import floor_allotment
 from app.timing import programme
@@ -111,7 +111,11 @@ def _walk_phase(
         if r.id not in placed and (order.accepts(phase, r) or (current and r.moved))
     ]
     limited = programme.phase_limit(run) is not None
-    heard = run.heard_in_phase + (1 if current and state.speech is not None else 0)
+    # A4: only a first turn of a delegation the phase hears by the rules fills a slot
+    speech = state.speech if current else None
+    heard = run.heard_in_phase + (
+        1 if speech is not None and fills_a_slot(run, state.queue, speech.speaker) else 0
+    )
     cut = False
     for position, request in enumerate(queue):
         seconds, basis = floor_allotment(
@@ -131,5 +135,6 @@ def _walk_phase(
             request.id, request.delegation_id, phase.key, t, seconds, basis, True
         )
         t += seconds
-        heard += 1
+        if request.category in phase.eligible and request.delegation_id not in state.queue.spoken:
+            heard += 1
     return max(t, planned_end)

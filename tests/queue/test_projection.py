@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.queue import (
     ClosePhase,
+    GiveFloor,
     GrantFloor,
     MoveRequest,
     OpenSegment,
@@ -186,6 +187,42 @@ def test_A4_the_projection_keeps_the_blocks_four_slots_past_its_planned_end() ->
     ]
     assert projection.cut_off == "ag1.5"
     assert minutes(projection.phase_ends_at) == 96.0
+
+
+def test_A4_a_guest_given_the_floor_in_the_block_takes_none_of_its_four_slots() -> None:
+    room = in_member_states()
+    for code in BLOCK_SLOTS:
+        room.do(RequestFloor(stakeholder(code)), START + 10 * MIN)
+    room.do(GiveFloor("Special Rapporteur", seconds=600.0), START + 80 * MIN)
+    room.do(StartSpeech(), START + 80 * MIN)  # to 90, past nothing the block owes
+
+    projection = project(room.state, START + 85 * MIN)
+
+    assert starts(projection) == [
+        ("MADE", 90.0, 120.0),
+        ("IOM", 92.0, 120.0),
+        ("ILO", 94.0, 120.0),
+        ("UCLG", 96.0, 120.0),  # the fourth stakeholder slot, though past the plan
+        ("WFP", None, None),
+    ]
+
+
+def test_A4_a_block_still_owing_a_slot_reaches_a_stakeholders_second_turn() -> None:
+    room = in_member_states()
+    room.do(RequestFloor(stakeholder("MADE")), START + 10 * MIN)
+    room.do(GrantFloor(seconds=480.0), START + 80 * MIN)  # the block starts; MADE, 8 minutes
+    room.do(StartSpeech(), START + 80 * MIN)
+    room.do(EndSpeech(), START + 88 * MIN)
+    room.do(RequestFloor(stakeholder("MADE")), START + 88 * MIN)  # asks again (P8: last)
+    for code in ("IOM", "ILO"):
+        room.do(RequestFloor(stakeholder(code)), START + 88 * MIN)
+
+    projection = project(room.state, START + 88 * MIN)
+
+    # three stakeholders heard by 92 and no other one waiting: the fourth slot goes
+    # to MADE's second turn, past the block's planned end
+    assert starts(projection) == [("IOM", 88.0, 120.0), ("ILO", 90.0, 120.0), ("MADE", 92.0, 120.0)]
+    assert projection.cut_off is None
 
 
 def test_C3_a_phase_without_a_limit_is_cut_at_its_planned_end() -> None:

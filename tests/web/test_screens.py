@@ -264,6 +264,7 @@ def test_arabic_display_is_right_to_left_with_arabic_names(browser: Browser, sit
     expect(display.locator("#next-list li")).to_have_text(["المكسيك", "الكرسي الرسولي"])
     expect(display.locator("#countdown-state")).to_have_text("يتكلم")
     expect(display.locator("#next-heading")).to_have_text("المتكلمون التالون")
+    expect(display.locator("#phase-title")).to_have_text("مقدمة")  # the phase key's Arabic title
     direction = display.evaluate("() => getComputedStyle(document.body).direction")
     assert direction == "rtl"
     # Right to left: the speaker column starts at the right edge, the list on the left.

@@ -22,9 +22,9 @@ class FakeSocket {
   send(text) {
     this.sent.push(JSON.parse(text));
   }
-  close() {
+  close(code = 1006) {
     this.readyState = 3;
-    for (const listener of this.listeners.close ?? []) listener({});
+    for (const listener of this.listeners.close ?? []) listener({ code });
   }
   deliver(message) {
     for (const listener of this.listeners.message ?? []) listener({ data: JSON.stringify(message) });
@@ -138,6 +138,19 @@ test("T6 a lost link says so, keeps the view, and reconnects from its last versi
   mock.timers.tick(250);
   assert.equal(sockets.length, 2);
   assert.match(sockets[1].url, /since=9/);
+  room.close();
+  mock.timers.reset();
+});
+
+test("a link the secretariat revoked says so and stops reconnecting", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const statuses = [];
+  const room = connectRoom({ roomId: 2, token: "t", onConnection: (s) => statuses.push(s) });
+  sockets[0].deliver({ type: "snapshot", version: 3, server_time: pageTime, room: {}, viewer: {} });
+  sockets[0].close(4403);
+  assert.deepEqual(statuses, ["live", "revoked"]);
+  mock.timers.tick(60_000);
+  assert.equal(sockets.length, 1); // no retry: a revoked link never comes back
   room.close();
   mock.timers.reset();
 });

@@ -6,7 +6,7 @@
 // the segment's report is closed (R3). The form follows the last segment opened.
 
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
-import { chosenLanguage, clockTime, languagePicker, nameOf, t, useLanguage } from "../shared/i18n.js";
+import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import { showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown } from "../shared/room.js";
 
@@ -154,7 +154,7 @@ function render() {
   $("speaker-name").textContent = speech
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
     : t("floor.free");
-  $("phase-title").textContent = view?.segment?.phase?.title ?? t("segment.none");
+  $("phase-title").textContent = view?.segment ? phaseTitle(view.segment.phase) : t("segment.none");
   followSegment(view);
 }
 

@@ -4,7 +4,7 @@
 // room's setting, not the viewer's.
 
 import { getJSON, pageToken } from "../shared/commands.js";
-import { nameOf, t, useLanguage } from "../shared/i18n.js";
+import { nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import { showConnection } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 
@@ -45,7 +45,7 @@ function render() {
   const segment = view?.segment ?? null;
   const speech = view?.speech ?? null;
   $("segment-title").textContent = segment ? segment.title : t("segment.none");
-  $("phase-title").textContent = segment ? segment.phase.title : "";
+  $("phase-title").textContent = segment ? phaseTitle(segment.phase) : "";
   $("speaker-name").textContent = speech
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
     : t("floor.free");

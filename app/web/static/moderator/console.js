@@ -4,7 +4,7 @@
 // none is enabled while the live channel is down.
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
-import { chosenLanguage, clockTime, duration, languagePicker, nameOf, t, useLanguage } from "../shared/i18n.js";
+import { chosenLanguage, clockTime, duration, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import { badgesOf, setText, showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown } from "../shared/room.js";
 
@@ -316,7 +316,7 @@ function render() {
   $("room-name").textContent = directory.room.name || t("console.title");
   document.title = `${t("console.title")} · ${directory.room.name ?? ""}`;
   $("segment-title").textContent = segment ? segment.title : t("segment.none");
-  $("phase-title").textContent = segment ? segment.phase.title : "—";
+  $("phase-title").textContent = segment ? phaseTitle(segment.phase) : "—";
   $("speaker-name").textContent = current ? speakerName(current) : t("floor.free");
   $("speaker-badges").replaceChildren(...(current ? badgesOf(current.speaker, current) : []));
 

@@ -56,6 +56,18 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+/**
+ * A phase's title in the page's language. The programme names phases in its own
+ * language (English in the demo); the catalogues translate the phase keys of the
+ * shipped formats (A1-A8), and any other phase keeps the programme's title.
+ */
+export function phaseTitle(phase) {
+  if (!phase) return "";
+  const key = `phase.title.${phase.key}`;
+  if (current === "en" || !(key in catalogue)) return phase.title;
+  return catalogue[key];
+}
+
 export function translate(root) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {

@@ -17,6 +17,9 @@ const SAMPLES = 16;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
 
+/** Close code of a link the secretariat revoked (app/credentials.py). */
+const REVOKED_CLOSE = 4403;
+
 /** Open the room's live channel. Returns { view(), connected(), now(), close() }. */
 export function connectRoom({ roomId, token, label = "", onView = () => {}, onConnection = () => {} }) {
   let socket = null;
@@ -54,10 +57,16 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     socket.addEventListener("open", () => ping());
   }
 
-  function lost() {
+  function lost(event) {
     clearInterval(pinger);
     clearTimeout(watchdog);
     if (closed) return;
+    if (event?.code === REVOKED_CLOSE) {
+      // The secretariat withdrew this link: retrying would never succeed (docs/protocol.md).
+      closed = true;
+      setStatus("revoked");
+      return;
+    }
     setStatus(view ? "reconnecting" : "connecting");
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
     attempt += 1;
