@@ -4,9 +4,11 @@ A credential is a token signed with the meeting's secret (itsdangerous):
 it names a role and what the role covers (a room for a moderator or a
 display, a delegation for a delegate). It travels as ``Authorization: Bearer``
 or, for links opened from a badge or a wall screen, as ``?token=``. Each
-route declares the permission it needs with ``Allow``; nothing else decides.
+route declares the rule it needs (``app.authorization.allow``); nothing
+else decides, and every refusal lives there.
 
-Roles: secretariat (everything), moderator (their room), delegate (their own
+Roles: secretariat (everything in its meeting; a token of no meeting is the
+service's administrator), moderator (their room), delegate (their own
 delegation's requests), display (reading one room). Reading the public
 programme needs nothing.
 """
@@ -16,15 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import HTTPConnection
 
 from app.errors import NotAllowed
 from app.view import Role
 
-_bearer = HTTPBearer(auto_error=False)
 SALT = "floorkeeper.credential.v1"
 
 
@@ -35,9 +34,11 @@ class Principal:
     delegation: str | None = None  # delegate: the delegation code
     name: str = ""
     token_id: str | None = None  # the recorded credential (app.credentials); revocable
+    meeting_id: int | None = None  # the one meeting it covers; None: every meeting
 
     def describe(self) -> str:
-        scope = self.delegation or (f"room {self.room_id}" if self.room_id else "meeting")
+        meeting = "meeting" if self.meeting_id is None else f"meeting {self.meeting_id}"
+        scope = self.delegation or (f"room {self.room_id}" if self.room_id else meeting)
         return f"{self.role.value} ({scope})"
 
 
@@ -55,6 +56,8 @@ class Signer:
             data["n"] = principal.name
         if principal.token_id is not None:
             data["i"] = principal.token_id
+        if principal.meeting_id is not None:
+            data["m"] = principal.meeting_id
         token: str = self._serializer.dumps(data)
         return token
 
@@ -67,6 +70,7 @@ class Signer:
                 delegation=data.get("d"),
                 name=data.get("n", ""),
                 token_id=data.get("i"),
+                meeting_id=data.get("m"),
             )
         except (BadSignature, KeyError, ValueError, TypeError):
             raise NotAllowed(
@@ -100,55 +104,9 @@ def principal_of(connection: HTTPConnection, bearer: str | None) -> Principal | 
     return read_token(connection, token)
 
 
-async def current_principal(
-    connection: HTTPConnection,
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
-) -> Principal | None:
-    return principal_of(connection, credentials.credentials if credentials else None)
-
-
 def may_moderate(principal: Principal | None, room_id: int) -> bool:
     if principal is None:
         return False
     if principal.role is Role.SECRETARIAT:
         return True
     return principal.role is Role.MODERATOR and principal.room_id == room_id
-
-
-def require_moderator(principal: Principal | None, room_id: int) -> Principal:
-    if principal is None:
-        raise NotAllowed("moderator credentials are needed: open the room's moderator link")
-    if not may_moderate(principal, room_id):
-        raise NotAllowed(f"{principal.describe()} cannot run room {room_id}")
-    return principal
-
-
-def require_delegate_or_moderator(
-    principal: Principal | None, room_id: int, delegation: str
-) -> Principal:
-    """A delegate acts only for its own delegation; a moderator for anyone (P7)."""
-    if principal is None:
-        raise NotAllowed("a delegation link or moderator credentials are needed")
-    if may_moderate(principal, room_id):
-        return principal
-    if principal.role is Role.DELEGATE and principal.delegation == delegation:
-        return principal
-    raise NotAllowed(f"{principal.describe()} cannot act for {delegation}")
-
-
-def require_viewer(principal: Principal | None, room_id: int) -> Principal:
-    """Anyone with a credential for this room (or the meeting) may watch it."""
-    if principal is None:
-        raise NotAllowed("a display, delegate or moderator link is needed to watch the room")
-    if principal.role in (Role.DISPLAY, Role.MODERATOR) and principal.room_id != room_id:
-        raise NotAllowed(f"{principal.describe()} cannot watch room {room_id}")
-    return principal
-
-
-def require_secretariat(principal: Principal | None) -> Principal:
-    """Set-up and credentials are the secretariat's alone."""
-    if principal is None:
-        raise NotAllowed("secretariat credentials are needed: log in at /api/login")
-    if principal.role is not Role.SECRETARIAT:
-        raise NotAllowed(f"{principal.describe()} cannot do what only the secretariat does")
-    return principal

@@ -2,7 +2,9 @@
 
 The first account is created with ``floorkeeper admin create --name NAME``;
 ``/api/login`` exchanges a name and password for a secretariat token
-(``app.credentials``). A refusal never says which of the two was wrong, and
+(``app.credentials``). An account bound to a meeting (``--meeting KEY``)
+logs in to a token of that meeting only (``app.authorization``); one of no
+meeting is the service's administrator. A refusal never says which of the two was wrong, and
 an unknown name costs the same hash as a wrong password, so that neither the
 answer nor its time tells whether a name exists.
 """
@@ -51,14 +53,16 @@ def check_new(name: str, password: str) -> None:
         raise InvalidAccount(f"a password has at least {MIN_PASSWORD} characters")
 
 
-def create_account(engine: Engine, name: str, password: str, now: float) -> SecretariatAccount:
-    """Record a secretariat account with the argon2 hash of ``password``."""
+def create_account(
+    engine: Engine, name: str, password: str, now: float, meeting_id: int | None = None
+) -> SecretariatAccount:
+    """Record a secretariat account with the argon2 hash of ``password``, of one meeting or all."""
     check_new(name, password)
     with Session(engine, expire_on_commit=False) as session:
         if session.exec(select(SecretariatAccount).where(SecretariatAccount.name == name)).first():
             raise AccountExists(f"there is already a secretariat account named {name!r}")
         account = SecretariatAccount(
-            name=name, password_hash=_hasher.hash(password), created_at=now
+            name=name, password_hash=_hasher.hash(password), created_at=now, meeting_id=meeting_id
         )
         session.add(account)
         session.commit()

@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     create = admin_commands.add_parser("create", help="create a secretariat account")
     create.add_argument("--name", required=True)
     create.add_argument(
+        "--meeting",
+        metavar="KEY",
+        help="bind the account to this meeting (default: every meeting, an administrator)",
+    )
+    create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     create.set_defaults(run=_admin_create)
@@ -173,10 +178,15 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        account = create_account(engine, args.name, password, time.time())
+        meeting_id = None
+        if args.meeting:
+            with Session(engine) as session:
+                meeting_id = _first_meeting(session, args.meeting).id
+        account = create_account(engine, args.name, password, time.time(), meeting_id)
     finally:
         engine.dispose()
-    print(f"secretariat account {account.name!r} created; log in with POST /api/login")
+    scope = f"of meeting {args.meeting!r}" if args.meeting else "of every meeting"
+    print(f"secretariat account {account.name!r} {scope} created; log in with POST /api/login")
     return 0
 
 

@@ -17,7 +17,7 @@ Revoking also closes the live channel of that token: each socket runs its
 listening inside a cancel scope registered under its token id (``watch``);
 ``close_sockets`` cancels them and the socket is closed with
 ``REVOKED_CLOSE`` (4403). Rotation is revoke + issue, with the same role,
-scope and label.
+scope (room, delegation, meeting) and label.
 
 A token signed with the secret but never recorded (tests, the benchmark)
 carries no id or an unknown id; it is checked against the revocation set
@@ -106,6 +106,7 @@ class CredentialRegistry:
                 role=principal.role.value,
                 room_id=principal.room_id,
                 delegation=principal.delegation,
+                meeting_id=principal.meeting_id,
                 label=(label or principal.name)[:200],
                 issued_at=self._now(),
                 replaces=replaces,
@@ -123,6 +124,7 @@ class CredentialRegistry:
                     Credential.role == principal.role.value,
                     Credential.room_id == principal.room_id,
                     Credential.delegation == principal.delegation,
+                    Credential.meeting_id == principal.meeting_id,
                     Credential.label == label,
                     col(Credential.revoked_at).is_(None),
                 )
@@ -191,6 +193,7 @@ class CredentialRegistry:
             delegation=row.delegation,
             name=row.label,
             token_id=row.id,
+            meeting_id=row.meeting_id,
         )
         return Issued(
             id=row.id,

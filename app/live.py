@@ -5,9 +5,9 @@ Theory of operation
 ``/api/rooms/{room_id}/live?token=…[&since=V][&label=…]``
 
 1. Before the upgrade is accepted: the token must be valid for this room
-   (``require_viewer``), and a browser's ``Origin`` must be this server's
-   host. A refusal is an HTTP 403 (404 for an unknown room), never an open
-   socket.
+   (the route's rule, ``WATCH_ROOM``, meeting scope included), and a
+   browser's ``Origin`` must be this server's host. A refusal is an HTTP 403
+   (404 for an unknown room), never an open socket.
 2. The screen subscribes to the room's hub, then gets the room once: a
    ``snapshot`` of the view its role may see, or, with ``since``, a
    ``resumed`` header and exactly the changes it missed (when the ring still
@@ -38,19 +38,19 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import anyio
 from anyio.abc import TaskGroup
-from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection
 
 from app import protocol
-from app.access import Principal, may_moderate, principal_of, require_moderator, require_viewer
-from app.api.deps import PrincipalDep, RoomDep
-from app.authorization import RUN_ROOM, WATCH_ROOM
+from app.access import Principal, may_moderate
+from app.api.deps import RoomDep
+from app.authorization import RUN_ROOM, WATCH_ROOM, authorized
 from app.config import Settings
 from app.credentials import REVOKED_CLOSE, watch_revocation
 from app.errors import NotAllowed
@@ -93,11 +93,11 @@ async def live(
     websocket: WebSocket,
     room_id: int,
     room: RoomDep,
+    viewer: Annotated[Principal, Depends(authorized)],
     since: int | None = Query(default=None, ge=0),
     label: str = Query(default="", max_length=60),
 ) -> None:
     """The room, then its changes, for the token's role (S9)."""
-    viewer = _viewer(websocket, room_id)
     _check_origin(websocket)
     config = live_config(websocket)
     await websocket.accept()
@@ -133,14 +133,6 @@ async def live(
             return
         if closing is not None:
             await websocket.close(*closing)
-
-
-def _viewer(websocket: WebSocket, room_id: int) -> Principal:
-    """The token's principal, if it may watch this room (raises NotAllowed: 403)."""
-    authorization = websocket.headers.get("authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    bearer = credentials.strip() if scheme.lower() == "bearer" else None
-    return require_viewer(principal_of(websocket, bearer or None), room_id)
 
 
 def _check_origin(websocket: WebSocket) -> None:
@@ -316,11 +308,8 @@ class ScreenOut(BaseModel):
 
 
 @router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
-async def screens(
-    room_id: int, room: RoomDep, principal: PrincipalDep, connection: HTTPConnection
-) -> list[ScreenOut]:
+async def screens(room_id: int, room: RoomDep, connection: HTTPConnection) -> list[ScreenOut]:
     """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
-    require_moderator(principal, room_id)
     config = live_config(connection)
     now = room.now()
     rows: list[ScreenOut] = []

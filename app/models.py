@@ -199,6 +199,7 @@ class Credential(SQLModel, table=True):
     issued_at: float  # UTC epoch seconds
     revoked_at: float | None = Field(default=None, index=True)
     replaces: str | None = Field(default=None, max_length=32)  # rotation: the token it follows
+    meeting_id: int | None = None  # the one meeting it covers (app.authorization); None: every
 
 
 class SecretariatAccount(SQLModel, table=True):
@@ -208,6 +209,7 @@ class SecretariatAccount(SQLModel, table=True):
     name: str = Field(index=True, unique=True, max_length=80)
     password_hash: str = Field(max_length=200)
     created_at: float  # UTC epoch seconds
+    meeting_id: int | None = None  # its login's token covers this meeting only; None: every one
 
 
 class CommandAudit(SQLModel, table=True):

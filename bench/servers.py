@@ -187,7 +187,15 @@ class Floorkeeper:
     async def _post(self, path: str, name: str, body: dict[str, Any]) -> int:
         assert self._http is not None
         body["command_id"] = f"bench-{name}-{time.time_ns()}"
-        response = await self._http.post(f"/{path}", json=body)
+        for attempt in range(3):
+            try:
+                response = await self._http.post(f"/{path}", json=body)
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A keep-alive connection the server closed as it was reused: send again,
+                # with the same command id, as a console on a flaky network does (T6).
+                if attempt == 2:
+                    raise
         if response.status_code != 200:
             raise Refused(f"{path} {body['type']}: {response.status_code} {response.text}")
         version: int = response.json()["version"]

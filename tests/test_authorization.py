@@ -3,10 +3,15 @@
 The routes come from ``create_app``'s route table (``app.authorization.route_table``),
 so a route added without a rule, or without a line in ``EXPECTED`` below, fails
 here. ``EXPECTED`` is written by hand from the issue's model, independently of
-the rules in the code: secretariat (everything), moderator (their room),
-rapporteur (their room's record and report), delegate (its own delegation's
-requests and cards), display (reading one room), anonymous (the public
-programme, health and login), and a revoked token (nothing a token opens).
+the rules in the code: secretariat (everything in its meeting: the token here
+is scoped to the seeded meeting), a secretariat of another meeting (nothing
+of this meeting: only the public routes and its own, filtered, list of
+tokens), moderator (their room), rapporteur (their room's record and report),
+delegate (its own delegation's requests and cards), display (reading one
+room), anonymous (the public programme, health and login), and a revoked
+token (nothing a token opens). The service's administrator (a secretariat
+token of no meeting) has its own test below: everything the secretariat may,
+and creating meetings.
 
 "Allowed" means the call got past authorization: any answer but 401 and 403
 (a 404, 409 or 422 of the route itself is fine). "Refused" means 401 or 403,
@@ -26,6 +31,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from starlette.testclient import WebSocketDenialResponse
 
+from app import codec
 from app.access import Principal
 from app.accounts import create_account
 from app.authorization import RouteEntry, route_table
@@ -33,12 +39,12 @@ from app.config import Environment, Settings
 from app.credentials import CredentialRegistry
 from app.db import make_engine
 from app.main import create_app
-from app.models import RecommendationCard
+from app.models import Day, Meeting, RecommendationCard, Room, Segment
 from app.setup import migrate
 from app.view import Role
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock
-from tests.plans import START
+from tests.plans import START, panel
 
 ROLES = (
     "anonymous",
@@ -49,6 +55,7 @@ ROLES = (
     "moderator_2",
     "rapporteur",
     "secretariat",
+    "secretariat_other",
     "revoked",
 )
 EVERYONE = frozenset(ROLES)
@@ -57,6 +64,7 @@ WATCHERS = frozenset({"display", "delegate_a", "delegate_b", "moderator_1", "rap
 RUNNERS = frozenset({"moderator_1", "secretariat"})
 ROOM_RECORD = frozenset({"moderator_1", "rapporteur", "secretariat"})
 SECRETARIAT = frozenset({"secretariat"})
+ADMINISTRATOR: frozenset[str] = frozenset()  # a new meeting: the unscoped token's alone
 DELEGATES = frozenset({"delegate_a", "delegate_b"})
 FOR_A = frozenset({"delegate_a", "moderator_1", "secretariat"})
 REPORT_WRITERS = frozenset({"rapporteur", "secretariat"})
@@ -100,12 +108,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{SEGMENT}/report.md"): ROOM_RECORD,
     ("GET", f"{SEGMENT}/report.docx"): ROOM_RECORD,
     ("POST", "/api/credentials"): SECRETARIAT,
-    ("GET", "/api/credentials"): SECRETARIAT,
+    ("GET", "/api/credentials"): SECRETARIAT | {"secretariat_other"},  # its own tokens
     ("POST", "/api/credentials/{token_id}/revoke"): SECRETARIAT,
     ("POST", "/api/credentials/{token_id}/rotate"): SECRETARIAT,
     ("POST", "/api/login"): EVERYONE,
     ("GET", f"{ROOM}/audit"): SECRETARIAT,
-    ("POST", "/api/meetings"): SECRETARIAT,
+    ("POST", "/api/meetings"): ADMINISTRATOR,
     ("POST", "/api/meetings/{meeting_id}/delegations"): SECRETARIAT,
     ("GET", f"{DELEGATION}/participants"): SECRETARIAT,
     ("POST", f"{DELEGATION}/participants"): SECRETARIAT,
@@ -157,6 +165,46 @@ class Matrix:
     seeded: Seeded
     tokens: dict[str, str | None]
     values: dict[str, str]
+    other: Other
+
+
+@dataclass(frozen=True)
+class Other:
+    """A second meeting, of one room and one segment: the other secretariat's."""
+
+    meeting_id: int
+    room_id: int
+    segment_id: int
+
+
+def _seed_other(engine: Any) -> Other:
+    with Session(engine, expire_on_commit=False) as session:
+        meeting = Meeting(key="other", title="Another meeting", timezone="UTC")
+        session.add(meeting)
+        session.flush()
+        assert meeting.id is not None
+        day = Day(meeting_id=meeting.id, number=1, date="2018-01-08")
+        room = Room(meeting_id=meeting.id, key="hall", name="Another hall")
+        session.add_all([day, room])
+        session.flush()
+        assert day.id is not None
+        assert room.id is not None
+        plan = panel(start=START)
+        segment = Segment(
+            meeting_id=meeting.id,
+            day_id=day.id,
+            room_id=room.id,
+            key="other-panel",
+            title=plan.title,
+            format=plan.format,
+            scheduled_start=plan.scheduled_start,
+            scheduled_end=plan.scheduled_end,
+            plan=codec.dump(plan),
+        )
+        session.add(segment)
+        session.commit()
+        assert segment.id is not None
+        return Other(meeting.id, room.id, segment.id)
 
 
 def _key(entry: RouteEntry) -> tuple[str, str]:
@@ -180,6 +228,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     migrate(url)
     engine = make_engine(url)
     seeded = seed_meeting(engine)
+    other = _seed_other(engine)
     create_account(engine, "matrix", PASSWORD, START)
     with Session(engine, expire_on_commit=False) as session:
         card = RecommendationCard(
@@ -205,7 +254,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             "moderator_1": Principal(Role.MODERATOR, room_id=one),
             "moderator_2": Principal(Role.MODERATOR, room_id=two),
             "rapporteur": Principal(Role.RAPPORTEUR, room_id=one),
-            "secretariat": Principal(Role.SECRETARIAT),
+            "secretariat": Principal(Role.SECRETARIAT, meeting_id=seeded.meeting_id),
+            "secretariat_other": Principal(Role.SECRETARIAT, meeting_id=other.meeting_id),
+            "administrator": Principal(Role.SECRETARIAT),
             "revoked": Principal(Role.SECRETARIAT),
         }
         tokens: dict[str, str | None] = {"anonymous": None}
@@ -224,7 +275,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             "participant_id": "999999",
             "token_id": spare.id,
         }
-        yield Matrix(app, client, seeded, tokens, values)
+        yield Matrix(app, client, seeded, tokens, values, other)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -293,3 +344,67 @@ def test_each_role_is_allowed_or_refused_as_the_model_says(
     key = _key(entry)
     allowed = {role for role in ROLES if _allowed(matrix, key, role)}
     assert allowed == EXPECTED[key], f"{key}: allowed {sorted(allowed)}"
+
+
+def test_an_unscoped_administrator_token_covers_every_route_the_secretariat_does_and_more(
+    matrix: Matrix,
+) -> None:
+    allowed = {_key(e) for e in ENTRIES if _allowed(matrix, _key(e), "administrator")}
+    secretariat = {key for key, roles in EXPECTED.items() if "secretariat" in roles}
+    assert allowed == secretariat | {("POST", "/api/meetings")}
+
+
+def test_a_secretariat_of_another_meeting_runs_its_own_meeting(matrix: Matrix) -> None:
+    other, client = matrix.other, matrix.client
+    token = matrix.tokens["secretariat_other"]
+    headers = {"Authorization": f"Bearer {token}"}
+    own = {
+        ("GET", f"/api/rooms/{other.room_id}"): 200,
+        ("GET", f"/api/rooms/{other.room_id}/screens"): 200,
+        ("GET", f"/api/rooms/{other.room_id}/audit"): 200,
+        ("GET", f"/api/meetings/{other.meeting_id}/record"): 200,
+        ("GET", f"/api/rooms/{other.room_id}/segments/{other.segment_id}/record"): 200,
+        ("GET", f"/secretariat/meetings/{other.meeting_id}/badges"): 200,
+    }
+    for (method, path), status in own.items():
+        answer = client.request(method, path, headers=headers, params={"token": token})
+        assert answer.status_code == status, (path, answer.text)
+    roles = client.put(
+        f"/api/segments/{other.segment_id}/roles", headers=headers, json={"rapporteur": "Ms. O"}
+    )
+    assert roles.status_code == 200, roles.text
+    with client.websocket_connect(f"/api/rooms/{other.room_id}/live?token={token}") as socket:
+        assert socket.receive_json()["type"] == "snapshot"
+    refused = client.get(f"/api/rooms/{matrix.values['room_id']}", headers=headers)
+    assert refused.status_code == 403
+    assert "belongs to another meeting" in refused.json()["detail"]
+
+
+def test_a_scoped_secretariat_issues_and_manages_tokens_of_its_own_meeting_only(
+    matrix: Matrix,
+) -> None:
+    other, client = matrix.other, matrix.client
+    headers = {"Authorization": f"Bearer {matrix.tokens['secretariat_other']}"}
+    wider = client.post("/api/credentials", headers=headers, json={"role": "secretariat"})
+    assert wider.status_code == 201, wider.text
+    assert wider.json()["meeting_id"] == other.meeting_id  # never wider than its own
+    elsewhere = client.post(
+        "/api/credentials",
+        headers=headers,
+        json={"role": "secretariat", "meeting_id": matrix.seeded.meeting_id},
+    )
+    assert elsewhere.status_code == 403
+    display = client.post(
+        "/api/credentials", headers=headers, json={"role": "display", "room_id": other.room_id}
+    )
+    assert display.status_code == 201
+    listed = {c["id"] for c in client.get("/api/credentials", headers=headers).json()}
+    assert {wider.json()["id"], display.json()["id"]} <= listed
+    assert matrix.values["token_id"] not in listed  # the first meeting's display token
+    issued = {"Authorization": f"Bearer {wider.json()['token']}"}
+    assert client.get(f"/api/rooms/{other.room_id}", headers=issued).status_code == 200
+    first_room = matrix.values["room_id"]
+    assert client.get(f"/api/rooms/{first_room}", headers=issued).status_code == 403
+    rotated = client.post(f"/api/credentials/{display.json()['id']}/rotate", headers=headers)
+    assert rotated.status_code == 201
+    assert rotated.json()["room_id"] == other.room_id

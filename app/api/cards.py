@@ -8,7 +8,8 @@ Under a segment of a room (``/api/rooms/{room}/segments/{id}``):
 * ``report``: the rapporteur's draft in the template of Annex 2, saved,
   closed, and exported as Markdown and as a Word document.
 
-Each route checks who may act at its top, does its reading and writing in a
+Each route's rule says who may act (``app.authorization``, which also holds
+the row-level checks of cards); the route does its reading and writing in a
 worker thread, and asks ``app.record.cards`` and ``app.record.report`` for
 the rules: no rule lives here. Once the report is closed, its cards and its
 draft are refused with 409 (``ReportClosed``).
@@ -28,7 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.access import Principal, may_moderate, require_delegate_or_moderator
+from app import authorization
+from app.access import Principal
 from app.api import record
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut
@@ -40,7 +42,7 @@ from app.authorization import (
     SECRETARIAT_ONLY,
     WRITE_REPORT,
 )
-from app.errors import DomainError, NotAllowed, NotFound
+from app.errors import DomainError, NotFound
 from app.models import (
     Delegation,
     Meeting,
@@ -168,7 +170,7 @@ async def list_cards(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> CardsOut:
     """The segment's cards: all of them for the record's readers, its own for a delegation."""
-    only = _card_reader(principal, room_id)
+    only = principal.delegation if principal.role is Role.DELEGATE else None
     return await to_thread.run_sync(_list, engine, room_id, segment_id, only)
 
 
@@ -182,9 +184,8 @@ async def submit_card(
     engine: EngineDep,
 ) -> CardOut:
     """A delegation submits a card for the segment's action group (R2)."""
-    writer = _writer(principal, room_id)
-    code = card_rules.card_delegation(writer, body.delegation)
-    require_delegate_or_moderator(principal, room_id, code)
+    writer = authorization.card_writer(principal, room_id)
+    code = authorization.card_delegation(principal, room_id, body.delegation)
     return await to_thread.run_sync(
         _create, engine, room_id, segment_id, body, code, "", False, writer, room.now()
     )
@@ -200,8 +201,7 @@ async def enter_paper_card(
     engine: EngineDep,
 ) -> CardOut:
     """The secretariat types in a paper card from the box (R2)."""
-    writer = _writer(principal, room_id)
-    card_rules.ensure_may_enter_paper(writer)
+    writer = authorization.card_writer(principal, room_id)
     author = card_rules.clean(body.author)
     if not body.delegation and not author:
         raise DomainError("a paper card names its delegation, or the author written on it")
@@ -230,9 +230,8 @@ async def edit_card(
     engine: EngineDep,
 ) -> CardOut:
     """Its delegation changes a card until the segment's report is closed (R2, R3)."""
-    writer = _writer(principal, room_id)
     return await to_thread.run_sync(
-        _edit, engine, room_id, segment_id, card_id, body, writer, room.now()
+        _edit, engine, room_id, segment_id, card_id, body, principal, room.now()
     )
 
 
@@ -244,9 +243,8 @@ async def get_report(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
     """The draft with its header, the speakers heard and not heard, and the segment's cards."""
-    reader = record.require_record_reader(principal, room_id)
     answer = await to_thread.run_sync(_report_json, engine, room_id, segment_id)
-    answer["may_edit"] = _may_write_report(reader, room_id)
+    answer["may_edit"] = _may_write_report(principal, room_id)
     return answer
 
 
@@ -256,21 +254,18 @@ async def save_report(
     segment_id: int,
     body: ReportIn,
     room: RoomDep,
-    principal: PrincipalDep,
     engine: EngineDep,
 ) -> dict[str, Any]:
     """Save the rapporteur's draft; the cards it draws on are marked chosen (R3)."""
-    _require_report_writer(principal, room_id)
     await to_thread.run_sync(_save, engine, room_id, segment_id, body, room.now())
     return await to_thread.run_sync(_report_json, engine, room_id, segment_id)
 
 
 @router.post("/report/close", tags=["report"], dependencies=[WRITE_REPORT])
 async def close_report(
-    room_id: int, segment_id: int, room: RoomDep, principal: PrincipalDep, engine: EngineDep
+    room_id: int, segment_id: int, room: RoomDep, engine: EngineDep
 ) -> dict[str, Any]:
     """Close the report: from now on neither it nor the segment's cards change (R2, R3)."""
-    _require_report_writer(principal, room_id)
     await to_thread.run_sync(_close, engine, room_id, segment_id, room.now())
     return await to_thread.run_sync(_report_json, engine, room_id, segment_id)
 
@@ -281,11 +276,8 @@ async def close_report(
     tags=["report"],
     responses={200: {"content": {"text/markdown": {}}, "description": "the report, Markdown"}},
 )
-async def report_markdown(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def report_markdown(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The report as Markdown (Annex 2)."""
-    record.require_record_reader(principal, room_id)
     key, built = await to_thread.run_sync(_build, engine, room_id, segment_id)
     return _download(report_rules.markdown(built), "text/markdown; charset=utf-8", key, "md")
 
@@ -296,11 +288,8 @@ async def report_markdown(
     tags=["report"],
     responses={200: {"content": {DOCX: {}}, "description": "the report, Word"}},
 )
-async def report_docx(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def report_docx(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The report as a Word document laid out as Annex 2."""
-    record.require_record_reader(principal, room_id)
     key, built = await to_thread.run_sync(_build, engine, room_id, segment_id)
     document = await to_thread.run_sync(report_rules.docx, built)
     return _download(document, DOCX, key, "docx")
@@ -309,36 +298,11 @@ async def report_docx(
 # -- who ------------------------------------------------------------------------------
 
 
-def _writer(principal: Principal | None, room_id: int) -> card_rules.Writer:
-    if principal is None:
-        raise NotAllowed("a delegation's link, or secretariat or moderator credentials, are needed")
-    return card_rules.Writer(
-        description=principal.describe(),
-        delegation=principal.delegation if principal.role is Role.DELEGATE else None,
-        secretariat=principal.role is Role.SECRETARIAT,
-        moderates_room=may_moderate(principal, room_id),
-    )
-
-
-def _card_reader(principal: Principal | None, room_id: int) -> str | None:
-    """None: every card; else the one delegation whose cards the caller may read."""
-    if principal is not None and principal.role is Role.DELEGATE and principal.delegation:
-        return principal.delegation
-    record.require_record_reader(principal, room_id)
-    return None
-
-
 def _may_write_report(principal: Principal, room_id: int) -> bool:
+    """Whether the page offers editing (the PUT's rule, WRITE_REPORT, decides)."""
     if principal.role is Role.SECRETARIAT:
         return True
     return principal.role is Role.RAPPORTEUR and principal.room_id in (None, room_id)
-
-
-def _require_report_writer(principal: Principal | None, room_id: int) -> None:
-    """The segment's rapporteur writes the report (R3); the secretariat may stand in."""
-    reader = record.require_record_reader(principal, room_id)
-    if not _may_write_report(reader, room_id):
-        raise NotAllowed(f"{reader.describe()} may read this report; its rapporteur writes it")
 
 
 # -- reading and writing (worker thread) --------------------------------------------------
@@ -477,7 +441,7 @@ def _edit(
     segment_id: int,
     card_id: int,
     body: CardEdit,
-    writer: card_rules.Writer,
+    principal: Principal,
     now: float,
 ) -> CardOut:
     with Session(engine) as session:
@@ -486,7 +450,8 @@ def _edit(
         if card is None or card.segment_id != segment_id:
             raise NotFound(f"no card {card_id} in this segment")
         delegation = _delegation_of(session, card)
-        card_rules.ensure_may_edit(writer, delegation.code if delegation else None, card.paper)
+        owner = delegation.code if delegation else None
+        authorization.ensure_may_edit_card(principal, room_id, owner, card.paper)
         card_rules.ensure_open(_closed_at(session, segment_id), segment.title)
         for name, value in body.model_dump(exclude_none=True).items():
             setattr(card, name, card_rules.clean(value))

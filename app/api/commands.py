@@ -1,4 +1,4 @@
-"""Command routes: parse, check who may, hand to the room's runner, answer (S10).
+"""Command routes: parse, hand to the room's runner, answer (S10); each route's rule says who.
 
 No floor rule lives here: the engine decides, and its refusals come back as
 4xx answers through the one error handler in ``app.main``.
@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app import codec
-from app.access import require_delegate_or_moderator, require_moderator
-from app.api.deps import EngineDep, PrincipalDep, RoomDep
+from app.api.deps import EngineDep, RoomDep
 from app.api.schemas import (
     AddRequestIn,
     CommandAck,
@@ -51,11 +50,8 @@ def _answer(ack: Ack) -> CommandAck:
 
 
 @router.post("/speech", status_code=200, dependencies=[RUN_ROOM])
-async def speech_command(
-    room_id: int, body: SpeechCommandIn, room: RoomDep, principal: PrincipalDep
-) -> CommandAck:
+async def speech_command(room_id: int, body: SpeechCommandIn, room: RoomDep) -> CommandAck:
     """Start, pause, resume, extend or end the speaker's clock, or set its allotment (T5, T6)."""
-    require_moderator(principal, room_id)
     return _answer(await room.handle(body.to_command(), body.command_id))
 
 
@@ -64,11 +60,9 @@ async def programme_command(
     room_id: int,
     body: ProgrammeCommandIn,
     room: RoomDep,
-    principal: PrincipalDep,
     engine: EngineDep,
 ) -> CommandAck:
     """Open a segment (C1), close the current phase (A3) or close the segment."""
-    require_moderator(principal, room_id)
     command: Command
     if isinstance(body, OpenSegmentIn):
         plan = await to_thread.run_sync(_segment_plan, engine, room_id, body.segment_id)
@@ -80,10 +74,9 @@ async def programme_command(
 
 @router.post("/floor", status_code=200, dependencies=[RUN_ROOM])
 async def floor_command(
-    room_id: int, body: FloorCommandIn, room: RoomDep, principal: PrincipalDep, engine: EngineDep
+    room_id: int, body: FloorCommandIn, room: RoomDep, engine: EngineDep
 ) -> CommandAck:
     """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7)."""
-    require_moderator(principal, room_id)
     command: Command
     if isinstance(body, AddRequestIn):
         who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)
@@ -95,10 +88,9 @@ async def floor_command(
 
 @router.post("/requests", status_code=200, dependencies=[ACT_FOR_DELEGATION, FLOOR_REQUEST_LIMIT])
 async def request_command(
-    room_id: int, body: RequestCommandIn, room: RoomDep, principal: PrincipalDep, engine: EngineDep
+    room_id: int, body: RequestCommandIn, room: RoomDep, engine: EngineDep
 ) -> CommandAck:
-    """A delegation requests the floor or withdraws (P6, P7): only for itself."""
-    require_delegate_or_moderator(principal, room_id, body.delegation)
+    """A delegation requests the floor or withdraws (P6, P7): only for itself (its rule)."""
     command: Command
     if isinstance(body, RequestIn):
         who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)

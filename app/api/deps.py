@@ -8,7 +8,8 @@ from fastapi import Depends
 from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 
-from app.access import Principal, current_principal
+from app.access import Principal
+from app.authorization import authorized
 from app.errors import NotFound
 from app.rooms import RoomRunner
 
@@ -28,4 +29,5 @@ def get_engine(connection: HTTPConnection) -> Engine:
 
 RoomDep = Annotated[RoomRunner, Depends(get_room)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-PrincipalDep = Annotated[Principal | None, Depends(current_principal)]
+#: The principal the route's rule let through (``app.authorization``): never None.
+PrincipalDep = Annotated[Principal, Depends(authorized)]

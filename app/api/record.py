@@ -1,9 +1,10 @@
 """Read routes for the record (R1) and its statistics (R4): JSON and CSV.
 
 A segment's record lives under its room (``/api/rooms/{room}/segments/{id}``),
-a day's and the meeting's under the meeting. Each route checks who may read
-with one call at its top, then reads the room events in a worker thread and
-hands them to the pure ``app.record``: no rule lives here.
+a day's and the meeting's under the meeting. Each route's rule says who may
+read (``app.authorization``: READ_ROOM_RECORD, READ_MEETING_RECORD); the
+route reads the room events in a worker thread and hands them to the pure
+``app.record``: no rule lives here.
 
 Who may read: the secretariat; the moderator of the room and a rapporteur
 of the room (a segment's record); a rapporteur without a room (every scope).
@@ -23,12 +24,11 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access import Principal, may_moderate
-from app.api.deps import EngineDep, PrincipalDep
+from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
 from app.authorization import READ_MEETING_RECORD, READ_ROOM_RECORD
 from app.category import Category
-from app.errors import NotAllowed, NotFound
+from app.errors import NotFound
 from app.models import Day, Delegation, Meeting, Participant, Room, RoomEvent, Segment
 from app.record import export
 from app.record.interventions import (
@@ -39,7 +39,6 @@ from app.record.interventions import (
     decode,
 )
 from app.record.statistics import Scope, statistics
-from app.view import Role
 
 ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ErrorOut} for code in (403, 404)}
 CSV: dict[int | str, dict[str, Any]] = {
@@ -49,35 +48,12 @@ CSV: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api", tags=["record"], responses=ERRORS)
 
 
-def require_record_reader(principal: Principal | None, room_id: int | None) -> Principal:
-    """R1/R4 readers: secretariat, the room's moderator, a rapporteur of the room or meeting.
-
-    ``room_id`` None means a day or the whole meeting (every room).
-    """
-    if principal is None:
-        raise NotAllowed("secretariat, moderator or rapporteur credentials are needed")
-    if principal.role is Role.SECRETARIAT:
-        return principal
-    if principal.role is Role.RAPPORTEUR and principal.room_id in (None, room_id):
-        return principal
-    if room_id is not None and may_moderate(principal, room_id):
-        return principal
-    where = f"room {room_id}" if room_id is not None else "every room of the meeting"
-    raise NotAllowed(
-        f"{principal.describe()} cannot read the record of {where}; "
-        "a segment's record is open to its room's moderator and rapporteur"
-    )
-
-
 # -- routes -------------------------------------------------------------------------
 
 
 @router.get("/rooms/{room_id}/segments/{segment_id}/record", dependencies=[READ_ROOM_RECORD])
-async def segment_record(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def segment_record(room_id: int, segment_id: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the segment (R1), heard or not (A3)."""
-    require_record_reader(principal, room_id)
     return _record_json(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
@@ -86,20 +62,14 @@ async def segment_record(
     responses=CSV,
     dependencies=[READ_ROOM_RECORD],
 )
-async def segment_record_csv(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def segment_record_csv(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The segment's record as CSV, times in the meeting's time zone."""
-    require_record_reader(principal, room_id)
     return _record_csv(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
 @router.get("/rooms/{room_id}/segments/{segment_id}/statistics", dependencies=[READ_ROOM_RECORD])
-async def segment_statistics(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def segment_statistics(room_id: int, segment_id: int, engine: EngineDep) -> dict[str, Any]:
     """The segment's figures (R4, Table 1 of 000)."""
-    require_record_reader(principal, room_id)
     return _statistics_json(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
@@ -108,20 +78,14 @@ async def segment_statistics(
     responses=CSV,
     dependencies=[READ_ROOM_RECORD],
 )
-async def segment_statistics_csv(
-    room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def segment_statistics_csv(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The segment's figures as CSV."""
-    require_record_reader(principal, room_id)
     return _statistics_csv(await to_thread.run_sync(_segment, engine, room_id, segment_id))
 
 
 @router.get("/meetings/{meeting_id}/days/{day_number}/record", dependencies=[READ_MEETING_RECORD])
-async def day_record(
-    meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def day_record(meeting_id: int, day_number: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the day, in every room (R1)."""
-    require_record_reader(principal, None)
     return _record_json(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
@@ -130,22 +94,16 @@ async def day_record(
     responses=CSV,
     dependencies=[READ_MEETING_RECORD],
 )
-async def day_record_csv(
-    meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def day_record_csv(meeting_id: int, day_number: int, engine: EngineDep) -> Response:
     """The day's record as CSV."""
-    require_record_reader(principal, None)
     return _record_csv(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
 @router.get(
     "/meetings/{meeting_id}/days/{day_number}/statistics", dependencies=[READ_MEETING_RECORD]
 )
-async def day_statistics(
-    meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def day_statistics(meeting_id: int, day_number: int, engine: EngineDep) -> dict[str, Any]:
     """The day's figures, every room together (R4)."""
-    require_record_reader(principal, None)
     return _statistics_json(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
@@ -154,49 +112,34 @@ async def day_statistics(
     responses=CSV,
     dependencies=[READ_MEETING_RECORD],
 )
-async def day_statistics_csv(
-    meeting_id: int, day_number: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def day_statistics_csv(meeting_id: int, day_number: int, engine: EngineDep) -> Response:
     """The day's figures as CSV."""
-    require_record_reader(principal, None)
     return _statistics_csv(await to_thread.run_sync(_day, engine, meeting_id, day_number))
 
 
 @router.get("/meetings/{meeting_id}/record", dependencies=[READ_MEETING_RECORD])
-async def meeting_record(
-    meeting_id: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def meeting_record(meeting_id: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the meeting (R1)."""
-    require_record_reader(principal, None)
     return _record_json(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
 @router.get("/meetings/{meeting_id}/record.csv", responses=CSV, dependencies=[READ_MEETING_RECORD])
-async def meeting_record_csv(
-    meeting_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def meeting_record_csv(meeting_id: int, engine: EngineDep) -> Response:
     """The meeting's record as CSV."""
-    require_record_reader(principal, None)
     return _record_csv(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
 @router.get("/meetings/{meeting_id}/statistics", dependencies=[READ_MEETING_RECORD])
-async def meeting_statistics(
-    meeting_id: int, principal: PrincipalDep, engine: EngineDep
-) -> dict[str, Any]:
+async def meeting_statistics(meeting_id: int, engine: EngineDep) -> dict[str, Any]:
     """The meeting's figures, as the seeds' Table 1 (R4)."""
-    require_record_reader(principal, None)
     return _statistics_json(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 
 @router.get(
     "/meetings/{meeting_id}/statistics.csv", responses=CSV, dependencies=[READ_MEETING_RECORD]
 )
-async def meeting_statistics_csv(
-    meeting_id: int, principal: PrincipalDep, engine: EngineDep
-) -> Response:
+async def meeting_statistics_csv(meeting_id: int, engine: EngineDep) -> Response:
     """The meeting's figures as CSV."""
-    require_record_reader(principal, None)
     return _statistics_csv(await to_thread.run_sync(_meeting, engine, meeting_id))
 
 

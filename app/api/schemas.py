@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.queue import (
+    ClearQueue,
     ClosePhase,
     CloseSegment,
     GiveFloor,
@@ -168,8 +169,17 @@ class AddRequestIn(CommandIn):
     inscribed: bool = False
 
 
+class ClearQueueIn(CommandIn):
+    """Close every waiting request as not heard; the record keeps them (R1)."""
+
+    type: Literal["clear_queue"]
+
+    def to_command(self) -> ClearQueue:
+        return ClearQueue()
+
+
 FloorCommandIn = Annotated[
-    GrantIn | GiveIn | MoveIn | SetRequestAllotmentIn | AddRequestIn,
+    GrantIn | GiveIn | MoveIn | SetRequestAllotmentIn | AddRequestIn | ClearQueueIn,
     Field(discriminator="type"),
 ]
 

@@ -1,7 +1,10 @@
 """The secretariat's routes: credentials (issue, list, revoke, rotate) and login.
 
 Every route here is the secretariat's alone, but for ``/api/login``, which
-exchanges an account's name and password for a secretariat token.
+exchanges an account's name and password for a secretariat token. A
+secretariat of one meeting issues, lists, revokes and rotates the tokens of
+its meeting only (``app.authorization``: ``scope_of_new_credential``,
+``credential_in_scope``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.requests import HTTPConnection
 
+from app import authorization
 from app.access import Principal
 from app.accounts import authenticate
-from app.api.deps import EngineDep
+from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import ErrorOut
 from app.audit import audit_trail
 from app.authorization import PUBLIC, SECRETARIAT_ONLY
 from app.credentials import CredentialRegistry, Issued
 from app.errors import NotFound
-from app.models import Delegation
+from app.models import Delegation, Meeting
 from app.view import Role
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -49,6 +53,12 @@ class CredentialIn(BaseModel):
     role: Role
     room_id: int | None = Field(default=None, ge=1)
     delegation: str | None = Field(default=None, min_length=1, max_length=32)
+    meeting_id: int | None = Field(
+        default=None,
+        ge=1,
+        description="the one meeting it covers; left out: every meeting (a scoped "
+        "secretariat's tokens always cover its own)",
+    )
     label: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")
@@ -70,6 +80,7 @@ class CredentialOut(BaseModel):
     role: Role
     room_id: int | None
     delegation: str | None
+    meeting_id: int | None
     label: str
     issued_at: float
     revoked_at: float | None
@@ -87,6 +98,7 @@ def _out(issued: Issued) -> CredentialOut:
         role=p.role,
         room_id=p.room_id,
         delegation=p.delegation,
+        meeting_id=p.meeting_id,
         label=issued.label,
         issued_at=issued.issued_at,
         revoked_at=issued.revoked_at,
@@ -107,47 +119,95 @@ async def issue_credential(
     registry: RegistryDep,
     engine: EngineDep,
     connection: HTTPConnection,
+    caller: PrincipalDep,
 ) -> IssuedOut:
     """Issue a recorded token for a moderator, display, delegate, rapporteur or secretariat."""
     if body.room_id is not None and body.room_id not in connection.app.state.rooms:
         raise NotFound(f"no room {body.room_id} in this service")
+    room_meeting = await _room_meeting(connection, body.room_id)
+    wanted = authorization.scope_of_new_credential(
+        caller,
+        Principal(
+            body.role, room_id=body.room_id, delegation=body.delegation, meeting_id=body.meeting_id
+        ),
+        room_meeting,
+    )
+    if wanted.meeting_id is not None:
+        await to_thread.run_sync(_known_meeting, engine, wanted.meeting_id)
     if body.delegation is not None:
-        await to_thread.run_sync(_known_delegation, engine, body.delegation)
-    wanted = Principal(body.role, room_id=body.room_id, delegation=body.delegation)
+        await to_thread.run_sync(_known_delegation, engine, body.delegation, wanted.meeting_id)
     return _issued_out(await to_thread.run_sync(registry.issue, wanted, body.label))
 
 
 @router.get("/credentials", dependencies=[SECRETARIAT_ONLY])
 async def list_credentials(
     registry: RegistryDep,
+    caller: PrincipalDep,
+    connection: HTTPConnection,
     role: Annotated[Role | None, Query()] = None,
     revoked: Annotated[bool | None, Query()] = None,
 ) -> list[CredentialOut]:
-    """Every token issued, with its scope and label (never the token itself)."""
+    """Every token issued (of the caller's meeting), with its scope and label, never the token."""
     rows = await to_thread.run_sync(registry.list, role, revoked)
-    return [_out(row) for row in rows]
+    return [
+        _out(row)
+        for row in rows
+        if authorization.credential_in_scope(
+            caller, row.principal, await _room_meeting(connection, row.principal.room_id)
+        )
+    ]
 
 
 @router.post("/credentials/{token_id}/revoke", dependencies=[SECRETARIAT_ONLY])
-async def revoke_credential(token_id: str, registry: RegistryDep) -> CredentialOut:
+async def revoke_credential(
+    token_id: str, registry: RegistryDep, caller: PrincipalDep, connection: HTTPConnection
+) -> CredentialOut:
     """Revoke a token: refused at once on HTTP, and its live sockets are closed (4403)."""
+    await _ensure_in_scope(connection, registry, caller, token_id)
     revoked = await to_thread.run_sync(registry.revoke, token_id)
     registry.close_sockets(token_id)
     return _out(revoked)
 
 
 @router.post("/credentials/{token_id}/rotate", status_code=201, dependencies=[SECRETARIAT_ONLY])
-async def rotate_credential(token_id: str, registry: RegistryDep) -> IssuedOut:
+async def rotate_credential(
+    token_id: str, registry: RegistryDep, caller: PrincipalDep, connection: HTTPConnection
+) -> IssuedOut:
     """Revoke a token and issue its successor with the same role, scope and label."""
+    await _ensure_in_scope(connection, registry, caller, token_id)
     successor = await to_thread.run_sync(registry.rotate, token_id)
     registry.close_sockets(token_id)
     return _issued_out(successor)
 
 
-def _known_delegation(engine: Engine, code: str) -> None:
+async def _room_meeting(connection: HTTPConnection, room_id: int | None) -> int | None:
+    return None if room_id is None else await authorization.meeting_of(connection, "room", room_id)
+
+
+async def _ensure_in_scope(
+    connection: HTTPConnection, registry: CredentialRegistry, caller: Principal, token_id: str
+) -> None:
+    if caller.meeting_id is None:
+        return  # the administrator manages every token (and an unknown one is a 404 below)
+    issued = await to_thread.run_sync(registry.get, token_id)
+    room_meeting = await _room_meeting(connection, issued.principal.room_id)
+    authorization.ensure_credential_in_scope(caller, issued.principal, room_meeting)
+
+
+def _known_meeting(engine: Engine, meeting_id: int) -> None:
     with Session(engine) as session:
-        if session.exec(select(Delegation.id).where(Delegation.code == code)).first() is None:
-            raise NotFound(f"no delegation {code!r} is registered")
+        if session.get(Meeting, meeting_id) is None:
+            raise NotFound(f"no meeting {meeting_id}")
+
+
+def _known_delegation(engine: Engine, code: str, meeting_id: int | None) -> None:
+    with Session(engine) as session:
+        query = select(Delegation.id).where(Delegation.code == code)
+        if meeting_id is not None:
+            query = query.where(Delegation.meeting_id == meeting_id)
+        if session.exec(query).first() is None:
+            where = "" if meeting_id is None else f" in meeting {meeting_id}"
+            raise NotFound(f"no delegation {code!r} is registered{where}")
 
 
 # -- login ----------------------------------------------------------------------------
@@ -170,9 +230,8 @@ class LoginOut(BaseModel):
 async def login(body: LoginIn, engine: EngineDep, registry: RegistryDep) -> LoginOut:
     """Exchange a secretariat account's name and password for a secretariat token."""
     account = await to_thread.run_sync(authenticate, engine, body.name, body.password)
-    issued = await to_thread.run_sync(
-        registry.issue, Principal(Role.SECRETARIAT, name=account.name), f"login: {account.name}"
-    )
+    principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
+    issued = await to_thread.run_sync(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
 
 

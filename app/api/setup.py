@@ -17,10 +17,10 @@ from sqlmodel import select
 
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
-from app.authorization import SECRETARIAT_ONLY
+from app.authorization import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY, note_meeting
 from app.db import session_scope
 from app.errors import DomainError
-from app.models import Room
+from app.models import Room, Segment
 from app.programme import import_programme, parse_programme
 from app.registration import (
     add_participant,
@@ -75,14 +75,18 @@ class MeetingCreated(BaseModel):
 @router.post(
     "/meetings",
     status_code=201,
-    dependencies=[SECRETARIAT_ONLY],
+    dependencies=[ADMINISTRATOR_ONLY],
     openapi_extra=_text_body("a programme file (YAML, docs/programme.md)", YAML_TYPES),
 )
 async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
-    """Import a programme file: days, rooms, segments and formats; its rooms start at once."""
+    """Import a programme file: days, rooms, segments and formats; its rooms start at once.
+
+    The service's administrator imports (a secretariat of one meeting cannot make another).
+    """
     text = await _read_text(request, YAML_TYPES)
     programme = parse_programme(text, "programme.yaml")
-    created = await to_thread.run_sync(_import, engine, programme)
+    created, segments = await to_thread.run_sync(_import, engine, programme)
+    note_meeting(request, created.id, [room["id"] for room in created.rooms], segments)
     state = request.app.state
     for room in created.rooms:
         runner = runner_for(room["id"], state.store, state.now, state.settings)
@@ -92,17 +96,20 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
     return created
 
 
-def _import(engine: Engine, programme: Any) -> MeetingCreated:
+def _import(engine: Engine, programme: Any) -> tuple[MeetingCreated, list[int]]:
+    """The meeting as created, and its segments' ids (for ``app.authorization``'s map)."""
     with session_scope(engine) as session:
         meeting = import_programme(session, programme, source="uploaded")
         assert meeting.id is not None
         rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
-        return MeetingCreated(
+        segments = session.exec(select(Segment.id).where(Segment.meeting_id == meeting.id)).all()
+        created = MeetingCreated(
             id=meeting.id,
             key=meeting.key,
             title=meeting.title,
             rooms=[{"id": r.id, "key": r.key, "name": r.name} for r in rooms],
         )
+        return created, [s for s in segments if s is not None]
 
 
 class DelegationsOut(BaseModel):

@@ -4,6 +4,7 @@
 """
 
 from app.queue.commands import (
+    ClearQueue,
     ClosePhase,
     CloseSegment,
     Command,
@@ -30,6 +31,7 @@ from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, r
 from app.queue.requests import FloorRequest, Queue
 
 __all__ = [
+    "ClearQueue",
     "ClosePhase",
     "CloseSegment",
     "ClosedBecause",

@@ -31,6 +31,15 @@ class CloseSegment:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearQueue:
+    """Close every waiting request as not heard (R1: the record keeps them).
+
+    The speaker on the floor and the phase are untouched; an empty queue is
+    not an error.
+    """
+
+
+@dataclass(frozen=True, slots=True)
 class RequestFloor:
     """A delegation asks for the floor (P6, P7)."""
 
@@ -87,6 +96,7 @@ FloorCommand = (
     OpenSegment
     | ClosePhase
     | CloseSegment
+    | ClearQueue
     | RequestFloor
     | WithdrawRequest
     | GrantFloor

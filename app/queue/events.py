@@ -18,6 +18,7 @@ from app.timing.programme import ProgrammeEvent
 class ClosedBecause(StrEnum):
     PHASE_ENDED = "phase_ended"  # A3: no later phase would hear it
     SEGMENT_CLOSED = "segment_closed"
+    QUEUE_CLEARED = "queue_cleared"  # the moderator cleared the queue (ClearQueue)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,12 @@ requests still wait; a slot is a first turn in the segment of a delegation the
 phase hears by the rules. A closing phase takes no request that only it would
 hear (it would close as not heard when the speaker finishes).
 
+The moderator can also clear the queue (``ClearQueue``): every waiting
+request closes as not heard, with its own reason, through the same
+``RequestsClosed`` event as a phase end, so the record keeps it (R1). The
+speaker on the floor, the phase and its clock are untouched; an empty
+queue gives no event, and with no segment open the command is refused.
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift).
 """
@@ -35,6 +41,7 @@ from app.category import Category
 from app.errors import FloorRuleRefused, IllegalCommand, NotFound
 from app.queue import order
 from app.queue.commands import (
+    ClearQueue,
     ClosePhase,
     CloseSegment,
     Command,
@@ -136,6 +143,11 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return _close_segment(state, now)
         case ClosePhase():
             return _close_phase(state, run, now)
+        case ClearQueue():
+            # R1: cleared requests close as not heard and stay in the record;
+            # the speaker on the floor, the phase and its clock are untouched
+            waiting = state.queue.waiting
+            return [RequestsClosed(now, waiting, ClosedBecause.QUEUE_CLEARED)] if waiting else []
         case GrantFloor(seconds=seconds):
             _require_positive(command, seconds)
             return _grant(state, run, command, now)

@@ -10,7 +10,8 @@ the order the events were stored:
 * ``SegmentOpened`` starts a *run* of a segment: the requests of a run are
   keyed by their id, which restarts with each run;
 * ``FloorRequested`` adds a waiting row; ``RequestWithdrawn`` and
-  ``RequestsClosed`` (A3: not heard) end it without a speech;
+  ``RequestsClosed`` (not heard: the phase ended, A3, the segment closed or
+  the moderator cleared the queue) end it without a speech, its reason kept;
 * ``FloorGranted`` puts a row on the floor (a request, a programme speaker
   or someone named by the moderator), flagged if out of order (P2);
 * ``SpeechEnded`` is authoritative for the times and the seconds: a row
@@ -145,7 +146,7 @@ class Intervention:
     first_time: bool | None  # P8, as recorded with the request
     on_behalf: bool  # P7: entered by the moderator
     outcome: Outcome
-    closed_reason: str | None  # phase_ended, segment_closed, not_started, withdrawn
+    closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started, withdrawn
 
     @property
     def heard(self) -> bool:

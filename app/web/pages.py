@@ -3,10 +3,11 @@
 Each page is a static HTML shell (``app/web/templates``) that loads ES modules
 from ``/static``; the modules then read the room over the live channel and
 send commands over HTTP (``app.api.commands``). The shell is served only to a
-token that may open it: a wrong or missing token gets a readable 403 page,
-not a page that fails later. Two small JSON routes give the pages what the
-room view does not carry: the room's language and segments, the meeting's
-time zone, and every delegation's name in the six languages (UNTERM, P1).
+token that may open it (each page's rule, ``app.authorization``): a wrong or
+missing token gets a readable 403 page, not a page that fails later. Two
+small JSON routes give the pages what the room view does not carry: the
+room's language and segments, the meeting's time zone, and every
+delegation's name in the six languages (UNTERM, P1).
 """
 
 from __future__ import annotations
@@ -22,15 +23,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access import (
-    Principal,
-    may_moderate,
-    read_token,
-    require_moderator,
-    require_viewer,
-)
+from app.access import may_moderate
 from app.api.deps import EngineDep, PrincipalDep
-from app.api.record import require_record_reader
 from app.authorization import (
     DELEGATE_ONLY,
     DELEGATE_PAGE,
@@ -39,9 +33,8 @@ from app.authorization import (
     WATCH_PAGE,
     WATCH_ROOM,
 )
-from app.errors import DomainError, NotAllowed, NotFound
+from app.errors import DomainError, NotFound
 from app.models import Delegation, Meeting, Room, Segment
-from app.view import Role
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -66,85 +59,40 @@ async def refused_page(_request: Request, error: Exception) -> HTMLResponse:
     return _refused(error)
 
 
-def _principal(request: Request, token: str | None) -> Principal:
-    if not token:
-        raise NotAllowed("this page needs the link you were given, with its token")
-    return read_token(request, token)  # refuses a revoked link too
-
-
-def _known_room(request: Request, room_id: int) -> None:
-    if room_id not in request.app.state.rooms:
-        raise NotFound(f"there is no room {room_id} in this meeting: check the link")
-
-
 def _page(name: str) -> HTMLResponse:
     # The shell never changes per user: the modules read the token from the URL.
     return HTMLResponse(_shell(name), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/moderator/{room_id}", dependencies=[MODERATOR_PAGE])
-async def moderator_page(
-    request: Request, room_id: int, token: str | None = Query(default=None)
-) -> HTMLResponse:
+async def moderator_page(room_id: int, token: str | None = Query(default=None)) -> HTMLResponse:
     """The moderator's console for one room (tablet, touch first)."""
-    try:
-        _known_room(request, room_id)
-        require_moderator(_principal(request, token), room_id)
-    except DomainError as error:
-        return _refused(error)
     return _page("moderator")
 
 
 @router.get("/delegate", dependencies=[DELEGATE_PAGE])
-async def delegate_page(request: Request, token: str | None = Query(default=None)) -> HTMLResponse:
+async def delegate_page(token: str | None = Query(default=None)) -> HTMLResponse:
     """A delegation's phone: request the floor, see its place (P6, P7)."""
-    try:
-        principal = _principal(request, token)
-        if principal.role is not Role.DELEGATE or not principal.delegation:
-            raise NotAllowed(
-                f"this is the page of a delegation; {principal.describe()} has its own link"
-            )
-    except DomainError as error:
-        return _refused(error)
     return _page("delegate")
 
 
 @router.get("/display/{room_id}", dependencies=[WATCH_PAGE])
-async def display_page(
-    request: Request, room_id: int, token: str | None = Query(default=None)
-) -> HTMLResponse:
+async def display_page(room_id: int, token: str | None = Query(default=None)) -> HTMLResponse:
     """The wall screen of a room, in the room's language."""
-    try:
-        _known_room(request, room_id)
-        require_viewer(_principal(request, token), room_id)
-    except DomainError as error:
-        return _refused(error)
     return _page("display")
 
 
 @router.get("/podium/{room_id}", dependencies=[WATCH_PAGE])
-async def podium_page(
-    request: Request, room_id: int, token: str | None = Query(default=None)
-) -> HTMLResponse:
+async def podium_page(room_id: int, token: str | None = Query(default=None)) -> HTMLResponse:
     """The speaker's countdown at the podium: the time and its state, nothing else."""
-    try:
-        _known_room(request, room_id)
-        require_viewer(_principal(request, token), room_id)
-    except DomainError as error:
-        return _refused(error)
     return _page("podium")
 
 
 @router.get("/report/{room_id}/{segment_id}", dependencies=[RECORD_PAGE])
 async def report_page(
-    request: Request, room_id: int, segment_id: int, token: str | None = Query(default=None)
+    room_id: int, segment_id: int, token: str | None = Query(default=None)
 ) -> HTMLResponse:
     """The rapporteur's report of a segment (R3); the record's readers may open it."""
-    try:
-        _known_room(request, room_id)
-        require_record_reader(_principal(request, token), room_id)
-    except DomainError as error:
-        return _refused(error)
     return _page("report")
 
 
@@ -153,19 +101,17 @@ async def report_page(
 
 @data_router.get("/rooms/{room_id}", dependencies=[WATCH_ROOM])
 async def room_directory(
-    request: Request, room_id: int, principal: PrincipalDep, engine: EngineDep
+    room_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
     """The room, its meeting, its segments and every delegation's names (six languages)."""
-    _known_room(request, room_id)
-    viewer = require_viewer(principal, room_id)
-    return await to_thread.run_sync(_directory, engine, room_id, may_moderate(viewer, room_id))
+    moderator = may_moderate(principal, room_id)
+    return await to_thread.run_sync(_directory, engine, room_id, moderator)
 
 
 @data_router.get("/delegate", dependencies=[DELEGATE_ONLY])
 async def delegate_directory(principal: PrincipalDep, engine: EngineDep) -> dict[str, Any]:
     """The delegation a delegate token names, and the rooms it may ask the floor in."""
-    if principal is None or principal.role is not Role.DELEGATE or not principal.delegation:
-        raise NotAllowed("a delegation's link is needed")
+    assert principal.delegation is not None  # its rule, DELEGATE_ONLY, lets in delegates only
     return await to_thread.run_sync(_delegation, engine, principal.delegation)
 
 

@@ -301,3 +301,59 @@ def test_the_openapi_document_lists_the_command_routes(api: Api) -> None:
     paths = api.client.get("/openapi.json").json()["paths"]
     for route in ("speech", "programme", "floor", "requests"):
         assert f"/api/rooms/{{room_id}}/{route}" in paths
+
+
+def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_them(
+    api: Api,
+) -> None:
+    api.post(
+        "programme",
+        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
+    )
+    for n, code in enumerate(("MEX", "GHA"), start=1):
+        added = api.post(
+            "floor", {"type": "add_request", "command_id": f"add-0000{n}", "delegation": code}
+        )
+        assert added.status_code == 200, added.text
+    body = {"type": "clear_queue", "command_id": "clear-001"}
+
+    first = api.post("floor", body)
+    again = api.post("floor", body)
+
+    assert first.status_code == 200, first.text
+    assert first.json()["events"] == ["RequestsClosed"]
+    assert again.json() == {**first.json(), "duplicate": True}
+    assert api.view()["queue"] == []
+    api.post("floor", {"type": "add_request", "command_id": "add-00003", "delegation": "MEX"})
+    assert api.post("floor", body).json()["duplicate"] is True  # a retry never clears anew
+    assert [q["delegation_id"] for q in api.view()["queue"]] == ["MEX"]
+    room, segment = api.seeded.rooms[0], api.seeded.action_group
+    record = api.client.get(
+        f"/api/rooms/{room}/segments/{segment}/record", headers=api.moderator
+    ).json()
+    cleared = [i for i in record["interventions"] if i["closed_reason"] == "queue_cleared"]
+    assert [(i["delegation"], i["outcome"], i["heard"]) for i in cleared] == [
+        ("MEX", "not_heard", False),
+        ("GHA", "not_heard", False),
+    ]
+
+
+def test_clear_queue_is_the_rooms_moderators_alone(api: Api) -> None:
+    api.post(
+        "programme",
+        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
+    )
+    api.post("floor", {"type": "add_request", "command_id": "add-00001", "delegation": "MEX"})
+    body = {"type": "clear_queue", "command_id": "clear-001"}
+
+    for headers in (api.display, api.delegate_mex, api.other_moderator, {}):
+        assert api.post("floor", body, headers=headers).status_code == 403
+    assert [q["delegation_id"] for q in api.view()["queue"]] == ["MEX"]
+
+
+def test_clear_queue_with_no_segment_open_is_a_409(api: Api) -> None:
+    response = api.post("floor", {"type": "clear_queue", "command_id": "clear-001"})
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "IllegalCommand"
+    assert "no segment is open" in response.json()["detail"]

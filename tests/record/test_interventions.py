@@ -5,6 +5,7 @@ from __future__ import annotations
 from app import codec
 from app.category import Category
 from app.queue import (
+    ClearQueue,
     ClosePhase,
     CloseSegment,
     GrantFloor,
@@ -217,3 +218,21 @@ def test_R1_a_speaker_still_on_the_floor_is_recorded_as_speaking() -> None:
     mex = line(build_record(room.events), "MEX")
 
     assert (mex.outcome, mex.started_at, mex.ended_at) == (Outcome.SPEAKING, MS_PHASE + 25, None)
+
+
+def test_R1_requests_cleared_by_the_moderator_stay_in_the_record_as_not_heard() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(RequestFloor(state("GHA")), MS_PHASE + 20)
+    room.do(GrantFloor(), MS_PHASE + 30)
+    room.do(StartSpeech(), MS_PHASE + 31)
+    room.do(ClearQueue(), MS_PHASE + 40)
+    stored = [codec.dump_tagged(event) for event in room.events]  # as app.store keeps them
+
+    record = build_record(decode(stored), delegations=DELEGATIONS)
+
+    assert line(record, "MEX").outcome is Outcome.SPEAKING  # the speaker is untouched
+    gha = line(record, "GHA")
+    assert (gha.outcome, gha.heard) == (Outcome.NOT_HEARD, False)
+    assert (gha.closed_reason, gha.closed_at) == ("queue_cleared", MS_PHASE + 40)
+    assert (gha.requested_at, gha.granted_at, gha.spoken) == (MS_PHASE + 20, None, 0.0)

@@ -87,6 +87,10 @@ function wire() {
       send("programme", { type: "close_segment" }),
     );
   });
+  $("act-clear-queue").addEventListener("click", () =>
+    // R1: the cleared requests close as not heard and stay in the record
+    confirmThen(t("confirm.clear_queue"), () => send("floor", { type: "clear_queue" })),
+  );
   $("act-open-segment").addEventListener("click", openSegment);
   $("add-search").addEventListener("input", showMatches);
   $("add-form").addEventListener("submit", addRequest);
@@ -331,6 +335,7 @@ function render() {
     "act-open-segment": !segment && directory.segments.length > 0,
     "act-close-phase": Boolean(segment),
     "act-close-segment": Boolean(segment),
+    "act-clear-queue": Boolean(segment) && (view?.queue ?? []).length > 0,
     "add-submit": Boolean(segment),
   };
   $("act-pause").textContent = t(status === "paused" ? "action.resume" : "action.pause");
