@@ -56,7 +56,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from app.access import Principal, Signer
 from app.view import Role
-from bench.fanout import machine, percentile
+from bench.fanout import machine, no_nan, percentile
 from bench.servers import SECRET, Floorkeeper
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clock.json"
@@ -547,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ["python -m bench.clock", *(sys.argv[1:] if argv is None else argv)]
     )
     plan.output.parent.mkdir(parents=True, exist_ok=True)
-    plan.output.write_text(json.dumps(_no_nan(report), indent=1, allow_nan=False) + "\n")
+    plan.output.write_text(json.dumps(no_nan(report), indent=1, allow_nan=False) + "\n")
     overall = report["overall"]
     print(
         f"overall: {overall['reads']} reads of {plan.pages} pages, p50 {overall['p50_ms']} ms, "
@@ -559,18 +559,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"target: {report['target']['target']}: {report['target']['measured_ms']} ms ({verdict})")
     print(f"results in {plan.output}")
     return 0
-
-
-def _no_nan(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _no_nan(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_no_nan(item) for item in value]
-    return value
 
 
 if __name__ == "__main__":

@@ -541,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = parse(argv)
     report = asyncio.run(run_plan(plan))
     plan.output.parent.mkdir(parents=True, exist_ok=True)
-    plan.output.write_text(json.dumps(_no_nan(report), indent=2, allow_nan=False) + "\n")
+    plan.output.write_text(json.dumps(no_nan(report), indent=2, allow_nan=False) + "\n")
     print(f"results in {plan.output}")
     for check in report["targets"]:
         verdict = {True: "met", False: "NOT met", None: "not measured"}[check["met"]]
@@ -549,16 +549,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _no_nan(value: Any) -> Any:
+def no_nan(value: Any) -> Any:
     """JSON has no NaN: a figure that could not be measured is null (and a path is text)."""
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {key: _no_nan(item) for key, item in value.items()}
+        return {key: no_nan(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_no_nan(item) for item in value]
+        return [no_nan(item) for item in value]
     return value
 
 

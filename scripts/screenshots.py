@@ -26,9 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.view import Role  # noqa: E402
 from tests.web.screens import Moderator  # noqa: E402
-from tests.web.server import Site, running_site  # noqa: E402
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.web.server import CHROMIUM_ARGS, Site, running_site  # noqa: E402
 
 
 def main() -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,20 +18,14 @@ from sqlalchemy.engine import Engine
 from app.access import Principal, Signer
 from app.view import Role
 from tests.builders import seed_meeting
+from tests.web.server import free_port
 
 SECRET = "restart-test-secret-0123456789abcdef"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Server:
     def __init__(self, database_url: str, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._env = {
             **os.environ,

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_restart import _free_port
+from tests.web.server import free_port
 
 
 @pytest.mark.slow
 def test_C1_serve_loads_the_demo_meeting_into_an_empty_database(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORKEEPER_")}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "PORT": str(port)}
     log = (tmp_path / "serve.log").open("wb")

@@ -79,12 +79,6 @@ def card_delegation(writer: Writer, asked: str | None) -> str:
     return asked
 
 
-def ensure_may_enter_paper(writer: Writer) -> None:
-    """Only the secretariat types in the cards from the box."""
-    if not writer.secretariat:
-        raise NotAllowed(f"{writer.description} cannot enter paper cards: the secretariat does")
-
-
 def ensure_may_edit(writer: Writer, card_delegation: str | None, paper: bool) -> None:
     """A card changes by its delegation, the room's moderator, or (paper cards) the secretariat."""
     if writer.secretariat:

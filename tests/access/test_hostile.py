@@ -21,7 +21,7 @@ from app.logs import REDACTED, TokenRedactor, log_config, redact
 from app.ratelimit import RateLimits
 from app.view import Role
 from tests.access.conftest import SECRET, Site
-from tests.test_restart import _free_port
+from tests.web.server import free_port
 
 
 def _request(site: Site, headers: dict[str, str], code: str, n: int) -> httpx.Response:
@@ -149,7 +149,7 @@ def test_the_access_log_of_serve_redacts_tokens(capsys: pytest.CaptureFixture[st
 
 @pytest.mark.slow
 def test_serve_never_writes_a_requests_token_into_its_log(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOORKEEPER_")}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "PORT": str(port)}
     log_path = tmp_path / "serve.log"

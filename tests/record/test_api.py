@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,24 +75,39 @@ def _register(engine: Engine) -> None:
         session.commit()
 
 
-@pytest.fixture
-def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
+def record_principals(one: int, two: int) -> dict[str, Principal]:
+    """The credentials the record's tests call with, by name (rooms one and two)."""
+    return {
+        "secretariat": Principal(Role.SECRETARIAT),
+        "moderator": Principal(Role.MODERATOR, room_id=one),
+        "other_moderator": Principal(Role.MODERATOR, room_id=two),
+        "rapporteur": Principal(Role.RAPPORTEUR, room_id=one),
+        "display": Principal(Role.DISPLAY, room_id=one),
+        "delegate": Principal(Role.DELEGATE, delegation="MEX"),
+    }
+
+
+@contextmanager
+def serving(
+    sqlite_url: str,
+    engine: Engine,
+    principals: Callable[[int, int], dict[str, Principal]] = record_principals,
+) -> Iterator[Api]:
+    """The registered test meeting served with a FakeClock, and a bearer per principal."""
     seeded = seed_meeting(engine)
     _register(engine)
     clock = FakeClock(START)
     settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
     app = create_app(settings, now=clock)
-    one, two = seeded.rooms
     with TestClient(app) as client:
-        tokens = {
-            "secretariat": _bearer(app, Principal(Role.SECRETARIAT)),
-            "moderator": _bearer(app, Principal(Role.MODERATOR, room_id=one)),
-            "other_moderator": _bearer(app, Principal(Role.MODERATOR, room_id=two)),
-            "rapporteur": _bearer(app, Principal(Role.RAPPORTEUR, room_id=one)),
-            "display": _bearer(app, Principal(Role.DISPLAY, room_id=one)),
-            "delegate": _bearer(app, Principal(Role.DELEGATE, delegation="MEX")),
-        }
+        tokens = {name: _bearer(app, who) for name, who in principals(*seeded.rooms).items()}
         yield Api(client, clock, seeded, tokens)
+
+
+@pytest.fixture
+def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
+    with serving(sqlite_url, engine) as served:
+        yield served
 
 
 def run_part_of_an_action_group(api: Api) -> None:

@@ -6,18 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.access import Principal
-from app.config import Environment, Settings
-from app.main import create_app
 from app.view import Role
-from tests.builders import seed_meeting
-from tests.fakes import FakeClock
 from tests.plans import START
-from tests.record.test_api import Api, _register
+from tests.record.test_api import Api, record_principals, serving
 
 CARD = {
     "recommendation": "Guarantee access to basic services for all migrants.",
@@ -26,31 +20,20 @@ CARD = {
 }
 
 
-def bearer(app: FastAPI, principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.signer.issue(principal)}"}
+def writers(one: int, two: int) -> dict[str, Principal]:
+    """Every kind of card writer (and reader) the tests need, by name."""
+    return {
+        **record_principals(one, two),
+        "other_rapporteur": Principal(Role.RAPPORTEUR, room_id=two),
+        "ghana": Principal(Role.DELEGATE, delegation="GHA"),
+    }
 
 
 @pytest.fixture
 def written(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     """The test meeting served with a FakeClock, and a credential for every kind of writer."""
-    seeded = seed_meeting(engine)
-    _register(engine)
-    clock = FakeClock(START)
-    settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = create_app(settings, now=clock)
-    one, two = seeded.rooms
-    with TestClient(app) as client:
-        tokens = {
-            "secretariat": bearer(app, Principal(Role.SECRETARIAT)),
-            "moderator": bearer(app, Principal(Role.MODERATOR, room_id=one)),
-            "other_moderator": bearer(app, Principal(Role.MODERATOR, room_id=two)),
-            "rapporteur": bearer(app, Principal(Role.RAPPORTEUR, room_id=one)),
-            "other_rapporteur": bearer(app, Principal(Role.RAPPORTEUR, room_id=two)),
-            "display": bearer(app, Principal(Role.DISPLAY, room_id=one)),
-            "delegate": bearer(app, Principal(Role.DELEGATE, delegation="MEX")),
-            "ghana": bearer(app, Principal(Role.DELEGATE, delegation="GHA")),
-        }
-        yield Api(client, clock, seeded, tokens)
+    with serving(sqlite_url, engine, writers) as served:
+        yield served
 
 
 def cards_path(api: Api, tail: str = "cards") -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -34,8 +33,7 @@ from tests.conftest import missing_service
 from tests.fakes import FakeClock
 from tests.plans import START
 from tests.record.test_api import _register
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.web.server import CHROMIUM_ARGS, free_port
 
 
 @dataclass
@@ -48,13 +46,6 @@ class Served:
     def token(self, principal: Principal) -> str:
         token: str = self.app.state.signer.issue(principal)
         return token
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -71,7 +62,7 @@ def served(sqlite_url: str, engine: Engine) -> Iterator[Served]:
     settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
     app = create_app(settings, now=clock)
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
     )

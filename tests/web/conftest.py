@@ -15,15 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import missing_service
-from tests.web.server import Site, running_site
+from tests.web.server import CHROMIUM_ARGS, Site, running_site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     # The screens' tests import Playwright; test_tools.py says why they did not run.
     collect_ignore_glob = ["test_screens*.py"]
 else:
     from playwright.sync_api import Browser, sync_playwright
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="session")

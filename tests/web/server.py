@@ -113,7 +113,12 @@ def seed(database_url: str, start: float) -> Seeded:
     return seeded
 
 
+#: Debian's chromium under Playwright, as NOTES.md says (never `playwright install`).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
 def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
