@@ -50,16 +50,17 @@ def current_sender() -> Sender:
     return SENDER.get() or SCHEDULER
 
 
-def audit_row(room_id: int, command_id: str, sender: Sender, now: float) -> CommandAudit:
-    return CommandAudit(
-        room_id=room_id,
-        command_id=command_id,
-        role=sender.role,
-        identity=sender.identity,
-        token_id=sender.token_id,
-        client=sender.client,
-        at=now,
-    )
+def audit_values(room_id: int, command_id: str, sender: Sender, now: float) -> dict[str, Any]:
+    """The ``CommandAudit`` row of a command, as the store inserts it."""
+    return {
+        "room_id": room_id,
+        "command_id": command_id,
+        "role": sender.role,
+        "identity": sender.identity,
+        "token_id": sender.token_id,
+        "client": sender.client,
+        "at": now,
+    }
 
 
 def audit_trail(

@@ -233,7 +233,7 @@ class _TokenCheck(_Check, SecurityBase):
         self.scheme_name = "HTTPBearer"
 
 
-def authorized(connection: HTTPConnection) -> Principal:
+async def authorized(connection: HTTPConnection) -> Principal:
     """The principal the route's rule let through (a route whose rule needs a token)."""
     principal: Principal | None = getattr(connection.state, "principal", None)
     if principal is None:  # a route whose rule lets anyone in has no principal to give

@@ -21,8 +21,12 @@ that is cheaper. The room never waits for a screen, and one slow screen never
 delays another: the hub only appends to queues and hands bytes to sockets.
 
 A direct write also notes when (``Subscriber.sent_at``, one clock read per
-change): the screen's task is not woken for it, and counts its heartbeat
-interval from the last message of any kind (``app.live``).
+change): the screen's task is not woken for it. Heartbeats and silence are
+found by ``sweep``, which one task of the process (``app.live.keep_alive``)
+runs over every hub a few times per heartbeat interval: a caught-up screen
+quiet for the interval gets a heartbeat frame written directly, and a page
+silent for too long is marked and its task woken to close it. So a screen
+costs no timer of its own, and its task sleeps until there is work.
 
 The ring keeps the last ``ring_size`` changes of every view, so that a page
 that reconnects with its last version gets exactly what it missed. Versions
@@ -38,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -94,17 +98,34 @@ class Screen:
 class Subscriber:
     """One screen's place in the hub: its inbox, its sink, and what it was sent."""
 
-    __slots__ = ("direct", "inbox", "last_sent", "screen", "sent_at", "sink", "view", "wakeup")
+    __slots__ = (
+        "direct",
+        "heard_at",
+        "inbox",
+        "last_sent",
+        "max_buffer",
+        "screen",
+        "sent_at",
+        "silent",
+        "sink",
+        "view",
+        "wakeup",
+    )
 
-    def __init__(self, view: Role, screen: Screen, sink: Sink | None) -> None:
+    def __init__(
+        self, view: Role, screen: Screen, sink: Sink | None, max_buffer: int = 256 * 1024
+    ) -> None:
         self.view = view
         self.screen = screen
         self.sink = sink
+        self.max_buffer = max_buffer  # bytes unsent on the socket before it counts as behind
         self.inbox: deque[Change | Resync] = deque()
         self.wakeup = asyncio.Event()
         self.direct = False  # True while caught up and written to straight from publish
         self.last_sent = -1  # the version of the last message handed to the socket
         self.sent_at = time.monotonic()  # when anything was last handed to it (heartbeats)
+        self.heard_at = self.sent_at  # when the page last sent anything (silence)
+        self.silent = False  # closed by its relay for silence (app.live)
 
     def next_item(self) -> Change | Resync | None:
         return self.inbox.popleft() if self.inbox else None
@@ -171,6 +192,38 @@ class RoomHub:
             inbox.append(change)
             subscriber.wakeup.set()
 
+    def sweep(
+        self,
+        now: float,
+        quiet_after: float,
+        silent_after: float,
+        heartbeat: Callable[[int], bytes],
+    ) -> None:
+        """Heartbeats to caught-up screens quiet since ``quiet_after``; wake the silent ones.
+
+        Times are ``time.monotonic()``; ``heartbeat(version)`` is the frame of a
+        heartbeat after ``version`` (made once per version, not per screen).
+        """
+        frames: dict[int, bytes] = {}
+        limit = self.max_buffer_bytes
+        for subscriber in self._subscribers:
+            if subscriber.heard_at <= silent_after:
+                if not subscriber.silent:
+                    subscriber.silent = True
+                    subscriber.wakeup.set()  # its task closes the socket (4408)
+                continue
+            if not subscriber.direct or subscriber.sent_at > quiet_after:
+                continue  # an inbox screen's task keeps its own heartbeat
+            version = subscriber.last_sent
+            frame = frames.get(version)
+            if frame is None:
+                frame = frames[version] = heartbeat(version)
+            assert subscriber.sink is not None
+            if subscriber.sink.write(frame, limit):
+                subscriber.sent_at = now
+            else:
+                subscriber.resync()
+
     def resync_all(self) -> None:
         """Every screen gets a fresh snapshot (the room's state was reloaded)."""
         self._ring.clear()
@@ -204,7 +257,7 @@ class RoomHub:
         self, view: Role, screen: Screen, sink: Sink | None = None
     ) -> Iterator[Subscriber]:
         """A screen joins; it is queued until its task has sent it the room once."""
-        subscriber = Subscriber(view, screen, sink)
+        subscriber = Subscriber(view, screen, sink, self.max_buffer_bytes)
         self._subscribers.add(subscriber)
         try:
             yield subscriber

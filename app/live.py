@@ -45,6 +45,7 @@ import anyio
 from anyio.abc import TaskGroup
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from app import protocol
@@ -57,11 +58,14 @@ from app.errors import NotAllowed
 from app.frames import EXTENSION, FrameSink, text_frame
 from app.hub import Change, Resync, Screen, Subscriber
 from app.protocol import PingIn, ReportIn, ResumeIn
-from app.ratelimit import ping_refusal
+from app.ratelimit import PingWindow, ping_window
 from app.rooms import RoomRunner
 from app.view import Role, view_role
 
 router = APIRouter(tags=["live"])
+
+#: The close of a page that sent nothing (no ping) for ``silence_seconds``.
+SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,12 @@ class LiveConfig:
 
 
 def live_config(connection: HTTPConnection) -> LiveConfig:
-    state = connection.app.state
+    return config_of(connection.app)
+
+
+def config_of(app: Starlette) -> LiveConfig:
+    """The live channel's timings for ``app``: its test override, else its settings."""
+    state = app.state
     config: LiveConfig | None = getattr(state, "live_config", None)
     if config is not None:
         return config
@@ -126,11 +135,13 @@ async def live(
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_relay, websocket, room, subscriber, about, config, tasks)
                 with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
-                    closing = await _listen(websocket, room, subscriber, config)
+                    closing = await _listen(websocket, room, subscriber, ping_window(websocket))
                 closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
                 tasks.cancel_scope.cancel()
         except WebSocketDisconnect:
             return
+        if subscriber.silent:
+            closing = SILENT_CLOSE
         if closing is not None:
             await websocket.close(*closing)
 
@@ -178,7 +189,20 @@ async def _catch_up(
 
 
 async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None:
-    """Send through ASGI, noting when (the hub notes its direct writes itself)."""
+    """Send ``text`` now, noting when (the hub notes its direct writes itself).
+
+    A caught-up screen's socket takes the frame straight away, as the hub's
+    changes do (``app.frames``): ordered with them, and without a trip through
+    ASGI. A socket too far behind to take it is collapsed to a resync, and
+    the message dropped: a page pings again, and a heartbeat is due again.
+    """
+    if subscriber.direct:
+        assert subscriber.sink is not None
+        if subscriber.sink.write(text_frame(text.encode()), subscriber.max_buffer):
+            subscriber.sent_at = time.monotonic()
+        else:
+            subscriber.resync()
+        return
     await websocket.send_text(text)
     subscriber.sent_at = time.monotonic()
 
@@ -193,9 +217,10 @@ async def _relay(
 ) -> None:
     """Drain the screen's inbox; once caught up, let the hub write to the socket directly.
 
-    While the hub writes directly it does not wake this task, so the heartbeat
-    is due ``heartbeat_seconds`` after ``subscriber.sent_at``, the last write
-    of any kind, not after this task last woke.
+    A caught-up screen's task then sleeps until it is woken: by a change it
+    must relay (a resync), or by ``keep_alive``'s sweep, which also writes
+    its heartbeats and finds it silent. A screen without a direct sink keeps
+    its own heartbeat, due ``heartbeat_seconds`` after its last message.
     """
     try:
         while True:
@@ -207,9 +232,14 @@ async def _relay(
                 if item.version > subscriber.last_sent:
                     await _send(websocket, subscriber, item.texts[subscriber.view])
                     subscriber.last_sent = item.version
+            elif subscriber.silent:
+                tasks.cancel_scope.cancel()  # ends the listening too; ``live`` closes (4408)
+                return
             else:
                 subscriber.wakeup.clear()
-                subscriber.go_direct()
+                if subscriber.go_direct():
+                    await subscriber.wakeup.wait()
+                    continue
                 quiet = time.monotonic() - subscriber.sent_at
                 if quiet >= config.heartbeat_seconds:
                     await _heartbeat(websocket, room, subscriber)
@@ -220,31 +250,57 @@ async def _relay(
         tasks.cancel_scope.cancel()
 
 
+async def keep_alive(app: Starlette) -> None:
+    """Forever: sweep every room's screens for heartbeats due and pages gone silent.
+
+    One task for the process, waking a few times per heartbeat interval, in
+    place of a timer per screen: with 5,000 screens those timers' wake-ups
+    cost more CPU than the changes themselves (docs/benchmarks.md).
+    """
+    while True:
+        config = config_of(app)
+        await anyio.sleep(sweep_period(config))
+        now = time.monotonic()
+        rooms: dict[int, RoomRunner] = getattr(app.state, "rooms", {})
+        for room in list(rooms.values()):
+            if len(room.hub):
+                server_time = room.now()
+
+                def heartbeat(version: int, at: float = server_time) -> bytes:
+                    return text_frame(protocol.heartbeat(version, at).encode())
+
+                room.hub.sweep(
+                    now,
+                    quiet_after=now - config.heartbeat_seconds,
+                    silent_after=now - config.silence_seconds,
+                    heartbeat=heartbeat,
+                )
+
+
+def sweep_period(config: LiveConfig) -> float:
+    """A quarter of the shorter interval, at most a second: heartbeats come late by that much."""
+    return min(1.0, config.heartbeat_seconds / 4, config.silence_seconds / 4)
+
+
 async def _heartbeat(websocket: WebSocket, room: RoomRunner, subscriber: Subscriber) -> None:
-    text = protocol.heartbeat(subscriber.last_sent, room.now())
-    if subscriber.direct:
-        assert subscriber.sink is not None
-        if subscriber.sink.write(text_frame(text.encode()), room.hub.max_buffer_bytes):
-            subscriber.sent_at = time.monotonic()
-        else:
-            subscriber.resync()
-    else:
-        await _send(websocket, subscriber, text)
+    await _send(websocket, subscriber, protocol.heartbeat(subscriber.last_sent, room.now()))
 
 
 async def _listen(
-    websocket: WebSocket, room: RoomRunner, subscriber: Subscriber, config: LiveConfig
+    websocket: WebSocket, room: RoomRunner, subscriber: Subscriber, pings: PingWindow
 ) -> tuple[int, str] | None:
-    """Answer the page's pings, resumes and reports; returns a close code, or None if it left."""
+    """Answer the page's pings, resumes and reports; returns a close code, or None if it left.
+
+    There is no timeout per message: the screen's relay task closes a page
+    silent for too long (``_relay``), so that a ping arms no timer.
+    """
     screen = subscriber.screen
     while True:
-        with anyio.move_on_after(config.silence_seconds) as waiting:
-            message = await websocket.receive()
-        if waiting.cancelled_caught:
-            return 4408, "no ping from this screen: reconnect"
+        message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return None
         received = room.now()
+        subscriber.heard_at = time.monotonic()
         text = message.get("text")
         if text is None:
             await _send(
@@ -264,7 +320,7 @@ async def _listen(
             await _send(websocket, subscriber, protocol.error(subscriber.last_sent, problem[:500]))
             continue
         if isinstance(request, PingIn):
-            if limited := ping_refusal(websocket, screen.id):  # access: pings are rate-limited
+            if limited := pings.refusal(subscriber.heard_at):  # access: pings are rate-limited
                 await _send(websocket, subscriber, protocol.error(subscriber.last_sent, limited))
                 continue
             pong = protocol.pong(subscriber.last_sent, request.t0, received, room.now())

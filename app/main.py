@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         async with anyio.create_task_group() as schedulers:
             for runner in rooms.values():
                 schedulers.start_soon(runner.run_scheduler)
+            schedulers.start_soon(live.keep_alive, app)  # heartbeats and silence, every room
             app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
             yield
             schedulers.cancel_scope.cancel()

@@ -8,14 +8,21 @@ command path: HTTP gets a 429 with ``Retry-After``, the live channel an
 Who counts as one client: for floor requests, the credential (its token id,
 or its delegation for an unrecorded token), else the client's address; for
 pings, the socket itself (many screens may share one venue address). The
-counters are per process, in memory, like the hub (one worker per process).
-The limits are moving windows; tests set ``app.state.rate_limits``.
+limits are moving windows; tests set ``app.state.rate_limits``.
+
+Floor requests are counted by ``limits`` in memory, per process, like the
+hub (one worker per process). A socket's pings are counted on the socket
+(``PingWindow``): the count lives and dies with it, so there is no key to
+store or expire. ``limits``' memory storage starts a timer thread to expire
+keys when it is hit; with thousands of screens pinging, that thread was the
+costliest part of answering a ping (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 from fastapi import Depends, params
 from limits import RateLimitItem, parse
@@ -95,10 +102,28 @@ async def _limit_floor_requests(connection: HTTPConnection) -> None:
 FLOOR_REQUEST_LIMIT: params.Depends = Depends(_limit_floor_requests)
 
 
-def ping_refusal(connection: HTTPConnection, screen_id: str) -> str | None:
-    """The live channel's check: None if this ping may be answered, else what to tell the page."""
-    limits = limits_of(connection)
-    wait = limits.retry_after(limits.pings, f"screen:{screen_id}")
-    if wait is None:
+class PingWindow:
+    """One socket's clock-sync pings: at most ``limit.amount`` in any ``limit`` window."""
+
+    __slots__ = ("_hits", "_seconds", "limit")
+
+    def __init__(self, limit: RateLimitItem) -> None:
+        self.limit = limit
+        self._seconds = float(limit.get_expiry())
+        self._hits: deque[float] = deque(maxlen=max(1, limit.amount))  # the latest, oldest first
+
+    def refusal(self, now: float | None = None) -> str | None:
+        """Count one ping at ``now`` (monotonic); None if it may be answered, else why not."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits
+        if len(hits) == hits.maxlen:
+            wait = hits[0] + self._seconds - now
+            if wait > 0:
+                return f"too many pings: at most {self.limit}; wait {max(1, math.ceil(wait))} s"
+        hits.append(now)
         return None
-    return f"too many pings: at most {limits.pings}; wait {wait} s"
+
+
+def ping_window(connection: HTTPConnection) -> PingWindow:
+    """A new socket's ping counter, with the process's limit."""
+    return PingWindow(limits_of(connection).pings)

@@ -1,10 +1,11 @@
 """One runner per room: the only code that reads the clock, waits, or saves (S7).
 
 For every command, in this order: serialise (one command at a time per
-room), deduplicate by the client's command id, apply the engine, commit the
-new state with its events and the command id in one transaction checked
-against the version it read (retrying on conflict from the stored state),
-and publish only after the commit.
+room); then, in one trip to the store's worker thread, deduplicate by the
+client's command id, apply the engine, and commit the new state with its
+events and the command id in one transaction checked against the version it
+read (retrying on conflict from the stored state); publish only after the
+commit.
 
 The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from anyio import to_thread
 
@@ -24,7 +26,8 @@ from app.audit import current_sender
 from app.config import Settings
 from app.errors import VersionConflict
 from app.hub import Change, RoomHub
-from app.queue import Command, RoomState, Tick, apply, next_deadline
+from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
+from app.queue.projection import project
 from app.store import Ack, RoomStore
 from app.view import LIVE_VIEWS, Role, room_view, view_role
 
@@ -75,40 +78,39 @@ class RoomRunner:
         return self._now()
 
     async def handle(self, command: Command, command_id: str) -> Ack:
-        """Apply ``command`` once, whatever the retries (idempotent by ``command_id``)."""
+        """Apply ``command`` once, whatever the retries (idempotent by ``command_id``).
+
+        The command id is looked up, the engine decides and the outcome is
+        committed in one trip to the store's thread (``RoomStore.record``);
+        the room's lock keeps ``self.state`` still meanwhile.
+        """
         sender = current_sender()  # the audit trail (app.audit)
+        kind = type(command).__name__
         async with self._lock:
-            earlier = await to_thread.run_sync(self._store.find_ack, self.room_id, command_id)
-            if earlier is not None:
-                return earlier
             for _ in range(self._retries):
                 now = self._now()
-                decision = apply(self.state, command, now)  # DomainError: refused, nothing saved
-                if not decision.events and isinstance(command, Tick):
-                    return ack_of_nothing(command_id, self.version)
                 try:
-                    ack = await to_thread.run_sync(
-                        self._store.commit,
+                    outcome = await to_thread.run_sync(
+                        self._store.record,
                         self.room_id,
                         self.version,
-                        decision.state,
-                        decision.events,
                         command_id,
-                        type(command).__name__,
+                        kind,
                         now,
+                        partial(_decide, self.state, command, now),
                         sender,
                     )
                 except VersionConflict:
                     await self.load()  # another process wrote: decide again on its state
                     continue
-                if ack.duplicate:
-                    await self.load()
-                    return ack
-                self.state, self.version = decision.state, ack.version
+                decision = outcome.decision
+                if decision is None:
+                    return outcome.ack  # answered before, or a tick with nothing due
+                self.state, self.version = decision.state, outcome.ack.version
                 if decision.events:
-                    self._publish(ack)
+                    self._publish(outcome.ack)
                 self._rescheduled.set()
-                return ack
+                return outcome.ack
             raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
 
     def view(self, role: Role) -> dict[str, object]:
@@ -124,8 +126,9 @@ class RoomRunner:
 
     def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
         views: dict[Role, dict[str, object]] = {}
+        projection = project(self.state, now)  # one walk of the queue for the three views
         for role in LIVE_VIEWS:
-            room = room_view(self.state, self.version, now, role)
+            room = room_view(self.state, self.version, now, role, projection)
             del room["version"], room["server_time"]  # carried by the message itself
             views[role] = room
         return views
@@ -163,5 +166,9 @@ class RoomRunner:
                     await asyncio.sleep(1.0)
 
 
-def ack_of_nothing(command_id: str, version: int) -> Ack:
-    return Ack(command_id, version, ())
+def _decide(state: RoomState, command: Command, now: float) -> Decision | None:
+    """The engine's decision (DomainError: refused, nothing saved); None: an empty tick."""
+    decision = apply(state, command, now)
+    if not decision.events and isinstance(command, Tick):
+        return None
+    return decision

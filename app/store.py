@@ -1,30 +1,69 @@
 """The room's record in the database: state with a version, events, answers.
 
-Helpers never commit on their own except ``commit``, which is the one
-transaction of a command (S7): the command id, the new state checked against
-the version it was computed from, and the events, all or nothing. Methods are
-synchronous; the runner calls them in a worker thread.
+A command is one trip to the database (S7), made in one worker thread:
+
+1. let the runner decide, on the state it holds (the engine is pure and
+   fast: deciding here saves a second trip);
+2. write the command id, its audit row, the new state (checked against the
+   version it was computed from) and the events, in one transaction, all or
+   nothing. A command id already recorded fails the first insert: the
+   transaction is rolled back and the first answer is returned instead, so a
+   retry is never applied twice.
+
+These writes go through SQLAlchemy Core, not the ORM: they are the hot path
+of every command (docs/benchmarks.md), and a unit of work for four known rows
+costs several times the statements themselves. The tables are those of the
+models in ``app.models``; other reads use the models.
 """
 
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, and_, bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import codec
-from app.audit import SCHEDULER, Sender, audit_row
-from app.errors import VersionConflict
-from app.models import CommandRecord, RoomEvent
+from app.audit import SCHEDULER, Sender, audit_values
+from app.errors import DomainError, VersionConflict
+from app.models import CommandAudit, CommandRecord, RoomEvent
 from app.models import RoomState as RoomStateRow
-from app.queue import Event, RoomState
+from app.queue import Decision, Event, RoomState
 
 EVENTS = codec.Registry(typing.get_args(Event))
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+COMMANDS = _table(CommandRecord)
+AUDIT = _table(CommandAudit)
+STATES = _table(RoomStateRow)
+EVENT_ROWS = _table(RoomEvent)
+
+_FIND = core_select(COMMANDS.c.version, COMMANDS.c.result).where(
+    and_(
+        COMMANDS.c.room_id == bindparam("room_id"),
+        COMMANDS.c.command_id == bindparam("command_id"),
+    )
+)
+_NEW_VERSION = (
+    update(STATES)
+    .where(and_(STATES.c.room_id == bindparam("r_id"), STATES.c.version == bindparam("r_version")))
+    .values(
+        version=bindparam("new_version"),
+        state=bindparam("new_state"),
+        updated_at=bindparam("new_at"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +77,26 @@ class Ack:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one command came to: its answer, and the decision that was recorded.
+
+    ``decision`` is None for a retry (answered before) and for a tick that had
+    nothing to record.
+    """
+
+    ack: Ack
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
     version: int
     seq: int
     event: Event
+
+
+#: Decides on the room's state: a Decision to record, or None when there is nothing to.
+Decide = Callable[[], Decision | None]
 
 
 class RoomStore:
@@ -57,91 +112,82 @@ class RoomStore:
             return codec.load(RoomState, row.state), row.version
 
     def find_ack(self, room_id: int, command_id: str) -> Ack | None:
-        with Session(self._engine) as session:
-            record = session.get(CommandRecord, (room_id, command_id))
-            return None if record is None else _ack(record, duplicate=True)
+        """The first answer to ``command_id`` in this room, if it was recorded."""
+        with self._engine.connect() as connection:
+            return _find(connection, room_id, command_id)
 
-    def commit(
+    def record(
         self,
         room_id: int,
         version: int,
-        state: RoomState,
-        events: tuple[Event, ...],
         command_id: str,
         kind: str,
         now: float,
+        decide: Decide,
         sender: Sender = SCHEDULER,
-    ) -> Ack:
-        """Record the command's outcome in one transaction, against ``version``.
+    ) -> Outcome:
+        """Answer ``command_id`` once: ``decide()`` recorded, or the earlier answer.
 
-        Raises VersionConflict if the room moved on since ``version`` was read;
-        returns the earlier answer if another writer recorded ``command_id``.
+        The command id's primary key is what makes a retry harmless: the
+        insert of an id already recorded fails inside the transaction, which
+        is rolled back, and the first answer is read instead. So a new id, the
+        common case, costs no lookup; only a retry, a refusal (was it a retry
+        of a command that was applied?) and an empty tick look the id up.
+        Whatever ``decide`` raises leaves nothing written. Raises
+        VersionConflict if the room moved on since ``version`` was read: the
+        runner reloads and asks again.
         """
-        new_version = version + 1 if events else version
-        names = tuple(type(e).__name__ for e in events)
-        with Session(self._engine) as session:
+        with self._engine.connect() as connection:
             try:
-                session.add(
-                    CommandRecord(
-                        room_id=room_id,
-                        command_id=command_id,
-                        version=new_version,
-                        kind=kind,
-                        at=now,
-                        result={"events": list(names)},
-                    )
+                decision = decide()
+            except DomainError:
+                earlier = _find(connection, room_id, command_id)
+                if earlier is None:
+                    raise  # a refusal: nothing written
+                return Outcome(earlier, None)  # a retry of a command that was applied
+            if decision is None:
+                earlier = _find(connection, room_id, command_id)
+                return Outcome(earlier or Ack(command_id, version, ()), None)
+            events = decision.events
+            new_version = version + 1 if events else version
+            names = tuple(type(e).__name__ for e in events)
+            try:
+                connection.execute(
+                    insert(COMMANDS),
+                    {
+                        "room_id": room_id,
+                        "command_id": command_id,
+                        "version": new_version,
+                        "kind": kind,
+                        "at": now,
+                        "result": {"events": list(names)},
+                    },
                 )
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                earlier = self.find_ack(room_id, command_id)
-                assert earlier is not None
-                return earlier
-            session.add(audit_row(room_id, command_id, sender, now))  # who, from where
+            except IntegrityError:  # the id was recorded: a retry, answered as the first time
+                connection.rollback()
+                earlier = _find(connection, room_id, command_id)
+                if earlier is None:
+                    raise VersionConflict(f"command {command_id!r} is being recorded") from None
+                return Outcome(earlier, None)
+            connection.execute(insert(AUDIT), audit_values(room_id, command_id, sender, now))
             if events:
-                self._write_state(session, room_id, version, new_version, state, now)
-                for seq, event in enumerate(events):
-                    session.add(
-                        RoomEvent(
-                            room_id=room_id,
-                            version=new_version,
-                            seq=seq,
-                            type=type(event).__name__,
-                            payload=codec.dump(event),
-                            at=_event_time(event, now),
-                        )
-                    )
-            session.commit()
-        return Ack(command_id, new_version, names)
-
-    def _write_state(
-        self,
-        session: Session,
-        room_id: int,
-        version: int,
-        new_version: int,
-        state: RoomState,
-        now: float,
-    ) -> None:
-        data = codec.dump(state)
-        if version == 0 and session.get(RoomStateRow, room_id) is None:
-            session.add(
-                RoomStateRow(room_id=room_id, version=new_version, state=data, updated_at=now)
-            )
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                raise VersionConflict(f"room {room_id} was written by another process") from None
-            return
-        result = session.execute(
-            update(RoomStateRow)
-            .where(col(RoomStateRow.room_id) == room_id, col(RoomStateRow.version) == version)
-            .values(version=new_version, state=data, updated_at=now)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            session.rollback()
-            raise VersionConflict(f"room {room_id} moved on from version {version}")
+                _write_state(connection, room_id, version, new_version, decision.state, now)
+                connection.execute(
+                    insert(EVENT_ROWS),
+                    [
+                        {
+                            "room_id": room_id,
+                            "version": new_version,
+                            "seq": seq,
+                            "type": type(event).__name__,
+                            "payload": codec.dump(event),
+                            "at": _event_time(event, now),
+                        }
+                        for seq, event in enumerate(events)
+                    ],
+                )
+            connection.commit()
+        return Outcome(Ack(command_id, new_version, names), decision)
 
     def events_since(self, room_id: int, version: int, limit: int = 1000) -> list[StoredEvent]:
         """Events of versions after ``version``, in order (resume, the record)."""
@@ -158,9 +204,47 @@ class RoomStore:
             ]
 
 
-def _ack(record: CommandRecord, duplicate: bool) -> Ack:
-    events: Any = record.result.get("events", [])
-    return Ack(record.command_id, record.version, tuple(events), duplicate)
+def _find(connection: Connection, room_id: int, command_id: str) -> Ack | None:
+    row = connection.execute(_FIND, {"room_id": room_id, "command_id": command_id}).first()
+    if row is None:
+        return None
+    events: Any = row.result.get("events", [])
+    return Ack(command_id, row.version, tuple(events), duplicate=True)
+
+
+def _write_state(
+    connection: Connection,
+    room_id: int,
+    version: int,
+    new_version: int,
+    state: RoomState,
+    now: float,
+) -> None:
+    """The room's new state, only if it is still at ``version`` (else VersionConflict)."""
+    data = codec.dump(state)
+    result = connection.execute(
+        _NEW_VERSION,
+        {
+            "r_id": room_id,
+            "r_version": version,
+            "new_version": new_version,
+            "new_state": data,
+            "new_at": now,
+        },
+    )
+    if result.rowcount == 1:
+        return
+    if version == 0:  # the room's first change: its row does not exist yet
+        try:
+            connection.execute(
+                insert(STATES),
+                {"room_id": room_id, "version": new_version, "state": data, "updated_at": now},
+            )
+            return
+        except IntegrityError:
+            pass  # another process wrote the first change meanwhile
+    connection.rollback()
+    raise VersionConflict(f"room {room_id} moved on from version {version}")
 
 
 def _event_time(event: Event, now: float) -> float:

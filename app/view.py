@@ -42,9 +42,20 @@ def view_role(role: Role) -> Role:
     return role if role in LIVE_VIEWS else Role.MODERATOR
 
 
-def room_view(state: RoomState, version: int, now: float, role: Role) -> dict[str, Any]:
-    """The JSON-able view of the room for ``role`` at ``now``."""
-    projection = project(state, now)
+def room_view(
+    state: RoomState,
+    version: int,
+    now: float,
+    role: Role,
+    projection: Projection | None = None,
+) -> dict[str, Any]:
+    """The JSON-able view of the room for ``role`` at ``now``.
+
+    ``projection`` is ``project(state, now)``, when the caller renders several
+    views of one state and computes it once for all of them.
+    """
+    if projection is None:
+        projection = project(state, now)
     full = role in (Role.MODERATOR, Role.SECRETARIAT, Role.RAPPORTEUR)
     return {
         "room_id": state.room_id,

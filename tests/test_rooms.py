@@ -150,3 +150,36 @@ def test_each_rooms_hub_keeps_the_backlog_the_settings_allow(
     app = create_app(settings)
     with TestClient(app):
         assert {app.state.rooms[room].hub.max_backlog for room in seeded.rooms} == {7}
+
+
+async def test_a_retry_the_engine_would_now_refuse_gets_the_first_answer(engine: Engine) -> None:
+    """A start whose answer was lost is sent again: the speech runs, so a second start is
+    illegal, but the retry is the same command and gets its first answer (idempotency, S7)."""
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(GrantFloor(), "grant-0001")
+    first = await runner.handle(StartSpeech(), "start-0001")
+    clock.advance(3)
+    again = await runner.handle(StartSpeech(), "start-0001")
+
+    assert again.duplicate
+    assert (again.version, again.events) == (first.version, first.events)
+    assert runner.version == first.version
+    with pytest.raises(IllegalCommand):  # a new start, with a new id, is refused as it should be
+        await runner.handle(StartSpeech(), "start-0002")
+
+
+async def test_a_retry_is_answered_from_the_database_after_a_restart(engine: Engine) -> None:
+    """The answer is in the database, not in the runner: a new runner answers the retry."""
+    clock = FakeClock(START)
+    first, plan = await _runner(engine, clock)
+    await first.handle(OpenSegment(plan), "open-0001")
+    pressed = await first.handle(RequestFloor(state("MEX")), "press-0001")
+    second = RoomRunner(first.room_id, RoomStore(engine), clock)
+    await second.load()
+    again = await second.handle(RequestFloor(state("MEX")), "press-0001")
+
+    assert again.duplicate
+    assert again.version == pressed.version == second.version
+    assert [r.delegation_id for r in second.state.queue.waiting] == ["MEX"]

@@ -1,4 +1,9 @@
-"""Dependencies shared by HTTP and WebSocket routes (they take HTTPConnection)."""
+"""Dependencies shared by HTTP and WebSocket routes (they take HTTPConnection).
+
+They are ``async def`` although they never wait: FastAPI runs a plain ``def``
+dependency in a worker thread, a thread hop per request for a dictionary
+lookup (``app.authorization.authorized`` is async for the same reason).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from app.errors import NotFound
 from app.rooms import RoomRunner
 
 
-def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
+async def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
     rooms: dict[int, RoomRunner] = connection.app.state.rooms
     try:
         return rooms[room_id]
@@ -22,7 +27,7 @@ def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
         raise NotFound(f"no room {room_id} in this service") from None
 
 
-def get_engine(connection: HTTPConnection) -> Engine:
+async def get_engine(connection: HTTPConnection) -> Engine:
     engine: Engine = connection.app.state.engine
     return engine
 

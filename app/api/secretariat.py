@@ -37,7 +37,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 router = APIRouter(prefix="/api", tags=["secretariat"], responses=ERRORS)
 
 
-def get_registry(connection: HTTPConnection) -> CredentialRegistry:
+async def get_registry(connection: HTTPConnection) -> CredentialRegistry:
     registry: CredentialRegistry = connection.app.state.credentials
     return registry
 
