@@ -172,6 +172,12 @@ class Floorkeeper:
         await self._post("floor", "grant", {"type": "grant"})
         await self._post("speech", "start", {"type": "start"})
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The moderator's HTTP client of the room, once ``open`` has run."""
+        assert self._http is not None
+        return self._http
+
     async def send(self, index: int, rate_test: bool, size: int) -> int:
         """Command ``index``: pause, resume, extend in turn; extends only in a rate test.
 
