@@ -101,9 +101,9 @@ class Subscriber:
     __slots__ = (
         "direct",
         "heard_at",
+        "hub",
         "inbox",
         "last_sent",
-        "max_buffer",
         "screen",
         "sent_at",
         "silent",
@@ -112,13 +112,11 @@ class Subscriber:
         "wakeup",
     )
 
-    def __init__(
-        self, view: Role, screen: Screen, sink: Sink | None, max_buffer: int = 256 * 1024
-    ) -> None:
+    def __init__(self, view: Role, screen: Screen, sink: Sink | None, hub: RoomHub) -> None:
         self.view = view
         self.screen = screen
         self.sink = sink
-        self.max_buffer = max_buffer  # bytes unsent on the socket before it counts as behind
+        self.hub = hub  # its bound on unsent bytes says when the socket is behind
         self.inbox: deque[Change | Resync] = deque()
         self.wakeup = asyncio.Event()
         self.direct = False  # True while caught up and written to straight from publish
@@ -137,6 +135,19 @@ class Subscriber:
         self.inbox.append(Resync(since))
         self.screen.resyncs += 1
         self.wakeup.set()
+
+    def write(self, frame: bytes, at: float) -> bool:
+        """Hand ``frame`` to the socket now, noting when; a socket too far behind is resynced.
+
+        The one direct write: the hub's changes and heartbeats, and the live
+        route's own messages to a caught-up screen, all go through it.
+        """
+        assert self.sink is not None
+        if self.sink.write(frame, self.hub.max_buffer_bytes):
+            self.sent_at = at
+            return True
+        self.resync()
+        return False
 
     def go_direct(self) -> bool:
         """Switch to the direct path if the inbox is empty and the socket allows it."""
@@ -167,7 +178,6 @@ class RoomHub:
             ring.clear()
         ring.append(change)
         frames: dict[Role, bytes] = {}
-        limit = self.max_buffer_bytes
         sent_at = time.monotonic()  # once per change: the live route's heartbeats count from it
         for subscriber in self._subscribers:
             if subscriber.direct:
@@ -176,12 +186,8 @@ class RoomHub:
                     frame = frames[subscriber.view] = text_frame(
                         change.texts[subscriber.view].encode()
                     )
-                assert subscriber.sink is not None
-                if subscriber.sink.write(frame, limit):
+                if subscriber.write(frame, sent_at):
                     subscriber.last_sent = change.version
-                    subscriber.sent_at = sent_at
-                else:
-                    subscriber.resync()
                 continue
             inbox = subscriber.inbox
             if inbox and isinstance(inbox[0], Resync):
@@ -205,7 +211,6 @@ class RoomHub:
         heartbeat after ``version`` (made once per version, not per screen).
         """
         frames: dict[int, bytes] = {}
-        limit = self.max_buffer_bytes
         for subscriber in self._subscribers:
             if subscriber.heard_at <= silent_after:
                 if not subscriber.silent:
@@ -218,11 +223,7 @@ class RoomHub:
             frame = frames.get(version)
             if frame is None:
                 frame = frames[version] = heartbeat(version)
-            assert subscriber.sink is not None
-            if subscriber.sink.write(frame, limit):
-                subscriber.sent_at = now
-            else:
-                subscriber.resync()
+            subscriber.write(frame, now)
 
     def resync_all(self) -> None:
         """Every screen gets a fresh snapshot (the room's state was reloaded)."""
@@ -257,7 +258,7 @@ class RoomHub:
         self, view: Role, screen: Screen, sink: Sink | None = None
     ) -> Iterator[Subscriber]:
         """A screen joins; it is queued until its task has sent it the room once."""
-        subscriber = Subscriber(view, screen, sink, self.max_buffer_bytes)
+        subscriber = Subscriber(view, screen, sink, self)
         self._subscribers.add(subscriber)
         try:
             yield subscriber

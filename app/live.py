@@ -77,11 +77,7 @@ class LiveConfig:
     stale_seconds: float = 30.0  # the list of screens flags a page not heard this long
 
 
-def live_config(connection: HTTPConnection) -> LiveConfig:
-    return config_of(connection.app)
-
-
-def config_of(app: Starlette) -> LiveConfig:
+def live_config(app: Starlette) -> LiveConfig:
     """The live channel's timings for ``app``: its test override, else its settings."""
     state = app.state
     config: LiveConfig | None = getattr(state, "live_config", None)
@@ -108,7 +104,7 @@ async def live(
 ) -> None:
     """The room, then its changes, for the token's role (S9)."""
     _check_origin(websocket)
-    config = live_config(websocket)
+    config = live_config(websocket.app)
     await websocket.accept()
     now = room.now()
     screen = Screen(
@@ -197,11 +193,7 @@ async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None
     the message dropped: a page pings again, and a heartbeat is due again.
     """
     if subscriber.direct:
-        assert subscriber.sink is not None
-        if subscriber.sink.write(text_frame(text.encode()), subscriber.max_buffer):
-            subscriber.sent_at = time.monotonic()
-        else:
-            subscriber.resync()
+        subscriber.write(text_frame(text.encode()), time.monotonic())
         return
     await websocket.send_text(text)
     subscriber.sent_at = time.monotonic()
@@ -258,7 +250,7 @@ async def keep_alive(app: Starlette) -> None:
     cost more CPU than the changes themselves (docs/benchmarks.md).
     """
     while True:
-        config = config_of(app)
+        config = live_config(app)
         await anyio.sleep(sweep_period(config))
         now = time.monotonic()
         rooms: dict[int, RoomRunner] = getattr(app.state, "rooms", {})
@@ -291,8 +283,9 @@ async def _listen(
 ) -> tuple[int, str] | None:
     """Answer the page's pings, resumes and reports; returns a close code, or None if it left.
 
-    There is no timeout per message: the screen's relay task closes a page
-    silent for too long (``_relay``), so that a ping arms no timer.
+    There is no timeout per message, so that a ping arms no timer:
+    ``keep_alive``'s sweep finds a page silent for too long, and the screen's
+    relay task ends the connection (``_relay``).
     """
     screen = subscriber.screen
     while True:
@@ -366,7 +359,7 @@ class ScreenOut(BaseModel):
 @router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
 async def screens(room_id: int, room: RoomDep, connection: HTTPConnection) -> list[ScreenOut]:
     """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
-    config = live_config(connection)
+    config = live_config(connection.app)
     now = room.now()
     rows: list[ScreenOut] = []
     for subscriber in room.hub.subscribers():

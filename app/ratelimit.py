@@ -112,9 +112,8 @@ class PingWindow:
         self._seconds = float(limit.get_expiry())
         self._hits: deque[float] = deque(maxlen=max(1, limit.amount))  # the latest, oldest first
 
-    def refusal(self, now: float | None = None) -> str | None:
+    def refusal(self, now: float) -> str | None:
         """Count one ping at ``now`` (monotonic); None if it may be answered, else why not."""
-        now = time.monotonic() if now is None else now
         hits = self._hits
         if len(hits) == hits.maxlen:
             wait = hits[0] + self._seconds - now

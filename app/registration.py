@@ -69,7 +69,7 @@ def add_participant(
     """Register a participant of delegation ``code``; P5 refuses a fifth and a second head."""
     with Session(engine, expire_on_commit=False) as session:
         meeting = _meeting(session, meeting_id)
-        delegation = _delegation(session, meeting_id, code)
+        delegation = delegation_by_code(session, meeting_id, code)
         people = session.exec(
             select(Participant).where(Participant.delegation_id == delegation.id)
         ).all()
@@ -90,7 +90,7 @@ def add_participant(
 
 def participants(engine: Engine, meeting_id: int, code: str) -> list[Participant]:
     with Session(engine) as session:
-        delegation = _delegation(session, meeting_id, code)
+        delegation = delegation_by_code(session, meeting_id, code)
         return list(
             session.exec(
                 select(Participant)
@@ -102,7 +102,7 @@ def participants(engine: Engine, meeting_id: int, code: str) -> list[Participant
 
 def remove_participant(engine: Engine, meeting_id: int, code: str, participant_id: int) -> None:
     with Session(engine) as session:
-        delegation = _delegation(session, meeting_id, code)
+        delegation = delegation_by_code(session, meeting_id, code)
         person = session.get(Participant, participant_id)
         if person is None or person.delegation_id != delegation.id:
             raise NotFound(f"no participant {participant_id} in delegation {code}")
@@ -162,7 +162,8 @@ def _meeting(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _delegation(session: Session, meeting_id: int, code: str) -> Delegation:
+def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegation:
+    """The delegation registered as ``code`` in the meeting (404 if none)."""
     delegation = session.exec(
         select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
     ).first()

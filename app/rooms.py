@@ -1,11 +1,11 @@
 """One runner per room: the only code that reads the clock, waits, or saves (S7).
 
 For every command, in this order: serialise (one command at a time per
-room); then, in one trip to the store's worker thread, deduplicate by the
-client's command id, apply the engine, and commit the new state with its
-events and the command id in one transaction checked against the version it
-read (retrying on conflict from the stored state); publish only after the
-commit.
+room); then, in one trip to the store's worker thread, apply the engine and
+commit the new state with its events and the command id in one transaction
+checked against the version it read (retrying on conflict from the stored
+state), where the command id's key turns a retry into its first answer;
+publish only after the commit.
 
 The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
@@ -80,9 +80,10 @@ class RoomRunner:
     async def handle(self, command: Command, command_id: str) -> Ack:
         """Apply ``command`` once, whatever the retries (idempotent by ``command_id``).
 
-        The command id is looked up, the engine decides and the outcome is
-        committed in one trip to the store's thread (``RoomStore.record``);
-        the room's lock keeps ``self.state`` still meanwhile.
+        The engine decides and the outcome is committed, or the first answer
+        to a retried id returned, in one trip to the store's thread
+        (``RoomStore.record``); the room's lock keeps ``self.state`` still
+        meanwhile.
         """
         sender = current_sender()  # the audit trail (app.audit)
         kind = type(command).__name__

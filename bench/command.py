@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
 
-from bench.servers import Floorkeeper, cpu_seconds, free_port, wait_until_up
+from bench.servers import Floorkeeper, cpu_seconds, free_port, serving
 
 RESULTS = Path(__file__).resolve().parent / "results" / "command.json"
 
@@ -86,16 +85,9 @@ async def run(count: int, gap: float) -> dict[str, Any]:
         directory = Path(folder)
         (directory / "bare_asgi.py").write_text(BARE_APP)
         port = free_port()
-        log = directory / "bare.log"
-        with log.open("ab") as output:
-            bare = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--app-dir", str(directory), "bare_asgi:app"]
-                + ["--port", str(port), "--log-level", "warning"],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_up(port, bare, log)
+        argv = [sys.executable, "-m", "uvicorn", "--app-dir", str(directory), "bare_asgi:app"]
+        argv += ["--port", str(port), "--log-level", "warning"]
+        with serving(argv, port, directory / "bare.log") as bare:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
 
                 def bare_post(index: int) -> Awaitable[httpx.Response]:
@@ -103,9 +95,6 @@ async def run(count: int, gap: float) -> dict[str, Any]:
 
                 process = psutil.Process(bare.pid)
                 figures["bare ASGI POST"] = await cost(process, bare_post, count, gap)
-        finally:
-            bare.terminate()
-            bare.wait(timeout=30)
         with Floorkeeper(directory, use_demo=False).running() as server:
             await server.open()
             process = psutil.Process(server.process.pid)

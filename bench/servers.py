@@ -70,6 +70,24 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"the server did not listen within 60 s: {log.read_text()[-2000:]}")
 
 
+@contextmanager
+def serving(
+    argv: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``argv`` in a process of its own (output to ``log``), once it listens on ``port``.
+
+    Stopped (SIGTERM, then waited for) when the block ends.
+    """
+    with log.open("ab") as output:
+        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(port, process, log)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 class Server(Protocol):
     name: str
     process: subprocess.Popen[bytes]
@@ -140,12 +158,7 @@ class Floorkeeper:
         if not self.use_demo:
             argv.append("--no-demo")
             env["FLOORKEEPER_DEMO_PROGRAMME"] = ""
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        try:
-            wait_until_up(self.port, self.process, self.log)
+        with serving(argv, self.port, self.log, env) as self.process:
             if self.meeting is None:
                 self.meeting = _first_segment(self.database_url)
             signer = Signer(SECRET)
@@ -154,9 +167,6 @@ class Floorkeeper:
             self.moderator = signer.issue(Principal(Role.MODERATOR, room_id=room))
             self.live_url = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={display}"
             yield self
-        finally:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
     async def open(self) -> None:
         """Open the segment, give the floor to its first speaker and start the clock."""
@@ -228,19 +238,9 @@ class Bare:
 
     @contextmanager
     def running(self) -> Iterator[Bare]:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bench.bare", str(self.port)],
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_up(self.port, self.process, self.log)
+        argv = [sys.executable, "-m", "bench.bare", str(self.port)]
+        with serving(argv, self.port, self.log) as self.process:
             yield self
-        finally:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
     async def open(self) -> None:
         self._control = await ws_connect(

@@ -53,6 +53,7 @@ from app.models import (
 )
 from app.record import cards as card_rules
 from app.record import report as report_rules
+from app.registration import delegation_by_code
 from app.view import Role
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -320,15 +321,6 @@ def _closed_at(session: Session, segment_id: int) -> float | None:
     return draft.closed_at if draft else None
 
 
-def _delegation(session: Session, meeting_id: int, code: str) -> Delegation:
-    found = session.exec(
-        select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
-    ).first()
-    if found is None:
-        raise NotFound(f"no delegation {code!r} is registered in this meeting")
-    return found
-
-
 def _delegation_of(session: Session, card: RecommendationCard) -> Delegation | None:
     return session.get(Delegation, card.delegation_id) if card.delegation_id else None
 
@@ -390,7 +382,7 @@ def _create(
 ) -> CardOut:
     with Session(engine) as session:
         segment = _segment(session, room_id, segment_id)
-        delegation = _delegation(session, segment.meeting_id, code) if code else None
+        delegation = delegation_by_code(session, segment.meeting_id, code) if code else None
         if body.client_id is not None:
             again = _by_client_id(session, segment_id, body.client_id)
             if again is not None:

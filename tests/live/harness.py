@@ -310,6 +310,11 @@ class Moderator:
         ]
         return await self.command("speech", cycle[index % 4])
 
+    async def clock_commands(self, count: int) -> None:
+        """``count`` clock commands of the cycle, one after the other."""
+        for index in range(count):
+            await self.clock_command(index)
+
 
 class StalledScreen:
     """A raw websocket client that reads its snapshot and then stops reading.

@@ -43,8 +43,7 @@ MIX = (
 
 async def _burst(server: LiveServer, moderator: Moderator, count: int) -> None:
     await moderator.open_and_start()
-    for index in range(count - 3):
-        await moderator.clock_command(index)
+    await moderator.clock_commands(count - 3)
 
 
 def _view_of(server: LiveServer, role: Role) -> tuple[int, Json]:

@@ -75,8 +75,7 @@ def test_a_heartbeat_comes_only_after_the_interval_with_nothing_sent_even_while_
         async with httpx.AsyncClient() as http:
             moderator = Moderator(server, http)
             await moderator.open_and_start()
-            for index in range(40):
-                await moderator.clock_command(index)
+            await moderator.clock_commands(40)
         await page.until_version(moderator.versions[-1])
         await page.until(lambda m: m["type"] == "heartbeat")  # the room fell quiet
         await page.close()

@@ -37,8 +37,7 @@ def test_T6_a_screen_that_reconnects_with_its_last_version_gets_exactly_what_it_
             await page.next()
             held = page.version
             await page.close()  # the Wi-Fi drops
-            for index in range(3):
-                await moderator.clock_command(index)
+            await moderator.clock_commands(3)
         back = await open_screen(server.live_url(token, since=held), held=page)
         messages = [await back.next() for _ in range(4)] + await _fenced(back)
         assert [m["type"] for m in messages] == ["resumed", "change", "change", "change"]
@@ -63,8 +62,7 @@ def test_T6_a_resume_asked_on_the_open_socket_is_answered_the_same_way(tmp_path:
         async with httpx.AsyncClient() as http:
             moderator = Moderator(server, http)
             await moderator.open_and_start()
-            for index in range(2):
-                await moderator.clock_command(index)
+            await moderator.clock_commands(2)
         last = moderator.versions[-1]
         await page.until_version(last)
         await _fenced(page)
@@ -87,8 +85,7 @@ def test_T6_a_version_too_old_for_the_ring_or_never_sent_gets_one_fresh_snapshot
         async with httpx.AsyncClient() as http:
             moderator = Moderator(server, http)
             await moderator.open_and_start()
-            for index in range(ring + 2):
-                await moderator.clock_command(index)
+            await moderator.clock_commands(ring + 2)
         last = moderator.versions[-1]
         for since in (1, last + 3):  # fallen out of the ring; a version from another life
             page = await open_screen(server.live_url(token, since=since))

@@ -52,8 +52,7 @@ async def _whole_protocol(server: LiveServer) -> dict[str, list[Json]]:
         await moderator.open_and_start()
         for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):
             await moderator.command("floor", {"type": "add_request", "delegation": code})
-        for index in range(4):
-            await moderator.clock_command(index)
+        await moderator.clock_commands(4)
         await moderator.command("speech", {"type": "end"})
         await moderator.command("programme", {"type": "close_phase"})
         await moderator.command("floor", {"type": "grant"})

@@ -53,6 +53,14 @@ def _member_state_phase(moderator: Moderator, segment: int) -> None:
     moderator.send("programme", type="close_phase")
 
 
+def _speaking(moderator: Moderator, segment: int, delegation: str) -> None:
+    """The Member State phase, with ``delegation`` given the floor and its clock running."""
+    _member_state_phase(moderator, segment)
+    moderator.send("floor", type="add_request", delegation=delegation)
+    moderator.send("floor", type="grant")
+    moderator.send("speech", type="start")
+
+
 def _policy_refusals(into: list[str], message: ConsoleMessage) -> None:
     if "Security Policy" in message.text:
         into.append(message.text)
@@ -181,10 +189,7 @@ def test_t6_console_refuses_commands_while_disconnected_and_recovers(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
-    moderator.send("floor", type="add_request", delegation="MEX")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    _speaking(moderator, site.seeded.action_group, "MEX")
     link = _Link()
     console = _console(
         browser,
@@ -488,10 +493,7 @@ def test_every_page_runs_under_a_policy_without_inline_scripts_or_styles(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    _speaking(moderator, site.seeded.action_group, "GHA")
     paths = [
         f"/moderator/{room}?token={site.moderator(room)}",
         f"/delegate?token={site.delegate('GHA')}&room={room}",
@@ -522,10 +524,7 @@ def test_t6_a_page_whose_clock_jumps_still_shows_the_servers_time(
     """The whole path in a browser; tests/web/js checks the step detection itself, exactly."""
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    _speaking(moderator, site.seeded.action_group, "GHA")
     speech = _speech(moderator)
     display = _display(browser, site, room, before=lambda page: page.clock.install())
     assert wait_until_agrees(display, speech) <= 1.0
