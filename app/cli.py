@@ -28,8 +28,8 @@ from app.view import Role
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = load_settings()
     try:
+        settings = load_settings()  # a wrong variable: one line naming it (InvalidSetting)
         result: int = args.run(args, settings)
         return result
     except DomainError as error:

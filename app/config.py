@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from app.errors import InvalidSetting
+from app.gcwatch import DEFAULT_THRESHOLD
 
 ENV_PREFIX = "FLOORKEEPER_"
 BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
@@ -48,6 +52,8 @@ class Settings(BaseModel):
     live_stale_seconds: float = Field(default=30.0, gt=0)
     command_retries: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A garbage collection that stops the process this long is logged (app/gcwatch.py).
+    gc_pause_warning_seconds: float = Field(default=DEFAULT_THRESHOLD, gt=0)
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
     display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")
 
@@ -69,7 +75,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name in BARE_NAMES:
         if name in env:
             values[name.lower()] = env[name]
-    return Settings.model_validate(values)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        raise InvalidSetting("; ".join(_problem(e) for e in error.errors())) from None
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One refusal in the words of the environment: the variable, not the field."""
+    if not error["loc"]:  # a rule over several settings: its message names them
+        return str(error["msg"]).removeprefix("Value error, ")
+    field = str(error["loc"][0])
+    variable = field.upper() if field.upper() in BARE_NAMES else ENV_PREFIX + field.upper()
+    return f"{variable}={error.get('input')!s}: {error['msg']}"
 
 
 def new_secret() -> str:

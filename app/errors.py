@@ -7,6 +7,7 @@
     * NotAllowed              403  the credentials do not cover this action
     * VersionConflict         409  the room changed under the command (shell retries)
     * InvalidProgramme        422  a programme file is wrong; names the field and line
+    * InvalidSetting          422  an environment variable is wrong; names it
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -57,6 +58,12 @@ class VersionConflict(DomainError):
     """The room's version moved between read and write; the runner retries."""
 
     status_hint = 409
+
+
+class InvalidSetting(DomainError):
+    """The environment sets something the service cannot run with; names the variable."""
+
+    status_hint = 422
 
 
 class InvalidProgramme(DomainError):

@@ -34,6 +34,7 @@ from app.config import Settings, load_settings
 from app.credentials import CredentialRegistry
 from app.db import make_engine
 from app.errors import DomainError
+from app.gcwatch import watching
 from app.headers import SecurityHeaders
 from app.limits import BodyLimit
 from app.models import Room
@@ -62,13 +63,14 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         app.state.engine = engine
         app.state.rooms = rooms
         app.state.store = store
-        async with anyio.create_task_group() as schedulers:
-            for runner in rooms.values():
-                schedulers.start_soon(runner.run_scheduler)
-            schedulers.start_soon(live.keep_alive, app)  # heartbeats and silence, every room
-            app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
-            yield
-            schedulers.cancel_scope.cancel()
+        with watching(settings.gc_pause_warning_seconds):
+            async with anyio.create_task_group() as schedulers:
+                for runner in rooms.values():
+                    schedulers.start_soon(runner.run_scheduler)
+                schedulers.start_soon(live.keep_alive, app)  # heartbeats and silence, every room
+                app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
+                yield
+                schedulers.cancel_scope.cancel()
         engine.dispose()
 
     app = FastAPI(

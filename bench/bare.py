@@ -12,6 +12,8 @@
   database, no room, which is what makes it a floor and not a rival.
 
 No per-message deflate (``compression=None``), as ``floorkeeper serve``.
+Garbage-collection pauses of 0.1 s or more are logged as ours are
+(``app/gcwatch.py``), so that the benchmark sets them side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
+from app.gcwatch import DEFAULT_THRESHOLD, watching
 from bench.receivers import raise_fd_limit
 
 
@@ -71,9 +74,10 @@ class Bare:
 async def main(port: int) -> None:
     raise_fd_limit()
     bare = Bare()
-    async with serve(bare.handle, "127.0.0.1", port, compression=None, backlog=4096) as server:
-        print(f"bare broadcast server on 127.0.0.1:{port}", flush=True)
-        await server.serve_forever()
+    with watching(DEFAULT_THRESHOLD):  # its pauses logged as ours are, for the comparison
+        async with serve(bare.handle, "127.0.0.1", port, compression=None, backlog=4096) as server:
+            print(f"bare broadcast server on 127.0.0.1:{port}", flush=True)
+            await server.serve_forever()
 
 
 if __name__ == "__main__":

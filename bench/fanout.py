@@ -2,8 +2,10 @@
 
 ``python -m bench.fanout [--clients 100,1000,5000] [--commands 200] [--interval 0.2] [--quick]``
 
-For each N, and for each server (``floorkeeper serve`` and ``bench/bare.py``,
-each fresh, one process, on 127.0.0.1):
+For each N, and for each server (``floorkeeper serve``; ``bench/bare.py``, the
+issue's baseline; ``bench/floor.py``, the baseline plus the least a command
+over HTTP saved before its answer costs), each fresh, one process, on
+127.0.0.1:
 
 1. N light clients (``bench/light.py``) connect, spread over receiver
    processes (``bench/receivers.py``); the server's resident memory before
@@ -18,8 +20,9 @@ each fresh, one process, on 127.0.0.1):
 3. The saturation run: bursts of extensions at rising rates (open loop: each
    sent on its schedule, whatever the answers) until p99 passes one second.
 
-Every figure of ours is printed as a ratio to the bare server's, and all of
-it goes to ``bench/results/fanout.json`` (docs/benchmarks.md has the table).
+Every figure of ours, and of the floor, is printed as a ratio to the bare
+server's, and all of it goes to ``bench/results/fanout.json``
+(docs/benchmarks.md has the table).
 The loops are bounded in count and in time; traffic stays on 127.0.0.1.
 """
 
@@ -46,9 +49,10 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
 
+from app.gcwatch import pauses
 from bench import receivers
 from bench.receivers import Await, Close, Collect, Collected, Connect, Connected
-from bench.servers import Bare, Floorkeeper, Refused, Server, cpu_seconds
+from bench.servers import Bare, Floor, Floorkeeper, Refused, Server, cpu_seconds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 SATURATION_P99 = 1.0  # seconds: the saturation run stops once p99 passes this
@@ -94,6 +98,8 @@ class Step:
     closed_clients: int
     close_codes: dict[int, int] = field(default_factory=dict)
     other_messages: dict[str, int] = field(default_factory=dict)
+    # the server's garbage-collection pauses in the step, from its log (app.gcwatch: >= 0.1 s)
+    gc_pauses_ms: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -237,11 +243,17 @@ async def run_step(
     cpu_before, receivers_before = cpu_seconds(process), clients.cpu()
     driver = psutil.Process()
     busy_before, driver_before = machine_busy(), cpu_seconds(driver)
+    log_before = server.log.stat().st_size
     sent, refused, seconds = await send_commands(server, count, interval, rate_test, sizes)
     if not sent:
         raise RuntimeError(f"{server.name} refused every command of the {label} run")
     first, last = min(sent), max(sent)
     await clients.wait_for(last)
+    with server.log.open("rb") as log:
+        log.seek(log_before)
+        gc_pauses = sorted(
+            (ms for _, ms in pauses(log.read().decode(errors="replace"))), reverse=True
+        )
     server_cpu = cpu_seconds(process) - cpu_before
     receivers_cpu = clients.cpu() - receivers_before
     others = machine_busy() - busy_before - server_cpu - receivers_cpu
@@ -285,6 +297,7 @@ async def run_step(
         closed_clients=sum(p.closed for p in parts),
         close_codes=codes,
         other_messages=other,
+        gc_pauses_ms=gc_pauses,
     )
     return step, sizes_seen
 
@@ -377,11 +390,12 @@ def _profile(server: Server, clients: int) -> subprocess.Popen[bytes] | None:
 
 
 def _print_step(name: str, step: Step) -> None:
+    longest = f"{step.gc_pauses_ms[0]:g} ms" if step.gc_pauses_ms else "none"
     print(
         f"    {name:11} {step.label:13} p50 {step.p50_ms:8.1f} ms  p99 {step.p99_ms:8.1f} ms  "
         f"max {step.max_ms:8.1f} ms  cpu {step.cpu_us_per_client_message:6.1f} us/msg  "
         f"missed {step.missed}  resyncs {step.resyncs}  sent {step.achieved_rate:g}/s  "
-        f"others {step.others_cpu_s:g} s"
+        f"others {step.others_cpu_s:g} s  gc pauses {len(step.gc_pauses_ms)} (longest {longest})"
     )
 
 
@@ -425,9 +439,14 @@ async def run_plan(plan: Plan) -> dict[str, Any]:
             by_index = [sizes[k] for k in sorted(sizes)] or [200]
             with Bare(Path(tmp)).running() as bare_server:
                 bare, _ = await measure(bare_server, clients, plan, cycling(by_index))
+            with Floor(Path(tmp)).running() as floor_server:
+                floor, _ = await measure(floor_server, clients, plan, cycling(by_index))
         row = {"clients": clients, "ours": asdict(ours), "bare": asdict(bare)}
+        row["floor"] = asdict(floor)
         row["ratio"] = ratios(ours, bare)
+        row["floor_ratio"] = ratios(floor, bare)
         print(f"  ours / bare: {row['ratio']}")
+        print(f"  floor / bare: {row['floor_ratio']}")
         results.append(row)
     return {
         "command": " ".join(["python -m bench.fanout", *sys.argv[1:]]),
@@ -493,6 +512,8 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             cpu,
             None if cpu is None else cpu <= 1.5,
         )
+        floor = row.get("floor_ratio", {}).get("cpu_per_client_message")
+        checks[-1]["floor"] = floor  # what the design's floor (bench/floor.py) costs there
     naive = p99_1k
     add(
         "better than a naive send loop (2.9x bare p99 at 1,000)",

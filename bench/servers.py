@@ -1,11 +1,13 @@
-"""The two servers the benchmark measures, each in its own process.
+"""The servers the benchmark measures, each in its own process.
 
 ``Floorkeeper`` is the real service started as ``make run`` starts it
 (``python -m app.cli serve``: uvicorn with ``app.frames``'s protocol, no
 deflate, one process, SQLite), on a fresh database. ``Bare`` is
-``bench/bare.py``. Both give the driver the same things: a live URL for the
-receivers, a way to send one command and learn the version it produced, and
-the server's process for its CPU time and resident memory.
+``bench/bare.py``, the issue's baseline; ``Floor`` is ``bench/floor.py``, the
+baseline plus the least a command over HTTP saved before its answer costs.
+All give the driver the same things: a live URL for the receivers, a way to
+send one command and learn the version it produced, and the server's process
+for its CPU time and resident memory.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class Server(Protocol):
     name: str
     process: subprocess.Popen[bytes]
     live_url: str
+    log: Path  # the process's output, where its garbage-collection pauses are logged
 
     async def open(self) -> None: ...
 
@@ -171,11 +174,9 @@ class Floorkeeper:
     async def open(self) -> None:
         """Open the segment, give the floor to its first speaker and start the clock."""
         assert self.meeting is not None
-        self._http = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.port}/api/rooms/{self.meeting.room_id}",
-            headers={"Authorization": f"Bearer {self.moderator}"},
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
-            timeout=60,
+        self._http = _client(
+            f"http://127.0.0.1:{self.port}/api/rooms/{self.meeting.room_id}",
+            {"Authorization": f"Bearer {self.moderator}"},
         )
         open_segment = {"type": "open_segment", "segment_id": self.meeting.segment_id}
         await self._post("programme", "open", open_segment)
@@ -203,23 +204,38 @@ class Floorkeeper:
     async def _post(self, path: str, name: str, body: dict[str, Any]) -> int:
         assert self._http is not None
         body["command_id"] = f"bench-{name}-{time.time_ns()}"
-        for attempt in range(3):
-            try:
-                response = await self._http.post(f"/{path}", json=body)
-                break
-            except (httpx.ReadError, httpx.RemoteProtocolError):
-                # A keep-alive connection the server closed as it was reused: send again,
-                # with the same command id, as a console on a flaky network does (T6).
-                if attempt == 2:
-                    raise
-        if response.status_code != 200:
-            raise Refused(f"{path} {body['type']}: {response.status_code} {response.text}")
-        version: int = response.json()["version"]
-        return version
+        return await _command(self._http, f"/{path}", body, f"{path} {body['type']}")
 
     async def close(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+
+
+def _client(base_url: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """The driver's HTTP client of a server: enough connections for a rate test's commands."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=headers,
+        limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
+        timeout=60,
+    )
+
+
+async def _command(http: httpx.AsyncClient, path: str, body: dict[str, Any], what: str) -> int:
+    """POST one command (``body`` carries its command id); the version it produced."""
+    for attempt in range(3):
+        try:
+            response = await http.post(path, json=body)
+            break
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A keep-alive connection the server closed as it was reused: send again,
+            # with the same command id, as a console on a flaky network does (T6).
+            if attempt == 2:
+                raise
+    if response.status_code != 200:
+        raise Refused(f"{what}: {response.status_code} {response.text}")
+    version: int = response.json()["version"]
+    return version
 
 
 class Bare:
@@ -271,3 +287,41 @@ class Bare:
             self._reader.cancel()
         if self._control is not None:
             await self._control.close()
+
+
+class Floor:
+    """``bench/floor.py``: a command over FastAPI, saved to SQLite, then ``websockets.broadcast``.
+
+    Its commands carry the version and size the bare server's do, so both
+    broadcast the same messages; each has its own command id.
+    """
+
+    name = "floor"
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.ws_port = free_port()
+        self.database = directory / "floor.db"
+        self.log = directory / "floor.log"
+        self.live_url = f"ws://127.0.0.1:{self.ws_port}/live"
+        self._version = 0
+        self._http: httpx.AsyncClient | None = None
+
+    @contextmanager
+    def running(self) -> Iterator[Floor]:
+        argv = [sys.executable, "-m", "bench.floor", str(self.port), str(self.ws_port)]
+        with serving([*argv, str(self.database)], self.port, self.log) as self.process:
+            yield self
+
+    async def open(self) -> None:
+        self._http = _client(f"http://127.0.0.1:{self.port}")
+
+    async def send(self, index: int, rate_test: bool, size: int) -> int:
+        assert self._http is not None
+        self._version += 1
+        body = {"command_id": f"floor-{index}-{time.time_ns()}", "version": self._version}
+        return await _command(self._http, "/command", {**body, "size": size}, "floor command")
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 from app.config import Environment, load_settings
+from app.errors import InvalidSetting
 
 
 def test_bare_platform_names_and_prefixed_settings_are_read() -> None:
@@ -30,10 +30,19 @@ def test_defaults_serve_sqlite_on_port_8000() -> None:
 
 
 def test_production_refuses_the_placeholder_secret() -> None:
-    with pytest.raises(ValidationError, match="FLOORKEEPER_SECRET_KEY"):
+    with pytest.raises(InvalidSetting, match="^set FLOORKEEPER_SECRET_KEY"):
         load_settings({"FLOORKEEPER_ENVIRONMENT": "production"})
 
 
-def test_a_bad_port_is_refused() -> None:
-    with pytest.raises(ValidationError, match="port"):
+def test_a_bad_port_is_refused_by_the_name_of_its_variable() -> None:
+    with pytest.raises(InvalidSetting, match="^PORT=eighty: Input should be a valid integer"):
         load_settings({"PORT": "eighty"})
+
+
+def test_a_bad_setting_is_named_as_the_environment_spells_it() -> None:
+    with pytest.raises(InvalidSetting, match="^FLOORKEEPER_GC_PAUSE_WARNING_SECONDS=-1: "):
+        load_settings({"FLOORKEEPER_GC_PAUSE_WARNING_SECONDS": "-1"})
+
+
+def test_the_gc_pause_warning_defaults_to_a_tenth_of_a_second() -> None:
+    assert load_settings({}).gc_pause_warning_seconds == 0.1

@@ -54,3 +54,15 @@ def test_C1_serve_loads_the_demo_meeting_into_an_empty_database(tmp_path: Path) 
     printed = (tmp_path / "serve.log").read_text()
     assert "loaded the demo meeting 'gcm-2017'" in printed
     assert "moderator token" in printed  # the rehearsal's credentials
+
+
+def test_S13_a_wrong_setting_stops_the_command_with_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    monkeypatch.setenv("FLOORKEEPER_LIVE_SILENCE_SECONDS", "soon")
+    assert main(["migrate"]) == 2
+    printed = capsys.readouterr().err
+    assert printed.startswith("floorkeeper: FLOORKEEPER_LIVE_SILENCE_SECONDS=soon: ")
+    assert printed.count("\n") == 1

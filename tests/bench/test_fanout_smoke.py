@@ -1,7 +1,7 @@
 """S8, C4: the fan-out benchmark's machinery, end to end, on a handful of clients.
 
 Each server as the benchmark starts it (``floorkeeper serve`` as a
-subprocess; ``bench/bare.py``), the benchmark's own receiver processes and
+subprocess; ``bench/bare.py``; ``bench/floor.py``), the benchmark's own receiver processes and
 light clients, a few commands: every client must receive every version, in
 order, with nothing missed or collapsed. It checks the benchmark as much as
 the channel: a receiver that dropped or misread frames would fail here before
@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bench.fanout import Receivers, Step, run_step
 from bench.receivers import raise_fd_limit
-from bench.servers import Bare, Floorkeeper
+from bench.servers import Bare, Floor, Floorkeeper
 
 CLIENTS = 6
 COMMANDS = 9
 
 
-async def _steady(server: Floorkeeper | Bare) -> tuple[int, Step]:
+async def _steady(server: Floorkeeper | Bare | Floor) -> tuple[int, Step]:
     await server.open()
     pool = Receivers(2)
     try:
@@ -49,21 +51,30 @@ def _assert_every_version_in_order(clients: int, step: Step) -> None:
     assert not math.isnan(step.max_ms)
 
 
+def _floorkeeper(folder: Path) -> Floorkeeper:
+    return Floorkeeper(folder, use_demo=False)
+
+
+SERVERS: dict[str, Callable[[Path], Floorkeeper | Bare | Floor]] = {
+    "floorkeeper": _floorkeeper,
+    "bare": Bare,
+    "floor": Floor,
+}
+
+
 @pytest.mark.slow
-def test_s8_c4_every_client_gets_every_version_in_order_from_floorkeeper(
-    tmp_path: Path,
-) -> None:
+@pytest.mark.parametrize("name", SERVERS)
+def test_s8_c4_every_client_gets_every_version_in_order(name: str, tmp_path: Path) -> None:
     raise_fd_limit()
-    with Floorkeeper(tmp_path, use_demo=False).running() as server:
+    with SERVERS[name](tmp_path).running() as server:
         clients, step = asyncio.run(_steady(server))
     _assert_every_version_in_order(clients, step)
 
 
 @pytest.mark.slow
-def test_s8_every_client_gets_every_version_in_order_from_the_bare_broadcast(
-    tmp_path: Path,
-) -> None:
+def test_t6_the_floor_of_the_design_saves_every_command_before_its_answer(tmp_path: Path) -> None:
     raise_fd_limit()
-    with Bare(tmp_path).running() as server:
-        clients, step = asyncio.run(_steady(server))
-    _assert_every_version_in_order(clients, step)
+    with Floor(tmp_path).running() as server:
+        asyncio.run(_steady(server))
+        with sqlite3.connect(tmp_path / "floor.db") as saved:  # answered, so on disk
+            assert saved.execute("SELECT count(*) FROM command").fetchone() == (COMMANDS,)
