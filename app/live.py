@@ -234,7 +234,8 @@ async def _relay(
                     continue
                 quiet = time.monotonic() - subscriber.sent_at
                 if quiet >= config.heartbeat_seconds:
-                    await _heartbeat(websocket, room, subscriber)
+                    heartbeat = protocol.heartbeat(subscriber.last_sent, room.now())
+                    await _send(websocket, subscriber, heartbeat)
                     continue
                 with anyio.move_on_after(config.heartbeat_seconds - quiet):
                     await subscriber.wakeup.wait()
@@ -272,10 +273,6 @@ async def keep_alive(app: Starlette) -> None:
 def sweep_period(config: LiveConfig) -> float:
     """A quarter of the shorter interval, at most a second: heartbeats come late by that much."""
     return min(1.0, config.heartbeat_seconds / 4, config.silence_seconds / 4)
-
-
-async def _heartbeat(websocket: WebSocket, room: RoomRunner, subscriber: Subscriber) -> None:
-    await _send(websocket, subscriber, protocol.heartbeat(subscriber.last_sent, room.now()))
 
 
 async def _listen(

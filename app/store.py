@@ -55,6 +55,11 @@ _FIND = core_select(COMMANDS.c.version, COMMANDS.c.result).where(
         COMMANDS.c.command_id == bindparam("command_id"),
     )
 )
+# Built once: every command executes these (SQLAlchemy caches their compiled form by them).
+_NEW_COMMAND = insert(COMMANDS)
+_AUDIT_ROW = insert(AUDIT)
+_NEW_EVENTS = insert(EVENT_ROWS)
+_FIRST_STATE = insert(STATES)
 _NEW_VERSION = (
     update(STATES)
     .where(and_(STATES.c.room_id == bindparam("r_id"), STATES.c.version == bindparam("r_version")))
@@ -153,7 +158,7 @@ class RoomStore:
             names = tuple(type(e).__name__ for e in events)
             try:
                 connection.execute(
-                    insert(COMMANDS),
+                    _NEW_COMMAND,
                     {
                         "room_id": room_id,
                         "command_id": command_id,
@@ -169,11 +174,11 @@ class RoomStore:
                 if earlier is None:
                     raise VersionConflict(f"command {command_id!r} is being recorded") from None
                 return Outcome(earlier, None)
-            connection.execute(insert(AUDIT), audit_values(room_id, command_id, sender, now))
+            connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, sender, now))
             if events:
                 _write_state(connection, room_id, version, new_version, decision.state, now)
                 connection.execute(
-                    insert(EVENT_ROWS),
+                    _NEW_EVENTS,
                     [
                         {
                             "room_id": room_id,
@@ -237,7 +242,7 @@ def _write_state(
     if version == 0:  # the room's first change: its row does not exist yet
         try:
             connection.execute(
-                insert(STATES),
+                _FIRST_STATE,
                 {"room_id": room_id, "version": new_version, "state": data, "updated_at": now},
             )
             return

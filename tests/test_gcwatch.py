@@ -11,14 +11,7 @@ import logging
 import pytest
 
 from app.gcwatch import PauseWatch, pauses, watching
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0  # so that a pause of exactly the threshold is exact in floating point
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import FakeClock
 
 
 @pytest.mark.parametrize(
@@ -31,17 +24,17 @@ def test_s8_a_collection_as_long_as_the_threshold_is_logged_with_its_generation_
     logged: list[tuple[int, float]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()  # from 0: a pause of exactly the threshold is exact in floating point
     watch = PauseWatch(0.05, clock)
     with caplog.at_level(logging.WARNING, logger="app.gcwatch"):
         watch("start", {"generation": generation})
-        clock.now += seconds
+        clock.advance(seconds)
         watch("stop", {"generation": generation, "collected": 0})
     assert pauses(caplog.text) == logged
 
 
 def test_s8_a_stop_without_its_start_is_ignored(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = FakeClock()  # from 0: a pause of exactly the threshold is exact in floating point
     watch = PauseWatch(0.0, clock)  # installed while a collection ran: its start not seen
     with caplog.at_level(logging.WARNING, logger="app.gcwatch"):
         watch("stop", {"generation": 1, "collected": 0})
