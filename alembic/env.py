@@ -7,9 +7,9 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.config import load_settings
-from app.db import make_engine
+from app.db.engine import make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from app.errors import InvalidSetting
-from app.gcwatch import DEFAULT_THRESHOLD
+from app.live.gcwatch import DEFAULT_THRESHOLD
 
 ENV_PREFIX = "FLOORKEEPER_"
 BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
-DEMO_PROGRAMME = Path(__file__).parent / "programme" / "data" / "gcm-2017.yaml"
+DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
 PLACEHOLDER_SECRET = "development-only-secret"
 
 

@@ -26,21 +26,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import live
-from app.access import Signer
-from app.api import cards, commands, meeting, record, secretariat, setup
-from app.authorization import PageRefused
+from app.access.credentials import CredentialRegistry
+from app.access.guard import PageRefused
+from app.access.ratelimit import TooManyRequests
+from app.access.tokens import Signer
+from app.api import cards, channel, meetings, records, rooms, secretariat, setup
+from app.api.headers import SecurityHeaders
+from app.api.limits import BodyLimit
 from app.config import Settings, load_settings
-from app.credentials import CredentialRegistry
-from app.db import make_engine
+from app.db.engine import make_engine
+from app.db.models import Room
 from app.errors import DomainError
-from app.gcwatch import watching
-from app.headers import SecurityHeaders
-from app.limits import BodyLimit
-from app.models import Room
-from app.ratelimit import TooManyRequests
-from app.rooms import runner_for
-from app.store import RoomStore
+from app.live.gcwatch import watching
+from app.room.runner import runner_for
+from app.room.store import RoomStore
 from app.web import badges, pages
 
 log = logging.getLogger("floorkeeper")
@@ -67,7 +66,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
             async with anyio.create_task_group() as schedulers:
                 for runner in rooms.values():
                     schedulers.start_soon(runner.run_scheduler)
-                schedulers.start_soon(live.keep_alive, app)  # heartbeats and silence, every room
+                schedulers.start_soon(channel.keep_alive, app)  # heartbeats and silence, every room
                 app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
                 yield
                 schedulers.cancel_scope.cancel()
@@ -82,10 +81,10 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
     app.state.settings = settings
     app.state.now = now
     app.state.signer = Signer(settings.secret_key)
-    app.include_router(meeting.router)
-    app.include_router(commands.router)
-    app.include_router(live.router)
-    app.include_router(record.router)
+    app.include_router(meetings.router)
+    app.include_router(rooms.router)
+    app.include_router(channel.router)
+    app.include_router(records.router)
     app.include_router(cards.router)
     app.include_router(secretariat.router)
     app.include_router(setup.router)

@@ -26,7 +26,7 @@ import time
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from app.gcwatch import DEFAULT_THRESHOLD, watching
+from app.live.gcwatch import DEFAULT_THRESHOLD, watching
 from bench.receivers import raise_fd_limit
 
 

@@ -54,8 +54,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
-from app.access import Principal, Signer
-from app.view import Role
+from app.access.tokens import Principal, Signer
+from app.live.view import Role
 from bench.fanout import machine, no_nan, percentile
 from bench.servers import SECRET, Floorkeeper
 

@@ -49,7 +49,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
 
-from app.gcwatch import pauses
+from app.live.gcwatch import pauses
 from bench import receivers
 from bench.receivers import Await, Close, Collect, Collected, Connect, Connected
 from bench.servers import Bare, Floor, Floorkeeper, Refused, Server, cpu_seconds

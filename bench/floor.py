@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from websockets.asyncio.server import broadcast, serve
 
-from app.gcwatch import DEFAULT_THRESHOLD, watching
+from app.live.gcwatch import DEFAULT_THRESHOLD, watching
 from bench.bare import Bare, change_text
 from bench.receivers import raise_fd_limit
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app import codec
 from app.category import Category
-from app.models import Day, Delegation, Meeting, Room, Segment
+from app.db.models import Day, Delegation, Meeting, Room, Segment
+from app.room import codec
 from app.timing.plan import SegmentPlan
 from tests.plans import START, action_group, panel
 

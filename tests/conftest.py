@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.db import make_engine
-from app.setup import migrate
+from app.db.engine import make_engine
+from app.db.migrations import migrate
 
 POSTGRES_URL = os.environ.get(
     "FLOORKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

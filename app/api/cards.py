@@ -10,7 +10,7 @@ Under a segment of a room (``/api/rooms/{room}/segments/{id}``):
 
 Each route's rule says who may act (``app.authorization``, which also holds
 the row-level checks of cards); the route does its reading and writing in a
-worker thread, and asks ``app.record.cards`` and ``app.record.report`` for
+worker thread, and asks ``app.record.card`` and ``app.record.report`` for
 the rules: no rule lives here. Once the report is closed, its cards and its
 draft are refused with 409 (``ReportClosed``).
 """
@@ -29,12 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app import authorization
-from app.access import Principal
-from app.api import record
-from app.api.deps import EngineDep, PrincipalDep, RoomDep
-from app.api.schemas import ErrorOut
-from app.authorization import (
+from app.access import guard
+from app.access.guard import (
     ACT_FOR_DELEGATION,
     EDIT_CARD,
     READ_CARDS,
@@ -42,8 +38,11 @@ from app.authorization import (
     SECRETARIAT_ONLY,
     WRITE_REPORT,
 )
-from app.errors import DomainError, NotFound
-from app.models import (
+from app.access.tokens import Principal
+from app.api import records
+from app.api.deps import EngineDep, PrincipalDep, RoomDep
+from app.api.schemas import ErrorOut
+from app.db.models import (
     Delegation,
     Meeting,
     RapporteurReport,
@@ -51,10 +50,11 @@ from app.models import (
     Room,
     Segment,
 )
-from app.record import cards as card_rules
+from app.errors import DomainError, NotFound
+from app.live.view import Role
+from app.meeting.registration import delegation_by_code
+from app.record import card as card_rules
 from app.record import report as report_rules
-from app.registration import delegation_by_code
-from app.view import Role
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413)
@@ -185,8 +185,8 @@ async def submit_card(
     engine: EngineDep,
 ) -> CardOut:
     """A delegation submits a card for the segment's action group (R2)."""
-    writer = authorization.card_writer(principal, room_id)
-    code = authorization.card_delegation(principal, room_id, body.delegation)
+    writer = guard.card_writer(principal, room_id)
+    code = guard.card_delegation(principal, room_id, body.delegation)
     return await to_thread.run_sync(
         _create, engine, room_id, segment_id, body, code, "", False, writer, room.now()
     )
@@ -202,7 +202,7 @@ async def enter_paper_card(
     engine: EngineDep,
 ) -> CardOut:
     """The secretariat types in a paper card from the box (R2)."""
-    writer = authorization.card_writer(principal, room_id)
+    writer = guard.card_writer(principal, room_id)
     author = card_rules.clean(body.author)
     if not body.delegation and not author:
         raise DomainError("a paper card names its delegation, or the author written on it")
@@ -443,7 +443,7 @@ def _edit(
             raise NotFound(f"no card {card_id} in this segment")
         delegation = _delegation_of(session, card)
         owner = delegation.code if delegation else None
-        authorization.ensure_may_edit_card(principal, room_id, owner, card.paper)
+        guard.ensure_may_edit_card(principal, room_id, owner, card.paper)
         card_rules.ensure_open(_closed_at(session, segment_id), segment.title)
         for name, value in body.model_dump(exclude_none=True).items():
             setattr(card, name, card_rules.clean(value))
@@ -523,8 +523,8 @@ def _build(engine: Engine, room_id: int, segment_id: int) -> tuple[str, report_r
         segment = _segment(session, room_id, segment_id)
         built = _report(session, segment, session.get(RapporteurReport, segment_id))
         key = segment.key
-    # The record is read as app.api.record reads it, so that the two agree.
-    lines = record._segment(engine, room_id, segment_id).lines
+    # The record is read as app.api.records reads it, so that the two agree.
+    lines = records._segment(engine, room_id, segment_id).lines
     return key, replace(built, speakers=report_rules.speakers(lines))
 
 

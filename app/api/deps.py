@@ -13,10 +13,10 @@ from fastapi import Depends
 from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 
-from app.access import Principal
-from app.authorization import authorized
+from app.access.guard import authorized
+from app.access.tokens import Principal
 from app.errors import NotFound
-from app.rooms import RoomRunner
+from app.room.runner import RoomRunner
 
 
 async def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:

@@ -15,21 +15,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from app.access.guard import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY, note_meeting
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
-from app.authorization import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY, note_meeting
-from app.db import session_scope
+from app.db.engine import session_scope
+from app.db.models import Room, Segment
 from app.errors import DomainError
-from app.models import Room, Segment
-from app.programme import import_programme, parse_programme
-from app.registration import (
+from app.meeting import import_programme, parse_programme
+from app.meeting.registration import (
     add_participant,
     import_delegations,
     participants,
     remove_participant,
     set_segment_roles,
 )
-from app.rooms import runner_for
+from app.room.runner import runner_for
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 422)

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app import codec
 from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
 from app.queue.events import (
     Event,
@@ -45,6 +44,7 @@ from app.queue.events import (
     RequestsClosed,
     RequestWithdrawn,
 )
+from app.room import codec
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,

@@ -22,12 +22,12 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access import Principal
-from app.authorization import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE, PageRefused
-from app.credentials import CredentialRegistry
+from app.access.credentials import CredentialRegistry
+from app.access.guard import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE, PageRefused
+from app.access.tokens import Principal
+from app.db.models import Delegation, Meeting
 from app.errors import NotFound
-from app.models import Delegation, Meeting
-from app.view import Role
+from app.live.view import Role
 
 router = APIRouter(include_in_schema=False)
 

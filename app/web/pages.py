@@ -2,7 +2,7 @@
 
 Each page is a static HTML shell (``app/web/templates``) that loads ES modules
 from ``/static``; the modules then read the room over the live channel and
-send commands over HTTP (``app.api.commands``). The shell is served only to a
+send commands over HTTP (``app.api.rooms``). The shell is served only to a
 token that may open it (each page's rule, ``app.authorization``): a wrong or
 missing token gets a readable 403 page, not a page that fails later. Two
 small JSON routes give the pages what the room view does not carry: the
@@ -23,9 +23,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access import may_moderate
-from app.api.deps import EngineDep, PrincipalDep
-from app.authorization import (
+from app.access.guard import (
     DELEGATE_ONLY,
     DELEGATE_PAGE,
     MODERATOR_PAGE,
@@ -33,8 +31,10 @@ from app.authorization import (
     WATCH_PAGE,
     WATCH_ROOM,
 )
+from app.access.tokens import may_moderate
+from app.api.deps import EngineDep, PrincipalDep
+from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import DomainError, NotFound
-from app.models import Delegation, Meeting, Room, Segment
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.access import Principal
+from app.access.credentials import CredentialRegistry, Issued
+from app.access.tokens import Principal
 from app.config import Environment, Settings
-from app.credentials import CredentialRegistry, Issued
+from app.live.view import Role
 from app.main import create_app
-from app.view import Role
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START

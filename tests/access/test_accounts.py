@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlmodel import Session, select
 
-from app.accounts import create_account
-from app.cli import main
-from app.models import SecretariatAccount
+from app.access.accounts import create_account
+from app.cli.command import main
+from app.db.models import SecretariatAccount
 from tests.access.conftest import SECRET, Site
 
 PASSWORD = "correct horse battery"

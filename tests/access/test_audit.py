@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.access import Principal
+from app.access.tokens import Principal
+from app.live.view import Role
 from app.queue import RequestFloor
-from app.view import Role
 from tests.access.conftest import Site
 from tests.fakes import state
 

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from app.access import Principal
-from app.view import Role
+from app.access.tokens import Principal
+from app.live.view import Role
 from tests.access.conftest import Site
 
 

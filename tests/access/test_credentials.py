@@ -10,10 +10,10 @@ from sqlalchemy import event
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
-from app.access import Principal
-from app.cli import main
+from app.access.tokens import Principal
+from app.cli.command import main
+from app.live.view import Role
 from app.main import create_app
-from app.view import Role
 from tests.access.conftest import SECRET, Site
 
 

@@ -16,10 +16,10 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from starlette.testclient import WebSocketDenialResponse
 
-from app.access import SALT, Principal
-from app.logs import REDACTED, TokenRedactor, log_config, redact
-from app.ratelimit import RateLimits
-from app.view import Role
+from app.access.ratelimit import RateLimits
+from app.access.tokens import SALT, Principal
+from app.cli.logs import REDACTED, TokenRedactor, log_config, redact
+from app.live.view import Role
 from tests.access.conftest import SECRET, Site
 from tests.web.server import free_port
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from limits import parse
 
-from app.ratelimit import PingWindow
+from app.access.ratelimit import PingWindow
 
 
 def test_at_most_the_limit_in_any_window_and_the_wait_is_until_the_oldest_leaves() -> None:

@@ -22,12 +22,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from app.access import Principal
+from app.access.tokens import Principal
 from app.config import Environment, Settings
-from app.db import make_engine
+from app.db.engine import make_engine
+from app.db.migrations import migrate
+from app.live.view import Role
 from app.main import create_app
-from app.setup import migrate
-from app.view import Role
 from tests.builders import seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START

@@ -15,11 +15,11 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import WebSocketDenialResponse
 
-from app.access import Principal
-from app.cli import main
+from app.access.tokens import Principal
+from app.cli.command import main
 from app.config import DEMO_PROGRAMME
-from app.models import SecretariatAccount
-from app.view import Role
+from app.db.models import SecretariatAccount
+from app.live.view import Role
 from tests.access.conftest import SECRET, Site
 
 PASSWORD = "correct horse battery"

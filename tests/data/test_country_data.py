@@ -17,7 +17,7 @@ import app
 DATA = Path(app.__file__).parent / "data"
 COUNTRIES = DATA / "countries.csv"
 GROUPS = DATA / "regional_groups.csv"
-DELEGATIONS = Path(app.__file__).parent / "programme" / "data" / "delegations-gcm-2017.csv"
+DELEGATIONS = Path(app.__file__).parent / "meeting" / "data" / "delegations-gcm-2017.csv"
 
 NAME_COLUMNS = ("name_en", "name_fr", "name_es", "name_ru", "name_zh", "name_ar")
 REGIONAL_GROUPS = {

@@ -37,14 +37,14 @@ import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
-from app import protocol
-from app.access import Principal
+from app.access.tokens import Principal
 from app.config import Environment, Settings
-from app.db import make_engine
+from app.db.engine import make_engine
+from app.db.migrations import migrate
+from app.live import protocol
+from app.live.view import Role
 from app.main import create_app
-from app.rooms import RoomRunner
-from app.setup import migrate
-from app.view import Role
+from app.room.runner import RoomRunner
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START
@@ -156,7 +156,7 @@ def serving(
         uvicorn.Config(
             app,
             log_level="warning",
-            ws="app.frames:FramedWebSocketProtocol",
+            ws="app.live.frames:FramedWebSocketProtocol",
             ws_per_message_deflate=True,  # offered: clients that decline it get direct writes
             timeout_graceful_shutdown=5,
             ws_ping_interval=None,  # uvicorn's own pings: a stalled test client ignores them

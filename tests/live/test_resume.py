@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from app.view import Role
+from app.live.view import Role
 from tests.live.harness import Json, LiveServer, Moderator, Screen, open_screen, serving
 
 

@@ -58,7 +58,7 @@ from app.queue import (
     replay,
 )
 from app.queue.events import ClosedBecause
-from app.queue.simulate import (
+from app.simulation.driver import (
     Simulation,
     build_timeline,
     check_invariants,

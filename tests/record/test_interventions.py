@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from app import codec
 from app.category import Category
 from app.queue import (
     ClearQueue,
@@ -23,6 +22,7 @@ from app.record import (
     build_record,
     decode,
 )
+from app.room import codec
 from app.timing import Basis, EndSpeech, ExtendSpeech, StartSpeech
 from tests.fakes import RoomLog, stakeholder, state
 from tests.plans import MIN, START, action_group

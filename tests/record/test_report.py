@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.api.cards import DOCX
-from app.models import Segment
+from app.db.models import Segment
 from app.record import report as report_rules
-from tests.record.test_api import Api, run_part_of_an_action_group
-from tests.record.test_cards import CARD, cards_path, close_report, submit, written
+from tests.record.test_card import CARD, cards_path, close_report, submit, written
+from tests.record.test_record_routes import Api, run_part_of_an_action_group
 
 __all__ = ["written"]  # the fixture, shared with the cards' tests
 

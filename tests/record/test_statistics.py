@@ -15,9 +15,6 @@ from random import Random
 import pytest
 
 from app.category import Category
-from app.queue.simulate import Intervention as Timed
-from app.queue.simulate import Outcome as SimOutcome
-from app.queue.simulate import Simulation, sample_delegations, simulate
 from app.record import (
     DelegationInfo,
     Group,
@@ -30,6 +27,9 @@ from app.record import (
     by_segment,
     statistics,
 )
+from app.simulation.driver import Intervention as Timed
+from app.simulation.driver import Outcome as SimOutcome
+from app.simulation.driver import Simulation, sample_delegations, simulate
 from tests.plans import MIN, START, action_group
 
 MEMBER_STATES, STAKEHOLDERS = sample_delegations(45, 7, Random(2017))

@@ -24,15 +24,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from app.access import Principal
+from app.access.tokens import Principal
 from app.config import Environment, Settings
+from app.live.view import Role
 from app.main import create_app
-from app.view import Role
 from tests.builders import Seeded, seed_meeting
 from tests.conftest import missing_service
 from tests.fakes import FakeClock
 from tests.plans import START
-from tests.record.test_api import _register
+from tests.record.test_record_routes import _register
 from tests.web.server import CHROMIUM_ARGS, free_port
 
 

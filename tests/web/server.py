@@ -24,11 +24,11 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from app.access import Principal, Signer
-from app.db import make_engine
-from app.models import Delegation, Room, Segment
-from app.setup import migrate
-from app.view import Role
+from app.access.tokens import Principal, Signer
+from app.db.engine import make_engine
+from app.db.migrations import migrate
+from app.db.models import Delegation, Room, Segment
+from app.live.view import Role
 from tests.builders import Seeded, seed_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def serve(port: int) -> None:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws="app.frames:FramedWebSocketProtocol",
+        ws="app.live.frames:FramedWebSocketProtocol",
         ws_per_message_deflate=False,
     )
 

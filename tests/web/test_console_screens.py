@@ -66,7 +66,7 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
     """The app served by uvicorn in a thread of this process, on a clock the test moves."""
     import uvicorn
 
-    from app.access import Signer
+    from app.access.tokens import Signer
     from app.config import load_settings
     from app.main import create_app
 
@@ -84,7 +84,7 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
             host="127.0.0.1",
             port=port,
             log_level="warning",
-            ws="app.frames:FramedWebSocketProtocol",
+            ws="app.live.frames:FramedWebSocketProtocol",
             ws_per_message_deflate=False,
         )
     )
@@ -160,7 +160,7 @@ def test_t6_the_console_lists_each_screen_with_its_role_and_clock_uncertainty(
 def test_t6_the_console_flags_a_screen_the_server_has_not_heard_for_a_while(
     browser: Browser, clocked: tuple[Site, MovableClock]
 ) -> None:
-    from app.live import LiveConfig
+    from app.api.channel import LiveConfig
 
     site, clock = clocked
     room = site.seeded.rooms[0]

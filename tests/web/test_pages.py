@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.access import Principal, Signer
+from app.access.tokens import Principal, Signer
 from app.config import Environment, Settings
+from app.live.view import Role
 from app.main import create_app
-from app.view import Role
 from tests.builders import Seeded
 from tests.plans import START
 from tests.web.server import seed

@@ -1,0 +1,385 @@
+"""The live channel: one websocket per screen, per room, for every role (S8, S9, T6).
+
+Theory of operation
+-------------------
+``/api/rooms/{room_id}/live?token=…[&since=V][&label=…]``
+
+1. Before the upgrade is accepted: the token must be valid for this room
+   (the route's rule, ``WATCH_ROOM``, meeting scope included), and a
+   browser's ``Origin`` must be this server's host. A refusal is an HTTP 403
+   (404 for an unknown room), never an open socket.
+2. The screen subscribes to the room's hub, then gets the room once: a
+   ``snapshot`` of the view its role may see, or, with ``since``, a
+   ``resumed`` header and exactly the changes it missed (when the ring still
+   has them and they cost less than a snapshot).
+3. Then every change, in order, each with the version it produced: written
+   straight to the socket by the hub once the screen is caught up, or relayed
+   by this task from the screen's bounded inbox. A screen that falls behind
+   is collapsed to what it missed or one fresh snapshot (``Resync``).
+4. The page sends clock-sync pings (answered at once with the server's
+   receive and send times), resume requests and reports of its clock
+   estimate. A page silent for ``silence_seconds`` is closed (4408); the
+   server sends a ``heartbeat`` when it has sent nothing to that page for
+   ``heartbeat_seconds`` (counted from the last message of any kind, the
+   hub's direct writes included), so the page can tell a quiet room from a
+   dead link, and a busy room sends none. uvicorn's protocol pings detect dead
+   TCP connections as well.
+
+The timings come from the settings (``live_heartbeat_seconds``,
+``live_silence_seconds``, ``live_stale_seconds``); a test may also set
+``app.state.live_config``. The messages are described in ``docs/protocol.md``.
+
+Every time here is the runner's clock (``RoomRunner.now``): wall time in
+service, a ``FakeClock`` in tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import anyio
+from anyio.abc import TaskGroup
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+
+from app.access.credentials import REVOKED_CLOSE, watch_revocation
+from app.access.guard import RUN_ROOM, WATCH_ROOM, authorized
+from app.access.ratelimit import PingWindow, ping_window
+from app.access.tokens import Principal, may_moderate
+from app.api.deps import RoomDep
+from app.config import Settings
+from app.errors import NotAllowed
+from app.live import protocol
+from app.live.frames import EXTENSION, FrameSink, text_frame
+from app.live.hub import Change, Resync, Screen, Subscriber
+from app.live.protocol import PingIn, ReportIn, ResumeIn
+from app.live.view import Role, view_role
+from app.room.runner import RoomRunner
+
+router = APIRouter(tags=["live"])
+
+#: The close of a page that sent nothing (no ping) for ``silence_seconds``.
+SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    """Timings of the live channel, in seconds (from the settings, or ``app.state.live_config``)."""
+
+    heartbeat_seconds: float = 10.0  # server to page, when nothing else was sent
+    silence_seconds: float = 45.0  # no message from the page this long: closed (4408)
+    stale_seconds: float = 30.0  # the list of screens flags a page not heard this long
+
+
+def live_config(app: Starlette) -> LiveConfig:
+    """The live channel's timings for ``app``: its test override, else its settings."""
+    state = app.state
+    config: LiveConfig | None = getattr(state, "live_config", None)
+    if config is not None:
+        return config
+    settings: Settings | None = getattr(state, "settings", None)
+    if settings is None:
+        return LiveConfig()
+    return LiveConfig(
+        heartbeat_seconds=settings.live_heartbeat_seconds,
+        silence_seconds=settings.live_silence_seconds,
+        stale_seconds=settings.live_stale_seconds,
+    )
+
+
+@router.websocket("/api/rooms/{room_id}/live", dependencies=[WATCH_ROOM])
+async def live(
+    websocket: WebSocket,
+    room_id: int,
+    room: RoomDep,
+    viewer: Annotated[Principal, Depends(authorized)],
+    since: int | None = Query(default=None, ge=0),
+    label: str = Query(default="", max_length=60),
+) -> None:
+    """The room, then its changes, for the token's role (S9)."""
+    _check_origin(websocket)
+    config = live_config(websocket.app)
+    await websocket.accept()
+    now = room.now()
+    screen = Screen(
+        id=secrets.token_hex(4),
+        role=viewer.role,
+        connected_at=now,
+        last_heard=now,
+        label=label,
+        delegation=viewer.delegation,
+    )
+    view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
+    about = {
+        "role": viewer.role.value,
+        "view": view.value,
+        "room_id": room_id,
+        "screen_id": screen.id,
+        "delegation": viewer.delegation,
+        "heartbeat": config.heartbeat_seconds,
+    }
+    with room.hub.subscribe(view, screen, _sink(websocket)) as subscriber:
+        closing: tuple[int, str] | None = None
+        try:
+            await _catch_up(websocket, room, subscriber, since, about)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_relay, websocket, room, subscriber, about, config, tasks)
+                with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
+                    closing = await _listen(websocket, room, subscriber, ping_window(websocket))
+                closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
+                tasks.cancel_scope.cancel()
+        except WebSocketDisconnect:
+            return
+        if subscriber.silent:
+            closing = SILENT_CLOSE
+        if closing is not None:
+            await websocket.close(*closing)
+
+
+def _check_origin(websocket: WebSocket) -> None:
+    """A browser page may open the channel only from this server (no cross-site sockets)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return  # not a browser: a kiosk, a script, the benchmark
+    if urlsplit(origin).netloc.lower() != websocket.headers.get("host", "").lower():
+        raise NotAllowed(f"pages from {origin} may not open this room's live channel")
+
+
+def _sink(websocket: WebSocket) -> FrameSink | None:
+    offered: dict[str, Any] | None = websocket.scope.get("extensions", {}).get(EXTENSION)
+    return None if offered is None else offered["sink"]
+
+
+async def _catch_up(
+    websocket: WebSocket,
+    room: RoomRunner,
+    subscriber: Subscriber,
+    since: int | None,
+    about: dict[str, Any],
+) -> None:
+    """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed."""
+    version, at, view = room.live_view(subscriber.view)
+    now = room.now()
+    missed: list[Change] | None = None
+    if since is not None and since <= version:
+        missed = [] if since == version else room.hub.since(since)
+    snapshot = protocol.snapshot(version, at, now, about, view)
+    if missed is not None:
+        texts = [change.texts[subscriber.view] for change in missed]
+        if sum(len(text) for text in texts) < len(snapshot):
+            assert since is not None
+            await _send(websocket, subscriber, protocol.resumed(since, now, about, len(texts)))
+            subscriber.last_sent = since
+            for change, text in zip(missed, texts, strict=True):
+                await _send(websocket, subscriber, text)
+                subscriber.last_sent = change.version
+            return
+    await _send(websocket, subscriber, snapshot)
+    subscriber.last_sent = version
+
+
+async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None:
+    """Send ``text`` now, noting when (the hub notes its direct writes itself).
+
+    A caught-up screen's socket takes the frame straight away, as the hub's
+    changes do (``app.frames``): ordered with them, and without a trip through
+    ASGI. A socket too far behind to take it is collapsed to a resync, and
+    the message dropped: a page pings again, and a heartbeat is due again.
+    """
+    if subscriber.direct:
+        subscriber.write(text_frame(text.encode()), time.monotonic())
+        return
+    await websocket.send_text(text)
+    subscriber.sent_at = time.monotonic()
+
+
+async def _relay(
+    websocket: WebSocket,
+    room: RoomRunner,
+    subscriber: Subscriber,
+    about: dict[str, Any],
+    config: LiveConfig,
+    tasks: TaskGroup,
+) -> None:
+    """Drain the screen's inbox; once caught up, let the hub write to the socket directly.
+
+    A caught-up screen's task then sleeps until it is woken: by a change it
+    must relay (a resync), or by ``keep_alive``'s sweep, which also writes
+    its heartbeats and finds it silent. A screen without a direct sink keeps
+    its own heartbeat, due ``heartbeat_seconds`` after its last message.
+    """
+    try:
+        while True:
+            item = subscriber.next_item()
+            if isinstance(item, Resync):
+                since = subscriber.last_sent if item.since is None else item.since
+                await _catch_up(websocket, room, subscriber, since, about)
+            elif item is not None:
+                if item.version > subscriber.last_sent:
+                    await _send(websocket, subscriber, item.texts[subscriber.view])
+                    subscriber.last_sent = item.version
+            elif subscriber.silent:
+                tasks.cancel_scope.cancel()  # ends the listening too; ``live`` closes (4408)
+                return
+            else:
+                subscriber.wakeup.clear()
+                if subscriber.go_direct():
+                    await subscriber.wakeup.wait()
+                    continue
+                quiet = time.monotonic() - subscriber.sent_at
+                if quiet >= config.heartbeat_seconds:
+                    heartbeat = protocol.heartbeat(subscriber.last_sent, room.now())
+                    await _send(websocket, subscriber, heartbeat)
+                    continue
+                with anyio.move_on_after(config.heartbeat_seconds - quiet):
+                    await subscriber.wakeup.wait()
+    except WebSocketDisconnect:
+        tasks.cancel_scope.cancel()
+
+
+async def keep_alive(app: Starlette) -> None:
+    """Forever: sweep every room's screens for heartbeats due and pages gone silent.
+
+    One task for the process, waking a few times per heartbeat interval, in
+    place of a timer per screen: with 5,000 screens those timers' wake-ups
+    cost more CPU than the changes themselves (docs/benchmarks.md).
+    """
+    while True:
+        config = live_config(app)
+        await anyio.sleep(sweep_period(config))
+        now = time.monotonic()
+        rooms: dict[int, RoomRunner] = getattr(app.state, "rooms", {})
+        for room in list(rooms.values()):
+            if len(room.hub):
+                server_time = room.now()
+
+                def heartbeat(version: int, at: float = server_time) -> bytes:
+                    return text_frame(protocol.heartbeat(version, at).encode())
+
+                room.hub.sweep(
+                    now,
+                    quiet_after=now - config.heartbeat_seconds,
+                    silent_after=now - config.silence_seconds,
+                    heartbeat=heartbeat,
+                )
+
+
+def sweep_period(config: LiveConfig) -> float:
+    """A quarter of the shorter interval, at most a second: heartbeats come late by that much."""
+    return min(1.0, config.heartbeat_seconds / 4, config.silence_seconds / 4)
+
+
+async def _listen(
+    websocket: WebSocket, room: RoomRunner, subscriber: Subscriber, pings: PingWindow
+) -> tuple[int, str] | None:
+    """Answer the page's pings, resumes and reports; returns a close code, or None if it left.
+
+    There is no timeout per message, so that a ping arms no timer:
+    ``keep_alive``'s sweep finds a page silent for too long, and the screen's
+    relay task ends the connection (``_relay``).
+    """
+    screen = subscriber.screen
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        received = room.now()
+        subscriber.heard_at = time.monotonic()
+        text = message.get("text")
+        if text is None:
+            await _send(
+                websocket, subscriber, protocol.error(subscriber.last_sent, "send JSON text")
+            )
+            continue
+        if len(text) > protocol.MAX_PAGE_MESSAGE:
+            return 1009, "a page sends only short messages"
+        screen.last_heard = received
+        try:
+            request = protocol.read_page_message(text)
+        except ValidationError as invalid:
+            problem = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+                for e in invalid.errors()
+            )
+            await _send(websocket, subscriber, protocol.error(subscriber.last_sent, problem[:500]))
+            continue
+        if isinstance(request, PingIn):
+            if limited := pings.refusal(subscriber.heard_at):  # access: pings are rate-limited
+                await _send(websocket, subscriber, protocol.error(subscriber.last_sent, limited))
+                continue
+            pong = protocol.pong(subscriber.last_sent, request.t0, received, room.now())
+            await _send(websocket, subscriber, pong)
+        elif isinstance(request, ResumeIn):
+            subscriber.resync(since=request.version)
+        else:
+            _record(screen, request)
+
+
+def _record(screen: Screen, report: ReportIn) -> None:
+    screen.offset = report.offset
+    screen.uncertainty = report.uncertainty
+    screen.rtt = report.rtt
+    screen.samples = report.samples
+    screen.reported_version = report.version
+
+
+# -- the moderator's list of screens ------------------------------------------------
+
+
+class ScreenOut(BaseModel):
+    """A connected screen and how well it keeps the room's time."""
+
+    id: str
+    role: Role
+    label: str
+    delegation: str | None
+    connected_at: float
+    last_heard: float
+    silent_for: float  # seconds since the server last heard from the page
+    stale: bool  # silent for longer than the page's pings allow
+    offset: float | None
+    uncertainty: float | None
+    rtt: float | None
+    samples: int
+    version_sent: int
+    reported_version: int | None
+    resyncs: int
+    direct: bool
+
+
+@router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
+async def screens(room_id: int, room: RoomDep, connection: HTTPConnection) -> list[ScreenOut]:
+    """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
+    config = live_config(connection.app)
+    now = room.now()
+    rows: list[ScreenOut] = []
+    for subscriber in room.hub.subscribers():
+        screen = subscriber.screen
+        silent_for = max(0.0, now - screen.last_heard)
+        rows.append(
+            ScreenOut(
+                id=screen.id,
+                role=screen.role,
+                label=screen.label,
+                delegation=screen.delegation,
+                connected_at=screen.connected_at,
+                last_heard=screen.last_heard,
+                silent_for=silent_for,
+                stale=silent_for > config.stale_seconds,
+                offset=screen.offset,
+                uncertainty=screen.uncertainty,
+                rtt=screen.rtt,
+                samples=screen.samples,
+                version_sent=subscriber.last_sent,
+                reported_version=screen.reported_version,
+                resyncs=screen.resyncs,
+                direct=subscriber.direct,
+            )
+        )
+    return rows

@@ -1,0 +1,121 @@
+"""Command routes: parse, hand to the room's runner, answer (S10); each route's rule says who.
+
+No floor rule lives here: the engine decides, and its refusals come back as
+4xx answers through the one error handler in ``app.main``.
+"""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import APIRouter
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.access.guard import ACT_FOR_DELEGATION, RUN_ROOM
+from app.access.ratelimit import FLOOR_REQUEST_LIMIT
+from app.api.deps import EngineDep, RoomDep
+from app.api.schemas import (
+    AddRequestIn,
+    CommandAck,
+    ErrorOut,
+    FloorCommandIn,
+    OpenSegmentIn,
+    ProgrammeCommandIn,
+    RequestCommandIn,
+    RequestIn,
+    SpeechCommandIn,
+)
+from app.category import Category
+from app.db.models import Delegation, Meeting, Room, Segment
+from app.errors import NotFound
+from app.queue import Command, OpenSegment, RequestFloor
+from app.room import codec
+from app.room.store import Ack
+from app.timing import SegmentPlan, Speaker
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 429)
+}
+
+router = APIRouter(prefix="/api/rooms/{room_id}", tags=["commands"], responses=ERRORS)
+
+
+def _answer(ack: Ack) -> CommandAck:
+    return CommandAck(
+        command_id=ack.command_id,
+        version=ack.version,
+        events=list(ack.events),
+        duplicate=ack.duplicate,
+    )
+
+
+@router.post("/speech", status_code=200, dependencies=[RUN_ROOM])
+async def speech_command(room_id: int, body: SpeechCommandIn, room: RoomDep) -> CommandAck:
+    """Start, pause, resume, extend or end the speaker's clock, or set its allotment (T5, T6)."""
+    return _answer(await room.handle(body.to_command(), body.command_id))
+
+
+@router.post("/programme", status_code=200, dependencies=[RUN_ROOM])
+async def programme_command(
+    room_id: int,
+    body: ProgrammeCommandIn,
+    room: RoomDep,
+    engine: EngineDep,
+) -> CommandAck:
+    """Open a segment (C1), close the current phase (A3) or close the segment."""
+    command: Command
+    if isinstance(body, OpenSegmentIn):
+        plan = await to_thread.run_sync(_segment_plan, engine, room_id, body.segment_id)
+        command = OpenSegment(plan)
+    else:
+        command = body.to_command()
+    return _answer(await room.handle(command, body.command_id))
+
+
+@router.post("/floor", status_code=200, dependencies=[RUN_ROOM])
+async def floor_command(
+    room_id: int, body: FloorCommandIn, room: RoomDep, engine: EngineDep
+) -> CommandAck:
+    """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7)."""
+    command: Command
+    if isinstance(body, AddRequestIn):
+        who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)
+        command = RequestFloor(who, on_behalf=True, inscribed=body.inscribed)
+    else:
+        command = body.to_command()
+    return _answer(await room.handle(command, body.command_id))
+
+
+@router.post("/requests", status_code=200, dependencies=[ACT_FOR_DELEGATION, FLOOR_REQUEST_LIMIT])
+async def request_command(
+    room_id: int, body: RequestCommandIn, room: RoomDep, engine: EngineDep
+) -> CommandAck:
+    """A delegation requests the floor or withdraws (P6, P7): only for itself (its rule)."""
+    command: Command
+    if isinstance(body, RequestIn):
+        who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)
+        command = RequestFloor(who)
+    else:
+        command = body.to_command()
+    return _answer(await room.handle(command, body.command_id))
+
+
+def _segment_plan(engine: Engine, room_id: int, segment_id: int) -> SegmentPlan:
+    with Session(engine) as session:
+        segment = session.get(Segment, segment_id)
+        if segment is None or segment.room_id != room_id:
+            raise NotFound(f"no segment {segment_id} in room {room_id}")
+        return codec.load(SegmentPlan, segment.plan)
+
+
+def _delegation(engine: Engine, room_id: int, code: str) -> Speaker:
+    with Session(engine) as session:
+        row = session.exec(
+            select(Delegation)
+            .join(Meeting, Meeting.id == Delegation.meeting_id)  # type: ignore[arg-type]
+            .join(Room, Room.meeting_id == Meeting.id)  # type: ignore[arg-type]
+            .where(Room.id == room_id, Delegation.code == code)
+        ).first()
+        if row is None:
+            raise NotFound(f"no delegation {code!r} is registered for this meeting")
+        return Speaker(row.code, row.names.get("en", row.code), Category(row.category))

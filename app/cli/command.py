@@ -1,0 +1,253 @@
+"""The ``floorkeeper`` command: serve, migrate, import, rehearse, simulate, links.
+
+Every sub-command reads its settings from the environment (``DATABASE_URL``,
+``PORT``, ``FLOORKEEPER_*``) through ``app.config`` and refuses bad input
+with one readable line and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from app.access.tokens import Principal, Signer
+from app.config import Settings, load_settings
+from app.db.engine import make_engine, session_scope
+from app.db.migrations import is_empty, migrate
+from app.db.models import Delegation, Meeting, Room
+from app.errors import DomainError
+from app.live.view import Role
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()  # a wrong variable: one line naming it (InvalidSetting)
+        result: int = args.run(args, settings)
+        return result
+    except DomainError as error:
+        print(f"floorkeeper: {error.detail}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="floorkeeper", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, load the demo if empty, and serve")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo meeting")
+    serve.set_defaults(run=_serve)
+
+    migrate_cmd = commands.add_parser("migrate", help="bring the database to the current schema")
+    migrate_cmd.set_defaults(run=_migrate)
+
+    load = commands.add_parser("import", help="load a meeting from a programme file")
+    load.add_argument("file", type=Path)
+    load.set_defaults(run=_import)
+
+    rehearse = commands.add_parser("rehearse", help="copy a meeting so that day N starts now")
+    rehearse.add_argument("--day", type=int, required=True)
+    rehearse.add_argument("--meeting", help="the meeting key (default: the first meeting)")
+    rehearse.set_defaults(run=_rehearse)
+
+    simulate = commands.add_parser("simulate", help="run a segment of the demo in virtual time")
+    simulate.add_argument("segment", help="segment key, e.g. ag1")
+    simulate.add_argument("--member-states", type=int, default=45)
+    simulate.add_argument("--stakeholders", type=int, default=7)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument(
+        "--json", action="store_true", help="one JSON document (docs/simulate.md)"
+    )
+    simulate.set_defaults(run=_simulate)
+
+    admin = commands.add_parser("admin", help="secretariat accounts")
+    admin_commands = admin.add_subparsers(required=True, metavar="ACTION")
+    create = admin_commands.add_parser("create", help="create a secretariat account")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--meeting",
+        metavar="KEY",
+        help="bind the account to this meeting (default: every meeting, an administrator)",
+    )
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(run=_admin_create)
+
+    links = commands.add_parser("links", help="print moderator, display and delegate links")
+    links.add_argument("--meeting", help="the meeting key (default: the first meeting)")
+    links.add_argument("--base-url", default=None)
+    links.set_defaults(run=_links)
+    return parser
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings.database_url)
+    print(f"database at {_redacted(settings.database_url)} is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.cli.logs import log_config
+    from app.main import create_app
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    if not args.no_demo and settings.demo_programme and is_empty(engine):
+        meeting = _load_file(settings, Path(settings.demo_programme))
+        print(f"loaded the demo meeting {meeting.key!r}")
+    try:
+        _print_links(settings, None, f"http://{settings.host}:{settings.port}")
+    except DomainError as nothing:  # an empty database: serve anyway, the secretariat imports
+        print(f"no rehearsal links: {nothing.detail}")
+    engine.dispose()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=log_config(),  # token= values redacted from the access log
+        ws="app.live.frames:FramedWebSocketProtocol",  # docs/benchmarks.md: one frame per change
+        ws_per_message_deflate=False,  # deflate doubles the CPU per message (docs/protocol.md)
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings.database_url)
+    meeting = _load_file(settings, args.file)
+    print(f"imported {meeting.key!r}: {meeting.title}")
+    return 0
+
+
+def _load_file(settings: Settings, path: Path) -> Meeting:
+    from app.meeting import import_programme, load_programme_file
+
+    programme = load_programme_file(path)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        meeting = import_programme(session, programme, source=str(path))
+    engine.dispose()
+    return meeting
+
+
+def _rehearse(args: argparse.Namespace, settings: Settings) -> int:
+    from app.meeting import rehearse
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        key = args.meeting or _first_meeting(session).key
+        copy = rehearse(session, key, args.day, time.time())
+    print(f"rehearsal {copy.key!r}: day {args.day} starts now; restart the service to run it")
+    return 0
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli.simulate import run_simulation
+
+    output = run_simulation(
+        settings, args.segment, args.member_states, args.stakeholders, args.seed, args.json
+    )
+    print(json.dumps(output, indent=2, ensure_ascii=False) if args.json else output)
+    return 0
+
+
+def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    """A secretariat account; the password from a prompt, or from standard input."""
+    import getpass
+
+    from app.access.accounts import check_new, create_account
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        check_new(args.name, password)
+        if getpass.getpass("the same password again: ") != password:
+            raise DomainError("the two passwords differ: nothing was created")
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        meeting_id = None
+        if args.meeting:
+            with Session(engine) as session:
+                meeting_id = _first_meeting(session, args.meeting).id
+        account = create_account(engine, args.name, password, time.time(), meeting_id)
+    finally:
+        engine.dispose()
+    scope = f"of meeting {args.meeting!r}" if args.meeting else "of every meeting"
+    print(f"secretariat account {account.name!r} {scope} created; log in with POST /api/login")
+    return 0
+
+
+def _links(args: argparse.Namespace, settings: Settings) -> int:
+    _print_links(settings, args.meeting, args.base_url or f"http://{settings.host}:{settings.port}")
+    return 0
+
+
+def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None:
+    """Credentials for a rehearsal: one moderator and one display link per room.
+
+    They are recorded (revocable) and reused from one run to the next, so that
+    restarting the service prints the same links.
+    """
+    from app.access.credentials import CredentialRegistry
+
+    engine = make_engine(settings.database_url)
+    registry = CredentialRegistry(engine, Signer(settings.secret_key), time.time)
+    with Session(engine) as session:
+        meeting = _first_meeting(session, meeting_key)
+        rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
+        first = session.exec(
+            select(Delegation)
+            .where(Delegation.meeting_id == meeting.id)
+            .order_by(col(Delegation.id))
+        ).first()
+    print(f"{meeting.title}")
+    secretariat = registry.ensure(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
+    print(f"  secretariat token: {secretariat.token}")
+    for room in rooms:
+        assert room.id is not None
+        moderator = registry.ensure(
+            Principal(Role.MODERATOR, room_id=room.id), f"rehearsal: moderator of {room.key}"
+        )
+        display = registry.ensure(
+            Principal(Role.DISPLAY, room_id=room.id), f"rehearsal: display of {room.key}"
+        )
+        print(f"  {room.name} (room {room.id})")
+        print(f"    moderator token: {moderator.token}")
+        print(f"    display token:   {display.token}")
+    if first is not None:
+        delegate = registry.ensure(
+            Principal(Role.DELEGATE, delegation=first.code), f"rehearsal: delegate of {first.code}"
+        )
+        print(f"  delegate token for {first.code}: {delegate.token}")
+    print(f"  API: {base}/docs")
+    engine.dispose()
+
+
+def _first_meeting(session: Session, key: str | None = None) -> Meeting:
+    query = select(Meeting).order_by(col(Meeting.id))
+    if key:
+        query = query.where(Meeting.key == key)
+    meeting = session.exec(query).first()
+    if meeting is None:
+        raise DomainError(f"no meeting {key!r}" if key else "no meeting: import one first")
+    return meeting
+
+
+def _redacted(url: str) -> str:
+    """Never print a password (secrets stay out of logs)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,270 @@
+"""Fans one room's changes out to its live screens, never blocking (S8).
+
+Theory of operation
+-------------------
+The runner publishes each committed change once, as a ``Change``: the text
+of its message for each view (moderator, delegate, display), serialised
+once. For each screen, ``publish`` does one of two things and never waits:
+
+* direct: the screen is caught up and its socket offers a frame sink
+  (``app.frames``). The change, framed once per view, is written to the
+  socket at once, unless more than ``max_buffer_bytes`` are still unsent
+  there: then the screen is behind.
+* queued: the change goes on the screen's bounded inbox, which the screen's
+  own task drains through ASGI (the test client, another server, a
+  connection with deflate, or a screen still catching up).
+
+A screen that falls behind, its inbox full or its socket over the bound,
+loses its backlog and gets one ``Resync`` marker instead. Its task then sends
+what it missed from the ring of recent changes, or one fresh snapshot if
+that is cheaper. The room never waits for a screen, and one slow screen never
+delays another: the hub only appends to queues and hands bytes to sockets.
+
+A direct write also notes when (``Subscriber.sent_at``, one clock read per
+change): the screen's task is not woken for it. Heartbeats and silence are
+found by ``sweep``, which one task of the process (``app.live.keep_alive``)
+runs over every hub a few times per heartbeat interval: a caught-up screen
+quiet for the interval gets a heartbeat frame written directly, and a page
+silent for too long is marked and its task woken to close it. So a screen
+costs no timer of its own, and its task sleeps until there is work.
+
+The ring keeps the last ``ring_size`` changes of every view, so that a page
+that reconnects with its last version gets exactly what it missed. Versions
+in the ring are consecutive; a jump (the room reloaded from the database)
+empties it and sends every screen a fresh snapshot.
+
+Each subscriber is also a row of the room's list of screens (who is
+connected, with which role, and how well its clock is synchronised).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.live.frames import text_frame
+from app.live.view import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed change, rendered once per view role."""
+
+    version: int
+    texts: Mapping[Role, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """ "You fell behind (or asked to resume)": send what came after ``since``, or a snapshot.
+
+    ``since`` is None for the hub's own markers: the last version sent is used.
+    """
+
+    since: int | None = None
+
+
+class Sink(Protocol):
+    """A socket that takes whole frames without waiting (``app.frames.FrameSink``)."""
+
+    def write(self, frame: bytes, limit: int) -> bool: ...
+
+    def buffered(self) -> int: ...
+
+
+@dataclass(eq=False, slots=True)
+class Screen:
+    """A connected page, as the moderator's list of screens shows it."""
+
+    id: str
+    role: Role
+    connected_at: float
+    last_heard: float
+    label: str = ""
+    delegation: str | None = None
+    offset: float | None = None  # seconds the page adds to its clock to get the server's
+    uncertainty: float | None = None  # seconds, half the round trip of its best sample
+    rtt: float | None = None  # seconds, its latest round trip
+    samples: int = 0
+    reported_version: int | None = None
+    resyncs: int = 0
+
+
+class Subscriber:
+    """One screen's place in the hub: its inbox, its sink, and what it was sent."""
+
+    __slots__ = (
+        "direct",
+        "heard_at",
+        "hub",
+        "inbox",
+        "last_sent",
+        "screen",
+        "sent_at",
+        "silent",
+        "sink",
+        "view",
+        "wakeup",
+    )
+
+    def __init__(self, view: Role, screen: Screen, sink: Sink | None, hub: RoomHub) -> None:
+        self.view = view
+        self.screen = screen
+        self.sink = sink
+        self.hub = hub  # its bound on unsent bytes says when the socket is behind
+        self.inbox: deque[Change | Resync] = deque()
+        self.wakeup = asyncio.Event()
+        self.direct = False  # True while caught up and written to straight from publish
+        self.last_sent = -1  # the version of the last message handed to the socket
+        self.sent_at = time.monotonic()  # when anything was last handed to it (heartbeats)
+        self.heard_at = self.sent_at  # when the page last sent anything (silence)
+        self.silent = False  # closed by its relay for silence (app.live)
+
+    def next_item(self) -> Change | Resync | None:
+        return self.inbox.popleft() if self.inbox else None
+
+    def resync(self, since: int | None = None) -> None:
+        """Drop the backlog; the screen's task will send what it missed or a snapshot."""
+        self.direct = False
+        self.inbox.clear()
+        self.inbox.append(Resync(since))
+        self.screen.resyncs += 1
+        self.wakeup.set()
+
+    def write(self, frame: bytes, at: float) -> bool:
+        """Hand ``frame`` to the socket now, noting when; a socket too far behind is resynced.
+
+        The one direct write: the hub's changes and heartbeats, and the live
+        route's own messages to a caught-up screen, all go through it.
+        """
+        assert self.sink is not None
+        if self.sink.write(frame, self.hub.max_buffer_bytes):
+            self.sent_at = at
+            return True
+        self.resync()
+        return False
+
+    def go_direct(self) -> bool:
+        """Switch to the direct path if the inbox is empty and the socket allows it."""
+        if self.sink is not None and not self.inbox:
+            self.direct = True
+        return self.direct
+
+
+class RoomHub:
+    """Publish and subscribe for one room, in memory (S8)."""
+
+    def __init__(
+        self, max_backlog: int = 64, max_buffer_bytes: int = 256 * 1024, ring_size: int = 128
+    ) -> None:
+        self.max_backlog = max_backlog
+        self.max_buffer_bytes = max_buffer_bytes
+        self._subscribers: set[Subscriber] = set()
+        self._ring: deque[Change] = deque(maxlen=ring_size)
+
+    def __len__(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, change: Change) -> None:
+        """Hand ``change`` to every screen, at once; never waits, never raises for a screen."""
+        ring = self._ring
+        if ring and change.version != ring[-1].version + 1:
+            self.resync_all()
+            ring.clear()
+        ring.append(change)
+        frames: dict[Role, bytes] = {}
+        sent_at = time.monotonic()  # once per change: the live route's heartbeats count from it
+        for subscriber in self._subscribers:
+            if subscriber.direct:
+                frame = frames.get(subscriber.view)
+                if frame is None:
+                    frame = frames[subscriber.view] = text_frame(
+                        change.texts[subscriber.view].encode()
+                    )
+                if subscriber.write(frame, sent_at):
+                    subscriber.last_sent = change.version
+                continue
+            inbox = subscriber.inbox
+            if inbox and isinstance(inbox[0], Resync):
+                continue  # a snapshot is due anyway: it will include this change
+            if len(inbox) >= self.max_backlog:
+                subscriber.resync()
+                continue
+            inbox.append(change)
+            subscriber.wakeup.set()
+
+    def sweep(
+        self,
+        now: float,
+        quiet_after: float,
+        silent_after: float,
+        heartbeat: Callable[[int], bytes],
+    ) -> None:
+        """Heartbeats to caught-up screens quiet since ``quiet_after``; wake the silent ones.
+
+        Times are ``time.monotonic()``; ``heartbeat(version)`` is the frame of a
+        heartbeat after ``version`` (made once per version, not per screen).
+        """
+        frames: dict[int, bytes] = {}
+        for subscriber in self._subscribers:
+            if subscriber.heard_at <= silent_after:
+                if not subscriber.silent:
+                    subscriber.silent = True
+                    subscriber.wakeup.set()  # its task closes the socket (4408)
+                continue
+            if not subscriber.direct or subscriber.sent_at > quiet_after:
+                continue  # an inbox screen's task keeps its own heartbeat
+            version = subscriber.last_sent
+            frame = frames.get(version)
+            if frame is None:
+                frame = frames[version] = heartbeat(version)
+            subscriber.write(frame, now)
+
+    def resync_all(self) -> None:
+        """Every screen gets a fresh snapshot (the room's state was reloaded)."""
+        self._ring.clear()
+        for subscriber in self._subscribers:
+            subscriber.resync()
+
+    def since(self, version: int) -> list[Change] | None:
+        """The changes after ``version``, in order; None if the ring no longer has them all."""
+        ring = self._ring
+        if not ring:
+            return None
+        first = ring[0].version
+        if version < first - 1 or version > ring[-1].version:
+            return None
+        start = version - first + 1
+        return [ring[i] for i in range(start, len(ring))]
+
+    @property
+    def ring_size(self) -> int:
+        """How many recent changes a resume can be answered from."""
+        size = self._ring.maxlen
+        assert size is not None
+        return size
+
+    @property
+    def last_version(self) -> int | None:
+        return self._ring[-1].version if self._ring else None
+
+    @contextmanager
+    def subscribe(
+        self, view: Role, screen: Screen, sink: Sink | None = None
+    ) -> Iterator[Subscriber]:
+        """A screen joins; it is queued until its task has sent it the room once."""
+        subscriber = Subscriber(view, screen, sink, self)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def subscribers(self) -> list[Subscriber]:
+        """The connected screens, oldest first (the moderator's list)."""
+        return sorted(self._subscribers, key=lambda s: s.screen.connected_at)

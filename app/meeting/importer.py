@@ -1,0 +1,240 @@
+"""Programme file → database, all or nothing; and rehearsal copies of a meeting.
+
+``load_programme_file`` reads and checks everything (YAML, pydantic, the
+whole-programme checks of ``build``, the delegations CSV) before
+``import_programme`` writes a row, inside the caller's one transaction: a
+bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from app.db.models import Day, Delegation, Meeting, Participant, Room, Segment
+from app.errors import InvalidProgramme, NotFound
+from app.meeting.build import Programme, build, shifted
+from app.meeting.delegations import DelegationRow, read_delegations
+from app.meeting.schema import ProgrammeIn
+from app.meeting.source import read_source
+from app.room import codec
+from app.timing.plan import SegmentPlan
+
+
+def parse_programme(
+    text: str, name: str, delegations: list[DelegationRow] | None = None
+) -> Programme:
+    """Check a programme's text; raises InvalidProgramme naming field and line."""
+    source = read_source(text, name)
+    try:
+        programme = ProgrammeIn.model_validate(source.data)
+    except ValidationError as errors:
+        raise source.refuse(errors) from None
+    return build(programme, source, delegations or [])
+
+
+def load_programme_file(path: Path) -> Programme:
+    """Read ``path`` and the delegations CSV it names (relative to it)."""
+    text = _read(path)
+    source = read_source(text, path.name)
+    listed = source.data.get("delegations")
+    rows: list[DelegationRow] = []
+    if isinstance(listed, str) and listed:
+        csv_path = (path.parent / listed).resolve()
+        rows = read_delegations(_read(csv_path), csv_path.name)
+    return parse_programme(text, path.name, rows)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidProgramme(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidProgramme(f"{path}: cannot be read ({error})") from None
+
+
+def import_programme(session: Session, programme: Programme, source: str = "") -> Meeting:
+    """Write the meeting in ``session`` (the caller commits). Refuses a key in use."""
+    head = programme.source.meeting
+    if session.exec(select(Meeting.id).where(Meeting.key == head.key)).first() is not None:
+        raise InvalidProgramme(f"a meeting {head.key!r} exists already; change meeting.key")
+    meeting = Meeting(
+        key=head.key,
+        title=head.title,
+        venue=head.venue,
+        timezone=head.timezone,
+        rules=codec.dump(programme.rules),
+        questions=list(programme.source.questions),
+        source=source[-300:],
+    )
+    session.add(meeting)
+    session.flush()
+    assert meeting.id is not None
+    rooms = {
+        r.key: Room(meeting_id=meeting.id, key=r.key, name=r.name, language=r.language)
+        for r in programme.rooms
+    }
+    days = {
+        d.number: Day(
+            meeting_id=meeting.id, number=d.number, date=d.date.isoformat(), title=d.title
+        )
+        for d in programme.days
+    }
+    session.add_all([*rooms.values(), *days.values()])
+    session.flush()
+    for draft in programme.segments:
+        room, day = rooms[draft.room], days[draft.day]
+        assert room.id is not None
+        assert day.id is not None
+        _add_segment(
+            session,
+            meeting.id,
+            day.id,
+            room.id,
+            draft.key,
+            draft.format,
+            list(draft.moderators),
+            draft.rapporteur,
+            draft.plan,
+        )
+    for row in programme.delegations:
+        session.add(
+            Delegation(
+                meeting_id=meeting.id,
+                code=row.code,
+                category=row.category.value,
+                names=dict(row.names),
+                regional_group=row.regional_group,
+            )
+        )
+    session.flush()
+    return meeting
+
+
+def _add_segment(
+    session: Session,
+    meeting_id: int,
+    day_id: int,
+    room_id: int,
+    key: str,
+    format_key: str,
+    moderators: list[str],
+    rapporteur: str,
+    plan: SegmentPlan,
+) -> Segment:
+    segment = Segment(
+        meeting_id=meeting_id,
+        day_id=day_id,
+        room_id=room_id,
+        key=key,
+        title=plan.title,
+        format=format_key,
+        scheduled_start=plan.scheduled_start,
+        scheduled_end=plan.scheduled_end,
+        moderators=moderators,
+        rapporteur=rapporteur,
+    )
+    session.add(segment)
+    session.flush()
+    # The engine knows rooms and segments by their database ids (app.api.rooms).
+    segment.plan = codec.dump(replace(plan, id=str(segment.id), room_id=str(room_id)))
+    return segment
+
+
+def rehearse(session: Session, key: str, day_number: int, now: float) -> Meeting:
+    """Copy meeting ``key`` shifted in time so that its day ``day_number`` starts at ``now``."""
+    original = session.exec(select(Meeting).where(Meeting.key == key)).first()
+    if original is None or original.id is None:
+        raise NotFound(f"no meeting {key!r}")
+    days = session.exec(select(Day).where(Day.meeting_id == original.id)).all()
+    target = next((d for d in days if d.number == day_number), None)
+    if target is None:
+        numbers = ", ".join(str(d.number) for d in sorted(days, key=lambda d: d.number))
+        raise NotFound(f"meeting {key!r} has no day {day_number} (days: {numbers})")
+    segments = session.exec(
+        select(Segment).where(Segment.meeting_id == original.id).order_by(col(Segment.id))
+    ).all()
+    first = min((s.scheduled_start for s in segments if s.day_id == target.id), default=None)
+    if first is None:
+        raise NotFound(f"day {day_number} of {key!r} has no segment to rehearse")
+    delta = now - first
+    copy = Meeting(
+        key=_rehearsal_key(session, key),
+        title=f"{original.title} (rehearsal of day {day_number})",
+        venue=original.venue,
+        timezone=original.timezone,
+        rules=dict(original.rules),
+        questions=list(original.questions),
+        source=original.source,
+        rehearsal_of=original.id,
+    )
+    session.add(copy)
+    session.flush()
+    assert copy.id is not None
+    zone = ZoneInfo(original.timezone)
+    rooms = {}
+    for room in session.exec(select(Room).where(Room.meeting_id == original.id)).all():
+        rooms[room.id] = Room(
+            meeting_id=copy.id, key=room.key, name=room.name, language=room.language
+        )
+    new_days = {}
+    for day in days:
+        day_segments = [s.scheduled_start for s in segments if s.day_id == day.id]
+        when = min(day_segments, default=None)
+        date = (
+            datetime.fromtimestamp(when + delta, zone).date().isoformat()
+            if when is not None
+            else day.date
+        )
+        new_days[day.id] = Day(meeting_id=copy.id, number=day.number, date=date, title=day.title)
+    session.add_all([*rooms.values(), *new_days.values()])
+    session.flush()
+    for segment in segments:
+        room, day = rooms[segment.room_id], new_days[segment.day_id]
+        assert room.id is not None
+        assert day.id is not None
+        plan = shifted(codec.load(SegmentPlan, segment.plan), delta)
+        _add_segment(
+            session,
+            copy.id,
+            day.id,
+            room.id,
+            segment.key,
+            segment.format,
+            list(segment.moderators),
+            segment.rapporteur,
+            plan,
+        )
+    old_delegations = session.exec(select(Delegation).where(Delegation.meeting_id == original.id))
+    for delegation in old_delegations.all():
+        twin = Delegation(
+            meeting_id=copy.id,
+            code=delegation.code,
+            category=delegation.category,
+            names=dict(delegation.names),
+            regional_group=delegation.regional_group,
+        )
+        session.add(twin)
+        session.flush()
+        assert twin.id is not None
+        people = session.exec(
+            select(Participant).where(Participant.delegation_id == delegation.id)
+        ).all()
+        for person in people:
+            session.add(Participant(delegation_id=twin.id, name=person.name, head=person.head))
+    session.flush()
+    return copy
+
+
+def _rehearsal_key(session: Session, key: str) -> str:
+    taken = set(session.exec(select(Meeting.key)).all())
+    number = 1
+    while f"{key}-rehearsal-{number}" in taken:
+        number += 1
+    return f"{key}-rehearsal-{number}"

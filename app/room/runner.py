@@ -1,0 +1,175 @@
+"""One runner per room: the only code that reads the clock, waits, or saves (S7).
+
+For every command, in this order: serialise (one command at a time per
+room); then, in one trip to the store's worker thread, apply the engine and
+commit the new state with its events and the command id in one transaction
+checked against the version it read (retrying on conflict from the stored
+state), where the command id's key turns a retry into its first answer;
+publish only after the commit.
+
+The scheduler sleeps until the engine's next deadline, or until a command
+changes it, and then submits a ``Tick`` whose id is derived from the
+deadline: a double fire is harmless. Nothing polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from anyio import to_thread
+
+from app.config import Settings
+from app.errors import VersionConflict
+from app.live import protocol
+from app.live.hub import Change, RoomHub
+from app.live.view import LIVE_VIEWS, Role, room_view, view_role
+from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
+from app.queue.projection import project
+from app.room.audit import current_sender
+from app.room.store import Ack, RoomStore
+
+log = logging.getLogger(__name__)
+
+
+def runner_for(
+    room_id: int, store: RoomStore, now: Callable[[], float], settings: Settings
+) -> RoomRunner:
+    """A room's runner as the settings configure it (start-up and new meetings alike)."""
+    hub = RoomHub(max_backlog=settings.max_backlog_per_screen)
+    return RoomRunner(room_id, store, now, hub=hub, retries=settings.command_retries)
+
+
+class RoomRunner:
+    def __init__(
+        self,
+        room_id: int,
+        store: RoomStore,
+        now: Callable[[], float],
+        hub: RoomHub | None = None,
+        retries: int = 5,
+    ) -> None:
+        self.room_id = room_id
+        self.hub = hub if hub is not None else RoomHub()  # an empty hub is falsy (len 0)
+        self._store = store
+        self._now = now
+        self._retries = retries
+        self._lock = asyncio.Lock()
+        self._rescheduled = asyncio.Event()
+        self.state: RoomState = RoomState(str(room_id))
+        self.version = 0
+        # What the live screens hold: each view as published at `version` (S9).
+        self._live: dict[Role, dict[str, object]] = {}
+        self._live_at = now()
+
+    async def load(self) -> None:
+        """Read the room's state from the database (start-up, or after a conflict)."""
+        before = self.version
+        self.state, self.version = await to_thread.run_sync(self._store.load, self.room_id)
+        self._live_at = self._now()
+        self._live = self._render_live(self._live_at)
+        if self.version != before and len(self.hub):
+            self.hub.resync_all()  # their copies no longer lead to this state by patches
+        self._rescheduled.set()
+
+    def now(self) -> float:
+        return self._now()
+
+    async def handle(self, command: Command, command_id: str) -> Ack:
+        """Apply ``command`` once, whatever the retries (idempotent by ``command_id``).
+
+        The engine decides and the outcome is committed, or the first answer
+        to a retried id returned, in one trip to the store's thread
+        (``RoomStore.record``); the room's lock keeps ``self.state`` still
+        meanwhile.
+        """
+        sender = current_sender()  # the audit trail (app.audit)
+        kind = type(command).__name__
+        async with self._lock:
+            for _ in range(self._retries):
+                now = self._now()
+                try:
+                    outcome = await to_thread.run_sync(
+                        self._store.record,
+                        self.room_id,
+                        self.version,
+                        command_id,
+                        kind,
+                        now,
+                        partial(_decide, self.state, command, now),
+                        sender,
+                    )
+                except VersionConflict:
+                    await self.load()  # another process wrote: decide again on its state
+                    continue
+                decision = outcome.decision
+                if decision is None:
+                    return outcome.ack  # answered before, or a tick with nothing due
+                self.state, self.version = decision.state, outcome.ack.version
+                if decision.events:
+                    self._publish(outcome.ack)
+                self._rescheduled.set()
+                return outcome.ack
+            raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
+
+    def view(self, role: Role) -> dict[str, object]:
+        return room_view(self.state, self.version, self._now(), role)
+
+    def live_view(self, role: Role) -> tuple[int, float, dict[str, object]]:
+        """The view the live screens of ``role`` hold: (version, rendered at, room).
+
+        It is the view published with the last change, not a fresh render, so
+        that a snapshot and the patches that follow it add up exactly.
+        """
+        return self.version, self._live_at, self._live[view_role(role)]
+
+    def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
+        views: dict[Role, dict[str, object]] = {}
+        projection = project(self.state, now)  # one walk of the queue for the three views
+        for role in LIVE_VIEWS:
+            room = room_view(self.state, self.version, now, role, projection)
+            del room["version"], room["server_time"]  # carried by the message itself
+            views[role] = room
+        return views
+
+    def _publish(self, ack: Ack) -> None:
+        """Render the change once per view, as a patch of the last one, and fan it out."""
+        now = self._now()
+        views = self._render_live(now)
+        texts = {
+            role: protocol.change(
+                ack.version, now, ack.events, protocol.diff(self._live[role], room)
+            )
+            for role, room in views.items()
+        }
+        self._live, self._live_at = views, now
+        self.hub.publish(Change(ack.version, texts))
+
+    def wake(self) -> None:
+        """Re-read the deadline (tests call it after moving a fake clock)."""
+        self._rescheduled.set()
+
+    async def run_scheduler(self) -> None:
+        """Sleep until the next deadline, then Tick; forever, never crashing the room."""
+        while True:
+            deadline = next_deadline(self.state)
+            delay = None if deadline is None else max(0.0, deadline - self._now())
+            self._rescheduled.clear()
+            try:
+                await asyncio.wait_for(self._rescheduled.wait(), delay)
+            except TimeoutError:
+                try:
+                    await self.handle(Tick(), command_id=f"tick:{self.room_id}:{deadline:.3f}")
+                except Exception:  # a failing tick must not stop the clock of the room
+                    log.exception("tick failed in room %s", self.room_id)
+                    await asyncio.sleep(1.0)
+
+
+def _decide(state: RoomState, command: Command, now: float) -> Decision | None:
+    """The engine's decision (DomainError: refused, nothing saved); None: an empty tick."""
+    decision = apply(state, command, now)
+    if not decision.events and isinstance(command, Tick):
+        return None
+    return decision

@@ -1,0 +1,257 @@
+"""The room's record in the database: state with a version, events, answers.
+
+A command is one trip to the database (S7), made in one worker thread:
+
+1. let the runner decide, on the state it holds (the engine is pure and
+   fast: deciding here saves a second trip);
+2. write the command id, its audit row, the new state (checked against the
+   version it was computed from) and the events, in one transaction, all or
+   nothing. A command id already recorded fails the first insert: the
+   transaction is rolled back and the first answer is returned instead, so a
+   retry is never applied twice.
+
+These writes go through SQLAlchemy Core, not the ORM: they are the hot path
+of every command (docs/benchmarks.md), and a unit of work for four known rows
+costs several times the statements themselves. The tables are those of the
+models in ``app.models``; other reads use the models.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.db.models import CommandAudit, CommandRecord, RoomEvent
+from app.db.models import RoomState as RoomStateRow
+from app.errors import DomainError, VersionConflict
+from app.queue import Decision, Event, RoomState
+from app.room import codec
+from app.room.audit import SCHEDULER, Sender, audit_values
+
+EVENTS = codec.Registry(typing.get_args(Event))
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+COMMANDS = _table(CommandRecord)
+AUDIT = _table(CommandAudit)
+STATES = _table(RoomStateRow)
+EVENT_ROWS = _table(RoomEvent)
+
+_FIND = core_select(COMMANDS.c.version, COMMANDS.c.result).where(
+    and_(
+        COMMANDS.c.room_id == bindparam("room_id"),
+        COMMANDS.c.command_id == bindparam("command_id"),
+    )
+)
+# Built once: every command executes these (SQLAlchemy caches their compiled form by them).
+_NEW_COMMAND = insert(COMMANDS)
+_AUDIT_ROW = insert(AUDIT)
+_NEW_EVENTS = insert(EVENT_ROWS)
+_FIRST_STATE = insert(STATES)
+_NEW_VERSION = (
+    update(STATES)
+    .where(and_(STATES.c.room_id == bindparam("r_id"), STATES.c.version == bindparam("r_version")))
+    .values(
+        version=bindparam("new_version"),
+        state=bindparam("new_state"),
+        updated_at=bindparam("new_at"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The answer to a command: the room version after it and what it produced."""
+
+    command_id: str
+    version: int
+    events: tuple[str, ...]
+    duplicate: bool = False  # a retry: the first answer, nothing applied twice
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one command came to: its answer, and the decision that was recorded.
+
+    ``decision`` is None for a retry (answered before) and for a tick that had
+    nothing to record.
+    """
+
+    ack: Ack
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    version: int
+    seq: int
+    event: Event
+
+
+#: Decides on the room's state: a Decision to record, or None when there is nothing to.
+Decide = Callable[[], Decision | None]
+
+
+class RoomStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def load(self, room_id: int) -> tuple[RoomState, int]:
+        """The room's state and version; a room never used starts empty at version 0."""
+        with Session(self._engine) as session:
+            row = session.get(RoomStateRow, room_id)
+            if row is None:
+                return RoomState(str(room_id)), 0
+            return codec.load(RoomState, row.state), row.version
+
+    def find_ack(self, room_id: int, command_id: str) -> Ack | None:
+        """The first answer to ``command_id`` in this room, if it was recorded."""
+        with self._engine.connect() as connection:
+            return _find(connection, room_id, command_id)
+
+    def record(
+        self,
+        room_id: int,
+        version: int,
+        command_id: str,
+        kind: str,
+        now: float,
+        decide: Decide,
+        sender: Sender = SCHEDULER,
+    ) -> Outcome:
+        """Answer ``command_id`` once: ``decide()`` recorded, or the earlier answer.
+
+        The command id's primary key is what makes a retry harmless: the
+        insert of an id already recorded fails inside the transaction, which
+        is rolled back, and the first answer is read instead. So a new id, the
+        common case, costs no lookup; only a retry, a refusal (was it a retry
+        of a command that was applied?) and an empty tick look the id up.
+        Whatever ``decide`` raises leaves nothing written. Raises
+        VersionConflict if the room moved on since ``version`` was read: the
+        runner reloads and asks again.
+        """
+        with self._engine.connect() as connection:
+            try:
+                decision = decide()
+            except DomainError:
+                earlier = _find(connection, room_id, command_id)
+                if earlier is None:
+                    raise  # a refusal: nothing written
+                return Outcome(earlier, None)  # a retry of a command that was applied
+            if decision is None:
+                earlier = _find(connection, room_id, command_id)
+                return Outcome(earlier or Ack(command_id, version, ()), None)
+            events = decision.events
+            new_version = version + 1 if events else version
+            names = tuple(type(e).__name__ for e in events)
+            try:
+                connection.execute(
+                    _NEW_COMMAND,
+                    {
+                        "room_id": room_id,
+                        "command_id": command_id,
+                        "version": new_version,
+                        "kind": kind,
+                        "at": now,
+                        "result": {"events": list(names)},
+                    },
+                )
+            except IntegrityError:  # the id was recorded: a retry, answered as the first time
+                connection.rollback()
+                earlier = _find(connection, room_id, command_id)
+                if earlier is None:
+                    raise VersionConflict(f"command {command_id!r} is being recorded") from None
+                return Outcome(earlier, None)
+            connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, sender, now))
+            if events:
+                _write_state(connection, room_id, version, new_version, decision.state, now)
+                connection.execute(
+                    _NEW_EVENTS,
+                    [
+                        {
+                            "room_id": room_id,
+                            "version": new_version,
+                            "seq": seq,
+                            "type": type(event).__name__,
+                            "payload": codec.dump(event),
+                            "at": _event_time(event, now),
+                        }
+                        for seq, event in enumerate(events)
+                    ],
+                )
+            connection.commit()
+        return Outcome(Ack(command_id, new_version, names), decision)
+
+    def events_since(self, room_id: int, version: int, limit: int = 1000) -> list[StoredEvent]:
+        """Events of versions after ``version``, in order (resume, the record)."""
+        with Session(self._engine) as session:
+            rows = session.exec(
+                select(RoomEvent)
+                .where(RoomEvent.room_id == room_id, RoomEvent.version > version)
+                .order_by(col(RoomEvent.version), col(RoomEvent.seq))
+                .limit(limit)
+            ).all()
+            return [
+                StoredEvent(r.version, r.seq, EVENTS.load({"type": r.type, **r.payload}))
+                for r in rows
+            ]
+
+
+def _find(connection: Connection, room_id: int, command_id: str) -> Ack | None:
+    row = connection.execute(_FIND, {"room_id": room_id, "command_id": command_id}).first()
+    if row is None:
+        return None
+    events: Any = row.result.get("events", [])
+    return Ack(command_id, row.version, tuple(events), duplicate=True)
+
+
+def _write_state(
+    connection: Connection,
+    room_id: int,
+    version: int,
+    new_version: int,
+    state: RoomState,
+    now: float,
+) -> None:
+    """The room's new state, only if it is still at ``version`` (else VersionConflict)."""
+    data = codec.dump(state)
+    result = connection.execute(
+        _NEW_VERSION,
+        {
+            "r_id": room_id,
+            "r_version": version,
+            "new_version": new_version,
+            "new_state": data,
+            "new_at": now,
+        },
+    )
+    if result.rowcount == 1:
+        return
+    if version == 0:  # the room's first change: its row does not exist yet
+        try:
+            connection.execute(
+                _FIRST_STATE,
+                {"room_id": room_id, "version": new_version, "state": data, "updated_at": now},
+            )
+            return
+        except IntegrityError:
+            pass  # another process wrote the first change meanwhile
+    connection.rollback()
+    raise VersionConflict(f"room {room_id} moved on from version {version}")
+
+
+def _event_time(event: Event, now: float) -> float:
+    at = getattr(event, "at", None)
+    return float(at) if at is not None else now

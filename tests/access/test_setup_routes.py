@@ -1,0 +1,201 @@
+"""The secretariat sets a meeting up over HTTP: programme, delegations (P1), people (P5), roles."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.access.tokens import Principal
+from app.config import DEMO_PROGRAMME
+from app.db.models import Delegation, RoomEvent
+from app.live.view import Role
+from tests.access.conftest import Site
+
+COUNTRIES = Path(__file__).resolve().parents[2] / "app" / "data" / "countries.csv"
+LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
+
+
+def _member_states_csv() -> str:
+    with COUNTRIES.open(encoding="utf-8", newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["un_member"] == "1"]
+    return "code,category\n" + "".join(f"{row['iso3']},member_state\n" for row in rows)
+
+
+def _yaml(site: Site, text: str) -> Any:
+    return site.client.post(
+        "/api/meetings",
+        content=text.encode(),
+        headers={**site.secretariat, "Content-Type": "application/yaml"},
+    )
+
+
+def _csv(site: Site, meeting_id: int, text: str) -> Any:
+    return site.client.post(
+        f"/api/meetings/{meeting_id}/delegations",
+        content=text.encode(),
+        headers={**site.secretariat, "Content-Type": "text/csv"},
+    )
+
+
+def _person(site: Site, code: str, name: str, head: bool = False) -> Any:
+    return site.client.post(
+        f"/api/meetings/{site.seeded.meeting_id}/delegations/{code}/participants",
+        json={"name": name, "head": head},
+        headers=site.secretariat,
+    )
+
+
+def test_C1_a_programme_file_posted_by_the_secretariat_becomes_a_meeting_with_live_rooms(
+    site: Site,
+) -> None:
+    answer = _yaml(site, DEMO_PROGRAMME.read_text(encoding="utf-8"))
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert len(created["rooms"]) >= 3
+    room = created["rooms"][0]["id"]
+    view = site.client.get(f"/api/rooms/{room}", headers=site.secretariat)
+    assert view.status_code == 200
+    assert site.client.get(f"/api/meetings/{created['id']}").json()["key"] == created["key"]
+    again = _yaml(site, DEMO_PROGRAMME.read_text(encoding="utf-8"))
+    assert again.status_code == 422
+    assert "exists already" in again.json()["detail"]
+
+
+def test_a_bad_programme_file_is_refused_with_its_line(site: Site) -> None:
+    answer = _yaml(site, "meeting: {key: x, title: X, timezone: Nowhere/Else}\n")
+    assert answer.status_code == 422
+    assert "line" in answer.json()["detail"]
+
+
+def test_a_programme_must_be_sent_as_yaml_text(site: Site) -> None:
+    answer = site.client.post("/api/meetings", json={"meeting": {}}, headers=site.secretariat)
+    assert answer.status_code == 415
+    assert "application/yaml" in answer.json()["detail"]
+
+
+def test_P1_the_193_member_states_import_with_six_names_and_their_regional_group(
+    site: Site,
+) -> None:
+    answer = _csv(site, site.seeded.meeting_id, _member_states_csv())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["added"] + answer.json()["updated"] == 193
+    with Session(site.app.state.engine) as session:
+        states = session.exec(
+            select(Delegation).where(
+                Delegation.meeting_id == site.seeded.meeting_id,
+                Delegation.category == "member_state",
+            )
+        ).all()
+    assert len(states) == 193
+    assert all(set(LANGUAGES) <= set(s.names) for s in states)
+    by_code = {s.code: s for s in states}
+    assert by_code["MEX"].regional_group == "latin_american_caribbean"
+    assert by_code["GHA"].regional_group == "african"
+    assert by_code["FRA"].names["zh"] == "法国"
+    assert {s.regional_group for s in states} == {
+        "african",
+        "asia_pacific",
+        "eastern_european",
+        "latin_american_caribbean",
+        "western_european_other",
+    }
+
+
+def test_P1_a_bad_delegation_row_is_refused_with_its_line_and_nothing_written(site: Site) -> None:
+    answer = _csv(
+        site, site.seeded.meeting_id, "code,category\nFRA,member_state\nXYZ,member_state\n"
+    )
+    assert answer.status_code == 422
+    assert "line 3" in answer.json()["detail"]
+    with Session(site.app.state.engine) as session:
+        assert session.exec(select(Delegation).where(Delegation.code == "FRA")).first() is None
+
+
+def test_P5_a_fifth_participant_is_refused_with_a_clear_message(site: Site) -> None:
+    assert _person(site, "MEX", "Head of delegation", head=True).status_code == 201
+    for n in range(3):
+        assert _person(site, "MEX", f"Delegate {n}").status_code == 201
+    fifth = _person(site, "MEX", "One too many")
+    assert fifth.status_code == 409
+    assert "limited to 4" in fifth.json()["detail"]
+    assert "P5" in fifth.json()["detail"]
+    listed = site.client.get(
+        f"/api/meetings/{site.seeded.meeting_id}/delegations/MEX/participants",
+        headers=site.secretariat,
+    ).json()
+    assert len(listed) == 4
+    assert [p["head"] for p in listed].count(True) == 1
+    removed = site.client.delete(
+        f"/api/meetings/{site.seeded.meeting_id}/delegations/MEX/participants/{listed[-1]['id']}",
+        headers=site.secretariat,
+    )
+    assert removed.status_code == 200
+    assert _person(site, "MEX", "The replacement").status_code == 201
+
+
+def test_P5_a_delegation_has_one_head(site: Site) -> None:
+    assert _person(site, "GHA", "Head", head=True).status_code == 201
+    second = _person(site, "GHA", "Another head", head=True)
+    assert second.status_code == 409
+    assert "head of delegation already" in second.json()["detail"]
+
+
+def test_participants_of_an_unknown_delegation_are_a_404(site: Site) -> None:
+    assert _person(site, "XYZ", "Nobody").status_code == 404
+
+
+def _roles(site: Site, segment: int, body: dict[str, Any]) -> Any:
+    return site.client.put(f"/api/segments/{segment}/roles", json=body, headers=site.secretariat)
+
+
+def test_P4_segment_roles_are_set_before_the_segment_opens_and_rcp_chairs_queue_first(
+    site: Site,
+) -> None:
+    segment = site.seeded.action_group
+    body = {"moderators": ["H.E. Ms. A"], "rapporteur": "Mr. B", "rcp_chairs": ["GHA"]}
+    answer = _roles(site, segment, body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rcp_chairs"] == ["GHA"]
+    room = site.seeded.rooms[0]
+    moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
+    for command_id, path, command in (
+        ("open-0001", "programme", {"type": "open_segment", "segment_id": segment}),
+        ("add-mex-01", "floor", {"type": "add_request", "delegation": "MEX"}),
+        ("add-gha-01", "floor", {"type": "add_request", "delegation": "GHA"}),
+    ):
+        sent = site.client.post(
+            f"/api/rooms/{room}/{path}",
+            json={**command, "command_id": command_id},
+            headers=moderator,
+        )
+        assert sent.status_code == 200, sent.text
+    queue = site.client.get(f"/api/rooms/{room}", headers=moderator).json()["queue"]
+    assert [item["delegation_id"] for item in queue] == ["GHA", "MEX"]  # P4: the chair first
+    assert queue[0]["rank"] == -1
+    refused = _roles(site, segment, {**body, "rapporteur": "Someone else"})
+    assert refused.status_code == 409
+    assert "has been opened" in refused.json()["detail"]
+    with Session(site.app.state.engine) as session:
+        assert session.exec(select(RoomEvent).where(RoomEvent.type == "SegmentOpened")).first()
+
+
+def test_P4_an_rcp_chair_must_be_a_registered_member_state(site: Site) -> None:
+    answer = _roles(site, site.seeded.action_group, {"rcp_chairs": ["IOM"]})
+    assert answer.status_code == 422
+    assert "always a Member State" in answer.json()["detail"]
+
+
+def test_set_up_is_the_secretariats_alone(site: Site) -> None:
+    room = site.seeded.rooms[0]
+    moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
+    refused = site.client.put(
+        f"/api/segments/{site.seeded.action_group}/roles", json={}, headers=moderator
+    )
+    assert refused.status_code == 403
+    yaml = site.client.post(
+        "/api/meetings", content=b"x: 1", headers={**moderator, "Content-Type": "text/yaml"}
+    )
+    assert yaml.status_code == 403

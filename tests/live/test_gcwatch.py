@@ -1,0 +1,54 @@
+"""S8: a stall of the whole process (a long garbage collection) is logged, with its length.
+
+The watch times collections with an injected clock: no test waits.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import pytest
+
+from app.live.gcwatch import PauseWatch, pauses, watching
+from tests.fakes import FakeClock
+
+
+@pytest.mark.parametrize(
+    ("generation", "seconds", "logged"),
+    [(2, 0.7021, [(2, 702.1)]), (1, 0.05, [(1, 50.0)]), (0, 0.049, [])],
+)
+def test_s8_a_collection_as_long_as_the_threshold_is_logged_with_its_generation_and_length(
+    generation: int,
+    seconds: float,
+    logged: list[tuple[int, float]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()  # from 0: a pause of exactly the threshold is exact in floating point
+    watch = PauseWatch(0.05, clock)
+    with caplog.at_level(logging.WARNING, logger="app.live.gcwatch"):
+        watch("start", {"generation": generation})
+        clock.advance(seconds)
+        watch("stop", {"generation": generation, "collected": 0})
+    assert pauses(caplog.text) == logged
+
+
+def test_s8_a_stop_without_its_start_is_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()  # from 0: a pause of exactly the threshold is exact in floating point
+    watch = PauseWatch(0.0, clock)  # installed while a collection ran: its start not seen
+    with caplog.at_level(logging.WARNING, logger="app.live.gcwatch"):
+        watch("stop", {"generation": 1, "collected": 0})
+    assert caplog.records == []
+
+
+def test_s8_the_watch_sees_the_collections_of_the_process_while_installed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="app.live.gcwatch"):
+        with watching(0.0) as watch:  # every collection is "long"
+            assert watch in gc.callbacks
+            gc.collect()
+        assert watch not in gc.callbacks
+        gc.collect()  # after the block: not seen
+    full = [generation for generation, _ in pauses(caplog.text) if generation == 2]
+    assert full == [2]  # the one inside the block (younger ones may run there too)

@@ -1,0 +1,267 @@
+"""A programme file is refused with its field and line, never half-imported; rehearsals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.category import Category
+from app.db.engine import session_scope
+from app.db.models import Day, Delegation, Meeting, Room, Segment
+from app.errors import InvalidProgramme, NotFound
+from app.meeting import import_programme, load_programme_file, parse_programme, rehearse
+from app.room import codec
+from app.timing.plan import SegmentPlan
+
+SMALL = """\
+meeting: {key: small, title: Small meeting, timezone: Europe/Zurich}
+rooms:
+  - {key: hall, name: Hall}
+  - {key: annex, name: Annex, language: fr}
+formats:
+  statements:
+    rule: A7
+    phases:
+      - {key: speeches, title: Statements, kind: programme, minutes: 30,
+         speakers: [{name: Chair}, {name: Guest, minutes: 10}]}
+  debate:
+    rule: A8
+    phases:
+      - {key: debate, title: Debate, kind: floor, minutes: 60, eligible: states}
+days:
+  - number: 1
+    date: 2024-03-04
+    segments:
+      - {key: opening, title: Opening, room: hall, start: "09:00", end: "09:30",
+         format: statements}
+      - {key: debate-hall, title: Debate, room: hall, start: 09:30, end: 10:30, format: debate}
+      - {key: debate-annex, title: Debate, room: annex, start: 09:30, end: 10:30,
+         format: debate, rcp_chairs: [CHE]}
+  - number: 2
+    date: 2024-03-05
+    segments:
+      - {key: day-2, title: Day 2, room: hall, start: "14:00", end: "15:00", format: debate}
+"""
+
+DELEGATIONS = """\
+code,category,name_en,name_fr,name_es,name_ru,name_zh,name_ar,regional_group
+CHE,member_state,,,,,,,
+BOL,member_state,,,,,,,
+VAT,observer_state,,,,,,,
+IOM,un_system,International Organization for Migration,,,,,,
+"""
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(InvalidProgramme) as refused:
+        parse_programme(text, "small.yaml")
+    return refused.value.detail
+
+
+def write(tmp_path: Path, text: str = SMALL, delegations: str = DELEGATIONS) -> Path:
+    (tmp_path / "people.csv").write_text(delegations, encoding="utf-8")
+    path = tmp_path / "small.yaml"
+    path.write_text(text + "delegations: people.csv\n", encoding="utf-8")
+    return path
+
+
+def test_C1_a_small_file_plans_its_segments_in_its_own_time_zone() -> None:
+    programme = parse_programme(SMALL, "small.yaml")
+    keys = [s.key for s in programme.segments]
+    assert keys == ["opening", "debate-hall", "debate-annex", "day-2"]
+    opening = programme.segments[0].plan
+    # 09:00 in Zurich in March is 08:00 UTC; unquoted 09:30 (YAML's base 60) reads the same.
+    assert opening.scheduled_start == 1_709_539_200.0
+    assert programme.segments[1].plan.scheduled_start == opening.scheduled_end
+    (speeches,) = opening.phases
+    assert speeches.slot_seconds == 20 * 60  # what the guest's ten minutes leave the chair
+    assert [s.seconds for s in speeches.speakers] == [None, 600]
+
+
+def test_an_unknown_field_is_refused_with_its_line() -> None:
+    detail = refusal(SMALL.replace("language: fr", "langage: fr"))
+    assert detail.startswith("small.yaml line 4, rooms.1.langage:")
+    assert "Extra inputs are not permitted" in detail
+
+
+def test_a_wrong_value_is_refused_with_its_field_and_line() -> None:
+    detail = refusal(SMALL.replace('start: "14:00"', 'start: "25:00"'))
+    assert "small.yaml line 27, days.1.segments.0.start" in detail
+
+
+def test_a_segment_in_an_unknown_room_is_refused_with_its_line() -> None:
+    detail = refusal(SMALL.replace("room: annex,", "room: attic,"))
+    assert detail == (
+        "small.yaml line 22, days.0.segments.2.room: no room 'attic' (rooms: annex, hall)"
+    )
+
+
+def test_two_segments_at_once_in_one_room_are_refused_but_parallel_rooms_are_fine() -> None:
+    detail = refusal(SMALL.replace("room: annex,", "room: hall,"))
+    assert "room 'hall' already holds 'debate-hall' at that time" in detail
+    assert "days.0.segments.2.start" in detail
+
+
+def test_phases_longer_than_their_segment_are_refused() -> None:
+    detail = refusal(SMALL.replace('end: "09:30"', 'end: "09:20"'))
+    assert "its phases plan 30 minutes in a 20-minute segment" in detail
+
+
+def test_an_end_before_the_start_and_an_unknown_zone_are_refused() -> None:
+    assert "ends before it starts" in refusal(SMALL.replace('end: "15:00"', 'end: "13:00"'))
+    assert "unknown time zone 'Europe/Atlantis'" in refusal(
+        SMALL.replace("Europe/Zurich", "Europe/Atlantis")
+    )
+
+
+def test_a_yaml_syntax_error_names_its_line() -> None:
+    detail = refusal(SMALL.replace("rooms:\n", "rooms: [\n", 1))
+    assert detail.startswith("small.yaml line ")
+    assert "not valid YAML" in detail
+
+
+def test_P4_an_rcp_chair_must_be_a_registered_member_state(tmp_path: Path) -> None:
+    programme = load_programme_file(write(tmp_path))
+    assert programme.segments[2].plan.rcp_chairs == {"CHE"}
+    with pytest.raises(InvalidProgramme, match=r"'IOM' is not a registered Member State \(P4\)"):
+        load_programme_file(write(tmp_path, SMALL.replace("[CHE]", "[IOM]")))
+
+
+def test_P1_a_states_iso_code_is_enough_for_its_six_names_and_regional_group(
+    tmp_path: Path,
+) -> None:
+    rows = {d.code: d for d in load_programme_file(write(tmp_path)).delegations}
+    bolivia = rows["BOL"]
+    assert bolivia.category is Category.MEMBER_STATE
+    assert bolivia.names["en"] == "Bolivia (Plurinational State of)"
+    assert set(bolivia.names) == {"en", "fr", "es", "ru", "zh", "ar"}
+    assert bolivia.regional_group == "latin_american_caribbean"
+    assert rows["VAT"].names["en"] == "Holy See"
+    assert rows["IOM"].names == {"en": "International Organization for Migration"}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("XYZ,member_state,,,,,,,", "'XYZ' is not a UN Member or observer State code"),
+        ("ABC,lobby,Lobby,,,,,,", "unknown category 'lobby'"),
+        ("CHE,member_state,,,,,,,", "delegation 'CHE' is listed twice"),
+        ("NGO,civil_society,,,,,,,", "'NGO' needs name_en"),
+        ("KEN,member_state,,,,,,,martian", "unknown regional group 'martian'"),
+        ("PAN,panellist,A panel,,,,,,", "speaks by programme"),
+    ],
+)
+def test_a_bad_delegation_row_is_refused_with_its_line(
+    tmp_path: Path, row: str, message: str
+) -> None:
+    with pytest.raises(InvalidProgramme) as refused:
+        load_programme_file(write(tmp_path, delegations=DELEGATIONS + row + "\n"))
+    assert refused.value.detail.startswith("people.csv line 6: ")
+    assert message in refused.value.detail
+
+
+def test_a_csv_saved_with_lone_carriage_returns_reads_as_lines(tmp_path: Path) -> None:
+    old_mac = DELEGATIONS.replace("\n", "\r")
+    rows = load_programme_file(write(tmp_path, delegations=old_mac)).delegations
+    assert [r.code for r in rows] == ["CHE", "BOL", "VAT", "IOM"]
+
+
+def test_a_csv_that_is_not_csv_is_refused_with_its_line(tmp_path: Path) -> None:
+    broken = DELEGATIONS + 'NGO,civil_society,"An unterminated\n'
+    with pytest.raises(InvalidProgramme, match=r"^people.csv line \d+: not readable as CSV"):
+        load_programme_file(write(tmp_path, delegations=broken + "x" * 200_000))
+
+
+def test_a_bad_file_leaves_the_database_as_it_was(engine: Engine, tmp_path: Path) -> None:
+    good = load_programme_file(write(tmp_path))
+    with session_scope(engine) as session:
+        import_programme(session, good)
+    with pytest.raises(InvalidProgramme, match="a meeting 'small' exists already"):
+        with session_scope(engine) as session:
+            import_programme(session, good)
+    with Session(engine) as session:
+        assert len(session.exec(select(Meeting)).all()) == 1
+        assert len(session.exec(select(Segment)).all()) == 4
+        assert len(session.exec(select(Delegation)).all()) == 4
+
+
+def test_an_import_interrupted_before_its_commit_writes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    programme = load_programme_file(write(tmp_path))
+
+    def crash_after_writing() -> None:
+        with session_scope(engine) as session:
+            import_programme(session, programme)
+            session.flush()  # every row is written, none is committed
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        crash_after_writing()
+    with Session(engine) as session:
+        assert session.exec(select(Meeting)).all() == []
+        assert session.exec(select(Room)).all() == []
+        assert session.exec(select(Segment)).all() == []
+        assert session.exec(select(Delegation)).all() == []
+
+
+def test_C1_a_rehearsal_copies_the_meeting_so_that_day_n_starts_now(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(engine) as session:
+        import_programme(session, load_programme_file(write(tmp_path)))
+    now = 1_800_000_000.0
+    with session_scope(engine) as session:
+        copy = rehearse(session, "small", 2, now)
+        again = rehearse(session, "small", 1, now)
+    assert copy.key == "small-rehearsal-1"
+    assert again.key == "small-rehearsal-2"
+    with Session(engine) as session:
+        original = session.exec(select(Meeting).where(Meeting.key == "small")).one()
+        rows = session.exec(select(Segment).where(Segment.meeting_id == copy.id)).all()
+        before = session.exec(select(Segment).where(Segment.meeting_id == original.id)).all()
+        by_key = {s.key: s for s in rows}
+        assert by_key["day-2"].scheduled_start == now
+        shift = now - {s.key: s for s in before}["day-2"].scheduled_start
+        for old in before:
+            assert by_key[old.key].scheduled_start == old.scheduled_start + shift
+            plan = codec.load(SegmentPlan, by_key[old.key].plan)
+            assert plan.scheduled_start == old.scheduled_start + shift
+            assert plan.id == str(by_key[old.key].id)
+        assert {s.room_id for s in rows}.isdisjoint({s.room_id for s in before})
+        days = session.exec(select(Day).where(Day.meeting_id == copy.id)).all()
+        assert {d.number for d in days} == {1, 2}
+        assert (
+            len(session.exec(select(Delegation).where(Delegation.meeting_id == copy.id)).all()) == 4
+        )
+    with pytest.raises(NotFound, match=r"has no day 9 \(days: 1, 2\)"):
+        with session_scope(engine) as session:
+            rehearse(session, "small", 9, now)
+
+
+def test_the_import_command_refuses_a_bad_file_with_one_line_and_status_2(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    bad = write(tmp_path, SMALL.replace("room: annex,", "room: attic,"))
+    env = {"DATABASE_URL": sqlite_url, "PATH": "/usr/bin:/bin"}
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", str(bad)],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "floorkeeper: small.yaml line 22, days.0.segments.2.room: "
+        "no room 'attic' (rooms: annex, hall)"
+    )
+    good = write(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", str(good)],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "imported 'small'" in run.stdout

@@ -1,0 +1,185 @@
+"""The room runner: one command at a time, once per id, saved before answered (S7)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from app.errors import IllegalCommand
+from app.queue import GrantFloor, OpenSegment, RequestFloor
+from app.room import codec
+from app.room.runner import RoomRunner
+from app.room.store import RoomStore
+from app.timing import SegmentPlan, StartSpeech
+from app.timing.allotment import SpeechStatus
+from tests.builders import seed_meeting
+from tests.fakes import FakeClock, state
+from tests.plans import START
+
+pytestmark = pytest.mark.anyio
+
+
+async def _runner(engine: Engine, clock: FakeClock) -> tuple[RoomRunner, SegmentPlan]:
+    seeded = seed_meeting(engine)
+    from sqlmodel import Session
+
+    from app.db.models import Segment
+
+    with Session(engine) as session:
+        row = session.get(Segment, seeded.action_group)
+        assert row is not None
+        plan = codec.load(SegmentPlan, row.plan)
+    runner = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
+    await runner.load()
+    return runner, plan
+
+
+async def test_a_retried_command_id_is_answered_and_not_applied_twice(engine: Engine) -> None:
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    first = await runner.handle(RequestFloor(state("MEX")), "press-0001")
+    clock.advance(5)
+    again = await runner.handle(RequestFloor(state("GHA")), "press-0001")
+
+    assert again.duplicate
+    assert again.version == first.version
+    assert [r.delegation_id for r in runner.state.queue.waiting] == ["MEX"]
+
+
+async def test_state_is_in_the_database_before_the_answer(engine: Engine) -> None:
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    clock.advance(10)
+    await runner.handle(GrantFloor(), "grant-0001")
+    ack = await runner.handle(StartSpeech(), "start-0001")
+
+    stored, version = RoomStore(engine).load(runner.room_id)
+    assert version == ack.version
+    assert stored == runner.state
+    assert stored.speech is not None
+    assert stored.speech.status is SpeechStatus.RUNNING
+
+
+async def test_a_refused_command_changes_nothing_and_is_not_recorded(engine: Engine) -> None:
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    before = (runner.state, runner.version)
+    with pytest.raises(IllegalCommand, match="no one has the floor"):
+        await runner.handle(StartSpeech(), "start-0001")
+    assert (runner.state, runner.version) == before
+    assert RoomStore(engine).find_ack(runner.room_id, "start-0001") is None
+
+
+async def test_a_second_process_writing_the_room_makes_the_first_decide_again(
+    engine: Engine,
+) -> None:
+    clock = FakeClock(START)
+    first, plan = await _runner(engine, clock)
+    second = RoomRunner(first.room_id, RoomStore(engine), clock)
+    await first.handle(OpenSegment(plan), "open-0001")
+    await second.load()
+    await second.handle(RequestFloor(state("MEX")), "press-0001")  # first's state is stale now
+    clock.advance(1)
+    ack = await first.handle(RequestFloor(state("GHA")), "press-0002")
+
+    assert ack.version == 3
+    assert [r.delegation_id for r in first.state.queue.waiting] == ["MEX", "GHA"]
+    assert RoomStore(engine).load(first.room_id) == (first.state, 3)
+
+
+async def test_T5_the_scheduler_ticks_at_the_deadline_without_polling(engine: Engine) -> None:
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(GrantFloor(), "grant-0001")
+    await runner.handle(StartSpeech(), "start-0001")  # the moderator's 5-minute welcome
+    scheduler = asyncio.create_task(runner.run_scheduler())
+    try:
+        clock.advance(5 * 60 - 30)  # the wrap-up warning is due
+        runner.wake()
+        async with asyncio.timeout(2):  # a guard, not a wait the test depends on
+            while runner.state.speech is None or not runner.state.speech.warned:
+                await asyncio.sleep(0)
+        assert not runner.state.speech.timed_out
+        events = RoomStore(engine).events_since(runner.room_id, 0)
+        assert [type(e.event).__name__ for e in events][-1] == "WarningReached"
+    finally:
+        scheduler.cancel()
+
+
+async def test_T5_a_tick_fired_twice_at_one_deadline_is_harmless(engine: Engine) -> None:
+    from app.queue import Tick
+
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(GrantFloor(), "grant-0001")
+    await runner.handle(StartSpeech(), "start-0001")
+    clock.advance(5 * 60)
+    one = await runner.handle(Tick(), "tick:x:1")
+    two = await runner.handle(Tick(), "tick:x:1")
+    three = await runner.handle(Tick(), "tick:x:2")
+    assert one.events == ("WarningReached", "TimeUp")
+    assert two.duplicate
+    assert three.events == ()
+    assert three.version == one.version
+
+
+def test_each_rooms_hub_keeps_the_backlog_the_settings_allow(
+    sqlite_url: str, engine: Engine
+) -> None:
+    """S8: how far a screen may fall behind before it is collapsed is a setting."""
+    from fastapi.testclient import TestClient
+
+    from app.config import Environment, Settings
+    from app.main import create_app
+    from tests.builders import seed_meeting
+
+    seeded = seed_meeting(engine)
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=sqlite_url,
+        secret_key="b" * 32,
+        max_backlog_per_screen=7,
+    )
+    app = create_app(settings)
+    with TestClient(app):
+        assert {app.state.rooms[room].hub.max_backlog for room in seeded.rooms} == {7}
+
+
+async def test_a_retry_the_engine_would_now_refuse_gets_the_first_answer(engine: Engine) -> None:
+    """A start whose answer was lost is sent again: the speech runs, so a second start is
+    illegal, but the retry is the same command and gets its first answer (idempotency, S7)."""
+    clock = FakeClock(START)
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(GrantFloor(), "grant-0001")
+    first = await runner.handle(StartSpeech(), "start-0001")
+    clock.advance(3)
+    again = await runner.handle(StartSpeech(), "start-0001")
+
+    assert again.duplicate
+    assert (again.version, again.events) == (first.version, first.events)
+    assert runner.version == first.version
+    with pytest.raises(IllegalCommand):  # a new start, with a new id, is refused as it should be
+        await runner.handle(StartSpeech(), "start-0002")
+
+
+async def test_a_retry_is_answered_from_the_database_after_a_restart(engine: Engine) -> None:
+    """The answer is in the database, not in the runner: a new runner answers the retry."""
+    clock = FakeClock(START)
+    first, plan = await _runner(engine, clock)
+    await first.handle(OpenSegment(plan), "open-0001")
+    pressed = await first.handle(RequestFloor(state("MEX")), "press-0001")
+    second = RoomRunner(first.room_id, RoomStore(engine), clock)
+    await second.load()
+    again = await second.handle(RequestFloor(state("MEX")), "press-0001")
+
+    assert again.duplicate
+    assert again.version == pressed.version == second.version
+    assert [r.delegation_id for r in second.state.queue.waiting] == ["MEX"]
