@@ -27,10 +27,11 @@ from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access.credentials import CredentialRegistry
-from app.access.guard import PageRefused
-from app.access.ratelimit import TooManyRequests
+from app.access.guard import MeetingMap, PageRefused
+from app.access.ratelimit import RateLimits, TooManyRequests
 from app.access.tokens import Signer
-from app.api import cards, channel, meetings, records, rooms, secretariat, setup
+from app.api import cards, channel, meetings, records, secretariat, setup
+from app.api import rooms as room_routes
 from app.api.headers import SecurityHeaders
 from app.api.limits import BodyLimit
 from app.config import Settings, load_settings
@@ -38,8 +39,10 @@ from app.db.engine import make_engine
 from app.db.models import Room
 from app.errors import DomainError
 from app.live.gcwatch import watching
-from app.room.runner import runner_for
+from app.live.hub import LiveConfig
+from app.room.runner import RoomRunner, runner_for
 from app.room.store import RoomStore
+from app.services import Services, State
 from app.web import badges, pages
 
 log = logging.getLogger("floorkeeper")
@@ -48,27 +51,44 @@ log = logging.getLogger("floorkeeper")
 def create_app(settings: Settings | None = None, now: Callable[[], float] = time.time) -> FastAPI:
     settings = settings or load_settings()
 
+    signer = Signer(settings.secret_key)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         engine = make_engine(settings.database_url)
         store = RoomStore(engine)
+
+        def open_room(room_id: int) -> RoomRunner:
+            return runner_for(room_id, store, now, settings)
+
         room_ids = await to_thread.run_sync(_room_ids, engine)
-        rooms = {room_id: runner_for(room_id, store, now, settings) for room_id in room_ids}
+        rooms = {room_id: open_room(room_id) for room_id in room_ids}
         for runner in rooms.values():
             await runner.load()
-        credentials = CredentialRegistry(engine, app.state.signer, now)
+        credentials = CredentialRegistry(engine, signer, now)
         await to_thread.run_sync(credentials.load)
-        app.state.credentials = credentials
-        app.state.engine = engine
-        app.state.rooms = rooms
-        app.state.store = store
+        meeting_map = await to_thread.run_sync(MeetingMap.load, engine)
         with watching(settings.gc_pause_warning_seconds):
             async with anyio.create_task_group() as schedulers:
+                services = Services(
+                    settings=settings,
+                    now=now,
+                    signer=signer,
+                    engine=engine,
+                    store=store,
+                    rooms=rooms,
+                    credentials=credentials,
+                    meeting_map=meeting_map,
+                    rate_limits=RateLimits(),
+                    live=LiveConfig.of(settings),
+                    schedulers=schedulers,
+                    open_room=open_room,
+                )
+                app.state.services = services  # for what runs outside a request (tests, tools)
                 for runner in rooms.values():
                     schedulers.start_soon(runner.run_scheduler)
-                schedulers.start_soon(channel.keep_alive, app)  # heartbeats and silence, every room
-                app.state.schedulers = schedulers  # rooms of a meeting imported over HTTP
-                yield
+                schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
+                yield {"services": services}
                 schedulers.cancel_scope.cancel()
         engine.dispose()
 
@@ -78,11 +98,8 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         summary="Programme clock and speaker queue for formal meetings",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.now = now
-    app.state.signer = Signer(settings.secret_key)
     app.include_router(meetings.router)
-    app.include_router(rooms.router)
+    app.include_router(room_routes.router)
     app.include_router(channel.router)
     app.include_router(records.router)
     app.include_router(cards.router)

@@ -40,6 +40,7 @@ from app.access.tokens import Principal, Signer
 from app.db.models import Credential
 from app.errors import NotFound
 from app.live.view import Role
+from app.services import services_of
 
 #: The application close code a revoked token's socket is closed with.
 REVOKED_CLOSE = (4403, "this link was revoked: ask the secretariat for a new one")
@@ -211,10 +212,5 @@ def watch_revocation(
     connection: HTTPConnection, principal: Principal
 ) -> Iterator[anyio.CancelScope]:
     """The live channel's hook: a scope cancelled when the socket's token is revoked."""
-    registry: CredentialRegistry | None = getattr(connection.app.state, "credentials", None)
-    if registry is None:
-        with anyio.CancelScope() as scope:
-            yield scope
-        return
-    with registry.watch(principal) as scope, scope:
+    with services_of(connection).credentials.watch(principal) as scope, scope:
         yield scope

@@ -30,8 +30,8 @@ secretariat account bound to a meeting, and what such a secretariat issues).
 Whatever grant let it in, such a token is refused (403) when the path's
 ``{meeting_id}``, ``{room_id}`` or ``{segment_id}`` belongs to another
 meeting, on HTTP and on the live channel alike. The meeting of a room or a
-segment comes from ``MeetingMap``, kept in memory (``app.state.meeting_map``):
-loaded once, when a scoped token first needs it, and told of every meeting
+segment comes from ``MeetingMap``, kept in memory (``Services.meeting_map``):
+loaded at start-up, and told of every meeting
 imported over HTTP (``note_meeting``); an id it does not know is looked up
 once and remembered. A token of no meeting (``floorkeeper admin create``
 without ``--meeting``, the rehearsal token of ``serve``) covers every meeting.
@@ -82,6 +82,7 @@ from app.errors import DomainError, NotAllowed, NotFound
 from app.live.view import Role
 from app.record import card as card_rules
 from app.room.audit import note_sender
+from app.services import services_of
 
 
 class Grant(StrEnum):
@@ -198,8 +199,7 @@ class _Check:
         _check_ids(connection)
         room_id = _room_id(connection)
         if "room_id" in connection.path_params:
-            rooms: dict[int, object] = getattr(connection.app.state, "rooms", {})
-            if room_id not in rooms:
+            if room_id not in services_of(connection).rooms:
                 raise NotFound(f"no room {connection.path_params['room_id']} in this service")
         if rule.grants == {Grant.ANYONE}:
             return None
@@ -274,33 +274,22 @@ class MeetingMap:
         return meeting
 
 
-async def meeting_map(connection: HTTPConnection) -> MeetingMap:
-    state = connection.app.state
-    found: MeetingMap | None = getattr(state, "meeting_map", None)
-    if found is None:
-        found = await to_thread.run_sync(MeetingMap.load, state.engine)
-        state.meeting_map = found
-    return found
-
-
 def note_meeting(
     connection: HTTPConnection, meeting_id: int, rooms: Iterable[int], segments: Iterable[int]
 ) -> None:
-    """A meeting imported over HTTP: its rooms and segments join the map (if it is loaded)."""
-    found: MeetingMap | None = getattr(connection.app.state, "meeting_map", None)
-    if found is None:
-        return  # loaded from the database when first needed, this meeting included
-    found.rooms.update(dict.fromkeys(rooms, meeting_id))
-    found.segments.update(dict.fromkeys(segments, meeting_id))
+    """A meeting imported over HTTP: its rooms and segments join the map."""
+    known = services_of(connection).meeting_map
+    known.rooms.update(dict.fromkeys(rooms, meeting_id))
+    known.segments.update(dict.fromkeys(segments, meeting_id))
 
 
 async def meeting_of(connection: HTTPConnection, kind: str, row_id: int) -> int | None:
     """The meeting of a room or a segment (``kind``), None if there is no such row."""
-    known = await meeting_map(connection)
+    services = services_of(connection)
+    known = services.meeting_map
     meeting = (known.rooms if kind == "room" else known.segments).get(row_id)
     if meeting is None:
-        engine: Engine = connection.app.state.engine
-        meeting = await to_thread.run_sync(known.lookup, engine, kind, row_id)
+        meeting = await to_thread.run_sync(known.lookup, services.engine, kind, row_id)
     return meeting
 
 

@@ -8,7 +8,7 @@ command path: HTTP gets a 429 with ``Retry-After``, the live channel an
 Who counts as one client: for floor requests, the credential (its token id,
 or its delegation for an unrecorded token), else the client's address; for
 pings, the socket itself (many screens may share one venue address). The
-limits are moving windows; tests set ``app.state.rate_limits``.
+limits are moving windows; tests replace ``Services.rate_limits``.
 
 Floor requests are counted by ``limits`` in memory, per process, like the
 hub (one worker per process). A socket's pings are counted on the socket
@@ -32,6 +32,7 @@ from starlette.requests import HTTPConnection
 
 from app.access.tokens import principal_of
 from app.errors import DomainError
+from app.services import services_of
 
 #: A page pings every 5 s (app/web/static/shared/room.js); ten in ten seconds is a flood.
 PINGS = "10 per 10 seconds"
@@ -66,11 +67,7 @@ class RateLimits:
 
 
 def limits_of(connection: HTTPConnection) -> RateLimits:
-    state = connection.app.state
-    found: RateLimits | None = getattr(state, "rate_limits", None)
-    if found is None:
-        found = state.rate_limits = RateLimits()
-    return found
+    return services_of(connection).rate_limits
 
 
 def _client_key(connection: HTTPConnection) -> str:

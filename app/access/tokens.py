@@ -23,6 +23,7 @@ from starlette.requests import HTTPConnection
 
 from app.errors import NotAllowed
 from app.live.view import Role
+from app.services import services_of
 
 SALT = "floorkeeper.credential.v1"
 
@@ -86,11 +87,10 @@ class Revocations(Protocol):
 
 def read_token(connection: HTTPConnection, token: str) -> Principal:
     """The token's principal; refused if it was revoked (checked in memory, at once)."""
-    signer: Signer = connection.app.state.signer
-    principal = signer.read(token)
-    registry: Revocations | None = getattr(connection.app.state, "credentials", None)
-    if principal.token_id is not None and registry is not None:
-        if registry.is_revoked(principal.token_id):
+    services = services_of(connection)
+    principal = services.signer.read(token)
+    if principal.token_id is not None:
+        if services.credentials.is_revoked(principal.token_id):
             raise NotAllowed(
                 "this link was revoked by the secretariat: ask the secretariat for a new one"
             )

@@ -26,8 +26,8 @@ Theory of operation
    TCP connections as well.
 
 The timings come from the settings (``live_heartbeat_seconds``,
-``live_silence_seconds``, ``live_stale_seconds``); a test may also set
-``app.state.live_config``. The messages are described in ``docs/protocol.md``.
+``live_silence_seconds``, ``live_stale_seconds``), as ``Services.live``. The
+messages are described in ``docs/protocol.md``.
 
 Every time here is the runner's clock (``RoomRunner.now``): wall time in
 service, a ``FakeClock`` in tests.
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -45,7 +44,6 @@ import anyio
 from anyio.abc import TaskGroup
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
-from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from app.access.credentials import REVOKED_CLOSE, watch_revocation
@@ -53,44 +51,19 @@ from app.access.guard import RUN_ROOM, WATCH_ROOM, authorized
 from app.access.ratelimit import PingWindow, ping_window
 from app.access.tokens import Principal, may_moderate
 from app.api.deps import RoomDep
-from app.config import Settings
 from app.errors import NotAllowed
 from app.live import protocol
 from app.live.frames import EXTENSION, FrameSink, text_frame
-from app.live.hub import Change, Resync, Screen, Subscriber
+from app.live.hub import Change, LiveConfig, Resync, Screen, Subscriber
 from app.live.protocol import PingIn, ReportIn, ResumeIn
 from app.live.view import Role, view_role
 from app.room.runner import RoomRunner
+from app.services import Services, services_of
 
 router = APIRouter(tags=["live"])
 
 #: The close of a page that sent nothing (no ping) for ``silence_seconds``.
 SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
-
-
-@dataclass(frozen=True, slots=True)
-class LiveConfig:
-    """Timings of the live channel, in seconds (from the settings, or ``app.state.live_config``)."""
-
-    heartbeat_seconds: float = 10.0  # server to page, when nothing else was sent
-    silence_seconds: float = 45.0  # no message from the page this long: closed (4408)
-    stale_seconds: float = 30.0  # the list of screens flags a page not heard this long
-
-
-def live_config(app: Starlette) -> LiveConfig:
-    """The live channel's timings for ``app``: its test override, else its settings."""
-    state = app.state
-    config: LiveConfig | None = getattr(state, "live_config", None)
-    if config is not None:
-        return config
-    settings: Settings | None = getattr(state, "settings", None)
-    if settings is None:
-        return LiveConfig()
-    return LiveConfig(
-        heartbeat_seconds=settings.live_heartbeat_seconds,
-        silence_seconds=settings.live_silence_seconds,
-        stale_seconds=settings.live_stale_seconds,
-    )
 
 
 @router.websocket("/api/rooms/{room_id}/live", dependencies=[WATCH_ROOM])
@@ -104,7 +77,7 @@ async def live(
 ) -> None:
     """The room, then its changes, for the token's role (S9)."""
     _check_origin(websocket)
-    config = live_config(websocket.app)
+    config = services_of(websocket).live
     await websocket.accept()
     now = room.now()
     screen = Screen(
@@ -243,7 +216,7 @@ async def _relay(
         tasks.cancel_scope.cancel()
 
 
-async def keep_alive(app: Starlette) -> None:
+async def keep_alive(services: Services) -> None:
     """Forever: sweep every room's screens for heartbeats due and pages gone silent.
 
     One task for the process, waking a few times per heartbeat interval, in
@@ -251,11 +224,10 @@ async def keep_alive(app: Starlette) -> None:
     cost more CPU than the changes themselves (docs/benchmarks.md).
     """
     while True:
-        config = live_config(app)
+        config = services.live
         await anyio.sleep(sweep_period(config))
         now = time.monotonic()
-        rooms: dict[int, RoomRunner] = getattr(app.state, "rooms", {})
-        for room in list(rooms.values()):
+        for room in list(services.rooms.values()):
             if len(room.hub):
                 server_time = room.now()
 
@@ -356,7 +328,7 @@ class ScreenOut(BaseModel):
 @router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
 async def screens(room_id: int, room: RoomDep, connection: HTTPConnection) -> list[ScreenOut]:
     """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
-    config = live_config(connection.app)
+    config = services_of(connection).live
     now = room.now()
     rows: list[ScreenOut] = []
     for subscriber in room.hub.subscribers():

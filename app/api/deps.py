@@ -17,19 +17,18 @@ from app.access.guard import authorized
 from app.access.tokens import Principal
 from app.errors import NotFound
 from app.room.runner import RoomRunner
+from app.services import services_of
 
 
 async def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
-    rooms: dict[int, RoomRunner] = connection.app.state.rooms
     try:
-        return rooms[room_id]
+        return services_of(connection).rooms[room_id]
     except KeyError:
         raise NotFound(f"no room {room_id} in this service") from None
 
 
 async def get_engine(connection: HTTPConnection) -> Engine:
-    engine: Engine = connection.app.state.engine
-    return engine
+    return services_of(connection).engine
 
 
 RoomDep = Annotated[RoomRunner, Depends(get_room)]

@@ -29,6 +29,7 @@ from app.db.models import Delegation, Meeting
 from app.errors import NotFound
 from app.live.view import Role
 from app.room.audit import audit_trail
+from app.services import services_of
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)
@@ -38,8 +39,7 @@ router = APIRouter(prefix="/api", tags=["secretariat"], responses=ERRORS)
 
 
 async def get_registry(connection: HTTPConnection) -> CredentialRegistry:
-    registry: CredentialRegistry = connection.app.state.credentials
-    return registry
+    return services_of(connection).credentials
 
 
 RegistryDep = Annotated[CredentialRegistry, Depends(get_registry)]
@@ -122,7 +122,7 @@ async def issue_credential(
     caller: PrincipalDep,
 ) -> IssuedOut:
     """Issue a recorded token for a moderator, display, delegate, rapporteur or secretariat."""
-    if body.room_id is not None and body.room_id not in connection.app.state.rooms:
+    if body.room_id is not None and body.room_id not in services_of(connection).rooms:
         raise NotFound(f"no room {body.room_id} in this service")
     room_meeting = await _room_meeting(connection, body.room_id)
     wanted = guard.scope_of_new_credential(

@@ -29,7 +29,7 @@ from app.meeting.registration import (
     remove_participant,
     set_segment_roles,
 )
-from app.room.runner import runner_for
+from app.services import services_of
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 415, 422)
@@ -87,12 +87,7 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
     programme = parse_programme(text, "programme.yaml")
     created, segments = await to_thread.run_sync(_import, engine, programme)
     note_meeting(request, created.id, [room["id"] for room in created.rooms], segments)
-    state = request.app.state
-    for room in created.rooms:
-        runner = runner_for(room["id"], state.store, state.now, state.settings)
-        await runner.load()
-        state.rooms[room["id"]] = runner
-        state.schedulers.start_soon(runner.run_scheduler)
+    await services_of(request).start_rooms(room["id"] for room in created.rooms)
     return created
 
 

@@ -45,10 +45,30 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.live.frames import text_frame
 from app.live.view import Role
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    """Timings of the live channel, in seconds (``live_*_seconds`` of the settings)."""
+
+    heartbeat_seconds: float = 10.0  # server to page, when nothing else was sent
+    silence_seconds: float = 45.0  # no message from the page this long: closed (4408)
+    stale_seconds: float = 30.0  # the list of screens flags a page not heard this long
+
+    @classmethod
+    def of(cls, settings: Settings) -> LiveConfig:
+        return cls(
+            heartbeat_seconds=settings.live_heartbeat_seconds,
+            silence_seconds=settings.live_silence_seconds,
+            stale_seconds=settings.live_stale_seconds,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from app.access.tokens import Principal
 from app.db.models import Delegation, Meeting
 from app.errors import NotFound
 from app.live.view import Role
+from app.services import services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,8 +63,7 @@ class _Badge:
 
 
 def _registry(request: Request) -> CredentialRegistry:
-    registry: CredentialRegistry = request.app.state.credentials
-    return registry
+    return services_of(request).credentials
 
 
 def _delegations(engine: Engine, meeting_id: int) -> tuple[Meeting, list[Delegation]]:
@@ -88,7 +88,7 @@ def delegate_link(request: Request, registry: CredentialRegistry, code: str) -> 
 @router.get("/secretariat/meetings/{meeting_id}/badges", dependencies=[SECRETARIAT_PAGE])
 async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
     """Every delegation's badge, for printing on A4 (secretariat only)."""
-    engine: Engine = request.app.state.engine
+    engine = services_of(request).engine
     try:
         meeting, delegations = await to_thread.run_sync(_delegations, engine, meeting_id)
     except NotFound as missing:
@@ -133,7 +133,7 @@ async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
 @router.get("/secretariat/meetings/{meeting_id}/badges/{code}.svg", dependencies=[SECRETARIAT_ONLY])
 async def badge_qr(request: Request, meeting_id: int, code: str) -> Response:
     """The QR code of one delegation's delegate link, as SVG (secretariat only)."""
-    engine: Engine = request.app.state.engine
+    engine = services_of(request).engine
     _, delegations = await to_thread.run_sync(_delegations, engine, meeting_id)
     if code not in {d.code for d in delegations}:
         raise NotFound(f"no delegation {code!r} in meeting {meeting_id}")

@@ -32,7 +32,7 @@ class Site:
 
     @property
     def registry(self) -> CredentialRegistry:
-        registry: CredentialRegistry = self.app.state.credentials
+        registry: CredentialRegistry = self.app.state.services.credentials
         return registry
 
     def issue(self, principal: Principal, label: str = "") -> Issued:

@@ -41,7 +41,7 @@ def test_admin_create_reads_the_password_from_a_prompt_and_stores_only_a_hash(
     assert main(["admin", "create", "--name", "amina"]) == 0
     assert "created" in capsys.readouterr().out
     assert len(prompts) == 2  # the password, then the same again
-    with Session(cli_env.app.state.engine) as session:
+    with Session(cli_env.app.state.services.engine) as session:
         account = session.exec(select(SecretariatAccount)).one()
     assert account.name == "amina"
     assert account.password_hash.startswith("$argon2")
@@ -70,7 +70,7 @@ def test_admin_create_refuses_two_different_passwords(
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
     assert main(["admin", "create", "--name", "amina"]) == 2
     assert "differ" in capsys.readouterr().err
-    with Session(cli_env.app.state.engine) as session:
+    with Session(cli_env.app.state.services.engine) as session:
         assert session.exec(select(SecretariatAccount)).first() is None
 
 
@@ -94,14 +94,14 @@ def test_admin_create_refuses_a_weak_password_or_a_bad_name(
 def test_a_second_account_with_the_same_name_is_refused(
     cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    create_account(cli_env.app.state.engine, "amina", PASSWORD, 0.0)
+    create_account(cli_env.app.state.services.engine, "amina", PASSWORD, 0.0)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["admin", "create", "--name", "amina", "--password-stdin"]) == 2
     assert "already" in capsys.readouterr().err
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Site) -> None:
-    create_account(site.app.state.engine, "amina", PASSWORD, 0.0)
+    create_account(site.app.state.services.engine, "amina", PASSWORD, 0.0)
     wrong_password = _login(site, "amina", "not the password")
     unknown_name = _login(site, "nobody", PASSWORD)
     assert wrong_password[0] == unknown_name[0] == 401
@@ -110,7 +110,7 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Site) -> No
 
 
 def test_a_login_token_is_recorded_and_can_be_revoked(site: Site) -> None:
-    create_account(site.app.state.engine, "amina", PASSWORD, 0.0)
+    create_account(site.app.state.services.engine, "amina", PASSWORD, 0.0)
     _, data = _login(site, "amina", PASSWORD)
     headers = {"Authorization": f"Bearer {data['token']}"}
     assert site.client.get("/api/credentials", headers=headers).status_code == 200

@@ -51,7 +51,7 @@ def test_every_command_records_its_senders_role_identity_and_address(site: Site)
 
 def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: Site) -> None:
     room = site.seeded.rooms[0]
-    runner = site.app.state.rooms[room]
+    runner = site.app.state.services.rooms[room]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
     open_body = {
         "type": "open_segment",

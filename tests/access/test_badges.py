@@ -81,7 +81,7 @@ def test_the_badge_sheet_has_a_badge_per_delegation_with_a_qr_that_decodes_to_it
     page = site.client.get(link.removeprefix("http://testserver"))
     assert page.status_code == 200
     delegate_token = link.split("token=", 1)[1]
-    principal = site.app.state.signer.read(delegate_token)
+    principal = site.app.state.services.signer.read(delegate_token)
     assert (principal.role, principal.delegation) == (Role.DELEGATE, "MEX")
     again = site.client.get(mexico)
     assert again.text == qr.text  # the same recorded credential at every printing
@@ -92,7 +92,7 @@ def test_a_rotated_badge_link_gets_a_new_qr_and_the_old_link_stops(site: Site) -
     meeting = site.seeded.meeting_id
     path = f"/secretariat/meetings/{meeting}/badges/GHA.svg?token={token}"
     before = zxingcpp.read_barcodes(rasterise(site.client.get(path).text))[0].text
-    old = site.app.state.signer.read(before.split("token=", 1)[1])
+    old = site.app.state.services.signer.read(before.split("token=", 1)[1])
     assert old.token_id is not None
     site.registry.rotate(old.token_id)
     after = zxingcpp.read_barcodes(rasterise(site.client.get(path).text))[0].text

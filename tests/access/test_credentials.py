@@ -80,12 +80,12 @@ def test_checking_a_token_costs_no_query(site: Site) -> None:
     def count(*args: Any) -> None:
         statements.append(str(args[2]))
 
-    event.listen(site.app.state.engine, "before_cursor_execute", count)
+    event.listen(site.app.state.services.engine, "before_cursor_execute", count)
     try:
         for _ in range(5):
             assert site.client.get(f"/api/rooms/{room}", headers=headers).status_code == 200
     finally:
-        event.remove(site.app.state.engine, "before_cursor_execute", count)
+        event.remove(site.app.state.services.engine, "before_cursor_execute", count)
     assert statements == []
 
 
@@ -185,6 +185,6 @@ def test_links_prints_recorded_tokens_and_the_same_ones_twice(
     display = next(line for line in first.splitlines() if "display token" in line)
     token = display.split(":", 1)[1].strip()
     site.registry.load()
-    principal = site.app.state.signer.read(token)
+    principal = site.app.state.services.signer.read(token)
     assert principal.token_id is not None
     assert site.registry.get(principal.token_id).principal.role is Role.DISPLAY

@@ -246,7 +246,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     app = create_app(settings, now=FakeClock(START))
     one, two = seeded.rooms
     with TestClient(app) as client:
-        registry: CredentialRegistry = app.state.credentials
+        registry: CredentialRegistry = app.state.services.credentials
         principals = {
             "display": Principal(Role.DISPLAY, room_id=one),
             "delegate_a": Principal(Role.DELEGATE, delegation="MEX"),
@@ -262,7 +262,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         tokens: dict[str, str | None] = {"anonymous": None}
         for role, principal in principals.items():
             tokens[role] = registry.issue(principal, f"matrix: {role}").token
-        revoked = app.state.signer.read(tokens["revoked"])
+        revoked = app.state.services.signer.read(tokens["revoked"])
         registry.revoke(revoked.token_id)
         spare = registry.issue(Principal(Role.DISPLAY, room_id=two), "matrix: spare")
         values = {

@@ -34,7 +34,7 @@ def _request(site: Site, headers: dict[str, str], code: str, n: int) -> httpx.Re
 
 
 def test_floor_requests_past_the_limit_get_a_429_with_retry_after(site: Site) -> None:
-    site.app.state.rate_limits = RateLimits(floor_requests="3 per minute")
+    site.app.state.services.rate_limits = RateLimits(floor_requests="3 per minute")
     mexico = site.bearer(Principal(Role.DELEGATE, delegation="MEX"))
     for n in range(3):
         assert _request(site, mexico, "MEX", n).status_code != 429
@@ -48,7 +48,7 @@ def test_floor_requests_past_the_limit_get_a_429_with_retry_after(site: Site) ->
 
 
 def test_a_refused_caller_does_not_use_up_a_delegations_limit(site: Site) -> None:
-    site.app.state.rate_limits = RateLimits(floor_requests="1 per minute")
+    site.app.state.services.rate_limits = RateLimits(floor_requests="1 per minute")
     ghana = site.bearer(Principal(Role.DELEGATE, delegation="GHA"))
     for n in range(3):
         assert _request(site, ghana, "MEX", n).status_code == 403
@@ -59,7 +59,7 @@ def test_a_refused_caller_does_not_use_up_a_delegations_limit(site: Site) -> Non
 def test_pings_past_the_limit_are_answered_with_an_error_and_the_socket_stays(
     site: Site,
 ) -> None:
-    site.app.state.rate_limits = RateLimits(pings="2 per minute")
+    site.app.state.services.rate_limits = RateLimits(pings="2 per minute")
     room = site.seeded.rooms[0]
     token = site.issue(Principal(Role.DISPLAY, room_id=room)).token
     with (

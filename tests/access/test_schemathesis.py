@@ -54,7 +54,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     settings_ = Settings(environment=Environment.TEST, database_url=url, secret_key=SECRET)
     app = create_app(settings_, now=FakeClock(START))
     with TestClient(app, raise_server_exceptions=False) as client:
-        token = app.state.credentials.issue(Principal(Role.SECRETARIAT), "schemathesis").token
+        token = app.state.services.credentials.issue(
+            Principal(Role.SECRETARIAT), "schemathesis"
+        ).token
         yield client, token
 
 

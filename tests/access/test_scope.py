@@ -50,7 +50,7 @@ def test_admin_create_with_a_meeting_binds_the_account_and_its_login_to_that_mee
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["admin", "create", "--name", "tess", "--meeting", "test", "--password-stdin"]) == 0
     assert "of meeting 'test'" in capsys.readouterr().out
-    with Session(site.app.state.engine) as session:
+    with Session(site.app.state.services.engine) as session:
         account = session.exec(select(SecretariatAccount)).one()
     assert account.meeting_id == site.seeded.meeting_id
     login = site.client.post("/api/login", json={"name": "tess", "password": PASSWORD})
@@ -75,7 +75,7 @@ def test_admin_create_refuses_a_meeting_that_does_not_exist(
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["admin", "create", "--name", "tess", "--meeting", "nope", "--password-stdin"]) == 2
     assert "no meeting 'nope'" in capsys.readouterr().err
-    with Session(cli_env.app.state.engine) as session:
+    with Session(cli_env.app.state.services.engine) as session:
         assert session.exec(select(SecretariatAccount)).first() is None
 
 
@@ -83,7 +83,7 @@ def test_a_meeting_imported_over_http_joins_the_scope_map_without_a_restart(site
     first = site.bearer(Principal(Role.SECRETARIAT, meeting_id=site.seeded.meeting_id))
     room = site.seeded.rooms[0]
     assert site.client.get(f"/api/rooms/{room}", headers=first).status_code == 200
-    known = site.app.state.meeting_map  # loaded by the first scoped request
+    known = site.app.state.services.meeting_map  # loaded by the first scoped request
     created = _import_demo(site)
     new_rooms = {r["id"] for r in created["rooms"]}
     assert {known.rooms[r] for r in new_rooms} == {created["id"]}  # told, not read again

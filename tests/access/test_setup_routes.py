@@ -82,7 +82,7 @@ def test_P1_the_193_member_states_import_with_six_names_and_their_regional_group
     answer = _csv(site, site.seeded.meeting_id, _member_states_csv())
     assert answer.status_code == 200, answer.text
     assert answer.json()["added"] + answer.json()["updated"] == 193
-    with Session(site.app.state.engine) as session:
+    with Session(site.app.state.services.engine) as session:
         states = session.exec(
             select(Delegation).where(
                 Delegation.meeting_id == site.seeded.meeting_id,
@@ -110,7 +110,7 @@ def test_P1_a_bad_delegation_row_is_refused_with_its_line_and_nothing_written(si
     )
     assert answer.status_code == 422
     assert "line 3" in answer.json()["detail"]
-    with Session(site.app.state.engine) as session:
+    with Session(site.app.state.services.engine) as session:
         assert session.exec(select(Delegation).where(Delegation.code == "FRA")).first() is None
 
 
@@ -178,7 +178,7 @@ def test_P4_segment_roles_are_set_before_the_segment_opens_and_rcp_chairs_queue_
     refused = _roles(site, segment, {**body, "rapporteur": "Someone else"})
     assert refused.status_code == 409
     assert "has been opened" in refused.json()["detail"]
-    with Session(site.app.state.engine) as session:
+    with Session(site.app.state.services.engine) as session:
         assert session.exec(select(RoomEvent).where(RoomEvent.type == "SegmentOpened")).first()
 
 

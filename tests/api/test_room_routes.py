@@ -45,7 +45,7 @@ class Api:
 
 
 def _bearer(app: Any, principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.signer.issue(principal)}"}
+    return {"Authorization": f"Bearer {app.state.services.signer.issue(principal)}"}
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ class LiveServer:
         return self.seeded.rooms[0]
 
     def token(self, role: Role, room: int | None = None, delegation: str | None = None) -> str:
-        token: str = self.app.state.signer.issue(
+        token: str = self.app.state.services.signer.issue(
             Principal(role, room_id=room, delegation=delegation)
         )
         return token
@@ -106,7 +106,7 @@ class LiveServer:
         return f"{ws_base}/api/rooms/{room or self.room_id}/live?{urlencode(query)}"
 
     def runner(self, room: int | None = None) -> RoomRunner:
-        runner: RoomRunner = self.app.state.rooms[room or self.room_id]
+        runner: RoomRunner = self.app.state.services.rooms[room or self.room_id]
         return runner
 
     def on_server(self, function: Callable[[], T]) -> T:

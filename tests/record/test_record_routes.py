@@ -60,7 +60,7 @@ class Api:
 
 
 def _bearer(app: FastAPI, principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.signer.issue(principal)}"}
+    return {"Authorization": f"Bearer {app.state.services.signer.issue(principal)}"}
 
 
 def _register(engine: Engine) -> None:

@@ -44,7 +44,7 @@ class Served:
     seeded: Seeded
 
     def token(self, principal: Principal) -> str:
-        token: str = self.app.state.signer.issue(principal)
+        token: str = self.app.state.services.signer.issue(principal)
         return token
 
 

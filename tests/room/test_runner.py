@@ -149,7 +149,7 @@ def test_each_rooms_hub_keeps_the_backlog_the_settings_allow(
     )
     app = create_app(settings)
     with TestClient(app):
-        assert {app.state.rooms[room].hub.max_backlog for room in seeded.rooms} == {7}
+        assert {app.state.services.rooms[room].hub.max_backlog for room in seeded.rooms} == {7}
 
 
 async def test_a_retry_the_engine_would_now_refuse_gets_the_first_answer(engine: Engine) -> None:

@@ -160,7 +160,7 @@ def test_t6_the_console_lists_each_screen_with_its_role_and_clock_uncertainty(
 def test_t6_the_console_flags_a_screen_the_server_has_not_heard_for_a_while(
     browser: Browser, clocked: tuple[Site, MovableClock]
 ) -> None:
-    from app.api.channel import LiveConfig
+    from app.live.hub import LiveConfig
 
     site, clock = clocked
     room = site.seeded.rooms[0]
