@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from app.errors import InvalidSetting
-from app.live.gcwatch import DEFAULT_THRESHOLD
 
 ENV_PREFIX = "FLOORKEEPER_"
+#: A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
+GC_PAUSE_WARNING_SECONDS = 0.1
 BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
 DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
 PLACEHOLDER_SECRET = "development-only-secret"
@@ -53,7 +54,7 @@ class Settings(BaseModel):
     command_retries: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A garbage collection that stops the process this long is logged (app/gcwatch.py).
-    gc_pause_warning_seconds: float = Field(default=DEFAULT_THRESHOLD, gt=0)
+    gc_pause_warning_seconds: float = Field(default=GC_PAUSE_WARNING_SECONDS, gt=0)
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
     display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")
 

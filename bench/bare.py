@@ -26,7 +26,8 @@ import time
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from app.live.gcwatch import DEFAULT_THRESHOLD, watching
+from app.config import GC_PAUSE_WARNING_SECONDS
+from app.live.gcwatch import watching
 from bench.receivers import raise_fd_limit
 
 
@@ -74,7 +75,7 @@ class Bare:
 async def main(port: int) -> None:
     raise_fd_limit()
     bare = Bare()
-    with watching(DEFAULT_THRESHOLD):  # its pauses logged as ours are, for the comparison
+    with watching(GC_PAUSE_WARNING_SECONDS):  # its pauses logged as ours are, for the comparison
         async with serve(bare.handle, "127.0.0.1", port, compression=None, backlog=4096) as server:
             print(f"bare broadcast server on 127.0.0.1:{port}", flush=True)
             await server.serve_forever()

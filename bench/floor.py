@@ -35,7 +35,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from websockets.asyncio.server import broadcast, serve
 
-from app.live.gcwatch import DEFAULT_THRESHOLD, watching
+from app.config import GC_PAUSE_WARNING_SECONDS
+from app.live.gcwatch import watching
 from bench.bare import Bare, change_text
 from bench.receivers import raise_fd_limit
 
@@ -93,7 +94,7 @@ async def main(http_port: int, ws_port: int, database: str) -> None:
         access_log=False,
         log_level="warning",
     )
-    with watching(DEFAULT_THRESHOLD):  # its pauses logged as ours are, for the comparison
+    with watching(GC_PAUSE_WARNING_SECONDS):  # its pauses logged as ours are, for the comparison
         async with serve(bare.handle, "127.0.0.1", ws_port, compression=None, backlog=4096):
             # the websocket side listens first: once HTTP answers, both are up
             await uvicorn.Server(config).serve()

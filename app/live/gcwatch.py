@@ -19,8 +19,6 @@ from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
-#: Seconds: a pause this long is logged (``FLOORKEEPER_GC_PAUSE_WARNING_SECONDS``).
-DEFAULT_THRESHOLD = 0.1
 #: How a pause is logged; ``PAUSE`` reads it back (the benchmarks count pauses in server logs).
 MESSAGE = "gc pause: generation %d, %.1f ms"
 PAUSE = re.compile(r"gc pause: generation (\d), ([\d.]+) ms")
