@@ -27,8 +27,9 @@ from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access.credentials import CredentialRegistry
-from app.access.guard import MeetingMap, PageRefused
+from app.access.guard import PageRefused
 from app.access.ratelimit import RateLimits, TooManyRequests
+from app.access.scope import MeetingMap
 from app.access.tokens import Signer
 from app.api import cards, channel, meetings, records, secretariat, setup
 from app.api import rooms as room_routes

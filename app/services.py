@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from app.access.credentials import CredentialRegistry
-    from app.access.guard import MeetingMap
     from app.access.ratelimit import RateLimits
+    from app.access.scope import MeetingMap
     from app.access.tokens import Signer
     from app.config import Settings
     from app.live.hub import LiveConfig

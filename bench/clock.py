@@ -54,8 +54,8 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
-from app.access.tokens import Principal, Signer
-from app.live.view import Role
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from bench.fanout import machine, no_nan, percentile
 from bench.servers import SECRET, Floorkeeper
 

@@ -31,12 +31,12 @@ from sqlmodel import Session, col, select
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
-from app.access.tokens import Principal, Signer
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.config import DEMO_PROGRAMME
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Room, Segment
-from app.live.view import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "fan-out-benchmark-secret-0123456789"

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.live.view import Role  # noqa: E402
+from app.access.roles import Role  # noqa: E402
 from tests.web.screens import Moderator  # noqa: E402
 from tests.web.server import CHROMIUM_ARGS, Site, running_site  # noqa: E402
 

@@ -2,8 +2,8 @@
 
 The first account is created with ``floorkeeper admin create --name NAME``;
 ``/api/login`` exchanges a name and password for a secretariat token
-(``app.credentials``). An account bound to a meeting (``--meeting KEY``)
-logs in to a token of that meeting only (``app.authorization``); one of no
+(``app.access.credentials``). An account bound to a meeting (``--meeting KEY``)
+logs in to a token of that meeting only (``app.access.scope``); one of no
 meeting is the service's administrator. A refusal never says which of the two was wrong, and
 an unknown name costs the same hash as a wrong password, so that neither the
 answer nor its time tells whether a name exists.

@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 ``issue`` writes a ``Credential`` row (role, scope, label, issued_at) and
-signs a token that carries the row's id (``app.access.Signer``). The token
+signs a token that carries the row's id (``app.access.tokens.Signer``). The token
 is not stored: it is the signature of the row, so a badge sheet can print it
 again, and nobody can forge one without the secret.
 
@@ -36,10 +36,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 
-from app.access.tokens import Principal, Signer
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.db.models import Credential
 from app.errors import NotFound
-from app.live.view import Role
 from app.services import services_of
 
 #: The application close code a revoked token's socket is closed with.

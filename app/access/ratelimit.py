@@ -71,10 +71,8 @@ def limits_of(connection: HTTPConnection) -> RateLimits:
 
 
 def _client_key(connection: HTTPConnection) -> str:
-    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
-    bearer = credentials.strip() if scheme.lower() == "bearer" else None
     try:
-        principal = principal_of(connection, bearer or None)
+        principal = principal_of(connection)
     except DomainError:
         principal = None  # the route's rule refuses it; count it by address meanwhile
     if principal is not None and principal.token_id:

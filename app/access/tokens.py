@@ -1,53 +1,35 @@
-"""Who may do what: signed credentials and one place that checks them.
+"""Signed credentials: a token names a principal, and reading one checks it.
 
-A credential is a token signed with the meeting's secret (itsdangerous):
-it names a role and what the role covers (a room for a moderator or a
-display, a delegation for a delegate). It travels as ``Authorization: Bearer``
-or, for links opened from a badge or a wall screen, as ``?token=``. Each
-route declares the rule it needs (``app.authorization.allow``); nothing
-else decides, and every refusal lives there.
-
-Roles: secretariat (everything in its meeting; a token of no meeting is the
-service's administrator), moderator (their room), delegate (their own
-delegation's requests), display (reading one room). Reading the public
-programme needs nothing.
+A credential is a token signed with the meeting's secret (itsdangerous): it
+names a ``Principal`` (``app.access.roles``): a role and what the role covers.
+It travels as ``Authorization: Bearer`` or, for links opened from a badge or
+a wall screen, as ``?token=``. ``principal_of`` reads it for the route's rule
+(``app.access.guard``): the signature first, then the in-memory revocation
+set (``app.access.credentials``); the rule decides what the principal may do.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import HTTPConnection
 
+from app.access.roles import Principal, Role
 from app.errors import NotAllowed
-from app.live.view import Role
 from app.services import services_of
 
 SALT = "floorkeeper.credential.v1"
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    role: Role
-    room_id: int | None = None  # moderator, display
-    delegation: str | None = None  # delegate: the delegation code
-    name: str = ""
-    token_id: str | None = None  # the recorded credential (app.credentials); revocable
-    meeting_id: int | None = None  # the one meeting it covers; None: every meeting
-
-    def describe(self) -> str:
-        meeting = "meeting" if self.meeting_id is None else f"meeting {self.meeting_id}"
-        scope = self.delegation or (f"room {self.room_id}" if self.room_id else meeting)
-        return f"{self.role.value} ({scope})"
-
-
 class Signer:
+    """Signs principals into tokens and reads them back, with the service's secret."""
+
     def __init__(self, secret: str) -> None:
         self._serializer = URLSafeSerializer(secret, salt=SALT)
 
     def issue(self, principal: Principal) -> str:
+        """The token of ``principal``: short keys, only the fields it has."""
         data: dict[str, Any] = {"r": principal.role.value}
         if principal.room_id is not None:
             data["room"] = principal.room_id
@@ -63,6 +45,7 @@ class Signer:
         return token
 
     def read(self, token: str) -> Principal:
+        """The principal ``token`` names; refused (403) if it is not a token of this secret."""
         try:
             data = self._serializer.loads(token)
             return Principal(
@@ -80,7 +63,7 @@ class Signer:
 
 
 class Revocations(Protocol):
-    """What the checks need of the credential registry (``app.credentials``): no query."""
+    """What the checks need of the credential registry (``app.access.credentials``): no query."""
 
     def is_revoked(self, token_id: str) -> bool: ...
 
@@ -97,16 +80,15 @@ def read_token(connection: HTTPConnection, token: str) -> Principal:
     return principal
 
 
-def principal_of(connection: HTTPConnection, bearer: str | None) -> Principal | None:
-    token = bearer or connection.query_params.get("token")
+def principal_of(connection: HTTPConnection) -> Principal | None:
+    """The caller's principal from its bearer token or ``?token=``; None without either."""
+    token = _bearer(connection) or connection.query_params.get("token")
     if not token:
         return None
     return read_token(connection, token)
 
 
-def may_moderate(principal: Principal | None, room_id: int) -> bool:
-    if principal is None:
-        return False
-    if principal.role is Role.SECRETARIAT:
-        return True
-    return principal.role is Role.MODERATOR and principal.room_id == room_id
+def _bearer(connection: HTTPConnection) -> str | None:
+    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+    token = credentials.strip() if scheme.lower() == "bearer" else ""
+    return token or None

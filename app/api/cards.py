@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.access import guard
-from app.access.guard import (
+from app.access import rules
+from app.access.policy import (
     ACT_FOR_DELEGATION,
     EDIT_CARD,
     READ_CARDS,
@@ -38,7 +38,7 @@ from app.access.guard import (
     SECRETARIAT_ONLY,
     WRITE_REPORT,
 )
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.api import records
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut
@@ -51,7 +51,6 @@ from app.db.models import (
     Segment,
 )
 from app.errors import DomainError, NotFound
-from app.live.view import Role
 from app.meeting.registration import delegation_by_code
 from app.record import card as card_rules
 from app.record import report as report_rules
@@ -185,8 +184,8 @@ async def submit_card(
     engine: EngineDep,
 ) -> CardOut:
     """A delegation submits a card for the segment's action group (R2)."""
-    writer = guard.card_writer(principal, room_id)
-    code = guard.card_delegation(principal, room_id, body.delegation)
+    writer = rules.card_writer(principal, room_id)
+    code = rules.card_delegation(principal, room_id, body.delegation)
     return await to_thread.run_sync(
         _create, engine, room_id, segment_id, body, code, "", False, writer, room.now()
     )
@@ -202,7 +201,7 @@ async def enter_paper_card(
     engine: EngineDep,
 ) -> CardOut:
     """The secretariat types in a paper card from the box (R2)."""
-    writer = guard.card_writer(principal, room_id)
+    writer = rules.card_writer(principal, room_id)
     author = card_rules.clean(body.author)
     if not body.delegation and not author:
         raise DomainError("a paper card names its delegation, or the author written on it")
@@ -443,7 +442,7 @@ def _edit(
             raise NotFound(f"no card {card_id} in this segment")
         delegation = _delegation_of(session, card)
         owner = delegation.code if delegation else None
-        guard.ensure_may_edit_card(principal, room_id, owner, card.paper)
+        rules.ensure_may_edit_card(principal, room_id, owner, card.paper)
         card_rules.ensure_open(_closed_at(session, segment_id), segment.title)
         for name, value in body.model_dump(exclude_none=True).items():
             setattr(card, name, card_rules.clean(value))

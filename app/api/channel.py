@@ -47,16 +47,17 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import HTTPConnection
 
 from app.access.credentials import REVOKED_CLOSE, watch_revocation
-from app.access.guard import RUN_ROOM, WATCH_ROOM, authorized
+from app.access.guard import authorized
+from app.access.policy import RUN_ROOM, WATCH_ROOM
 from app.access.ratelimit import PingWindow, ping_window
-from app.access.tokens import Principal, may_moderate
+from app.access.roles import Principal, Role, may_moderate
 from app.api.deps import RoomDep
 from app.errors import NotAllowed
 from app.live import protocol
 from app.live.frames import EXTENSION, FrameSink, text_frame
 from app.live.hub import Change, LiveConfig, Resync, Screen, Subscriber
 from app.live.protocol import PingIn, ReportIn, ResumeIn
-from app.live.view import Role, view_role
+from app.live.view import view_role
 from app.room.runner import RoomRunner
 from app.services import Services, services_of
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from starlette.requests import HTTPConnection
 
 from app.access.guard import authorized
-from app.access.tokens import Principal
+from app.access.roles import Principal
 from app.errors import NotFound
 from app.room.runner import RoomRunner
 from app.services import services_of

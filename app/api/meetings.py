@@ -10,13 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access.guard import PUBLIC, WATCH_ROOM
-from app.access.tokens import may_moderate
+from app.access.policy import PUBLIC, WATCH_ROOM
+from app.access.roles import Role, may_moderate
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut, Health
 from app.db.models import Day, Meeting, Room, Segment
 from app.errors import NotFound
-from app.live.view import Role
 
 router = APIRouter(prefix="/api", responses={404: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 

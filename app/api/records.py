@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access.guard import READ_MEETING_RECORD, READ_ROOM_RECORD
+from app.access.policy import READ_MEETING_RECORD, READ_ROOM_RECORD
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
 from app.category import Category

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.access.guard import ACT_FOR_DELEGATION, RUN_ROOM
+from app.access.policy import ACT_FOR_DELEGATION, RUN_ROOM
 from app.access.ratelimit import FLOOR_REQUEST_LIMIT
 from app.api.deps import EngineDep, RoomDep
 from app.api.schemas import (

@@ -18,16 +18,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.requests import HTTPConnection
 
-from app.access import guard
+from app.access import rules, scope
 from app.access.accounts import authenticate
 from app.access.credentials import CredentialRegistry, Issued
-from app.access.guard import PUBLIC, SECRETARIAT_ONLY
-from app.access.tokens import Principal
+from app.access.policy import PUBLIC, SECRETARIAT_ONLY
+from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import ErrorOut
 from app.db.models import Delegation, Meeting
 from app.errors import NotFound
-from app.live.view import Role
 from app.room.audit import audit_trail
 from app.services import services_of
 
@@ -125,7 +124,7 @@ async def issue_credential(
     if body.room_id is not None and body.room_id not in services_of(connection).rooms:
         raise NotFound(f"no room {body.room_id} in this service")
     room_meeting = await _room_meeting(connection, body.room_id)
-    wanted = guard.scope_of_new_credential(
+    wanted = rules.scope_of_new_credential(
         caller,
         Principal(
             body.role, room_id=body.room_id, delegation=body.delegation, meeting_id=body.meeting_id
@@ -152,7 +151,7 @@ async def list_credentials(
     return [
         _out(row)
         for row in rows
-        if guard.credential_in_scope(
+        if rules.credential_in_scope(
             caller, row.principal, await _room_meeting(connection, row.principal.room_id)
         )
     ]
@@ -181,7 +180,7 @@ async def rotate_credential(
 
 
 async def _room_meeting(connection: HTTPConnection, room_id: int | None) -> int | None:
-    return None if room_id is None else await guard.meeting_of(connection, "room", room_id)
+    return None if room_id is None else await scope.meeting_of(connection, "room", room_id)
 
 
 async def _ensure_in_scope(
@@ -191,7 +190,7 @@ async def _ensure_in_scope(
         return  # the administrator manages every token (and an unknown one is a 404 below)
     issued = await to_thread.run_sync(registry.get, token_id)
     room_meeting = await _room_meeting(connection, issued.principal.room_id)
-    guard.ensure_credential_in_scope(caller, issued.principal, room_meeting)
+    rules.ensure_credential_in_scope(caller, issued.principal, room_meeting)
 
 
 def _known_meeting(engine: Engine, meeting_id: int) -> None:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from app.access.guard import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY, note_meeting
+from app.access.policy import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY
+from app.access.scope import note_meeting
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
 from app.db.engine import session_scope

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from app.access.tokens import Principal, Signer
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.config import Settings, load_settings
 from app.db.engine import make_engine, session_scope
 from app.db.migrations import is_empty, migrate
 from app.db.models import Delegation, Meeting, Room
 from app.errors import DomainError
-from app.live.view import Role
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,8 +47,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from app.access.roles import Role
 from app.live.frames import text_frame
-from app.live.view import Role
 
 if TYPE_CHECKING:
     from app.config import Settings

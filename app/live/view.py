@@ -9,9 +9,9 @@ the phase, and nothing a moderator alone should see.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
+from app.access.roles import Role
 from app.category import is_stakeholder
 from app.queue import RoomState
 from app.queue import order as queue_order
@@ -20,15 +20,6 @@ from app.timing import programme
 from app.timing.allotment import Allotment, SpeechStatus, total_allotted
 from app.timing.plan import PhaseKind
 from app.timing.programme import SegmentRun
-
-
-class Role(StrEnum):
-    SECRETARIAT = "secretariat"
-    MODERATOR = "moderator"
-    RAPPORTEUR = "rapporteur"
-    DELEGATE = "delegate"
-    DISPLAY = "display"
-
 
 #: How many waiting speakers a display shows.
 DISPLAY_NEXT = 5

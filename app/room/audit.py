@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 
-from app.access.tokens import Principal
+from app.access.roles import Principal
 from app.db.models import CommandAudit, CommandRecord
 
 

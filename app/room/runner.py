@@ -21,11 +21,12 @@ from functools import partial
 
 from anyio import to_thread
 
+from app.access.roles import Role
 from app.config import Settings
 from app.errors import VersionConflict
 from app.live import protocol
 from app.live.hub import Change, RoomHub
-from app.live.view import LIVE_VIEWS, Role, room_view, view_role
+from app.live.view import LIVE_VIEWS, room_view, view_role
 from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
 from app.queue.projection import project
 from app.room.audit import current_sender

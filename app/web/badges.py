@@ -23,11 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.access.credentials import CredentialRegistry
-from app.access.guard import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE, PageRefused
-from app.access.tokens import Principal
+from app.access.guard import PageRefused
+from app.access.policy import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE
+from app.access.roles import Principal, Role
 from app.db.models import Delegation, Meeting
 from app.errors import NotFound
-from app.live.view import Role
 from app.services import services_of
 
 router = APIRouter(include_in_schema=False)

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.access.guard import (
+from app.access.policy import (
     DELEGATE_ONLY,
     DELEGATE_PAGE,
     MODERATOR_PAGE,
@@ -31,7 +31,7 @@ from app.access.guard import (
     WATCH_PAGE,
     WATCH_ROOM,
 )
-from app.access.tokens import may_moderate
+from app.access.roles import may_moderate
 from app.api.deps import EngineDep, PrincipalDep
 from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import DomainError, NotFound

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.access.credentials import CredentialRegistry, Issued
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
-from app.live.view import Role
 from app.main import create_app
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.access.tokens import Principal
-from app.live.view import Role
+from app.access.roles import Principal, Role
 from app.queue import RequestFloor
 from tests.access.conftest import Site
 from tests.fakes import state

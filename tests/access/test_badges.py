@@ -8,8 +8,7 @@ from html.parser import HTMLParser
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from app.access.tokens import Principal
-from app.live.view import Role
+from app.access.roles import Principal, Role
 from tests.access.conftest import Site
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import event
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.cli.command import main
-from app.live.view import Role
 from app.main import create_app
 from tests.access.conftest import SECRET, Site
 

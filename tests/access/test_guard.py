@@ -1,6 +1,6 @@
 """The authorization matrix: every route of the app × every role, allowed or refused.
 
-The routes come from ``create_app``'s route table (``app.authorization.route_table``),
+The routes come from ``create_app``'s route table (``tests.access.routes.route_table``),
 so a route added without a rule, or without a line in ``EXPECTED`` below, fails
 here. ``EXPECTED`` is written by hand from the issue's model, independently of
 the rules in the code: secretariat (everything in its meeting: the token here
@@ -33,15 +33,14 @@ from starlette.testclient import WebSocketDenialResponse
 
 from app.access.accounts import create_account
 from app.access.credentials import CredentialRegistry
-from app.access.guard import RouteEntry, route_table
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Day, Meeting, RecommendationCard, Room, Segment
-from app.live.view import Role
 from app.main import create_app
 from app.room import codec
+from tests.access.routes import RouteEntry, route_table
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START, panel

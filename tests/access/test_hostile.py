@@ -17,9 +17,9 @@ from itsdangerous import URLSafeSerializer
 from starlette.testclient import WebSocketDenialResponse
 
 from app.access.ratelimit import RateLimits
-from app.access.tokens import SALT, Principal
+from app.access.roles import Principal, Role
+from app.access.tokens import SALT
 from app.cli.logs import REDACTED, TokenRedactor, log_config, redact
-from app.live.view import Role
 from tests.access.conftest import SECRET, Site
 from tests.web.server import free_port
 

@@ -22,11 +22,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.live.view import Role
 from app.main import create_app
 from tests.builders import seed_meeting
 from tests.fakes import FakeClock

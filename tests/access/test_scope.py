@@ -1,6 +1,6 @@
 """A secretariat of one meeting: its account, its login, and the rooms of meetings made later.
 
-The matrix (``tests/test_authorization.py``) checks every route against a
+The matrix (``tests/access/test_guard.py``) checks every route against a
 secretariat of another meeting; these tests check where the scope comes from
 (``floorkeeper admin create --meeting``, ``/api/login``) and that a meeting
 imported over HTTP is known to the check at once, without a restart.
@@ -15,11 +15,10 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import WebSocketDenialResponse
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.cli.command import main
 from app.config import DEMO_PROGRAMME
 from app.db.models import SecretariatAccount
-from app.live.view import Role
 from tests.access.conftest import SECRET, Site
 
 PASSWORD = "correct horse battery"

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import DEMO_PROGRAMME
 from app.db.models import Delegation, RoomEvent
-from app.live.view import Role
 from tests.access.conftest import Site
 
 COUNTRIES = Path(__file__).resolve().parents[2] / "app" / "data" / "countries.csv"

@@ -10,9 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
-from app.live.view import Role
 from app.main import create_app
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock

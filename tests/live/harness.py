@@ -37,12 +37,11 @@ import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.live import protocol
-from app.live.view import Role
 from app.main import create_app
 from app.room.runner import RoomRunner
 from tests.builders import Seeded, seed_meeting

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from app.access.roles import Role
 from app.live.hub import Subscriber
-from app.live.view import Role
 from tests.live.harness import (
     Json,
     LiveServer,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from app.live.view import Role
+from app.access.roles import Role
 from tests.live.harness import Json, LiveServer, Moderator, open_screen, serving
 from tests.plans import START
 

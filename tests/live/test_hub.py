@@ -11,8 +11,8 @@ from contextlib import ExitStack
 
 import pytest
 
+from app.access.roles import Role
 from app.live.hub import RoomHub, Screen, Subscriber
-from app.live.view import Role
 
 
 class FakeSink:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from app.live.view import Role
+from app.access.roles import Role
 from tests.live.harness import Json, LiveServer, Moderator, Screen, open_screen, serving
 
 

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from app.live.view import DISPLAY_NEXT, Role
+from app.access.roles import Role
+from app.live.view import DISPLAY_NEXT
 from tests.live.harness import Json, LiveServer, Moderator, Screen, open_screen, serving
 
 DELEGATIONS = ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE")  # one more than a display shows

@@ -18,7 +18,7 @@ import httpx
 import jsonschema
 import pytest
 
-from app.live.view import Role
+from app.access.roles import Role
 from tests.live.harness import (
     ROOT,
     Json,

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.access.tokens import Principal
-from app.live.view import Role
+from app.access.roles import Principal, Role
 from tests.plans import START
 from tests.record.test_record_routes import Api, record_principals, serving
 

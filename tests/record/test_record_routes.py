@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
 from app.db.models import Delegation, Participant
-from app.live.view import Role
 from app.main import create_app
 from app.record.export import COLUMNS
 from tests.builders import Seeded, seed_meeting

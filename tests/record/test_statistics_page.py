@@ -24,9 +24,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from app.access.tokens import Principal
+from app.access.roles import Principal, Role
 from app.config import Environment, Settings
-from app.live.view import Role
 from app.main import create_app
 from tests.builders import Seeded, seed_meeting
 from tests.conftest import missing_service

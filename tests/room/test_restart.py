@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.access.tokens import Principal, Signer
-from app.live.view import Role
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from tests.builders import seed_meeting
 from tests.web.server import free_port
 

@@ -24,11 +24,11 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from app.access.tokens import Principal, Signer
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Delegation, Room, Segment
-from app.live.view import Role
 from tests.builders import Seeded, seed_meeting
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.access.tokens import Principal, Signer
+from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.config import Environment, Settings
-from app.live.view import Role
 from app.main import create_app
 from tests.builders import Seeded
 from tests.plans import START

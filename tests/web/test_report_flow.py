@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from app.live.view import Role
+from app.access.roles import Role
 from tests.conftest import missing_service
 from tests.web.server import Site
 
