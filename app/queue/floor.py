@@ -30,6 +30,10 @@ queue gives no event, and with no segment open the command is refused.
 
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift).
+
+The module is longer than 400 lines on purpose: it is one machine, and every
+transition of the room (``_decide``), its fold (``evolve``) and the phase ends
+both share are kept in one place so that they are read together (S4).
 """
 
 from __future__ import annotations
