@@ -99,11 +99,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app.cli.logs import log_config
     from app.main import create_app
+    from app.meeting.importer import import_programme_file
 
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     if not args.no_demo and settings.demo_programme and is_empty(engine):
-        meeting = _load_file(settings, Path(settings.demo_programme))
+        meeting = import_programme_file(engine, Path(settings.demo_programme))
         print(f"loaded the demo meeting {meeting.key!r}")
     try:
         _print_links(settings, None, f"http://{settings.host}:{settings.port}")
@@ -123,21 +124,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from app.meeting.importer import import_programme_file
+
     migrate(settings.database_url)
-    meeting = _load_file(settings, args.file)
+    engine = make_engine(settings.database_url)
+    try:
+        meeting = import_programme_file(engine, args.file)
+    finally:
+        engine.dispose()
     print(f"imported {meeting.key!r}: {meeting.title}")
     return 0
-
-
-def _load_file(settings: Settings, path: Path) -> Meeting:
-    from app.meeting import import_programme, load_programme_file
-
-    programme = load_programme_file(path)
-    engine = make_engine(settings.database_url)
-    with session_scope(engine) as session:
-        meeting = import_programme(session, programme, source=str(path))
-    engine.dispose()
-    return meeting
 
 
 def _rehearse(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ simulate the meeting it has actually set up.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +21,9 @@ from app.db.engine import make_engine
 from app.db.migrations import is_empty, migrate
 from app.db.models import Delegation, Meeting, Segment
 from app.errors import NotFound
+from app.meeting.importer import import_programme_file
 from app.room import codec
-from app.simulation.driver import check_invariants, render_text, simulate, to_json
+from app.simulation import check_invariants, render_text, simulate, to_json
 from app.timing import SegmentPlan, Speaker
 
 
@@ -37,9 +39,7 @@ def run_simulation(
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     if settings.demo_programme and is_empty(engine):
-        from app.cli.command import _load_file
-
-        _load_file(settings, _demo_path(settings))
+        import_programme_file(engine, Path(settings.demo_programme))
     with Session(engine) as session:
         segment = session.exec(
             select(Segment).where(Segment.key == segment_key).order_by(col(Segment.id))
@@ -81,10 +81,3 @@ def run_simulation(
 
 def _speaker(row: Delegation) -> Speaker:
     return Speaker(row.code, row.names.get("en", row.code), Category(row.category))
-
-
-def _demo_path(settings: Settings) -> Any:
-    from pathlib import Path
-
-    assert settings.demo_programme
-    return Path(settings.demo_programme)

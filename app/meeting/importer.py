@@ -3,7 +3,8 @@
 ``load_programme_file`` reads and checks everything (YAML, pydantic, the
 whole-programme checks of ``build``, the delegations CSV) before
 ``import_programme`` writes a row, inside the caller's one transaction: a
-bad file changes nothing.
+bad file changes nothing. ``import_programme_file`` does both in a
+transaction of its own, for the command line.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.db.engine import session_scope
 from app.db.models import Day, Delegation, Meeting, Participant, Room, Segment
 from app.errors import InvalidProgramme, NotFound
 from app.meeting.build import Programme, build, shifted
@@ -115,6 +118,13 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
         )
     session.flush()
     return meeting
+
+
+def import_programme_file(engine: Engine, path: Path) -> Meeting:
+    """Load ``path`` into the database in one transaction (``import``, ``serve``, ``simulate``)."""
+    programme = load_programme_file(path)
+    with session_scope(engine) as session:
+        return import_programme(session, programme, source=str(path))
 
 
 def _add_segment(

@@ -14,6 +14,9 @@ the order the events were stored:
   the moderator cleared the queue) end it without a speech, its reason kept;
 * ``FloorGranted`` puts a row on the floor (a request, a programme speaker
   or someone named by the moderator), flagged if out of order (P2);
+* the moderator's overrides (out of order, a moved request, an allotment
+  set or overridden, an extension) are kept in the order they happened,
+  each once: the simulator prints them so (docs/simulate.md);
 * ``SpeechEnded`` is authoritative for the times and the seconds: a row
   whose grant is missing from the stream is rebuilt from it alone.
 
@@ -122,12 +125,14 @@ class Intervention:
     phase: str  # where the floor was given; else where the request left the queue
     # who
     request_id: str | None  # None: a programme speaker, or someone named by the moderator
+    speaker_id: str  # the engine's: a delegation's code, "programme:<phase>:<n>", "named:<name>"
     delegation: str  # the delegation's code; "" for a speaker without delegation
     name: str
     category: Category | None
     group: Group
     regional_group: str
     # when (UTC epoch seconds)
+    requested_in: str | None  # the phase current when the request was made
     requested_at: float | None
     granted_at: float | None
     started_at: float | None
@@ -145,6 +150,7 @@ class Intervention:
     allotment_set: bool  # the moderator fixed the allotment
     first_time: bool | None  # P8, as recorded with the request
     on_behalf: bool  # P7: entered by the moderator
+    overrides: tuple[str, ...]  # out_of_order, moved, allotment, extended: in order, each once
     outcome: Outcome
     closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started, withdrawn
 
@@ -162,6 +168,7 @@ class _Row:
     name: str
     category: Category | None
     phase: str
+    requested_in: str | None = None
     requested_at: float | None = None
     first_time: bool | None = None
     on_behalf: bool = False
@@ -177,8 +184,14 @@ class _Row:
     out_of_order: bool = False
     moved: bool = False
     allotment_set: bool = False
+    overrides: list[str] = field(default_factory=list)
     outcome: Outcome = Outcome.WAITING
     closed_reason: str | None = None
+
+    def override(self, what: str) -> None:
+        """Record one of the moderator's overrides, once, where it first happened."""
+        if what not in self.overrides:
+            self.overrides.append(what)
 
 
 @dataclass(slots=True)
@@ -237,6 +250,7 @@ def _fold(run: _Run, event: Event) -> None:
                 r.name,
                 r.category,
                 run.phase,
+                requested_in=run.phase,
                 requested_at=at,
                 first_time=r.first_time,
                 on_behalf=r.on_behalf,
@@ -249,9 +263,11 @@ def _fold(run: _Run, event: Event) -> None:
         case RequestMoved(request_id=request_id):
             if request_id in run.requests:
                 run.requests[request_id].moved = True
+                run.requests[request_id].override("moved")
         case RequestAllotmentSet(request_id=request_id):
             if request_id in run.requests:
                 run.requests[request_id].allotment_set = True
+                run.requests[request_id].override("allotment")
         case FloorGranted(at=at, allotment=a):
             run.current = _granted(run, a, at)
         case SpeechStarted(at=at) if run.current is not None:
@@ -260,8 +276,10 @@ def _fold(run: _Run, event: Event) -> None:
         case AllotmentOverridden(seconds=seconds) if run.current is not None:
             run.current.allotted = seconds + run.current.extended
             run.current.basis, run.current.allotment_set = Basis.OVERRIDE, True
+            run.current.override("allotment")
         case SpeechExtended(seconds=seconds) if run.current is not None:
             run.current.extended += seconds
+            run.current.override("extended")
             run.current.allotted = (run.current.allotted or 0.0) + seconds
         case SpeechEnded():
             _ended(run, event)
@@ -286,6 +304,7 @@ def _granted(run: _Run, a: Allotment, at: float) -> _Row:
     row.allotted, row.basis = a.seconds + a.extended, a.basis
     row.out_of_order, row.outcome = a.out_of_order, Outcome.SPEAKING
     row.allotment_set = row.allotment_set or a.basis is Basis.OVERRIDE
+    _overridden(row, a.out_of_order, a.basis, a.extended)
     run.granted.append(row)
     return row
 
@@ -302,9 +321,20 @@ def _ended(run: _Run, event: SpeechEnded) -> None:
     row.allotted, row.extended, row.basis = event.allotted, event.extended, event.basis
     row.spoken, row.overtime = event.spoken, event.overtime
     row.out_of_order = event.out_of_order
+    _overridden(row, event.out_of_order, event.basis, event.extended)  # a rebuilt row's
     row.outcome = Outcome.HEARD if event.heard else Outcome.NOT_HEARD
     row.closed_reason = None if event.heard else "not_started"
     run.current = None
+
+
+def _overridden(row: _Row, out_of_order: bool, basis: Basis, extended: float) -> None:
+    """The overrides a grant or a speech's end carries (already seen ones stay in place)."""
+    if out_of_order:
+        row.override("out_of_order")
+    if basis is Basis.OVERRIDE:
+        row.override("allotment")
+    if extended:
+        row.override("extended")
 
 
 class _Join:
@@ -335,11 +365,13 @@ class _Join:
             segment_title=segment.title,
             phase=row.phase,
             request_id=row.request_id,
+            speaker_id=row.speaker_id,
             delegation=code,
             name=delegation.name if delegation is not None else row.name,
             category=category,
             group=group_of(category, plan.rules.observer_state_is_stakeholder),
             regional_group=delegation.regional_group if delegation is not None else "",
+            requested_in=row.requested_in,
             requested_at=row.requested_at,
             granted_at=row.granted_at,
             started_at=row.started_at,
@@ -355,6 +387,7 @@ class _Join:
             allotment_set=row.allotment_set,
             first_time=row.first_time,
             on_behalf=row.on_behalf,
+            overrides=tuple(row.overrides),
             outcome=row.outcome,
             closed_reason=row.closed_reason,
         )

@@ -58,13 +58,8 @@ from app.queue import (
     replay,
 )
 from app.queue.events import ClosedBecause
-from app.simulation.driver import (
-    Simulation,
-    build_timeline,
-    check_invariants,
-    phase_records,
-    summarise,
-)
+from app.record import build_record
+from app.simulation import Simulation, check_invariants, phase_records, summarise
 from app.timing import (
     AllotmentOverridden,
     Basis,
@@ -398,7 +393,7 @@ class Room:
     def history(self) -> Simulation:
         """The record as the simulator's checker reads it."""
         plan, events = self.case.plan, tuple(self.events)
-        timeline = build_timeline(plan, events)
+        timeline = build_record(events)
         return Simulation(
             plan=plan,
             seed=0,

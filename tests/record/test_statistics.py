@@ -27,9 +27,9 @@ from app.record import (
     by_segment,
     statistics,
 )
-from app.simulation.driver import Intervention as Timed
-from app.simulation.driver import Outcome as SimOutcome
-from app.simulation.driver import Simulation, sample_delegations, simulate
+from app.record import Intervention as Timed
+from app.record import Outcome as SimOutcome
+from app.simulation import Simulation, sample_delegations, simulate
 from tests.plans import MIN, START, action_group
 
 MEMBER_STATES, STAKEHOLDERS = sample_delegations(45, 7, Random(2017))
@@ -97,9 +97,9 @@ def counted(timeline: list[Timed]) -> Tally:
         not_heard=sum(1 for i in timeline if i.outcome is SimOutcome.NOT_HEARD),
         withdrawn=sum(1 for i in timeline if i.outcome is SimOutcome.WITHDRAWN),
         out_of_order=sum(1 for i in heard if i.out_of_order),
-        delegations_attending=len({i.delegation_id for i in timeline if i.request_id}),
-        delegations_speaking=len({i.delegation_id for i in heard if i.request_id}),
-        allotted_seconds=sum((i.allotted or 0.0) + i.extended for i in heard),
+        delegations_attending=len({i.speaker_id for i in timeline if i.request_id}),
+        delegations_speaking=len({i.speaker_id for i in heard if i.request_id}),
+        allotted_seconds=sum(i.allotted or 0.0 for i in heard),  # extensions included
         spoken_seconds=sum(i.spoken for i in heard),
         overtime_seconds=sum(i.overtime for i in heard),
         overruns=sum(1 for i in heard if i.overtime > 0),
@@ -107,7 +107,7 @@ def counted(timeline: list[Timed]) -> Tally:
 
 
 def region(i: Timed) -> str:
-    return DELEGATIONS[i.delegation_id].regional_group if i.request_id else ""
+    return DELEGATIONS[i.speaker_id].regional_group if i.request_id else ""
 
 
 def assert_same(got: Tally, expected: Tally) -> None:

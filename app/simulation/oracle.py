@@ -1,0 +1,310 @@
+"""The rule checker: the recorded events read again, independently of the engine.
+
+Theory of operation
+-------------------
+``check_invariants`` folds a simulation's events through ``_RuleCheck``,
+which keeps its own queue and recomputes what the rules fix (P2, P4, P6,
+P8, T1-T4, A3, A4) from what was recorded, instead of trusting the engine's
+decisions, so that a wrong decision shows up as a violation. It also
+checks that the record runs forward in time, that each speech's recorded
+allotment is its grant plus what followed (R1) and that the segment closed.
+Overrides are what the engine recorded as such: ``out_of_order`` on a grant,
+``override`` as the basis of an allotment, ``SpeechExtended``.
+
+It shares no rule code with the engine on purpose (it even has its own
+``_accepts``): an oracle that called the engine's functions would agree
+with the engine's mistakes. The module is one class (some 300 lines with
+this header) because every check reads the same fold's state: the queue,
+the phase, who has spoken.
+
+A violation is one line that starts with its time from the scheduled start
+(``+H:MM:SS``). Pure: no I/O. Times are UTC epoch seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.category import Category, is_stakeholder
+from app.queue.events import (
+    Event,
+    FloorGranted,
+    FloorRequested,
+    RequestAllotmentSet,
+    RequestMoved,
+    RequestsClosed,
+    RequestWithdrawn,
+)
+from app.queue.requests import FloorRequest
+from app.simulation.result import Simulation, clock
+from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
+from app.timing.plan import PhaseKind, PhasePlan, SegmentPlan
+from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
+
+
+def check_invariants(simulation: Simulation) -> list[str]:
+    """Violations of P2, P4, P6, P8, T1, T2, A3, A4 in the recorded events; [] if none."""
+    check = _RuleCheck(simulation.plan)
+    for event in simulation.events:
+        check.fold(event)
+    return check.finish()
+
+
+@dataclass(slots=True)
+class _RuleCheck:
+    """An independent reading of the record: it keeps its own queue and recomputes
+    every decision the rules fix, instead of trusting the engine's."""
+
+    plan: SegmentPlan
+    violations: list[str] = field(default_factory=list)
+    index: int = 0  # the current phase
+    phase_started_at: float = 0.0
+    seq: int = 0  # order of request in the segment
+    waiting: dict[str, tuple[FloorRequest, tuple[int, int, int]]] = field(default_factory=dict)
+    moved: set[str] = field(default_factory=set)  # request ids placed by the moderator
+    allotment_set: dict[str, float] = field(default_factory=dict)
+    spoken: set[str] = field(default_factory=set)  # P8: delegations heard in the segment
+    on_floor: str | None = None  # who holds the floor (speaker id)
+    seconds: float = 0.0  # the current allotment, overrides included
+    extended: float = 0.0
+    programme_given: int = 0  # programme speakers given the floor in this phase
+    asked: dict[str, FloorRequest] = field(default_factory=dict)  # for a block, not withdrawn (A4)
+    closed: bool = False
+    last_at: float = float("-inf")
+
+    def fold(self, event: Event) -> None:
+        if event.at < self.last_at:  # R1: the record is a history, in time order
+            self._fail(
+                event.at, f"{type(event).__name__} dated before the event recorded before it"
+            )
+        self.last_at = max(self.last_at, event.at)
+        match event:
+            case SegmentOpened(at=at):
+                self.index, self.phase_started_at, self.programme_given = 0, at, 0
+            case PhaseStarted(at=at, index=index):
+                self.index, self.phase_started_at, self.programme_given = index, at, 0
+                self._a3_waiting_closed(at)
+            case FloorRequested():
+                self._requested(event)
+            case RequestWithdrawn(request=r):
+                self.waiting.pop(r.id, None)
+                self.asked.pop(r.id, None)  # A4 counts who still asks
+            case RequestsClosed(requests=requests):
+                for r in requests:
+                    self.waiting.pop(r.id, None)
+            case RequestMoved(request_id=request_id):
+                self.moved.add(request_id)
+            case RequestAllotmentSet(request_id=request_id, seconds=seconds):
+                self.allotment_set[request_id] = seconds
+            case FloorGranted():
+                self._granted(event)
+            case AllotmentOverridden(seconds=seconds):
+                self.seconds = seconds
+            case SpeechExtended(seconds=seconds):
+                self.extended += seconds
+            case SpeechEnded():
+                self._ended(event)
+            case SegmentClosed():
+                self.closed = True
+            case _:
+                pass
+
+    # -- requests: P2, P4, P6, P8
+
+    def _requested(self, event: FloorRequested) -> None:
+        r = event.request
+        if any(w.delegation_id == r.delegation_id for w, _ in self.waiting.values()):
+            self._fail(event.at, f"P6: {r.name} is twice in the queue")
+        rank = self.plan.rules.rank_of(r.category)
+        if r.category is Category.MEMBER_STATE and r.delegation_id in self.plan.rcp_chairs:
+            rank = self.plan.rules.rcp_rank  # P4
+        first = r.delegation_id not in self.spoken and r.delegation_id != self.on_floor
+        if r.rank != rank:
+            self._fail(event.at, f"P2/P4: {r.name} queued at rank {r.rank}, the rules say {rank}")
+        if r.first_time != first:
+            self._fail(event.at, f"P8: {r.name} queued with first_time={r.first_time}")
+        self.seq += 1
+        self.waiting[r.id] = (r, (rank, 0 if first else 1, self.seq))
+        if any(
+            p.protected_slots and r.category in p.eligible for p in self.plan.phases[self.index :]
+        ):
+            self.asked[r.id] = r  # A4 promises slots to those who ask before the block is over
+
+    # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
+
+    def _granted(self, event: FloorGranted) -> None:
+        a, at = event.allotment, event.at
+        phase = self.plan.phases[self.index]
+        self.on_floor, self.seconds, self.extended = a.speaker.id, a.seconds, 0.0
+        if a.phase_key != phase.key:
+            self._fail(
+                at, f"{a.speaker.name} given the floor in '{a.phase_key}' during '{phase.key}'"
+            )
+        if a.request_id is None:
+            self._programme_grant(event, phase)
+            return
+        if a.request_id not in self.waiting:
+            self._fail(at, f"{a.speaker.name} given the floor without a waiting request")
+            return
+        request = self.waiting[a.request_id][0]
+        self._order(event, phase, request)
+        self._allotment(event, phase, request)
+        self._a3_member_state(event, phase, request)
+        self._a4_no_stakeholder_early(event, phase, request)
+        del self.waiting[a.request_id]
+        self.moved.discard(a.request_id)
+
+    def _order(self, event: FloorGranted, phase: PhasePlan, request: FloorRequest) -> None:
+        """P2, P4, P8: in order is the request the phase accepts with the lowest
+        (rank, not first time, order of request), as if no request had been moved."""
+        by_rule = [(key, rid) for rid, (r, key) in self.waiting.items() if _accepts(phase, r)]
+        expected = min(by_rule)[1] if by_rule else None
+        if expected != request.id and not event.allotment.out_of_order:
+            who = self.waiting[expected][0].name if expected is not None else "no one"
+            self._fail(
+                event.at,
+                f"P2/P4/P8: {request.name} given the floor, the rules say {who}, "
+                "and no override is recorded",
+            )
+
+    def _allotment(self, event: FloorGranted, phase: PhasePlan, request: FloorRequest) -> None:
+        """T1, T2, P4: the slot, the flex if n x F <= R, the RCP extra, or an override."""
+        a, at = event.allotment, event.at
+        if a.basis is Basis.OVERRIDE:
+            return  # the moderator's allotment, recorded as such
+        if request.id in self.allotment_set:
+            self._fail(at, f"{request.name}: the allotment the moderator set was not used")
+            return
+        rules = self.plan.rules
+        seconds = phase.slot_seconds if phase.slot_seconds is not None else rules.slot_seconds
+        basis = Basis.SLOT
+        flex = phase.flex_seconds if phase.flex_seconds is not None else rules.flex_seconds
+        if phase.kind is PhaseKind.FLOOR and phase.flex and rules.flex_rule and flex is not None:
+            # T2: n counts the requests waiting for this phase, the speaker included.
+            n = sum(
+                1 for rid, (r, _) in self.waiting.items() if rid in self.moved or _accepts(phase, r)
+            )
+            if not (request.id in self.moved or _accepts(phase, request)):
+                n += 1
+            if n * flex <= self._time_left(phase, at):
+                seconds, basis = flex, Basis.FLEX
+        if (
+            request.category is Category.MEMBER_STATE
+            and request.delegation_id in self.plan.rcp_chairs
+        ):
+            seconds, basis = seconds + rules.rcp_extra_seconds, Basis.RCP  # P4
+        if basis is not a.basis or abs(seconds - a.seconds) > 1e-6:
+            self._fail(
+                at,
+                f"T1/T2/P4: {request.name} allotted {a.seconds:g} s ({a.basis.value}), "
+                f"the rules give {seconds:g} s ({basis.value})",
+            )
+
+    def _time_left(self, phase: PhasePlan, at: float) -> float:
+        """T2's R: to the phase's planned end or its A3 limit, whichever is first."""
+        end = self.phase_started_at + phase.planned_seconds
+        if phase.max_seconds is not None:
+            end = min(end, self.phase_started_at + phase.max_seconds)
+        if phase.yields:
+            end = min(end, self._latest_start(self.index))
+        return end - at
+
+    def _latest_start(self, index: int) -> float:
+        """A3: the scheduled end minus the planned length of every later phase."""
+        later = sum(p.planned_seconds for p in self.plan.phases[index + 1 :])
+        return self.plan.scheduled_end - later
+
+    def _a3_member_state(
+        self, event: FloorGranted, phase: PhasePlan, request: FloorRequest
+    ) -> None:
+        """A3: no Member State is given the floor after the phase's maximum, or when a
+        slot would end past the block's latest start, except by a recorded override."""
+        if request.category is not Category.MEMBER_STATE or event.allotment.out_of_order:
+            return
+        at = event.at
+        if phase.max_seconds is not None and at >= self.phase_started_at + phase.max_seconds:
+            self._fail(at, f"A3: {request.name} given the floor after the maximum of '{phase.key}'")
+        for index, yielding in enumerate(self.plan.phases):
+            if not (yielding.yields and Category.MEMBER_STATE in yielding.eligible):
+                continue
+            slot = self.plan.slot(yielding)
+            latest = self._latest_start(index)
+            if at + slot > latest:
+                self._fail(
+                    at,
+                    f"A3: {request.name} given the floor; the slot would end "
+                    f"{at + slot - latest:g} s after the block's latest start",
+                )
+
+    def _a4_no_stakeholder_early(
+        self, event: FloorGranted, phase: PhasePlan, request: FloorRequest
+    ) -> None:
+        """A4: a stakeholder speaks outside the phases that accept it only by override."""
+        observers = self.plan.rules.observer_state_is_stakeholder
+        if not is_stakeholder(request.category, observers) or event.allotment.out_of_order:
+            return
+        if request.category not in phase.eligible:
+            self._fail(
+                event.at,
+                f"A4: stakeholder {request.name} given the floor in '{phase.key}' "
+                "without a recorded override",
+            )
+
+    def _a3_waiting_closed(self, at: float) -> None:
+        """A3: when a phase ends, requests no remaining phase would hear are closed."""
+        later = self.plan.phases[self.index :]
+        for request, _ in self.waiting.values():
+            if not any(_accepts(p, request) for p in later):
+                self._fail(at, f"A3: {request.name} still waits but no later phase hears it")
+
+    def _programme_grant(self, event: FloorGranted, phase: PhasePlan) -> None:
+        """T3, T4: programme speakers in order, with the programme's time or an override."""
+        a, at, index = event.allotment, event.at, event.programme_index
+        slot = self.plan.slot(phase)
+        if index is None:  # someone named by the moderator (GiveFloor)
+            expected: tuple[float, Basis] = (slot, Basis.SLOT)
+        elif index != self.programme_given or index >= len(phase.speakers):
+            self._fail(
+                at, f"programme speaker {index} of '{phase.key}' given the floor out of turn"
+            )
+            return
+        else:
+            self.programme_given += 1
+            expected = (phase.speakers[index].seconds or slot, Basis.PROGRAMME)
+        if a.basis is not Basis.OVERRIDE and (a.seconds, a.basis) != expected:
+            self._fail(at, f"T3/T4: {a.speaker.name} allotted {a.seconds:g} s ({a.basis.value})")
+
+    def _ended(self, event: SpeechEnded) -> None:
+        """R1: the record's allotment is the grant plus what was recorded after it."""
+        if abs(event.allotted - (self.seconds + self.extended)) > 1e-6:
+            self._fail(
+                event.at,
+                f"{event.speaker.name}: recorded {event.allotted:g} s allotted, "
+                f"granted {self.seconds:g} s plus {self.extended:g} s",
+            )
+        if event.heard and event.request_id is not None:
+            self.spoken.add(event.speaker.id)
+        self.on_floor = None
+
+    def finish(self) -> list[str]:
+        """A4 over the segment: when at least k stakeholders asked, at least k are heard."""
+        if not self.closed:
+            self.violations.append("the segment did not close within the simulation's bounds")
+        for phase in self.plan.phases:
+            if not phase.protected_slots:
+                continue
+            asked = {r.delegation_id for r in self.asked.values() if r.category in phase.eligible}
+            heard = asked & self.spoken
+            if len(asked) >= phase.protected_slots and len(heard) < phase.protected_slots:
+                self.violations.append(
+                    f"A4: {len(asked)} stakeholders asked for '{phase.key}', "
+                    f"only {len(heard)} were heard"
+                )
+        return self.violations
+
+    def _fail(self, at: float, message: str) -> None:
+        self.violations.append(f"{clock(at - self.plan.scheduled_start)} {message}")
+
+
+def _accepts(phase: PhasePlan, request: FloorRequest) -> bool:
+    return phase.kind is PhaseKind.FLOOR and request.category in phase.eligible
