@@ -1,8 +1,9 @@
 """Statistics (R4) of simulated action groups, checked against a count made here.
 
-The expected figures are counted straight from the simulator's own timeline
-(``app.queue.simulate.build_timeline``), never through ``app.record``: the
-two folds of the same events must agree.
+The expected figures are counted here, straight from the interventions of
+the one R1 fold (``app.record.build_record``, which is the simulator's
+timeline too), never through ``app.record.statistics``: the tally and a
+direct count of the same interventions must agree.
 """
 
 from __future__ import annotations
