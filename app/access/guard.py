@@ -81,7 +81,6 @@ from app.db.models import Room, Segment
 from app.errors import DomainError, NotAllowed, NotFound
 from app.live.view import Role
 from app.record import card as card_rules
-from app.room.audit import note_sender
 from app.services import services_of
 
 
@@ -209,7 +208,6 @@ class _Check:
             if principal is not None and principal.meeting_id is not None:
                 await _ensure_in_meeting(connection, principal)
             connection.state.principal = principal  # what ``authorized`` gives the route
-            note_sender(connection, principal)  # the audit trail of the commands it sends
             return principal
         holders = " or ".join(_HOLDERS[g] for g in sorted(rule.grants) if g in _HOLDERS)
         if principal is None:

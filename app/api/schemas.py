@@ -204,13 +204,6 @@ RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")
 # -- answers -------------------------------------------------------------------------
 
 
-class CommandAck(BaseModel):
-    command_id: str
-    version: int = Field(description="the room's version after the command")
-    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
-    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
-
-
 class ErrorOut(BaseModel):
     error: str
     detail: str
