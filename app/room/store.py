@@ -78,14 +78,12 @@ _NEW_VERSION = (
 )
 
 
+# The answer to a command: the room's version after it and what it produced. The
+# runner returns it and the command routes answer with it as it is, so its field
+# descriptions are the OpenAPI schema's. (A comment, not a docstring: pydantic would
+# make a docstring the schema's description, which the schema has never had.)
 @dataclass(frozen=True, slots=True)
 class CommandAck:
-    """The answer to a command: the room's version after it and what it produced.
-
-    The runner returns it and the command routes answer with it as it is:
-    the descriptions are those of the OpenAPI schema.
-    """
-
     command_id: str
     version: Annotated[int, Field(description="the room's version after the command")]
     events: Annotated[
