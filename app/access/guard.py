@@ -39,7 +39,6 @@ from app.access.rules import Grant, Rule, asked_delegation
 from app.access.scope import ensure_in_meeting
 from app.access.tokens import principal_of
 from app.errors import DomainError, NotAllowed, NotFound
-from app.room.audit import note_sender
 from app.services import services_of
 
 
@@ -80,7 +79,6 @@ class _Check:
             if principal is not None and principal.meeting_id is not None:
                 await ensure_in_meeting(connection, principal)
             connection.state.principal = principal  # what ``authorized`` gives the route
-            note_sender(connection, principal)  # the audit trail of the commands it sends
             return principal
         holders = rule.holders()
         if principal is None:

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 import anyio
 from anyio.abc import TaskGroup
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.requests import HTTPConnection
 
 from app.access.credentials import REVOKED_CLOSE, watch_revocation
@@ -52,11 +52,12 @@ from app.access.policy import RUN_ROOM, WATCH_ROOM
 from app.access.ratelimit import PingWindow, ping_window
 from app.access.roles import Principal, Role, may_moderate
 from app.api.deps import RoomDep
+from app.api.schemas import ScreenOut
 from app.errors import NotAllowed
 from app.live import protocol
 from app.live.frames import EXTENSION, FrameSink, text_frame
-from app.live.hub import Change, LiveConfig, Resync, Screen, Subscriber
-from app.live.protocol import PingIn, ReportIn, ResumeIn
+from app.live.hub import Change, LiveConfig, Resync, Screen
+from app.live.protocol import PingMessage, ReportMessage, ResumeMessage
 from app.live.view import view_role
 from app.room.runner import RoomRunner
 from app.services import Services, services_of
@@ -80,16 +81,16 @@ async def live(
     _check_origin(websocket)
     config = services_of(websocket).live
     await websocket.accept()
-    now = room.now()
+    view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
     screen = Screen(
+        view,
+        _sink(websocket),
         id=secrets.token_hex(4),
         role=viewer.role,
-        connected_at=now,
-        last_heard=now,
+        connected_at=room.now(),
         label=label,
         delegation=viewer.delegation,
     )
-    view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
     about = {
         "role": viewer.role.value,
         "view": view.value,
@@ -98,19 +99,19 @@ async def live(
         "delegation": viewer.delegation,
         "heartbeat": config.heartbeat_seconds,
     }
-    with room.hub.subscribe(view, screen, _sink(websocket)) as subscriber:
+    with room.hub.subscribe(screen):
         closing: tuple[int, str] | None = None
         try:
-            await _catch_up(websocket, room, subscriber, since, about)
+            await _catch_up(websocket, room, screen, since, about)
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_relay, websocket, room, subscriber, about, config, tasks)
+                tasks.start_soon(_relay, websocket, room, screen, about, config, tasks)
                 with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
-                    closing = await _listen(websocket, room, subscriber, ping_window(websocket))
+                    closing = await _listen(websocket, room, screen, ping_window(websocket))
                 closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
                 tasks.cancel_scope.cancel()
         except WebSocketDisconnect:
             return
-        if subscriber.silent:
+        if screen.silent:
             closing = SILENT_CLOSE
         if closing is not None:
             await websocket.close(*closing)
@@ -133,32 +134,32 @@ def _sink(websocket: WebSocket) -> FrameSink | None:
 async def _catch_up(
     websocket: WebSocket,
     room: RoomRunner,
-    subscriber: Subscriber,
+    screen: Screen,
     since: int | None,
     about: dict[str, Any],
 ) -> None:
     """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed."""
-    version, at, view = room.live_view(subscriber.view)
+    version, at, view = room.live_view(screen.view)
     now = room.now()
     missed: list[Change] | None = None
     if since is not None and since <= version:
         missed = [] if since == version else room.hub.since(since)
     snapshot = protocol.snapshot(version, at, now, about, view)
     if missed is not None:
-        texts = [change.texts[subscriber.view] for change in missed]
+        texts = [change.texts[screen.view] for change in missed]
         if sum(len(text) for text in texts) < len(snapshot):
             assert since is not None
-            await _send(websocket, subscriber, protocol.resumed(since, now, about, len(texts)))
-            subscriber.last_sent = since
+            await _send(websocket, screen, protocol.resumed(since, now, about, len(texts)))
+            screen.last_sent = since
             for change, text in zip(missed, texts, strict=True):
-                await _send(websocket, subscriber, text)
-                subscriber.last_sent = change.version
+                await _send(websocket, screen, text)
+                screen.last_sent = change.version
             return
-    await _send(websocket, subscriber, snapshot)
-    subscriber.last_sent = version
+    await _send(websocket, screen, snapshot)
+    screen.last_sent = version
 
 
-async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None:
+async def _send(websocket: WebSocket, screen: Screen, text: str) -> None:
     """Send ``text`` now, noting when (the hub notes its direct writes itself).
 
     A caught-up screen's socket takes the frame straight away, as the hub's
@@ -166,17 +167,17 @@ async def _send(websocket: WebSocket, subscriber: Subscriber, text: str) -> None
     ASGI. A socket too far behind to take it is collapsed to a resync, and
     the message dropped: a page pings again, and a heartbeat is due again.
     """
-    if subscriber.direct:
-        subscriber.write(text_frame(text.encode()), time.monotonic())
+    if screen.direct:
+        screen.write(text_frame(text.encode()), time.monotonic())
         return
     await websocket.send_text(text)
-    subscriber.sent_at = time.monotonic()
+    screen.sent_at = time.monotonic()
 
 
 async def _relay(
     websocket: WebSocket,
     room: RoomRunner,
-    subscriber: Subscriber,
+    screen: Screen,
     about: dict[str, Any],
     config: LiveConfig,
     tasks: TaskGroup,
@@ -190,29 +191,29 @@ async def _relay(
     """
     try:
         while True:
-            item = subscriber.next_item()
+            item = screen.next_item()
             if isinstance(item, Resync):
-                since = subscriber.last_sent if item.since is None else item.since
-                await _catch_up(websocket, room, subscriber, since, about)
+                since = screen.last_sent if item.since is None else item.since
+                await _catch_up(websocket, room, screen, since, about)
             elif item is not None:
-                if item.version > subscriber.last_sent:
-                    await _send(websocket, subscriber, item.texts[subscriber.view])
-                    subscriber.last_sent = item.version
-            elif subscriber.silent:
+                if item.version > screen.last_sent:
+                    await _send(websocket, screen, item.texts[screen.view])
+                    screen.last_sent = item.version
+            elif screen.silent:
                 tasks.cancel_scope.cancel()  # ends the listening too; ``live`` closes (4408)
                 return
             else:
-                subscriber.wakeup.clear()
-                if subscriber.go_direct():
-                    await subscriber.wakeup.wait()
+                screen.wakeup.clear()
+                if screen.go_direct():
+                    await screen.wakeup.wait()
                     continue
-                quiet = time.monotonic() - subscriber.sent_at
+                quiet = time.monotonic() - screen.sent_at
                 if quiet >= config.heartbeat_seconds:
-                    heartbeat = protocol.heartbeat(subscriber.last_sent, room.now())
-                    await _send(websocket, subscriber, heartbeat)
+                    heartbeat = protocol.heartbeat(screen.last_sent, room.now())
+                    await _send(websocket, screen, heartbeat)
                     continue
                 with anyio.move_on_after(config.heartbeat_seconds - quiet):
-                    await subscriber.wakeup.wait()
+                    await screen.wakeup.wait()
     except WebSocketDisconnect:
         tasks.cancel_scope.cancel()
 
@@ -249,7 +250,7 @@ def sweep_period(config: LiveConfig) -> float:
 
 
 async def _listen(
-    websocket: WebSocket, room: RoomRunner, subscriber: Subscriber, pings: PingWindow
+    websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow
 ) -> tuple[int, str] | None:
     """Answer the page's pings, resumes and reports; returns a close code, or None if it left.
 
@@ -257,18 +258,15 @@ async def _listen(
     ``keep_alive``'s sweep finds a page silent for too long, and the screen's
     relay task ends the connection (``_relay``).
     """
-    screen = subscriber.screen
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return None
         received = room.now()
-        subscriber.heard_at = time.monotonic()
+        screen.heard_at = time.monotonic()
         text = message.get("text")
         if text is None:
-            await _send(
-                websocket, subscriber, protocol.error(subscriber.last_sent, "send JSON text")
-            )
+            await _send(websocket, screen, protocol.error(screen.last_sent, "send JSON text"))
             continue
         if len(text) > protocol.MAX_PAGE_MESSAGE:
             return 1009, "a page sends only short messages"
@@ -280,21 +278,21 @@ async def _listen(
                 f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
                 for e in invalid.errors()
             )
-            await _send(websocket, subscriber, protocol.error(subscriber.last_sent, problem[:500]))
+            await _send(websocket, screen, protocol.error(screen.last_sent, problem[:500]))
             continue
-        if isinstance(request, PingIn):
-            if limited := pings.refusal(subscriber.heard_at):  # access: pings are rate-limited
-                await _send(websocket, subscriber, protocol.error(subscriber.last_sent, limited))
+        if isinstance(request, PingMessage):
+            if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited
+                await _send(websocket, screen, protocol.error(screen.last_sent, limited))
                 continue
-            pong = protocol.pong(subscriber.last_sent, request.t0, received, room.now())
-            await _send(websocket, subscriber, pong)
-        elif isinstance(request, ResumeIn):
-            subscriber.resync(since=request.version)
+            pong = protocol.pong(screen.last_sent, request.t0, received, room.now())
+            await _send(websocket, screen, pong)
+        elif isinstance(request, ResumeMessage):
+            screen.resync(since=request.version)
         else:
             _record(screen, request)
 
 
-def _record(screen: Screen, report: ReportIn) -> None:
+def _record(screen: Screen, report: ReportMessage) -> None:
     screen.offset = report.offset
     screen.uncertainty = report.uncertainty
     screen.rtt = report.rtt
@@ -305,54 +303,9 @@ def _record(screen: Screen, report: ReportIn) -> None:
 # -- the moderator's list of screens ------------------------------------------------
 
 
-class ScreenOut(BaseModel):
-    """A connected screen and how well it keeps the room's time."""
-
-    id: str
-    role: Role
-    label: str
-    delegation: str | None
-    connected_at: float
-    last_heard: float
-    silent_for: float  # seconds since the server last heard from the page
-    stale: bool  # silent for longer than the page's pings allow
-    offset: float | None
-    uncertainty: float | None
-    rtt: float | None
-    samples: int
-    version_sent: int
-    reported_version: int | None
-    resyncs: int
-    direct: bool
-
-
 @router.get("/api/rooms/{room_id}/screens", dependencies=[RUN_ROOM])
 async def screens(room_id: int, room: RoomDep, connection: HTTPConnection) -> list[ScreenOut]:
     """Every screen connected to the room, with its clock's uncertainty (moderator only)."""
-    config = services_of(connection).live
+    stale_after = services_of(connection).live.stale_seconds
     now = room.now()
-    rows: list[ScreenOut] = []
-    for subscriber in room.hub.subscribers():
-        screen = subscriber.screen
-        silent_for = max(0.0, now - screen.last_heard)
-        rows.append(
-            ScreenOut(
-                id=screen.id,
-                role=screen.role,
-                label=screen.label,
-                delegation=screen.delegation,
-                connected_at=screen.connected_at,
-                last_heard=screen.last_heard,
-                silent_for=silent_for,
-                stale=silent_for > config.stale_seconds,
-                offset=screen.offset,
-                uncertainty=screen.uncertainty,
-                rtt=screen.rtt,
-                samples=screen.samples,
-                version_sent=subscriber.last_sent,
-                reported_version=screen.reported_version,
-                resyncs=screen.resyncs,
-                direct=subscriber.direct,
-            )
-        )
-    return rows
+    return [ScreenOut.of(screen, now, stale_after) for screen in room.hub.screens()]

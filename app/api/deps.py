@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from app.access.guard import authorized
 from app.access.roles import Principal
 from app.errors import NotFound
+from app.room.audit import Sender, sender_of
 from app.room.runner import RoomRunner
 from app.services import services_of
 
@@ -35,3 +36,11 @@ RoomDep = Annotated[RoomRunner, Depends(get_room)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 #: The principal the route's rule let through (``app.authorization``): never None.
 PrincipalDep = Annotated[Principal, Depends(authorized)]
+
+
+async def get_sender(connection: HTTPConnection, principal: PrincipalDep) -> Sender:
+    """Who sends the route's command, for the audit trail (``app.room.audit``)."""
+    return sender_of(connection, principal)
+
+
+SenderDep = Annotated[Sender, Depends(get_sender)]

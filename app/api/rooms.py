@@ -13,10 +13,9 @@ from sqlmodel import Session, select
 
 from app.access.policy import ACT_FOR_DELEGATION, RUN_ROOM
 from app.access.ratelimit import FLOOR_REQUEST_LIMIT
-from app.api.deps import EngineDep, RoomDep
+from app.api.deps import EngineDep, RoomDep, SenderDep
 from app.api.schemas import (
     AddRequestIn,
-    CommandAck,
     ErrorOut,
     FloorCommandIn,
     OpenSegmentIn,
@@ -30,7 +29,7 @@ from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import NotFound
 from app.queue import Command, OpenSegment, RequestFloor
 from app.room import codec
-from app.room.store import Ack
+from app.room.store import CommandAck
 from app.timing import SegmentPlan, Speaker
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -40,19 +39,12 @@ ERRORS: dict[int | str, dict[str, object]] = {
 router = APIRouter(prefix="/api/rooms/{room_id}", tags=["commands"], responses=ERRORS)
 
 
-def _answer(ack: Ack) -> CommandAck:
-    return CommandAck(
-        command_id=ack.command_id,
-        version=ack.version,
-        events=list(ack.events),
-        duplicate=ack.duplicate,
-    )
-
-
 @router.post("/speech", status_code=200, dependencies=[RUN_ROOM])
-async def speech_command(room_id: int, body: SpeechCommandIn, room: RoomDep) -> CommandAck:
+async def speech_command(
+    room_id: int, body: SpeechCommandIn, room: RoomDep, sender: SenderDep
+) -> CommandAck:
     """Start, pause, resume, extend or end the speaker's clock, or set its allotment (T5, T6)."""
-    return _answer(await room.handle(body.to_command(), body.command_id))
+    return await room.handle(body.to_command(), body.command_id, sender=sender)
 
 
 @router.post("/programme", status_code=200, dependencies=[RUN_ROOM])
@@ -61,6 +53,7 @@ async def programme_command(
     body: ProgrammeCommandIn,
     room: RoomDep,
     engine: EngineDep,
+    sender: SenderDep,
 ) -> CommandAck:
     """Open a segment (C1), close the current phase (A3) or close the segment."""
     command: Command
@@ -69,12 +62,12 @@ async def programme_command(
         command = OpenSegment(plan)
     else:
         command = body.to_command()
-    return _answer(await room.handle(command, body.command_id))
+    return await room.handle(command, body.command_id, sender=sender)
 
 
 @router.post("/floor", status_code=200, dependencies=[RUN_ROOM])
 async def floor_command(
-    room_id: int, body: FloorCommandIn, room: RoomDep, engine: EngineDep
+    room_id: int, body: FloorCommandIn, room: RoomDep, engine: EngineDep, sender: SenderDep
 ) -> CommandAck:
     """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7)."""
     command: Command
@@ -83,12 +76,12 @@ async def floor_command(
         command = RequestFloor(who, on_behalf=True, inscribed=body.inscribed)
     else:
         command = body.to_command()
-    return _answer(await room.handle(command, body.command_id))
+    return await room.handle(command, body.command_id, sender=sender)
 
 
 @router.post("/requests", status_code=200, dependencies=[ACT_FOR_DELEGATION, FLOOR_REQUEST_LIMIT])
 async def request_command(
-    room_id: int, body: RequestCommandIn, room: RoomDep, engine: EngineDep
+    room_id: int, body: RequestCommandIn, room: RoomDep, engine: EngineDep, sender: SenderDep
 ) -> CommandAck:
     """A delegation requests the floor or withdraws (P6, P7): only for itself (its rule)."""
     command: Command
@@ -97,7 +90,7 @@ async def request_command(
         command = RequestFloor(who)
     else:
         command = body.to_command()
-    return _answer(await room.handle(command, body.command_id))
+    return await room.handle(command, body.command_id, sender=sender)
 
 
 def _segment_plan(engine: Engine, room_id: int, segment_id: int) -> SegmentPlan:

@@ -1,15 +1,20 @@
 """Wire schemas: HTTP bodies and answers. Each command variant becomes an engine command.
 
+A command's answer is the store's ``CommandAck`` (``app.room.store``),
+returned by the routes as it is; the list of screens is ``ScreenOut``, made
+from the hub's ``Screen`` in one place (``ScreenOut.of``).
+
 Every command carries a ``command_id`` chosen by the client (a UUID is
 fine): a retry with the same id is answered, never applied twice.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.access.roles import Role
 from app.queue import (
     ClearQueue,
     ClosePhase,
@@ -22,6 +27,9 @@ from app.queue import (
 )
 from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
 from app.timing.allotment import SpeechCommand
+
+if TYPE_CHECKING:
+    from app.live.hub import Screen
 
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
 
@@ -204,11 +212,48 @@ RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")
 # -- answers -------------------------------------------------------------------------
 
 
-class CommandAck(BaseModel):
-    command_id: str
-    version: int = Field(description="the room's version after the command")
-    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
-    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
+class ScreenOut(BaseModel):
+    """A connected screen and how well it keeps the room's time."""
+
+    id: str
+    role: Role
+    label: str
+    delegation: str | None
+    connected_at: float
+    last_heard: float
+    silent_for: float  # seconds since the server last heard from the page
+    stale: bool  # silent for longer than the page's pings allow
+    offset: float | None
+    uncertainty: float | None
+    rtt: float | None
+    samples: int
+    version_sent: int
+    reported_version: int | None
+    resyncs: int
+    direct: bool
+
+    @classmethod
+    def of(cls, screen: Screen, now: float, stale_after: float) -> ScreenOut:
+        """``screen``'s row at ``now`` (the room's clock); stale if silent past ``stale_after``."""
+        silent_for = max(0.0, now - screen.last_heard)
+        return cls(
+            id=screen.id,
+            role=screen.role,
+            label=screen.label,
+            delegation=screen.delegation,
+            connected_at=screen.connected_at,
+            last_heard=screen.last_heard,
+            silent_for=silent_for,
+            stale=silent_for > stale_after,
+            offset=screen.offset,
+            uncertainty=screen.uncertainty,
+            rtt=screen.rtt,
+            samples=screen.samples,
+            version_sent=screen.last_sent,
+            reported_version=screen.reported_version,
+            resyncs=screen.resyncs,
+            direct=screen.direct,
+        )
 
 
 class ErrorOut(BaseModel):

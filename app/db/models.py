@@ -94,8 +94,10 @@ class Participant(SQLModel, table=True):
 # -- the live record of a room ---------------------------------------------------
 
 
-class RoomState(SQLModel, table=True):
-    """The room's current engine state; ``version`` guards concurrent writers."""
+class RoomRow(SQLModel, table=True):
+    """A room's saved engine state (``app.queue.RoomState``); ``version`` guards writers."""
+
+    __tablename__ = "roomstate"  # the name SQLModel derived before the class was renamed
 
     room_id: int = Field(foreign_key="room.id", primary_key=True)
     version: int = 0

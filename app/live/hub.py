@@ -20,7 +20,7 @@ what it missed from the ring of recent changes, or one fresh snapshot if
 that is cheaper. The room never waits for a screen, and one slow screen never
 delays another: the hub only appends to queues and hands bytes to sockets.
 
-A direct write also notes when (``Subscriber.sent_at``, one clock read per
+A direct write also notes when (``Screen.sent_at``, one clock read per
 change): the screen's task is not woken for it. Heartbeats and silence are
 found by ``sweep``, which one task of the process (``app.live.keep_alive``)
 runs over every hub a few times per heartbeat interval: a caught-up screen
@@ -33,8 +33,9 @@ that reconnects with its last version gets exactly what it missed. Versions
 in the ring are consecutive; a jump (the room reloaded from the database)
 empties it and sends every screen a fresh snapshot.
 
-Each subscriber is also a row of the room's list of screens (who is
-connected, with which role, and how well its clock is synchronised).
+A ``Screen`` is both a screen's place in the hub and its row of the room's
+list of screens (who is connected, with which role, and how well its clock
+is synchronised): one object per connected page.
 """
 
 from __future__ import annotations
@@ -97,34 +98,34 @@ class Sink(Protocol):
     def buffered(self) -> int: ...
 
 
-@dataclass(eq=False, slots=True)
 class Screen:
-    """A connected page, as the moderator's list of screens shows it."""
+    """One connected page: its place in the hub, and its row in the moderator's list.
 
-    id: str
-    role: Role
-    connected_at: float
-    last_heard: float
-    label: str = ""
-    delegation: str | None = None
-    offset: float | None = None  # seconds the page adds to its clock to get the server's
-    uncertainty: float | None = None  # seconds, half the round trip of its best sample
-    rtt: float | None = None  # seconds, its latest round trip
-    samples: int = 0
-    reported_version: int | None = None
-    resyncs: int = 0
-
-
-class Subscriber:
-    """One screen's place in the hub: its inbox, its sink, and what it was sent."""
+    The hub's part: its inbox, its sink, and what it was sent. The list's
+    part: who it is and how well its clock is synchronised, as the page
+    reports it (``ScreenOut`` in ``app.api.schemas`` is its wire form).
+    """
 
     __slots__ = (
+        # -- the moderator's list of screens
+        "connected_at",
+        "delegation",
+        "id",
+        "label",
+        "last_heard",
+        "offset",
+        "reported_version",
+        "resyncs",
+        "role",
+        "rtt",
+        "samples",
+        "uncertainty",
+        # -- the hub's
         "direct",
         "heard_at",
         "hub",
         "inbox",
         "last_sent",
-        "screen",
         "sent_at",
         "silent",
         "sink",
@@ -132,11 +133,34 @@ class Subscriber:
         "wakeup",
     )
 
-    def __init__(self, view: Role, screen: Screen, sink: Sink | None, hub: RoomHub) -> None:
+    def __init__(
+        self,
+        view: Role,
+        sink: Sink | None,
+        *,
+        id: str,
+        role: Role,
+        connected_at: float,
+        label: str = "",
+        delegation: str | None = None,
+    ) -> None:
+        # -- the moderator's list of screens (times are the room's clock)
+        self.id = id
+        self.role = role
+        self.label = label
+        self.delegation = delegation
+        self.connected_at = connected_at
+        self.last_heard = connected_at
+        self.offset: float | None = None  # seconds the page adds to its clock to get the server's
+        self.uncertainty: float | None = None  # seconds, half the round trip of its best sample
+        self.rtt: float | None = None  # seconds, its latest round trip
+        self.samples = 0
+        self.reported_version: int | None = None
+        self.resyncs = 0
+        # -- the hub's (times are time.monotonic())
         self.view = view
-        self.screen = screen
         self.sink = sink
-        self.hub = hub  # its bound on unsent bytes says when the socket is behind
+        self.hub: RoomHub | None = None  # set on subscribe: its bound on unsent bytes
         self.inbox: deque[Change | Resync] = deque()
         self.wakeup = asyncio.Event()
         self.direct = False  # True while caught up and written to straight from publish
@@ -153,7 +177,7 @@ class Subscriber:
         self.direct = False
         self.inbox.clear()
         self.inbox.append(Resync(since))
-        self.screen.resyncs += 1
+        self.resyncs += 1
         self.wakeup.set()
 
     def write(self, frame: bytes, at: float) -> bool:
@@ -163,6 +187,7 @@ class Subscriber:
         route's own messages to a caught-up screen, all go through it.
         """
         assert self.sink is not None
+        assert self.hub is not None
         if self.sink.write(frame, self.hub.max_buffer_bytes):
             self.sent_at = at
             return True
@@ -184,11 +209,11 @@ class RoomHub:
     ) -> None:
         self.max_backlog = max_backlog
         self.max_buffer_bytes = max_buffer_bytes
-        self._subscribers: set[Subscriber] = set()
+        self._screens: set[Screen] = set()
         self._ring: deque[Change] = deque(maxlen=ring_size)
 
     def __len__(self) -> int:
-        return len(self._subscribers)
+        return len(self._screens)
 
     def publish(self, change: Change) -> None:
         """Hand ``change`` to every screen, at once; never waits, never raises for a screen."""
@@ -199,24 +224,22 @@ class RoomHub:
         ring.append(change)
         frames: dict[Role, bytes] = {}
         sent_at = time.monotonic()  # once per change: the live route's heartbeats count from it
-        for subscriber in self._subscribers:
-            if subscriber.direct:
-                frame = frames.get(subscriber.view)
+        for screen in self._screens:
+            if screen.direct:
+                frame = frames.get(screen.view)
                 if frame is None:
-                    frame = frames[subscriber.view] = text_frame(
-                        change.texts[subscriber.view].encode()
-                    )
-                if subscriber.write(frame, sent_at):
-                    subscriber.last_sent = change.version
+                    frame = frames[screen.view] = text_frame(change.texts[screen.view].encode())
+                if screen.write(frame, sent_at):
+                    screen.last_sent = change.version
                 continue
-            inbox = subscriber.inbox
+            inbox = screen.inbox
             if inbox and isinstance(inbox[0], Resync):
                 continue  # a snapshot is due anyway: it will include this change
             if len(inbox) >= self.max_backlog:
-                subscriber.resync()
+                screen.resync()
                 continue
             inbox.append(change)
-            subscriber.wakeup.set()
+            screen.wakeup.set()
 
     def sweep(
         self,
@@ -231,25 +254,25 @@ class RoomHub:
         heartbeat after ``version`` (made once per version, not per screen).
         """
         frames: dict[int, bytes] = {}
-        for subscriber in self._subscribers:
-            if subscriber.heard_at <= silent_after:
-                if not subscriber.silent:
-                    subscriber.silent = True
-                    subscriber.wakeup.set()  # its task closes the socket (4408)
+        for screen in self._screens:
+            if screen.heard_at <= silent_after:
+                if not screen.silent:
+                    screen.silent = True
+                    screen.wakeup.set()  # its task closes the socket (4408)
                 continue
-            if not subscriber.direct or subscriber.sent_at > quiet_after:
+            if not screen.direct or screen.sent_at > quiet_after:
                 continue  # an inbox screen's task keeps its own heartbeat
-            version = subscriber.last_sent
+            version = screen.last_sent
             frame = frames.get(version)
             if frame is None:
                 frame = frames[version] = heartbeat(version)
-            subscriber.write(frame, now)
+            screen.write(frame, now)
 
     def resync_all(self) -> None:
         """Every screen gets a fresh snapshot (the room's state was reloaded)."""
         self._ring.clear()
-        for subscriber in self._subscribers:
-            subscriber.resync()
+        for screen in self._screens:
+            screen.resync()
 
     def since(self, version: int) -> list[Change] | None:
         """The changes after ``version``, in order; None if the ring no longer has them all."""
@@ -274,17 +297,15 @@ class RoomHub:
         return self._ring[-1].version if self._ring else None
 
     @contextmanager
-    def subscribe(
-        self, view: Role, screen: Screen, sink: Sink | None = None
-    ) -> Iterator[Subscriber]:
-        """A screen joins; it is queued until its task has sent it the room once."""
-        subscriber = Subscriber(view, screen, sink, self)
-        self._subscribers.add(subscriber)
+    def subscribe(self, screen: Screen) -> Iterator[Screen]:
+        """``screen`` joins; it is queued until its task has sent it the room once."""
+        screen.hub = self
+        self._screens.add(screen)
         try:
-            yield subscriber
+            yield screen
         finally:
-            self._subscribers.discard(subscriber)
+            self._screens.discard(screen)
 
-    def subscribers(self) -> list[Subscriber]:
+    def screens(self) -> list[Screen]:
         """The connected screens, oldest first (the moderator's list)."""
-        return sorted(self._subscribers, key=lambda s: s.screen.connected_at)
+        return sorted(self._screens, key=lambda s: s.connected_at)

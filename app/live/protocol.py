@@ -145,21 +145,21 @@ class _PageMessage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PingIn(_PageMessage):
+class PingMessage(_PageMessage):
     """A clock-sync ping: the page's own send time, answered at once with a pong."""
 
     type: Literal["ping"]
     t0: float = Field(allow_inf_nan=False, description="the page's clock at send, epoch seconds")
 
 
-class ResumeIn(_PageMessage):
+class ResumeMessage(_PageMessage):
     """The page saw a gap: send what came after ``version`` (or a snapshot)."""
 
     type: Literal["resume"]
     version: int = Field(ge=0)
 
 
-class ReportIn(_PageMessage):
+class ReportMessage(_PageMessage):
     """The page's clock estimate, for the moderator's list of screens."""
 
     type: Literal["report"]
@@ -170,10 +170,10 @@ class ReportIn(_PageMessage):
     version: int | None = Field(default=None, ge=0)
 
 
-PageMessage = Annotated[PingIn | ResumeIn | ReportIn, Field(discriminator="type")]
-PAGE_MESSAGE: TypeAdapter[PingIn | ResumeIn | ReportIn] = TypeAdapter(PageMessage)
+PageMessage = Annotated[PingMessage | ResumeMessage | ReportMessage, Field(discriminator="type")]
+PAGE_MESSAGE: TypeAdapter[PingMessage | ResumeMessage | ReportMessage] = TypeAdapter(PageMessage)
 
 
-def read_page_message(text: str) -> PingIn | ResumeIn | ReportIn:
+def read_page_message(text: str) -> PingMessage | ResumeMessage | ReportMessage:
     """Parse what a page sent. Raises pydantic's ValidationError."""
     return PAGE_MESSAGE.validate_json(text)

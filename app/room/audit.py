@@ -1,16 +1,16 @@
 """The audit trail: who sent each command (role and identity) and from where.
 
-The route's rule (``app.authorization``) is the one place that knows the
-caller: it sets ``SENDER`` for the request, and the room's runner passes it
-to the store, which writes a ``CommandAudit`` row in the command's own
-transaction (``app.store``). A command of the scheduler (a ``Tick``) has no
-sender and is recorded as the scheduler's. The secretariat reads a room's
-trail with ``GET /api/rooms/{room_id}/audit``.
+A command route builds its ``Sender`` from the principal its rule let
+through and the connection (``sender_of``, through ``app.api.deps.SenderDep``)
+and hands it to the room's runner with the command; the runner passes it to
+the store, which writes a ``CommandAudit`` row in the command's own
+transaction (``app.room.store``). A command of the service itself (the
+scheduler's ``Tick``) is sent as ``SCHEDULER``. The secretariat reads a
+room's trail with ``GET /api/rooms/{room_id}/audit``.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,24 +30,15 @@ class Sender:
     client: str
 
 
+#: The sender of the service's own commands (the scheduler's ticks).
 SCHEDULER = Sender(role="", identity="scheduler", token_id=None, client="")
 
-#: The sender of the request being handled (set by the route's rule, read by the runner).
-SENDER: ContextVar[Sender | None] = ContextVar("floorkeeper_sender", default=None)
 
-
-def note_sender(connection: HTTPConnection, principal: Principal | None) -> None:
-    """Remember who is calling, for the commands this request may send."""
+def sender_of(connection: HTTPConnection, principal: Principal) -> Sender:
+    """Who is calling (the principal the route's rule let through) and from where."""
     client = connection.client.host if connection.client else ""
-    if principal is None:
-        SENDER.set(Sender(role="anonymous", identity="anonymous", token_id=None, client=client))
-        return
     identity = principal.describe() + (f" {principal.name}" if principal.name else "")
-    SENDER.set(Sender(principal.role.value, identity[:200], principal.token_id, client[:64]))
-
-
-def current_sender() -> Sender:
-    return SENDER.get() or SCHEDULER
+    return Sender(principal.role.value, identity[:200], principal.token_id, client[:64])
 
 
 def audit_values(room_id: int, command_id: str, sender: Sender, now: float) -> dict[str, Any]:

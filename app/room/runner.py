@@ -29,8 +29,8 @@ from app.live.hub import Change, RoomHub
 from app.live.view import LIVE_VIEWS, room_view, view_role
 from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
 from app.queue.projection import project
-from app.room.audit import current_sender
-from app.room.store import Ack, RoomStore
+from app.room.audit import SCHEDULER, Sender
+from app.room.store import CommandAck, CommandAttempt, RoomStore
 
 log = logging.getLogger(__name__)
 
@@ -78,41 +78,33 @@ class RoomRunner:
     def now(self) -> float:
         return self._now()
 
-    async def handle(self, command: Command, command_id: str) -> Ack:
+    async def handle(self, command: Command, command_id: str, *, sender: Sender) -> CommandAck:
         """Apply ``command`` once, whatever the retries (idempotent by ``command_id``).
 
         The engine decides and the outcome is committed, or the first answer
         to a retried id returned, in one trip to the store's thread
         (``RoomStore.record``); the room's lock keeps ``self.state`` still
-        meanwhile.
+        meanwhile. ``sender`` is who sent it, for the audit trail.
         """
-        sender = current_sender()  # the audit trail (app.audit)
         kind = type(command).__name__
         async with self._lock:
             for _ in range(self._retries):
                 now = self._now()
+                attempt = CommandAttempt(self.room_id, self.version, command_id, kind, now, sender)
                 try:
-                    outcome = await to_thread.run_sync(
-                        self._store.record,
-                        self.room_id,
-                        self.version,
-                        command_id,
-                        kind,
-                        now,
-                        partial(_decide, self.state, command, now),
-                        sender,
+                    ack, decision = await to_thread.run_sync(
+                        self._store.record, attempt, partial(_decide, self.state, command, now)
                     )
                 except VersionConflict:
                     await self.load()  # another process wrote: decide again on its state
                     continue
-                decision = outcome.decision
                 if decision is None:
-                    return outcome.ack  # answered before, or a tick with nothing due
-                self.state, self.version = decision.state, outcome.ack.version
+                    return ack  # answered before, or a tick with nothing due
+                self.state, self.version = decision.state, ack.version
                 if decision.events:
-                    self._publish(outcome.ack)
+                    self._publish(ack)
                 self._rescheduled.set()
-                return outcome.ack
+                return ack
             raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
 
     def view(self, role: Role) -> dict[str, object]:
@@ -135,7 +127,7 @@ class RoomRunner:
             views[role] = room
         return views
 
-    def _publish(self, ack: Ack) -> None:
+    def _publish(self, ack: CommandAck) -> None:
         """Render the change once per view, as a patch of the last one, and fan it out."""
         now = self._now()
         views = self._render_live(now)
@@ -162,7 +154,8 @@ class RoomRunner:
                 await asyncio.wait_for(self._rescheduled.wait(), delay)
             except TimeoutError:
                 try:
-                    await self.handle(Tick(), command_id=f"tick:{self.room_id}:{deadline:.3f}")
+                    tick_id = f"tick:{self.room_id}:{deadline:.3f}"
+                    await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)

@@ -1,6 +1,9 @@
 """The room's record in the database: state with a version, events, answers.
 
 A command is one trip to the database (S7), made in one worker thread:
+``record(attempt, decide)``, where the ``CommandAttempt`` says which command
+of which room, against which version, when and from whom, and ``decide`` is
+the runner's engine call.
 
 1. let the runner decide, on the state it holds (the engine is pure and
    fast: deciding here saves a second trip);
@@ -9,6 +12,10 @@ A command is one trip to the database (S7), made in one worker thread:
    nothing. A command id already recorded fails the first insert: the
    transaction is rolled back and the first answer is returned instead, so a
    retry is never applied twice.
+
+The answer, ``CommandAck``, is the one shape of a command's answer from
+here to the wire: the runner returns it and the command routes answer with
+it (its fields are the HTTP body and the OpenAPI schema).
 
 These writes go through SQLAlchemy Core, not the ORM: they are the hot path
 of every command (docs/benchmarks.md), and a unit of work for four known rows
@@ -21,20 +28,20 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import Table, and_, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.db.models import CommandAudit, CommandRecord, RoomEvent
-from app.db.models import RoomState as RoomStateRow
+from app.db.models import CommandAudit, CommandRecord, RoomEvent, RoomRow
 from app.errors import DomainError, VersionConflict
 from app.queue import Decision, Event, RoomState
 from app.room import codec
-from app.room.audit import SCHEDULER, Sender, audit_values
+from app.room.audit import Sender, audit_values
 
 EVENTS = codec.Registry(typing.get_args(Event))
 
@@ -46,7 +53,7 @@ def _table(model: type[Any]) -> Table:
 
 COMMANDS = _table(CommandRecord)
 AUDIT = _table(CommandAudit)
-STATES = _table(RoomStateRow)
+STATES = _table(RoomRow)
 EVENT_ROWS = _table(RoomEvent)
 
 _FIND = core_select(COMMANDS.c.version, COMMANDS.c.result).where(
@@ -71,26 +78,32 @@ _NEW_VERSION = (
 )
 
 
+# The answer to a command: the room's version after it and what it produced. The
+# runner returns it and the command routes answer with it as it is, so its field
+# descriptions are the OpenAPI schema's. (A comment, not a docstring: pydantic would
+# make a docstring the schema's description, which the schema has never had.)
 @dataclass(frozen=True, slots=True)
-class Ack:
-    """The answer to a command: the room version after it and what it produced."""
-
+class CommandAck:
     command_id: str
-    version: int
-    events: tuple[str, ...]
-    duplicate: bool = False  # a retry: the first answer, nothing applied twice
+    version: Annotated[int, Field(description="the room's version after the command")]
+    events: Annotated[
+        tuple[str, ...], Field(description="what the command produced (empty: nothing changed)")
+    ]
+    duplicate: Annotated[
+        bool, Field(description="true when this id was seen before: nothing was applied")
+    ]
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one command came to: its answer, and the decision that was recorded.
+class CommandAttempt:
+    """One command to record: which room, decided on which version, when and from whom."""
 
-    ``decision`` is None for a retry (answered before) and for a tick that had
-    nothing to record.
-    """
-
-    ack: Ack
-    decision: Decision | None
+    room_id: int
+    read_version: int  # the version of the state the runner decides on
+    command_id: str
+    kind: str  # the command's class name, as the record keeps it
+    now: float  # UTC epoch seconds, the clock read once for this attempt
+    sender: Sender  # the audit trail (app.room.audit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,37 +124,36 @@ class RoomStore:
     def load(self, room_id: int) -> tuple[RoomState, int]:
         """The room's state and version; a room never used starts empty at version 0."""
         with Session(self._engine) as session:
-            row = session.get(RoomStateRow, room_id)
+            row = session.get(RoomRow, room_id)
             if row is None:
                 return RoomState(str(room_id)), 0
             return codec.load(RoomState, row.state), row.version
 
-    def find_ack(self, room_id: int, command_id: str) -> Ack | None:
+    def find_ack(self, room_id: int, command_id: str) -> CommandAck | None:
         """The first answer to ``command_id`` in this room, if it was recorded."""
         with self._engine.connect() as connection:
             return _find(connection, room_id, command_id)
 
-    def record(
-        self,
-        room_id: int,
-        version: int,
-        command_id: str,
-        kind: str,
-        now: float,
-        decide: Decide,
-        sender: Sender = SCHEDULER,
-    ) -> Outcome:
-        """Answer ``command_id`` once: ``decide()`` recorded, or the earlier answer.
+    def record(self, attempt: CommandAttempt, decide: Decide) -> tuple[CommandAck, Decision | None]:
+        """Answer ``attempt`` once: ``decide()`` recorded, or the earlier answer.
 
+        Returns the answer and the decision it recorded; the decision is None
+        for a retry (answered before) and for a tick with nothing to record.
         The command id's primary key is what makes a retry harmless: the
         insert of an id already recorded fails inside the transaction, which
         is rolled back, and the first answer is read instead. So a new id, the
         common case, costs no lookup; only a retry, a refusal (was it a retry
         of a command that was applied?) and an empty tick look the id up.
         Whatever ``decide`` raises leaves nothing written. Raises
-        VersionConflict if the room moved on since ``version`` was read: the
-        runner reloads and asks again.
+        VersionConflict if the room moved on since ``attempt.read_version``:
+        the runner reloads and asks again.
         """
+        room_id, version, command_id, now = (
+            attempt.room_id,
+            attempt.read_version,
+            attempt.command_id,
+            attempt.now,
+        )
         with self._engine.connect() as connection:
             try:
                 decision = decide()
@@ -149,10 +161,10 @@ class RoomStore:
                 earlier = _find(connection, room_id, command_id)
                 if earlier is None:
                     raise  # a refusal: nothing written
-                return Outcome(earlier, None)  # a retry of a command that was applied
+                return earlier, None  # a retry of a command that was applied
             if decision is None:
                 earlier = _find(connection, room_id, command_id)
-                return Outcome(earlier or Ack(command_id, version, ()), None)
+                return earlier or CommandAck(command_id, version, (), duplicate=False), None
             events = decision.events
             new_version = version + 1 if events else version
             names = tuple(type(e).__name__ for e in events)
@@ -163,7 +175,7 @@ class RoomStore:
                         "room_id": room_id,
                         "command_id": command_id,
                         "version": new_version,
-                        "kind": kind,
+                        "kind": attempt.kind,
                         "at": now,
                         "result": {"events": list(names)},
                     },
@@ -173,8 +185,8 @@ class RoomStore:
                 earlier = _find(connection, room_id, command_id)
                 if earlier is None:
                     raise VersionConflict(f"command {command_id!r} is being recorded") from None
-                return Outcome(earlier, None)
-            connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, sender, now))
+                return earlier, None
+            connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, attempt.sender, now))
             if events:
                 _write_state(connection, room_id, version, new_version, decision.state, now)
                 connection.execute(
@@ -192,7 +204,7 @@ class RoomStore:
                     ],
                 )
             connection.commit()
-        return Outcome(Ack(command_id, new_version, names), decision)
+        return CommandAck(command_id, new_version, names, duplicate=False), decision
 
     def events_since(self, room_id: int, version: int, limit: int = 1000) -> list[StoredEvent]:
         """Events of versions after ``version``, in order (resume, the record)."""
@@ -209,12 +221,12 @@ class RoomStore:
             ]
 
 
-def _find(connection: Connection, room_id: int, command_id: str) -> Ack | None:
+def _find(connection: Connection, room_id: int, command_id: str) -> CommandAck | None:
     row = connection.execute(_FIND, {"room_id": room_id, "command_id": command_id}).first()
     if row is None:
         return None
     events: Any = row.result.get("events", [])
-    return Ack(command_id, row.version, tuple(events), duplicate=True)
+    return CommandAck(command_id, row.version, tuple(events), duplicate=True)
 
 
 def _write_state(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from app.access.roles import Principal, Role
 from app.queue import RequestFloor
+from app.room.audit import SCHEDULER
 from tests.access.conftest import Site
 from tests.fakes import state
 
@@ -61,7 +63,8 @@ def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: 
     press = RequestFloor(state("MEX", "Mexico"))
     portal = site.client.portal
     assert portal is not None
-    portal.call(runner.handle, press, "internal-0001")  # outside any request: no sender
+    send = partial(runner.handle, sender=SCHEDULER)
+    portal.call(send, press, "internal-0001")  # outside any request: the service's own
     rows = site.client.get(f"/api/rooms/{room}/audit", headers=site.secretariat).json()
     internal = next(r for r in rows if r["command_id"] == "internal-0001")
     assert (internal["role"], internal["identity"], internal["client"]) == ("", "scheduler", "")

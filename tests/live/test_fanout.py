@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from app.access.roles import Role
-from app.live.hub import Subscriber
+from app.live.hub import Screen as HubScreen
 from tests.live.harness import (
     Json,
     LiveServer,
@@ -97,8 +97,8 @@ TRANSPORT_HIGH_WATER = 64 * 1024
 HUB_BUFFER = 16 * 1024  # the stalled test's hub bound on bytes unsent to one socket
 
 
-def _stalled(server: LiveServer, screen_id: str) -> Subscriber:
-    return next(s for s in server.runner().hub.subscribers() if s.screen.id == screen_id)
+def _stalled(server: LiveServer, screen_id: str) -> HubScreen:
+    return next(s for s in server.runner().hub.screens() if s.id == screen_id)
 
 
 def test_a_stalled_screen_delays_no_other_and_is_collapsed_with_a_bounded_backlog(
@@ -130,7 +130,7 @@ def test_a_stalled_screen_delays_no_other_and_is_collapsed_with_a_bounded_backlo
             highest["inbox"] = max(highest["inbox"], len(subscriber.inbox))
             if subscriber.sink is not None:
                 highest["buffered"] = max(highest["buffered"], subscriber.sink.buffered())
-            highest["resyncs"] = subscriber.screen.resyncs
+            highest["resyncs"] = subscriber.resyncs
             version = hub.last_version
             published = hub.since(version - 1) if version else None
             if published:

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 import pytest
 
 from app.access.roles import Role
-from app.live.hub import RoomHub, Screen, Subscriber
+from app.live.hub import RoomHub, Screen
 
 
 class FakeSink:
@@ -32,8 +32,8 @@ class FakeSink:
         return sum(len(f) for f in self.frames)
 
 
-def _screen(name: str) -> Screen:
-    return Screen(id=name, role=Role.DISPLAY, connected_at=0.0, last_heard=0.0)
+def _screen(name: str, sink: FakeSink | None) -> Screen:
+    return Screen(Role.DISPLAY, sink, id=name, role=Role.DISPLAY, connected_at=0.0)
 
 
 def _heartbeat(version: int) -> bytes:
@@ -41,19 +41,19 @@ def _heartbeat(version: int) -> bytes:
 
 
 @pytest.fixture
-def join() -> Iterator[Callable[[RoomHub, str, FakeSink | None], Subscriber]]:
+def join() -> Iterator[Callable[[RoomHub, str, FakeSink | None], Screen]]:
     """Subscribe caught-up screens, unsubscribed when the test ends."""
     with ExitStack() as screens:
 
-        def joined(hub: RoomHub, name: str, sink: FakeSink | None) -> Subscriber:
-            subscriber = screens.enter_context(hub.subscribe(Role.DISPLAY, _screen(name), sink))
-            subscriber.go_direct()
-            return subscriber
+        def joined(hub: RoomHub, name: str, sink: FakeSink | None) -> Screen:
+            screen = screens.enter_context(hub.subscribe(_screen(name, sink)))
+            screen.go_direct()
+            return screen
 
         yield joined
 
 
-Join = Callable[[RoomHub, str, FakeSink | None], Subscriber]
+Join = Callable[[RoomHub, str, FakeSink | None], Screen]
 
 
 def test_S8_a_quiet_caught_up_screen_gets_a_heartbeat_and_a_busy_one_none(join: Join) -> None:
@@ -128,4 +128,4 @@ def test_S8_a_socket_too_full_for_the_heartbeat_is_collapsed_to_a_resync(join: J
     hub.sweep(100.0, quiet_after=90.0, silent_after=55.0, heartbeat=_heartbeat)
 
     assert not full.direct
-    assert full.screen.resyncs == 1
+    assert full.resyncs == 1

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from app.errors import IllegalCommand
 from app.queue import GrantFloor, OpenSegment, RequestFloor
 from app.room import codec
+from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
 from app.timing import SegmentPlan, StartSpeech
@@ -39,10 +40,10 @@ async def _runner(engine: Engine, clock: FakeClock) -> tuple[RoomRunner, Segment
 async def test_a_retried_command_id_is_answered_and_not_applied_twice(engine: Engine) -> None:
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
-    first = await runner.handle(RequestFloor(state("MEX")), "press-0001")
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    first = await runner.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
     clock.advance(5)
-    again = await runner.handle(RequestFloor(state("GHA")), "press-0001")
+    again = await runner.handle(RequestFloor(state("GHA")), "press-0001", sender=SCHEDULER)
 
     assert again.duplicate
     assert again.version == first.version
@@ -52,10 +53,10 @@ async def test_a_retried_command_id_is_answered_and_not_applied_twice(engine: En
 async def test_state_is_in_the_database_before_the_answer(engine: Engine) -> None:
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
     clock.advance(10)
-    await runner.handle(GrantFloor(), "grant-0001")
-    ack = await runner.handle(StartSpeech(), "start-0001")
+    await runner.handle(GrantFloor(), "grant-0001", sender=SCHEDULER)
+    ack = await runner.handle(StartSpeech(), "start-0001", sender=SCHEDULER)
 
     stored, version = RoomStore(engine).load(runner.room_id)
     assert version == ack.version
@@ -67,10 +68,10 @@ async def test_state_is_in_the_database_before_the_answer(engine: Engine) -> Non
 async def test_a_refused_command_changes_nothing_and_is_not_recorded(engine: Engine) -> None:
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
     before = (runner.state, runner.version)
     with pytest.raises(IllegalCommand, match="no one has the floor"):
-        await runner.handle(StartSpeech(), "start-0001")
+        await runner.handle(StartSpeech(), "start-0001", sender=SCHEDULER)
     assert (runner.state, runner.version) == before
     assert RoomStore(engine).find_ack(runner.room_id, "start-0001") is None
 
@@ -81,11 +82,13 @@ async def test_a_second_process_writing_the_room_makes_the_first_decide_again(
     clock = FakeClock(START)
     first, plan = await _runner(engine, clock)
     second = RoomRunner(first.room_id, RoomStore(engine), clock)
-    await first.handle(OpenSegment(plan), "open-0001")
+    await first.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
     await second.load()
-    await second.handle(RequestFloor(state("MEX")), "press-0001")  # first's state is stale now
+    await second.handle(
+        RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER
+    )  # first's state is stale now
     clock.advance(1)
-    ack = await first.handle(RequestFloor(state("GHA")), "press-0002")
+    ack = await first.handle(RequestFloor(state("GHA")), "press-0002", sender=SCHEDULER)
 
     assert ack.version == 3
     assert [r.delegation_id for r in first.state.queue.waiting] == ["MEX", "GHA"]
@@ -95,9 +98,11 @@ async def test_a_second_process_writing_the_room_makes_the_first_decide_again(
 async def test_T5_the_scheduler_ticks_at_the_deadline_without_polling(engine: Engine) -> None:
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
-    await runner.handle(GrantFloor(), "grant-0001")
-    await runner.handle(StartSpeech(), "start-0001")  # the moderator's 5-minute welcome
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    await runner.handle(GrantFloor(), "grant-0001", sender=SCHEDULER)
+    await runner.handle(
+        StartSpeech(), "start-0001", sender=SCHEDULER
+    )  # the moderator's 5-minute welcome
     scheduler = asyncio.create_task(runner.run_scheduler())
     try:
         clock.advance(5 * 60 - 30)  # the wrap-up warning is due
@@ -117,13 +122,13 @@ async def test_T5_a_tick_fired_twice_at_one_deadline_is_harmless(engine: Engine)
 
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
-    await runner.handle(GrantFloor(), "grant-0001")
-    await runner.handle(StartSpeech(), "start-0001")
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    await runner.handle(GrantFloor(), "grant-0001", sender=SCHEDULER)
+    await runner.handle(StartSpeech(), "start-0001", sender=SCHEDULER)
     clock.advance(5 * 60)
-    one = await runner.handle(Tick(), "tick:x:1")
-    two = await runner.handle(Tick(), "tick:x:1")
-    three = await runner.handle(Tick(), "tick:x:2")
+    one = await runner.handle(Tick(), "tick:x:1", sender=SCHEDULER)
+    two = await runner.handle(Tick(), "tick:x:1", sender=SCHEDULER)
+    three = await runner.handle(Tick(), "tick:x:2", sender=SCHEDULER)
     assert one.events == ("WarningReached", "TimeUp")
     assert two.duplicate
     assert three.events == ()
@@ -157,28 +162,28 @@ async def test_a_retry_the_engine_would_now_refuse_gets_the_first_answer(engine:
     illegal, but the retry is the same command and gets its first answer (idempotency, S7)."""
     clock = FakeClock(START)
     runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001")
-    await runner.handle(GrantFloor(), "grant-0001")
-    first = await runner.handle(StartSpeech(), "start-0001")
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    await runner.handle(GrantFloor(), "grant-0001", sender=SCHEDULER)
+    first = await runner.handle(StartSpeech(), "start-0001", sender=SCHEDULER)
     clock.advance(3)
-    again = await runner.handle(StartSpeech(), "start-0001")
+    again = await runner.handle(StartSpeech(), "start-0001", sender=SCHEDULER)
 
     assert again.duplicate
     assert (again.version, again.events) == (first.version, first.events)
     assert runner.version == first.version
     with pytest.raises(IllegalCommand):  # a new start, with a new id, is refused as it should be
-        await runner.handle(StartSpeech(), "start-0002")
+        await runner.handle(StartSpeech(), "start-0002", sender=SCHEDULER)
 
 
 async def test_a_retry_is_answered_from_the_database_after_a_restart(engine: Engine) -> None:
     """The answer is in the database, not in the runner: a new runner answers the retry."""
     clock = FakeClock(START)
     first, plan = await _runner(engine, clock)
-    await first.handle(OpenSegment(plan), "open-0001")
-    pressed = await first.handle(RequestFloor(state("MEX")), "press-0001")
+    await first.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    pressed = await first.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
     second = RoomRunner(first.room_id, RoomStore(engine), clock)
     await second.load()
-    again = await second.handle(RequestFloor(state("MEX")), "press-0001")
+    again = await second.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
 
     assert again.duplicate
     assert again.version == pressed.version == second.version
