@@ -32,6 +32,20 @@ def meeting(session: Session, meeting_id: int) -> Meeting:
     return _found(session.get(Meeting, meeting_id), f"no meeting {meeting_id}")
 
 
+def programme(
+    session: Session, meeting_id: int
+) -> tuple[Meeting, list[Day], list[Room], list[Segment]]:
+    """The meeting (404 if none), its days, its rooms and its segments (C1)."""
+    found = meeting(session, meeting_id)
+    query = select(Room).where(Room.meeting_id == meeting_id)
+    return (
+        found,
+        days(session, meeting_id),
+        list(session.exec(query).all()),
+        segments(session, meeting_id),
+    )
+
+
 def days(session: Session, meeting_id: int) -> list[Day]:
     """The meeting's days, in order."""
     query = select(Day).where(Day.meeting_id == meeting_id).order_by(col(Day.number))
@@ -110,6 +124,27 @@ def delegations(session: Session, meeting_id: int) -> list[Delegation]:
     return list(session.exec(query).all())
 
 
+def meeting_delegations(session: Session, meeting_id: int) -> tuple[Meeting, list[Delegation]]:
+    """The meeting (404 if none) and its delegations, by code (the badge sheet)."""
+    return meeting(session, meeting_id), delegations(session, meeting_id)
+
+
+def room_directory(
+    session: Session, room_id: int
+) -> tuple[Room, Meeting, list[Delegation], list[Segment]]:
+    """The room (404 if none), its meeting, the meeting's delegations, the room's segments."""
+    found = room(session, room_id)
+    of = meeting(session, found.meeting_id)
+    return found, of, delegations(session, found.meeting_id), room_segments(session, room_id)
+
+
+def delegation_directory(session: Session, code: str) -> tuple[Delegation, Meeting, list[Room]]:
+    """The newest delegation ``code`` (404 if none), its meeting and the meeting's rooms."""
+    delegation = newest_delegation(session, code)
+    of = meeting(session, delegation.meeting_id)
+    return delegation, of, rooms(session, delegation.meeting_id)
+
+
 def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegation:
     """The delegation registered as ``code`` in the meeting (404 if none)."""
     query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
@@ -124,6 +159,11 @@ def newest_delegation(session: Session, code: str) -> Delegation:
     newest = query.order_by(col(Delegation.meeting_id).desc())
     missing = f"no delegation {code!r} is registered: ask the secretariat"
     return _found(session.exec(newest).first(), missing)
+
+
+def ensure_meeting(session: Session, meeting_id: int) -> None:
+    """Refuse (404) a meeting this service does not hold."""
+    meeting(session, meeting_id)
 
 
 def ensure_delegation(session: Session, code: str, meeting_id: int | None) -> None:
