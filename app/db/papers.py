@@ -9,7 +9,7 @@ segment's report is closed, its cards and its draft are refused
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,8 @@ from app.record import report as report_rules
 
 #: A card and the delegation it is of (None: a paper card that names only its author).
 Paper = tuple[RecommendationCard, Delegation | None]
+#: Finds a segment's card by the client id a device gave it.
+ClientIdLookup = Callable[[Session, int, str], Paper | None]
 
 
 @dataclass(frozen=True, slots=True)
