@@ -9,25 +9,21 @@ Under a segment of a room (``/api/rooms/{room}/segments/{id}``):
   closed, and exported as Markdown and as a Word document.
 
 Each route's rule says who may act (``app.authorization``, which also holds
-the row-level checks of cards); the route does its reading and writing in a
-worker thread, and asks ``app.record.card`` and ``app.record.report`` for
-the rules: no rule lives here. Once the report is closed, its cards and its
-draft are refused with 409 (``ReportClosed``).
+the row-level checks of cards); the route hands its reading and writing to
+``app.db.papers``, one transaction a request, which asks ``app.record.card``
+and ``app.record.report`` for the rules: no rule lives here. Once the report
+is closed, its cards and its draft are refused with 409 (``ReportClosed``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from app.access import rules
 from app.access.policy import (
@@ -39,19 +35,11 @@ from app.access.policy import (
     WRITE_REPORT,
 )
 from app.access.roles import Principal, Role
-from app.api import records
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut
-from app.db.models import (
-    Delegation,
-    Meeting,
-    RapporteurReport,
-    RecommendationCard,
-    Room,
-    Segment,
-)
-from app.errors import DomainError, NotFound
-from app.meeting.registration import delegation_by_code
+from app.db import papers
+from app.db.engine import in_session, in_transaction, in_worker
+from app.errors import DomainError
 from app.record import card as card_rules
 from app.record import report as report_rules
 
@@ -171,7 +159,13 @@ async def list_cards(
 ) -> CardsOut:
     """The segment's cards: all of them for the record's readers, its own for a delegation."""
     only = principal.delegation if principal.role is Role.DELEGATE else None
-    return await to_thread.run_sync(_list, engine, room_id, segment_id, only)
+    segment, closed, rows = await in_session(engine, papers.cards, room_id, segment_id, only)
+    return CardsOut(
+        segment_id=segment_id,
+        dimension=segment.title,
+        closed=closed,
+        cards=[_out(row) for row in rows],
+    )
 
 
 @router.post("/cards", status_code=201, tags=["cards"], dependencies=[ACT_FOR_DELEGATION])
@@ -186,9 +180,7 @@ async def submit_card(
     """A delegation submits a card for the segment's action group (R2)."""
     writer = rules.card_writer(principal, room_id)
     code = rules.card_delegation(principal, room_id, body.delegation)
-    return await to_thread.run_sync(
-        _create, engine, room_id, segment_id, body, code, "", False, writer, room.now()
-    )
+    return await _submit(engine, room_id, segment_id, body, code, "", writer, room.now())
 
 
 @router.post("/paper-cards", status_code=201, tags=["cards"], dependencies=[SECRETARIAT_ONLY])
@@ -205,17 +197,8 @@ async def enter_paper_card(
     author = card_rules.clean(body.author)
     if not body.delegation and not author:
         raise DomainError("a paper card names its delegation, or the author written on it")
-    return await to_thread.run_sync(
-        _create,
-        engine,
-        room_id,
-        segment_id,
-        body,
-        body.delegation,
-        author,
-        True,
-        writer,
-        room.now(),
+    return await _submit(
+        engine, room_id, segment_id, body, body.delegation, author, writer, room.now()
     )
 
 
@@ -230,9 +213,47 @@ async def edit_card(
     engine: EngineDep,
 ) -> CardOut:
     """Its delegation changes a card until the segment's report is closed (R2, R3)."""
-    return await to_thread.run_sync(
-        _edit, engine, room_id, segment_id, card_id, body, principal, room.now()
+    changes = body.model_dump(exclude_none=True)
+    edited = await in_transaction(
+        engine, papers.edit, room_id, segment_id, card_id, changes, principal, room.now()
     )
+    return _out(edited)
+
+
+async def _submit(
+    engine: Engine,
+    room_id: int,
+    segment_id: int,
+    body: CardIn,
+    code: str | None,
+    author: str,
+    writer: card_rules.Writer,
+    now: float,
+) -> CardOut:
+    text = papers.CardText(
+        recommendation=body.recommendation,
+        dimension=body.dimension,
+        means_of_implementation=body.means_of_implementation,
+        partnerships=body.partnerships,
+    )
+    submitted = await in_transaction(
+        engine,
+        papers.submit,
+        room_id,
+        segment_id,
+        text,
+        client_id=body.client_id,
+        code=code,
+        author=author,
+        paper=isinstance(body, PaperCardIn),
+        writer=writer,
+        now=now,
+    )
+    return _out(submitted)
+
+
+def _out(paper: papers.Paper) -> CardOut:
+    return CardOut.model_validate(papers.card_fields(paper))
 
 
 # -- the report -----------------------------------------------------------------------
@@ -243,7 +264,7 @@ async def get_report(
     room_id: int, segment_id: int, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
     """The draft with its header, the speakers heard and not heard, and the segment's cards."""
-    answer = await to_thread.run_sync(_report_json, engine, room_id, segment_id)
+    answer = await in_session(engine, papers.report_json, room_id, segment_id)
     answer["may_edit"] = _may_write_report(principal, room_id)
     return answer
 
@@ -257,8 +278,13 @@ async def save_report(
     engine: EngineDep,
 ) -> dict[str, Any]:
     """Save the rapporteur's draft; the cards it draws on are marked chosen (R3)."""
-    await to_thread.run_sync(_save, engine, room_id, segment_id, body, room.now())
-    return await to_thread.run_sync(_report_json, engine, room_id, segment_id)
+    draft = papers.Draft(
+        rapporteur=body.rapporteur,
+        summary=body.summary,
+        commitments=[c.model_dump() for c in body.commitments],
+        observations=body.observations,
+    )
+    return await in_transaction(engine, papers.save_report, room_id, segment_id, draft, room.now())
 
 
 @router.post("/report/close", tags=["report"], dependencies=[WRITE_REPORT])
@@ -266,8 +292,7 @@ async def close_report(
     room_id: int, segment_id: int, room: RoomDep, engine: EngineDep
 ) -> dict[str, Any]:
     """Close the report: from now on neither it nor the segment's cards change (R2, R3)."""
-    await to_thread.run_sync(_close, engine, room_id, segment_id, room.now())
-    return await to_thread.run_sync(_report_json, engine, room_id, segment_id)
+    return await in_transaction(engine, papers.close_report, room_id, segment_id, room.now())
 
 
 @router.get(
@@ -278,7 +303,7 @@ async def close_report(
 )
 async def report_markdown(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The report as Markdown (Annex 2)."""
-    key, built = await to_thread.run_sync(_build, engine, room_id, segment_id)
+    key, built = await in_session(engine, papers.built_report, room_id, segment_id)
     return _download(report_rules.markdown(built), "text/markdown; charset=utf-8", key, "md")
 
 
@@ -290,8 +315,8 @@ async def report_markdown(room_id: int, segment_id: int, engine: EngineDep) -> R
 )
 async def report_docx(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The report as a Word document laid out as Annex 2."""
-    key, built = await to_thread.run_sync(_build, engine, room_id, segment_id)
-    document = await to_thread.run_sync(report_rules.docx, built)
+    key, built = await in_session(engine, papers.built_report, room_id, segment_id)
+    document = await in_worker(report_rules.docx, built)
     return _download(document, DOCX, key, "docx")
 
 
@@ -303,260 +328,6 @@ def _may_write_report(principal: Principal, room_id: int) -> bool:
     if principal.role is Role.SECRETARIAT:
         return True
     return principal.role is Role.RAPPORTEUR and principal.room_id in (None, room_id)
-
-
-# -- reading and writing (worker thread) --------------------------------------------------
-
-
-def _segment(session: Session, room_id: int, segment_id: int) -> Segment:
-    segment = session.get(Segment, segment_id)
-    if segment is None or segment.room_id != room_id:
-        raise NotFound(f"no segment {segment_id} in room {room_id}")
-    return segment
-
-
-def _closed_at(session: Session, segment_id: int) -> float | None:
-    draft = session.get(RapporteurReport, segment_id)
-    return draft.closed_at if draft else None
-
-
-def _delegation_of(session: Session, card: RecommendationCard) -> Delegation | None:
-    return session.get(Delegation, card.delegation_id) if card.delegation_id else None
-
-
-def _out(card: RecommendationCard, delegation: Delegation | None) -> CardOut:
-    assert card.id is not None
-    return CardOut(
-        id=card.id,
-        segment_id=card.segment_id,
-        delegation=delegation.code if delegation else None,
-        delegation_names=dict(delegation.names) if delegation else {},
-        author=card.author,
-        paper=card.paper,
-        dimension=card.dimension,
-        recommendation=card.recommendation,
-        means_of_implementation=card.means_of_implementation,
-        partnerships=card.partnerships,
-        chosen=card.chosen,
-        created_at=card.created_at,
-        updated_at=card.updated_at,
-    )
-
-
-def _cards(session: Session, segment: Segment, only: str | None) -> list[CardOut]:
-    rows = session.exec(
-        select(RecommendationCard, Delegation)
-        .join(Delegation, isouter=True)
-        .where(RecommendationCard.segment_id == segment.id)
-        .order_by(col(RecommendationCard.created_at), col(RecommendationCard.id))
-    ).all()
-    return [
-        _out(card, delegation)
-        for card, delegation in rows
-        if only is None or (delegation is not None and delegation.code == only)
-    ]
-
-
-def _list(engine: Engine, room_id: int, segment_id: int, only: str | None) -> CardsOut:
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        return CardsOut(
-            segment_id=segment_id,
-            dimension=segment.title,
-            closed=_closed_at(session, segment_id) is not None,
-            cards=_cards(session, segment, only),
-        )
-
-
-def _create(
-    engine: Engine,
-    room_id: int,
-    segment_id: int,
-    body: CardIn,
-    code: str | None,
-    author: str,
-    paper: bool,
-    writer: card_rules.Writer,
-    now: float,
-) -> CardOut:
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        delegation = delegation_by_code(session, segment.meeting_id, code) if code else None
-        if body.client_id is not None:
-            again = _by_client_id(session, segment_id, body.client_id)
-            if again is not None:
-                return _out(again, _delegation_of(session, again))
-        card_rules.ensure_open(_closed_at(session, segment_id), segment.title)
-        card = RecommendationCard(
-            meeting_id=segment.meeting_id,
-            segment_id=segment_id,
-            delegation_id=delegation.id if delegation else None,
-            author=author,
-            paper=paper,
-            entered_by=writer.description[:120],
-            client_id=body.client_id,
-            dimension=card_rules.clean(body.dimension or segment.title)[
-                : card_rules.DIMENSION_CHARS
-            ],
-            recommendation=card_rules.clean(body.recommendation),
-            means_of_implementation=card_rules.clean(body.means_of_implementation),
-            partnerships=card_rules.clean(body.partnerships),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(card)
-        try:
-            session.commit()
-        except IntegrityError:  # the same client id, committed by a concurrent retry
-            session.rollback()
-            assert body.client_id is not None
-            again = _by_client_id(session, segment_id, body.client_id)
-            assert again is not None
-            return _out(again, _delegation_of(session, again))
-        session.refresh(card)
-        return _out(card, delegation)
-
-
-def _by_client_id(session: Session, segment_id: int, client_id: str) -> RecommendationCard | None:
-    return session.exec(
-        select(RecommendationCard).where(
-            RecommendationCard.segment_id == segment_id,
-            RecommendationCard.client_id == client_id,
-        )
-    ).first()
-
-
-def _edit(
-    engine: Engine,
-    room_id: int,
-    segment_id: int,
-    card_id: int,
-    body: CardEdit,
-    principal: Principal,
-    now: float,
-) -> CardOut:
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        card = session.get(RecommendationCard, card_id)
-        if card is None or card.segment_id != segment_id:
-            raise NotFound(f"no card {card_id} in this segment")
-        delegation = _delegation_of(session, card)
-        owner = delegation.code if delegation else None
-        rules.ensure_may_edit_card(principal, room_id, owner, card.paper)
-        card_rules.ensure_open(_closed_at(session, segment_id), segment.title)
-        for name, value in body.model_dump(exclude_none=True).items():
-            setattr(card, name, card_rules.clean(value))
-        card.updated_at = now
-        session.add(card)
-        session.commit()
-        session.refresh(card)
-        return _out(card, delegation)
-
-
-def _save(engine: Engine, room_id: int, segment_id: int, body: ReportIn, now: float) -> None:
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        draft = session.get(RapporteurReport, segment_id) or RapporteurReport(segment_id=segment_id)
-        card_rules.ensure_open(draft.closed_at, segment.title, what="its report")
-        commitments = report_rules.commitments_of(c.model_dump() for c in body.commitments)
-        chosen = report_rules.chosen_cards(commitments)
-        cards = session.exec(
-            select(RecommendationCard).where(RecommendationCard.segment_id == segment_id)
-        ).all()
-        unknown = chosen - {c.id for c in cards}
-        if unknown:
-            raise DomainError(
-                f"the report names cards {sorted(unknown)} that are not cards of this segment"
-            )
-        for card in cards:
-            if card.chosen != (card.id in chosen):
-                card.chosen = card.id in chosen
-                session.add(card)
-        if body.rapporteur is not None:
-            draft.rapporteur = card_rules.clean(body.rapporteur)
-        draft.summary = card_rules.clean(body.summary)
-        draft.commitments = [c.as_json() for c in commitments]
-        draft.observations = card_rules.clean(body.observations)
-        draft.updated_at = now
-        session.add(draft)
-        session.commit()
-
-
-def _close(engine: Engine, room_id: int, segment_id: int, now: float) -> None:
-    """Closing twice is answered as the first close (the page may retry)."""
-    with Session(engine) as session:
-        _segment(session, room_id, segment_id)
-        draft = session.get(RapporteurReport, segment_id) or RapporteurReport(segment_id=segment_id)
-        if draft.closed_at is None:
-            draft.closed_at = now
-            draft.updated_at = draft.updated_at or now
-            session.add(draft)
-            session.commit()
-
-
-def _report(
-    session: Session, segment: Segment, draft: RapporteurReport | None
-) -> report_rules.Report:
-    meeting = session.get(Meeting, segment.meeting_id)
-    room = session.get(Room, segment.room_id)
-    assert meeting is not None
-    assert room is not None
-    return report_rules.Report(
-        action_group=segment.title,
-        date_and_time=report_rules.date_and_time(
-            segment.scheduled_start, segment.scheduled_end, meeting.timezone
-        ),
-        room=room.name,
-        moderator="; ".join(segment.moderators),
-        rapporteur=(draft.rapporteur if draft and draft.rapporteur else segment.rapporteur),
-        summary=draft.summary if draft else "",
-        commitments=report_rules.commitments_of(draft.commitments) if draft else (),
-        observations=draft.observations if draft else "",
-        closed=bool(draft and draft.closed_at is not None),
-    )
-
-
-def _build(engine: Engine, room_id: int, segment_id: int) -> tuple[str, report_rules.Report]:
-    """The report with the speakers from the segment's record (R1, A3)."""
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        built = _report(session, segment, session.get(RapporteurReport, segment_id))
-        key = segment.key
-    # The record is read as app.api.records reads it, so that the two agree.
-    lines = records._segment(engine, room_id, segment_id).lines
-    return key, replace(built, speakers=report_rules.speakers(lines))
-
-
-def _report_json(engine: Engine, room_id: int, segment_id: int) -> dict[str, Any]:
-    key, built = _build(engine, room_id, segment_id)
-    with Session(engine) as session:
-        segment = _segment(session, room_id, segment_id)
-        meeting = session.get(Meeting, segment.meeting_id)
-        assert meeting is not None
-        draft = session.get(RapporteurReport, segment_id)
-        guide = meeting.rules.get("report_summary_words", report_rules.SUMMARY_WORDS)
-        cards = _cards(session, segment, None)
-    return {
-        "segment": {"id": segment_id, "key": key, "title": segment.title, "room_id": room_id},
-        "header": dict(
-            zip(
-                ("action_group", "date_and_time", "room", "moderator", "rapporteur"),
-                (v for _, v in built.header()),
-                strict=True,
-            )
-        ),
-        "summary": built.summary,
-        "summary_word_guide": guide,
-        "commitments": [c.as_json() for c in built.commitments],
-        "observations": built.observations,
-        "speakers": {
-            "heard": list(built.speakers.heard),
-            "not_heard": list(built.speakers.not_heard),
-        },
-        "closed_at": draft.closed_at if draft else None,
-        "updated_at": draft.updated_at if draft else None,
-        "cards": [c.model_dump() for c in cards],
-    }
 
 
 def _download(content: str | bytes, media_type: str, key: str, suffix: str) -> Response:

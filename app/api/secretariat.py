@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from starlette.requests import HTTPConnection
 
 from app.access import rules, scope
@@ -25,8 +22,9 @@ from app.access.policy import PUBLIC, SECRETARIAT_ONLY
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import ErrorOut
-from app.db.models import Delegation, Meeting
+from app.db.engine import in_session, in_worker
 from app.errors import NotFound
+from app.meeting import queries
 from app.room.audit import audit_trail
 from app.services import services_of
 
@@ -132,10 +130,10 @@ async def issue_credential(
         room_meeting,
     )
     if wanted.meeting_id is not None:
-        await to_thread.run_sync(_known_meeting, engine, wanted.meeting_id)
+        await in_session(engine, queries.ensure_meeting, wanted.meeting_id)
     if body.delegation is not None:
-        await to_thread.run_sync(_known_delegation, engine, body.delegation, wanted.meeting_id)
-    return _issued_out(await to_thread.run_sync(registry.issue, wanted, body.label))
+        await in_session(engine, queries.ensure_delegation, body.delegation, wanted.meeting_id)
+    return _issued_out(await in_worker(registry.issue, wanted, body.label))
 
 
 @router.get("/credentials", dependencies=[SECRETARIAT_ONLY])
@@ -147,7 +145,7 @@ async def list_credentials(
     revoked: Annotated[bool | None, Query()] = None,
 ) -> list[CredentialOut]:
     """Every token issued (of the caller's meeting), with its scope and label, never the token."""
-    rows = await to_thread.run_sync(registry.list, role, revoked)
+    rows = await in_worker(registry.list, role, revoked)
     return [
         _out(row)
         for row in rows
@@ -163,7 +161,7 @@ async def revoke_credential(
 ) -> CredentialOut:
     """Revoke a token: refused at once on HTTP, and its live sockets are closed (4403)."""
     await _ensure_in_scope(connection, registry, caller, token_id)
-    revoked = await to_thread.run_sync(registry.revoke, token_id)
+    revoked = await in_worker(registry.revoke, token_id)
     registry.close_sockets(token_id)
     return _out(revoked)
 
@@ -174,7 +172,7 @@ async def rotate_credential(
 ) -> IssuedOut:
     """Revoke a token and issue its successor with the same role, scope and label."""
     await _ensure_in_scope(connection, registry, caller, token_id)
-    successor = await to_thread.run_sync(registry.rotate, token_id)
+    successor = await in_worker(registry.rotate, token_id)
     registry.close_sockets(token_id)
     return _issued_out(successor)
 
@@ -188,25 +186,9 @@ async def _ensure_in_scope(
 ) -> None:
     if caller.meeting_id is None:
         return  # the administrator manages every token (and an unknown one is a 404 below)
-    issued = await to_thread.run_sync(registry.get, token_id)
+    issued = await in_worker(registry.get, token_id)
     room_meeting = await _room_meeting(connection, issued.principal.room_id)
     rules.ensure_credential_in_scope(caller, issued.principal, room_meeting)
-
-
-def _known_meeting(engine: Engine, meeting_id: int) -> None:
-    with Session(engine) as session:
-        if session.get(Meeting, meeting_id) is None:
-            raise NotFound(f"no meeting {meeting_id}")
-
-
-def _known_delegation(engine: Engine, code: str, meeting_id: int | None) -> None:
-    with Session(engine) as session:
-        query = select(Delegation.id).where(Delegation.code == code)
-        if meeting_id is not None:
-            query = query.where(Delegation.meeting_id == meeting_id)
-        if session.exec(query).first() is None:
-            where = "" if meeting_id is None else f" in meeting {meeting_id}"
-            raise NotFound(f"no delegation {code!r} is registered{where}")
 
 
 # -- login ----------------------------------------------------------------------------
@@ -228,9 +210,9 @@ class LoginOut(BaseModel):
 @router.post("/login", dependencies=[PUBLIC])
 async def login(body: LoginIn, engine: EngineDep, registry: RegistryDep) -> LoginOut:
     """Exchange a secretariat account's name and password for a secretariat token."""
-    account = await to_thread.run_sync(authenticate, engine, body.name, body.password)
+    account = await in_worker(authenticate, engine, body.name, body.password)
     principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
-    issued = await to_thread.run_sync(registry.issue, principal, f"login: {account.name}")
+    issued = await in_worker(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
 
 
@@ -257,5 +239,5 @@ async def room_audit(
     before: Annotated[float | None, Query(description="only commands before this time")] = None,
 ) -> list[AuditOut]:
     """The room's commands, newest first: what, when, who sent it and from where."""
-    rows = await to_thread.run_sync(audit_trail, engine, room_id, limit, before)
+    rows = await in_worker(audit_trail, engine, room_id, limit, before)
     return [AuditOut(**row) for row in rows]

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from app.access.policy import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY
 from app.access.scope import note_meeting
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
-from app.db.engine import session_scope
-from app.db.models import Room, Segment
+from app.db.engine import in_session, in_transaction
 from app.errors import DomainError
-from app.meeting import import_programme, parse_programme
+from app.meeting import parse_programme
 from app.meeting.registration import (
     add_participant,
     import_delegations,
+    import_meeting,
     participants,
     remove_participant,
     set_segment_roles,
@@ -86,26 +83,17 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
     """
     text = await _read_text(request, YAML_TYPES)
     programme = parse_programme(text, "programme.yaml")
-    created, segments = await to_thread.run_sync(_import, engine, programme)
+    meeting, rooms, segments = await in_transaction(engine, import_meeting, programme)
+    assert meeting.id is not None
+    created = MeetingCreated(
+        id=meeting.id,
+        key=meeting.key,
+        title=meeting.title,
+        rooms=[{"id": r.id, "key": r.key, "name": r.name} for r in rooms],
+    )
     note_meeting(request, created.id, [room["id"] for room in created.rooms], segments)
     await services_of(request).start_rooms(room["id"] for room in created.rooms)
     return created
-
-
-def _import(engine: Engine, programme: Any) -> tuple[MeetingCreated, list[int]]:
-    """The meeting as created, and its segments' ids (for ``app.authorization``'s map)."""
-    with session_scope(engine) as session:
-        meeting = import_programme(session, programme, source="uploaded")
-        assert meeting.id is not None
-        rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
-        segments = session.exec(select(Segment.id).where(Segment.meeting_id == meeting.id)).all()
-        created = MeetingCreated(
-            id=meeting.id,
-            key=meeting.key,
-            title=meeting.title,
-            rooms=[{"id": r.id, "key": r.key, "name": r.name} for r in rooms],
-        )
-        return created, [s for s in segments if s is not None]
 
 
 class DelegationsOut(BaseModel):
@@ -125,7 +113,7 @@ async def upload_delegations(
 ) -> DelegationsOut:
     """Add or update the meeting's delegations (P1); States need only their ISO code."""
     text = await _read_text(request, CSV_TYPES)
-    done = await to_thread.run_sync(import_delegations, engine, meeting_id, text, "delegations.csv")
+    done = await in_transaction(engine, import_delegations, meeting_id, text, "delegations.csv")
     return DelegationsOut(added=done.added, updated=done.updated)
 
 
@@ -147,7 +135,7 @@ class ParticipantOut(BaseModel):
 )
 async def list_participants(meeting_id: int, code: str, engine: EngineDep) -> list[ParticipantOut]:
     """The delegation's registered participants (at most four, P5)."""
-    rows = await to_thread.run_sync(participants, engine, meeting_id, code)
+    rows = await in_session(engine, participants, meeting_id, code)
     return [ParticipantOut(id=p.id or 0, name=p.name, head=p.head) for p in rows]
 
 
@@ -160,9 +148,7 @@ async def register_participant(
     meeting_id: int, code: str, body: ParticipantIn, engine: EngineDep
 ) -> ParticipantOut:
     """Register a participant; a fifth, or a second head of delegation, is refused (P5)."""
-    person = await to_thread.run_sync(
-        add_participant, engine, meeting_id, code, body.name, body.head
-    )
+    person = await in_transaction(engine, add_participant, meeting_id, code, body.name, body.head)
     return ParticipantOut(id=person.id or 0, name=person.name, head=person.head)
 
 
@@ -174,7 +160,7 @@ async def unregister_participant(
     meeting_id: int, code: str, participant_id: int, engine: EngineDep
 ) -> dict[str, bool]:
     """Remove a participant (to replace them within the four of P5)."""
-    await to_thread.run_sync(remove_participant, engine, meeting_id, code, participant_id)
+    await in_transaction(engine, remove_participant, meeting_id, code, participant_id)
     return {"removed": True}
 
 
@@ -199,8 +185,8 @@ async def segment_roles(
     segment_id: int, body: SegmentRolesIn, engine: EngineDep
 ) -> SegmentRolesOut:
     """Name the moderators, the rapporteur and the RCP chairs (P4) before the segment opens."""
-    segment = await to_thread.run_sync(
-        set_segment_roles, engine, segment_id, body.moderators, body.rapporteur, body.rcp_chairs
+    segment = await in_transaction(
+        engine, set_segment_roles, segment_id, body.moderators, body.rapporteur, body.rcp_chairs
     )
     return SegmentRolesOut(
         segment_id=segment_id,

@@ -1,8 +1,9 @@
 """A meeting's registration, as the secretariat keeps it: delegations, participants, roles.
 
-Synchronous database functions (the routes of ``app.api.setup`` run them in
-a worker thread); each one is one transaction and refuses with a clear
-DomainError before writing anything.
+Repository functions: each takes the request's ``Session`` first and never
+commits (``app.api.setup`` runs them in ``app.db.engine.in_transaction``, one
+transaction a request); each refuses with a clear DomainError before writing
+anything.
 
 * Delegations come from the CSV that ``app.programme.read_delegations``
   checks (P1, names in six languages, UN regional groups); importing again
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.category import Category
-from app.db.models import Delegation, Meeting, Participant, RoomEvent, Segment
+from app.db.models import Delegation, Meeting, Participant, Room, Segment
 from app.errors import FloorRuleRefused, InvalidProgramme, NotFound
-from app.meeting import read_delegations
+from app.meeting import Programme, import_programme, queries, read_delegations
+from app.room.store import room_events
+from app.timing.programme import SegmentOpened
 
 #: P5 (002 §6): "Delegations will be limited to four participants … (1 + 3)". A meeting
 #: may set another number as ``delegation_size`` in its rules.
@@ -36,137 +38,114 @@ class DelegationsImported:
     updated: int
 
 
+def import_meeting(session: Session, programme: Programme) -> tuple[Meeting, list[Room], list[int]]:
+    """A new meeting from a checked programme file: the meeting, its rooms, its segments' ids."""
+    meeting = import_programme(session, programme, source="uploaded")
+    assert meeting.id is not None
+    segment_ids = session.exec(select(Segment.id).where(Segment.meeting_id == meeting.id)).all()
+    return meeting, queries.rooms(session, meeting.id), [s for s in segment_ids if s is not None]
+
+
 def import_delegations(
-    engine: Engine, meeting_id: int, text: str, name: str
+    session: Session, meeting_id: int, text: str, name: str
 ) -> DelegationsImported:
     """Add or update the meeting's delegations from a CSV (all or nothing)."""
     rows = read_delegations(text, name)  # lone CRs and unreadable CSV: refused there, with a line
     added = updated = 0
-    with Session(engine) as session:
-        _meeting(session, meeting_id)
-        existing = {
-            d.code: d
-            for d in session.exec(select(Delegation).where(Delegation.meeting_id == meeting_id))
-        }
-        for row in rows:
-            delegation = existing.get(row.code)
-            if delegation is None:
-                delegation = Delegation(meeting_id=meeting_id, code=row.code, category="")
-                added += 1
-            else:
-                updated += 1
-            delegation.category = row.category.value
-            delegation.names = dict(row.names)
-            delegation.regional_group = row.regional_group
-            session.add(delegation)
-        session.commit()
+    queries.meeting(session, meeting_id)
+    existing = {
+        d.code: d
+        for d in session.exec(select(Delegation).where(Delegation.meeting_id == meeting_id))
+    }
+    for row in rows:
+        delegation = existing.get(row.code)
+        if delegation is None:
+            delegation = Delegation(meeting_id=meeting_id, code=row.code, category="")
+            added += 1
+        else:
+            updated += 1
+        delegation.category = row.category.value
+        delegation.names = dict(row.names)
+        delegation.regional_group = row.regional_group
+        session.add(delegation)
     return DelegationsImported(added, updated)
 
 
 def add_participant(
-    engine: Engine, meeting_id: int, code: str, name: str, head: bool
+    session: Session, meeting_id: int, code: str, name: str, head: bool
 ) -> Participant:
     """Register a participant of delegation ``code``; P5 refuses a fifth and a second head."""
-    with Session(engine, expire_on_commit=False) as session:
-        meeting = _meeting(session, meeting_id)
-        delegation = delegation_by_code(session, meeting_id, code)
-        people = session.exec(
-            select(Participant).where(Participant.delegation_id == delegation.id)
-        ).all()
-        size = int(meeting.rules.get("delegation_size", DELEGATION_SIZE))
-        if len(people) >= size:
-            raise FloorRuleRefused(
-                f"{code} has {len(people)} participants already: a delegation is limited to "
-                f"{size} (1 head + {size - 1}, P5); replace one instead of adding a fifth"
-            )
-        if head and any(p.head for p in people):
-            raise FloorRuleRefused(f"{code} has a head of delegation already (P5)")
-        assert delegation.id is not None
-        person = Participant(delegation_id=delegation.id, name=name, head=head)
-        session.add(person)
-        session.commit()
-        return person
-
-
-def participants(engine: Engine, meeting_id: int, code: str) -> list[Participant]:
-    with Session(engine) as session:
-        delegation = delegation_by_code(session, meeting_id, code)
-        return list(
-            session.exec(
-                select(Participant)
-                .where(Participant.delegation_id == delegation.id)
-                .order_by(col(Participant.id))
-            ).all()
+    meeting = queries.meeting(session, meeting_id)
+    delegation = queries.delegation_by_code(session, meeting_id, code)
+    people = session.exec(
+        select(Participant).where(Participant.delegation_id == delegation.id)
+    ).all()
+    size = int(meeting.rules.get("delegation_size", DELEGATION_SIZE))
+    if len(people) >= size:
+        raise FloorRuleRefused(
+            f"{code} has {len(people)} participants already: a delegation is limited to "
+            f"{size} (1 head + {size - 1}, P5); replace one instead of adding a fifth"
         )
+    if head and any(p.head for p in people):
+        raise FloorRuleRefused(f"{code} has a head of delegation already (P5)")
+    assert delegation.id is not None
+    person = Participant(delegation_id=delegation.id, name=name, head=head)
+    session.add(person)
+    session.flush()
+    return person
 
 
-def remove_participant(engine: Engine, meeting_id: int, code: str, participant_id: int) -> None:
-    with Session(engine) as session:
-        delegation = delegation_by_code(session, meeting_id, code)
-        person = session.get(Participant, participant_id)
-        if person is None or person.delegation_id != delegation.id:
-            raise NotFound(f"no participant {participant_id} in delegation {code}")
-        session.delete(person)
-        session.commit()
+def participants(session: Session, meeting_id: int, code: str) -> list[Participant]:
+    """The delegation's registered participants, in the order they were registered."""
+    delegation = queries.delegation_by_code(session, meeting_id, code)
+    return list(
+        session.exec(
+            select(Participant)
+            .where(Participant.delegation_id == delegation.id)
+            .order_by(col(Participant.id))
+        ).all()
+    )
+
+
+def remove_participant(session: Session, meeting_id: int, code: str, participant_id: int) -> None:
+    """Remove a participant of delegation ``code`` (to replace them within P5's four)."""
+    delegation = queries.delegation_by_code(session, meeting_id, code)
+    person = session.get(Participant, participant_id)
+    if person is None or person.delegation_id != delegation.id:
+        raise NotFound(f"no participant {participant_id} in delegation {code}")
+    session.delete(person)
 
 
 def set_segment_roles(
-    engine: Engine,
+    session: Session,
     segment_id: int,
     moderators: list[str],
     rapporteur: str,
     rcp_chairs: list[str],
 ) -> Segment:
     """Name the segment's moderators, rapporteur and RCP chairs (P4), before it opens."""
-    with Session(engine, expire_on_commit=False) as session:
-        segment = session.get(Segment, segment_id)
-        if segment is None:
-            raise NotFound(f"no segment {segment_id}")
-        if _was_opened(session, segment):
-            raise FloorRuleRefused(
-                f"segment {segment.key!r} has been opened: its roles are part of the record now"
+    segment = queries.segment(session, segment_id)
+    if _was_opened(session, segment):
+        raise FloorRuleRefused(
+            f"segment {segment.key!r} has been opened: its roles are part of the record now"
+        )
+    categories = {d.code: d.category for d in queries.delegations(session, segment.meeting_id)}
+    for chair in rcp_chairs:
+        if categories.get(chair) != Category.MEMBER_STATE.value:
+            raise InvalidProgramme(
+                f"rcp_chairs: {chair!r} is not a registered Member State "
+                "(the chair of an RCP is always a Member State, P4)"
             )
-        categories = {
-            d.code: d.category
-            for d in session.exec(
-                select(Delegation).where(Delegation.meeting_id == segment.meeting_id)
-            )
-        }
-        for chair in rcp_chairs:
-            if categories.get(chair) != Category.MEMBER_STATE.value:
-                raise InvalidProgramme(
-                    f"rcp_chairs: {chair!r} is not a registered Member State "
-                    "(the chair of an RCP is always a Member State, P4)"
-                )
-        segment.moderators = list(moderators)
-        segment.rapporteur = rapporteur
-        segment.plan = {**segment.plan, "rcp_chairs": sorted(set(rcp_chairs))}
-        session.add(segment)
-        session.commit()
-        return segment
+    segment.moderators = list(moderators)
+    segment.rapporteur = rapporteur
+    segment.plan = {**segment.plan, "rcp_chairs": sorted(set(rcp_chairs))}
+    session.add(segment)
+    return segment
 
 
 def _was_opened(session: Session, segment: Segment) -> bool:
-    opened = session.exec(
-        select(RoomEvent.payload).where(
-            RoomEvent.room_id == segment.room_id, RoomEvent.type == "SegmentOpened"
-        )
-    ).all()
-    return any(str(payload.get("plan", {}).get("id")) == str(segment.id) for payload in opened)
-
-
-def _meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"no meeting {meeting_id}")
-    return meeting
-
-
-def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegation:
-    """The delegation registered as ``code`` in the meeting (404 if none)."""
-    delegation = session.exec(
-        select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
-    ).first()
-    if delegation is None:
-        raise NotFound(f"no delegation {code!r} is registered for meeting {meeting_id}")
-    return delegation
+    opened = room_events(session, segment.room_id, kinds=(SegmentOpened,))
+    return any(
+        isinstance(stored.event, SegmentOpened) and stored.event.plan.id == str(segment.id)
+        for stored in opened
+    )

@@ -7,7 +7,6 @@ from app.record.interventions import (
     Outcome,
     SegmentInfo,
     build_record,
-    decode,
     group_of,
 )
 from app.record.statistics import Scope, Statistics, Tally, by_day, by_segment, statistics
@@ -24,7 +23,6 @@ __all__ = [
     "build_record",
     "by_day",
     "by_segment",
-    "decode",
     "group_of",
     "statistics",
 ]

@@ -31,11 +31,9 @@ regional group: the caller passes them in (``SegmentInfo``,
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
 from app.queue.events import (
@@ -47,7 +45,6 @@ from app.queue.events import (
     RequestsClosed,
     RequestWithdrawn,
 )
-from app.room import codec
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,
@@ -58,8 +55,6 @@ from app.timing.allotment import (
 )
 from app.timing.plan import SegmentPlan
 from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
-
-EVENTS = codec.Registry(typing.get_args(Event))
 
 
 class Outcome(StrEnum):
@@ -203,11 +198,6 @@ class _Run:
     requests: dict[str, _Row] = field(default_factory=dict)
     granted: list[_Row] = field(default_factory=list)
     current: _Row | None = None
-
-
-def decode(stored: Iterable[Mapping[str, Any]]) -> list[Event]:
-    """Stored events (``{"type": ..., **payload}``, as app.store writes them) as dataclasses."""
-    return [EVENTS.load(dict(item)) for item in stored]
 
 
 def build_record(

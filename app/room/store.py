@@ -26,7 +26,7 @@ models in ``app.models``; other reads use the models.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -209,16 +209,41 @@ class RoomStore:
     def events_since(self, room_id: int, version: int, limit: int = 1000) -> list[StoredEvent]:
         """Events of versions after ``version``, in order (resume, the record)."""
         with Session(self._engine) as session:
-            rows = session.exec(
-                select(RoomEvent)
-                .where(RoomEvent.room_id == room_id, RoomEvent.version > version)
-                .order_by(col(RoomEvent.version), col(RoomEvent.seq))
-                .limit(limit)
-            ).all()
-            return [
-                StoredEvent(r.version, r.seq, EVENTS.load({"type": r.type, **r.payload}))
-                for r in rows
-            ]
+            return room_events(session, room_id, after=version, limit=limit)
+
+
+# -- reading events: the one reader and decoder of room_event rows ----------------------
+
+
+def room_events(
+    session: Session,
+    room_id: int,
+    *,
+    after: int = 0,
+    kinds: tuple[type[Event], ...] = (),
+    limit: int | None = None,
+) -> list[StoredEvent]:
+    """The room's events of versions after ``after``, in order, decoded as engine events.
+
+    ``kinds`` keeps only events of those types (all of them if empty); the
+    record (R1) folds the whole stream, a check such as "was it opened?" one kind.
+    """
+    query = (
+        select(RoomEvent)
+        .where(RoomEvent.room_id == room_id, RoomEvent.version > after)
+        .order_by(col(RoomEvent.version), col(RoomEvent.seq))
+        .limit(limit)
+    )
+    if kinds:
+        query = query.where(col(RoomEvent.type).in_([k.__name__ for k in kinds]))
+    rows = session.exec(query).all()
+    events = decode({"type": r.type, **r.payload} for r in rows)
+    return [StoredEvent(r.version, r.seq, e) for r, e in zip(rows, events, strict=True)]
+
+
+def decode(stored: Iterable[Mapping[str, Any]]) -> list[Event]:
+    """Stored events (``{"type": ..., **payload}``, as ``record`` writes them) as dataclasses."""
+    return [EVENTS.load(dict(item)) for item in stored]
 
 
 def _find(connection: Connection, room_id: int, command_id: str) -> CommandAck | None:

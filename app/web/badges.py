@@ -16,18 +16,16 @@ import io
 from dataclasses import dataclass
 
 import segno
-from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from app.access.credentials import CredentialRegistry
 from app.access.guard import PageRefused
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE
 from app.access.roles import Principal, Role
-from app.db.models import Delegation, Meeting
+from app.db.engine import in_session, in_worker
 from app.errors import NotFound
+from app.meeting import queries
 from app.services import services_of
 
 router = APIRouter(include_in_schema=False)
@@ -66,19 +64,6 @@ def _registry(request: Request) -> CredentialRegistry:
     return services_of(request).credentials
 
 
-def _delegations(engine: Engine, meeting_id: int) -> tuple[Meeting, list[Delegation]]:
-    with Session(engine) as session:
-        meeting = session.get(Meeting, meeting_id)
-        if meeting is None:
-            raise NotFound(f"no meeting {meeting_id}")
-        rows = session.exec(
-            select(Delegation)
-            .where(Delegation.meeting_id == meeting_id)
-            .order_by(col(Delegation.code))
-        ).all()
-        return meeting, list(rows)
-
-
 def delegate_link(request: Request, registry: CredentialRegistry, code: str) -> str:
     """The delegation's link: its recorded delegate token, the same at every printing."""
     issued = registry.ensure(Principal(Role.DELEGATE, delegation=code), f"badge: {code}")
@@ -90,7 +75,7 @@ async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
     """Every delegation's badge, for printing on A4 (secretariat only)."""
     engine = services_of(request).engine
     try:
-        meeting, delegations = await to_thread.run_sync(_delegations, engine, meeting_id)
+        meeting, delegations = await in_session(engine, queries.meeting_delegations, meeting_id)
     except NotFound as missing:
         raise PageRefused(missing) from None
     registry = _registry(request)
@@ -99,7 +84,7 @@ async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
             d.code,
             d.names.get("en", d.code),
             d.category.replace("_", " "),
-            await to_thread.run_sync(delegate_link, request, registry, d.code),
+            await in_worker(delegate_link, request, registry, d.code),
         )
         for d in delegations
     ]
@@ -134,10 +119,10 @@ async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
 async def badge_qr(request: Request, meeting_id: int, code: str) -> Response:
     """The QR code of one delegation's delegate link, as SVG (secretariat only)."""
     engine = services_of(request).engine
-    _, delegations = await to_thread.run_sync(_delegations, engine, meeting_id)
+    _, delegations = await in_session(engine, queries.meeting_delegations, meeting_id)
     if code not in {d.code for d in delegations}:
         raise NotFound(f"no delegation {code!r} in meeting {meeting_id}")
-    link = await to_thread.run_sync(delegate_link, request, _registry(request), code)
+    link = await in_worker(delegate_link, request, _registry(request), code)
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=4, xmldecl=False)
     return Response(

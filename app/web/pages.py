@@ -17,11 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from app.access.policy import (
     DELEGATE_ONLY,
@@ -33,8 +30,10 @@ from app.access.policy import (
 )
 from app.access.roles import may_moderate
 from app.api.deps import EngineDep, PrincipalDep
-from app.db.models import Delegation, Meeting, Room, Segment
-from app.errors import DomainError, NotFound
+from app.db.engine import in_session
+from app.db.models import Delegation, Meeting, Room
+from app.errors import DomainError
+from app.meeting import queries
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -105,75 +104,47 @@ async def room_directory(
 ) -> dict[str, Any]:
     """The room, its meeting, its segments and every delegation's names (six languages)."""
     moderator = may_moderate(principal, room_id)
-    return await to_thread.run_sync(_directory, engine, room_id, moderator)
+    room, meeting, delegations, segments = await in_session(engine, queries.room_directory, room_id)
+    return {
+        "room": _room(room),
+        "meeting": _meeting(meeting),
+        # Only the moderator opens segments; the others see the one that is open.
+        "segments": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "format": s.format,
+                "scheduled_start": s.scheduled_start,
+                "scheduled_end": s.scheduled_end,
+            }
+            for s in segments
+        ]
+        if moderator
+        else [],
+        "delegations": [_delegation_out(d) for d in delegations],
+    }
 
 
 @data_router.get("/delegate", dependencies=[DELEGATE_ONLY])
 async def delegate_directory(principal: PrincipalDep, engine: EngineDep) -> dict[str, Any]:
     """The delegation a delegate token names, and the rooms it may ask the floor in."""
     assert principal.delegation is not None  # its rule, DELEGATE_ONLY, lets in delegates only
-    return await to_thread.run_sync(_delegation, engine, principal.delegation)
-
-
-def _directory(engine: Engine, room_id: int, moderator: bool) -> dict[str, Any]:
-    with Session(engine) as session:
-        room = session.get(Room, room_id)
-        if room is None:
-            raise NotFound(f"there is no room {room_id} in this meeting")
-        meeting = session.get(Meeting, room.meeting_id)
-        assert meeting is not None
-        delegations = session.exec(
-            select(Delegation)
-            .where(Delegation.meeting_id == meeting.id)
-            .order_by(col(Delegation.code))
-        ).all()
-        segments = session.exec(
-            select(Segment).where(Segment.room_id == room_id).order_by(col(Segment.scheduled_start))
-        ).all()
-        return {
-            "room": _room(room),
-            "meeting": {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone},
-            # Only the moderator opens segments; the others see the one that is open.
-            "segments": [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "format": s.format,
-                    "scheduled_start": s.scheduled_start,
-                    "scheduled_end": s.scheduled_end,
-                }
-                for s in segments
-            ]
-            if moderator
-            else [],
-            "delegations": [_delegation_out(d) for d in delegations],
-        }
-
-
-def _delegation(engine: Engine, code: str) -> dict[str, Any]:
-    with Session(engine) as session:
-        # The newest meeting that registers the code: a rehearsal copy is newer than its source.
-        delegation = session.exec(
-            select(Delegation)
-            .where(Delegation.code == code)
-            .order_by(col(Delegation.meeting_id).desc())
-        ).first()
-        if delegation is None:
-            raise NotFound(f"no delegation {code!r} is registered: ask the secretariat")
-        meeting = session.get(Meeting, delegation.meeting_id)
-        assert meeting is not None
-        rooms = session.exec(
-            select(Room).where(Room.meeting_id == meeting.id).order_by(col(Room.id))
-        ).all()
-        return {
-            "delegation": _delegation_out(delegation),
-            "meeting": {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone},
-            "rooms": [_room(r) for r in rooms],
-        }
+    delegation, meeting, rooms = await in_session(
+        engine, queries.delegation_directory, principal.delegation
+    )
+    return {
+        "delegation": _delegation_out(delegation),
+        "meeting": _meeting(meeting),
+        "rooms": [_room(r) for r in rooms],
+    }
 
 
 def _room(room: Room) -> dict[str, Any]:
     return {"id": room.id, "key": room.key, "name": room.name, "language": room.language}
+
+
+def _meeting(meeting: Meeting) -> dict[str, Any]:
+    return {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone}
 
 
 def _delegation_out(delegation: Delegation) -> dict[str, Any]:

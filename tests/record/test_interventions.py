@@ -20,9 +20,9 @@ from app.record import (
     Outcome,
     SegmentInfo,
     build_record,
-    decode,
 )
 from app.room import codec
+from app.room.store import decode
 from app.timing import Basis, EndSpeech, ExtendSpeech, StartSpeech
 from tests.fakes import RoomLog, stakeholder, state
 from tests.plans import MIN, START, action_group
