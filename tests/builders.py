@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.category import Category
+from app.db import codec
 from app.db.models import Day, Delegation, Meeting, Room, Segment
-from app.room import codec
 from app.timing.plan import SegmentPlan
 from tests.plans import START, action_group, panel
 

@@ -93,7 +93,7 @@ def imports_of(source: str, module: str) -> set[str]:
                     if child.level:
                         anchor = package.rsplit(".", child.level - 1)[0]
                         base = f"{anchor}.{base}" if base else anchor
-                    # `from app.room import codec` imports the module app.room.codec
+                    # `from app.db import codec` imports the module app.db.codec
                     found.update(f"{base}.{alias.name}" for alias in child.names)
                     found.add(base)
 

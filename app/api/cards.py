@@ -10,7 +10,7 @@ Under a segment of a room (``/api/rooms/{room}/segments/{id}``):
 
 Each route's rule says who may act (``app.authorization``, which also holds
 the row-level checks of cards); the route hands its reading and writing to
-``app.db.papers``, one transaction a request, which asks ``app.record.card``
+``app.proceedings.papers``, one transaction a request, which asks ``app.record.card``
 and ``app.record.report`` for the rules: no rule lives here. Once the report
 is closed, its cards and its draft are refused with 409 (``ReportClosed``).
 """
@@ -37,9 +37,9 @@ from app.access.policy import (
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut
-from app.db import papers
 from app.db.engine import in_session, in_transaction, in_worker
 from app.errors import DomainError
+from app.proceedings import papers
 from app.record import card as card_rules
 from app.record import report as report_rules
 

@@ -3,7 +3,7 @@
 A segment's record lives under its room (``/api/rooms/{room}/segments/{id}``),
 a day's and the meeting's under the meeting. Each route's rule says who may
 read (``app.authorization``: READ_ROOM_RECORD, READ_MEETING_RECORD); the
-route asks ``app.db.proceedings`` for the record, read in one session, and
+route asks ``app.proceedings.minutes`` for the record, read in one session, and
 presents it with the pure ``app.record``: no rule lives here.
 
 Who may read: the secretariat; the moderator of the room and a rapporteur
@@ -21,9 +21,9 @@ from fastapi.responses import Response
 from app.access.policy import READ_MEETING_RECORD, READ_ROOM_RECORD
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
-from app.db import proceedings
 from app.db.engine import in_session
-from app.db.proceedings import ScopedRecord
+from app.proceedings import minutes
+from app.proceedings.minutes import ScopedRecord
 from app.record import export
 from app.record.statistics import statistics
 
@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api", tags=["record"], responses=ERRORS)
 @router.get("/rooms/{room_id}/segments/{segment_id}/record", dependencies=[READ_ROOM_RECORD])
 async def segment_record(room_id: int, segment_id: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the segment (R1), heard or not (A3)."""
-    return _record_json(await in_session(engine, proceedings.segment_record, room_id, segment_id))
+    return _record_json(await in_session(engine, minutes.segment_record, room_id, segment_id))
 
 
 @router.get(
@@ -51,15 +51,13 @@ async def segment_record(room_id: int, segment_id: int, engine: EngineDep) -> di
 )
 async def segment_record_csv(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The segment's record as CSV, times in the meeting's time zone."""
-    return _record_csv(await in_session(engine, proceedings.segment_record, room_id, segment_id))
+    return _record_csv(await in_session(engine, minutes.segment_record, room_id, segment_id))
 
 
 @router.get("/rooms/{room_id}/segments/{segment_id}/statistics", dependencies=[READ_ROOM_RECORD])
 async def segment_statistics(room_id: int, segment_id: int, engine: EngineDep) -> dict[str, Any]:
     """The segment's figures (R4, Table 1 of 000)."""
-    return _statistics_json(
-        await in_session(engine, proceedings.segment_record, room_id, segment_id)
-    )
+    return _statistics_json(await in_session(engine, minutes.segment_record, room_id, segment_id))
 
 
 @router.get(
@@ -69,15 +67,13 @@ async def segment_statistics(room_id: int, segment_id: int, engine: EngineDep) -
 )
 async def segment_statistics_csv(room_id: int, segment_id: int, engine: EngineDep) -> Response:
     """The segment's figures as CSV."""
-    return _statistics_csv(
-        await in_session(engine, proceedings.segment_record, room_id, segment_id)
-    )
+    return _statistics_csv(await in_session(engine, minutes.segment_record, room_id, segment_id))
 
 
 @router.get("/meetings/{meeting_id}/days/{day_number}/record", dependencies=[READ_MEETING_RECORD])
 async def day_record(meeting_id: int, day_number: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the day, in every room (R1)."""
-    return _record_json(await in_session(engine, proceedings.day_record, meeting_id, day_number))
+    return _record_json(await in_session(engine, minutes.day_record, meeting_id, day_number))
 
 
 @router.get(
@@ -87,7 +83,7 @@ async def day_record(meeting_id: int, day_number: int, engine: EngineDep) -> dic
 )
 async def day_record_csv(meeting_id: int, day_number: int, engine: EngineDep) -> Response:
     """The day's record as CSV."""
-    return _record_csv(await in_session(engine, proceedings.day_record, meeting_id, day_number))
+    return _record_csv(await in_session(engine, minutes.day_record, meeting_id, day_number))
 
 
 @router.get(
@@ -95,9 +91,7 @@ async def day_record_csv(meeting_id: int, day_number: int, engine: EngineDep) ->
 )
 async def day_statistics(meeting_id: int, day_number: int, engine: EngineDep) -> dict[str, Any]:
     """The day's figures, every room together (R4)."""
-    return _statistics_json(
-        await in_session(engine, proceedings.day_record, meeting_id, day_number)
-    )
+    return _statistics_json(await in_session(engine, minutes.day_record, meeting_id, day_number))
 
 
 @router.get(
@@ -107,25 +101,25 @@ async def day_statistics(meeting_id: int, day_number: int, engine: EngineDep) ->
 )
 async def day_statistics_csv(meeting_id: int, day_number: int, engine: EngineDep) -> Response:
     """The day's figures as CSV."""
-    return _statistics_csv(await in_session(engine, proceedings.day_record, meeting_id, day_number))
+    return _statistics_csv(await in_session(engine, minutes.day_record, meeting_id, day_number))
 
 
 @router.get("/meetings/{meeting_id}/record", dependencies=[READ_MEETING_RECORD])
 async def meeting_record(meeting_id: int, engine: EngineDep) -> dict[str, Any]:
     """Every intervention of the meeting (R1)."""
-    return _record_json(await in_session(engine, proceedings.meeting_record, meeting_id))
+    return _record_json(await in_session(engine, minutes.meeting_record, meeting_id))
 
 
 @router.get("/meetings/{meeting_id}/record.csv", responses=CSV, dependencies=[READ_MEETING_RECORD])
 async def meeting_record_csv(meeting_id: int, engine: EngineDep) -> Response:
     """The meeting's record as CSV."""
-    return _record_csv(await in_session(engine, proceedings.meeting_record, meeting_id))
+    return _record_csv(await in_session(engine, minutes.meeting_record, meeting_id))
 
 
 @router.get("/meetings/{meeting_id}/statistics", dependencies=[READ_MEETING_RECORD])
 async def meeting_statistics(meeting_id: int, engine: EngineDep) -> dict[str, Any]:
     """The meeting's figures, as the seeds' Table 1 (R4)."""
-    return _statistics_json(await in_session(engine, proceedings.meeting_record, meeting_id))
+    return _statistics_json(await in_session(engine, minutes.meeting_record, meeting_id))
 
 
 @router.get(
@@ -133,7 +127,7 @@ async def meeting_statistics(meeting_id: int, engine: EngineDep) -> dict[str, An
 )
 async def meeting_statistics_csv(meeting_id: int, engine: EngineDep) -> Response:
     """The meeting's figures as CSV."""
-    return _statistics_csv(await in_session(engine, proceedings.meeting_record, meeting_id))
+    return _statistics_csv(await in_session(engine, minutes.meeting_record, meeting_id))
 
 
 # -- answers ------------------------------------------------------------------------

@@ -25,10 +25,10 @@ from app.api.schemas import (
     SpeechCommandIn,
 )
 from app.category import Category
+from app.db import codec
 from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import NotFound
 from app.queue import Command, OpenSegment, RequestFloor
-from app.room import codec
 from app.room.store import CommandAck
 from app.timing import SegmentPlan, Speaker
 

@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 
 from app.category import Category, is_stakeholder
 from app.config import Settings
+from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import is_empty, migrate
 from app.db.models import Delegation, Meeting, Segment
 from app.errors import NotFound
 from app.meeting.importer import import_programme_file
-from app.room import codec
 from app.simulation import check_invariants, render_text, simulate, to_json
 from app.timing import SegmentPlan, Speaker
 

@@ -5,7 +5,7 @@ Database access is synchronous SQLAlchemy run in a worker thread
 serves SQLite and PostgreSQL, Alembic and the CLI alike (docs/architecture.md).
 
 A route never opens a session nor commits: it hands a repository function
-(``app.meeting.queries``, ``app.db.papers``, ``app.db.proceedings``, …),
+(``app.meeting.queries``, ``app.proceedings.papers``, ``app.proceedings.minutes``, …),
 which takes a ``Session`` first and never commits, to ``in_transaction``
 (writes) or ``in_session`` (reads). That is the one place where a session is
 opened, committed once and rolled back on any error, which passes through

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.db import codec
 from app.db.engine import session_scope
 from app.db.models import Day, Delegation, Meeting, Participant, Room, Segment
 from app.errors import InvalidProgramme, NotFound
@@ -25,7 +26,6 @@ from app.meeting.build import Programme, build, shifted
 from app.meeting.delegations import DelegationRow, read_delegations
 from app.meeting.schema import ProgrammeIn
 from app.meeting.source import read_source
-from app.room import codec
 from app.timing.plan import SegmentPlan
 
 

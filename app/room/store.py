@@ -37,10 +37,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.db import codec
 from app.db.models import CommandAudit, CommandRecord, RoomEvent, RoomRow
 from app.errors import DomainError, VersionConflict
 from app.queue import Decision, Event, RoomState
-from app.room import codec
 from app.room.audit import Sender, audit_values
 
 EVENTS = codec.Registry(typing.get_args(Event))

@@ -35,11 +35,11 @@ from app.access.accounts import create_account
 from app.access.credentials import CredentialRegistry
 from app.access.roles import Principal, Role
 from app.config import Environment, Settings
+from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Day, Meeting, RecommendationCard, Room, Segment
 from app.main import create_app
-from app.room import codec
 from tests.access.routes import RouteEntry, route_table
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock

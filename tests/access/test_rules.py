@@ -1,25 +1,11 @@
-"""S2: the access rules and roles are pure; the one "may moderate" answers every caller."""
+"""The one "may moderate" answers every caller (their purity: tests/test_layering.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from app.access.roles import Principal, Role, may_moderate
 from app.access.rules import Grant, holds
-from tests.test_purity import imported_modules
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-PURE_ACCESS = ("app/access/roles.py", "app/access/rules.py")
-ALLOWED = {"__future__", "dataclasses", "enum", "typing", "app.access.roles", "app.errors"}
-ALLOWED |= {"app.record", "app.record.card"}
-
-
-@pytest.mark.parametrize("path", PURE_ACCESS)
-def test_access_rules_import_nothing_that_does_io(path: str) -> None:
-    unexpected = imported_modules(ROOT / path) - ALLOWED
-    assert not unexpected, f"{path} imports {sorted(unexpected)}"
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.db import papers
 from app.db.engine import in_session, in_transaction
 from app.db.models import Meeting, RecommendationCard
 from app.errors import NotFound
+from app.proceedings import papers
 from app.record.card import Writer
 from tests.builders import seed_meeting
 

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.category import Category
+from app.db import codec
 from app.db.engine import session_scope
 from app.db.models import Day, Delegation, Meeting, Room, Segment
 from app.errors import InvalidProgramme, NotFound
 from app.meeting import import_programme, load_programme_file, parse_programme, rehearse
-from app.room import codec
 from app.timing.plan import SegmentPlan
 
 SMALL = """\

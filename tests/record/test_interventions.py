@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.category import Category
+from app.db import codec
 from app.queue import (
     ClearQueue,
     ClosePhase,
@@ -21,7 +22,6 @@ from app.record import (
     SegmentInfo,
     build_record,
 )
-from app.room import codec
 from app.room.store import decode
 from app.timing import Basis, EndSpeech, ExtendSpeech, StartSpeech
 from tests.fakes import RoomLog, stakeholder, state

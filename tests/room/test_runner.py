@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy.engine import Engine
 
+from app.db import codec
 from app.errors import IllegalCommand
 from app.queue import GrantFloor, OpenSegment, RequestFloor
-from app.room import codec
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore

@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from app.access import rules
 from app.access.roles import Principal
-from app.db import proceedings
 from app.db.models import Delegation, RapporteurReport, RecommendationCard, Segment
 from app.errors import DomainError, NotFound
 from app.meeting import queries
+from app.proceedings import minutes
 from app.record import card as card_rules
 from app.record import report as report_rules
 
@@ -246,7 +246,7 @@ def built_report(
     segment = queries.segment_in_room(session, room_id, segment_id)
     built = _report(session, segment, session.get(RapporteurReport, segment_id))
     # The record is read as app.api.records reads it, so that the two agree.
-    lines = proceedings.segment_record(session, room_id, segment_id).lines
+    lines = minutes.segment_record(session, room_id, segment_id).lines
     return segment.key, replace(built, speakers=report_rules.speakers(lines))
 
 
