@@ -6,10 +6,8 @@ No floor rule lives here: the engine decides, and its refusals come back as
 
 from __future__ import annotations
 
-from anyio import to_thread
 from fastapi import APIRouter
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.access.policy import ACT_FOR_DELEGATION, RUN_ROOM
 from app.access.ratelimit import FLOOR_REQUEST_LIMIT
@@ -24,13 +22,12 @@ from app.api.schemas import (
     RequestIn,
     SpeechCommandIn,
 )
-from app.category import Category
 from app.db import codec
-from app.db.models import Delegation, Meeting, Room, Segment
-from app.errors import NotFound
+from app.db.engine import in_session
+from app.meeting import queries
 from app.queue import Command, OpenSegment, RequestFloor
 from app.room.store import CommandAck
-from app.timing import SegmentPlan, Speaker
+from app.timing import SegmentPlan
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 403, 404, 409, 413, 429)
@@ -58,7 +55,7 @@ async def programme_command(
     """Open a segment (C1), close the current phase (A3) or close the segment."""
     command: Command
     if isinstance(body, OpenSegmentIn):
-        plan = await to_thread.run_sync(_segment_plan, engine, room_id, body.segment_id)
+        plan = await in_session(engine, _segment_plan, room_id, body.segment_id)
         command = OpenSegment(plan)
     else:
         command = body.to_command()
@@ -72,7 +69,7 @@ async def floor_command(
     """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7)."""
     command: Command
     if isinstance(body, AddRequestIn):
-        who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)
+        who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
         command = RequestFloor(who, on_behalf=True, inscribed=body.inscribed)
     else:
         command = body.to_command()
@@ -86,29 +83,13 @@ async def request_command(
     """A delegation requests the floor or withdraws (P6, P7): only for itself (its rule)."""
     command: Command
     if isinstance(body, RequestIn):
-        who = await to_thread.run_sync(_delegation, engine, room_id, body.delegation)
+        who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
         command = RequestFloor(who)
     else:
         command = body.to_command()
     return await room.handle(command, body.command_id, sender=sender)
 
 
-def _segment_plan(engine: Engine, room_id: int, segment_id: int) -> SegmentPlan:
-    with Session(engine) as session:
-        segment = session.get(Segment, segment_id)
-        if segment is None or segment.room_id != room_id:
-            raise NotFound(f"no segment {segment_id} in room {room_id}")
-        return codec.load(SegmentPlan, segment.plan)
-
-
-def _delegation(engine: Engine, room_id: int, code: str) -> Speaker:
-    with Session(engine) as session:
-        row = session.exec(
-            select(Delegation)
-            .join(Meeting, Meeting.id == Delegation.meeting_id)  # type: ignore[arg-type]
-            .join(Room, Room.meeting_id == Meeting.id)  # type: ignore[arg-type]
-            .where(Room.id == room_id, Delegation.code == code)
-        ).first()
-        if row is None:
-            raise NotFound(f"no delegation {code!r} is registered for this meeting")
-        return Speaker(row.code, row.names.get("en", row.code), Category(row.category))
+def _segment_plan(session: Session, room_id: int, segment_id: int) -> SegmentPlan:
+    """The plan frozen into the segment's row at import (a later edit never changes it)."""
+    return codec.load(SegmentPlan, queries.segment_in_room(session, room_id, segment_id).plan)

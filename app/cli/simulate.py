@@ -23,8 +23,9 @@ from app.db.migrations import is_empty, migrate
 from app.db.models import Delegation, Meeting, Segment
 from app.errors import NotFound
 from app.meeting.importer import import_programme_file
+from app.meeting.queries import speaker_of
 from app.simulation import check_invariants, render_text, simulate, to_json
-from app.timing import SegmentPlan, Speaker
+from app.timing import SegmentPlan
 
 
 def run_simulation(
@@ -57,8 +58,8 @@ def run_simulation(
         ).all()
     engine.dispose()
     rng = Random(seed)
-    states = [_speaker(r) for r in rows if r.category == Category.MEMBER_STATE.value]
-    others = [_speaker(r) for r in rows if is_stakeholder(Category(r.category))]
+    states = [speaker_of(r) for r in rows if r.category == Category.MEMBER_STATE.value]
+    others = [speaker_of(r) for r in rows if is_stakeholder(Category(r.category))]
     if member_states > len(states) or stakeholders > len(others):
         raise NotFound(
             f"the meeting has {len(states)} Member States and {len(others)} stakeholders registered"
@@ -77,7 +78,3 @@ def run_simulation(
     if violations:
         text += "\nRULE VIOLATIONS:\n" + "\n".join(f"  {v}" for v in violations)
     return text
-
-
-def _speaker(row: Delegation) -> Speaker:
-    return Speaker(row.code, row.names.get("en", row.code), Category(row.category))
