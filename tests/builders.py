@@ -1,7 +1,11 @@
-"""A small meeting written straight into the database, for shell tests.
+"""What tests build their situations from: a meeting in the database, a room in a phase.
 
-It does not go through the programme file, so that the shell's tests do not
-depend on the importer; the demo meeting has its own tests.
+``seed_meeting`` writes a small meeting straight into the database, for shell
+tests. It does not go through the programme file, so that the shell's tests do
+not depend on the importer; the demo meeting has its own tests.
+
+``in_member_states`` drives a room (``RoomLog``, no database) into the action
+group's Member State phase, for the engine tests.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from sqlmodel import Session
 
 from app.category import Category
 from app.db.models import Day, Delegation, Meeting, Room, Segment
+from app.queue import ClosePhase, OpenSegment, RequestFloor
 from app.room import codec
-from app.timing.plan import SegmentPlan
-from tests.plans import START, action_group, panel
+from app.timing.plan import FloorRules, SegmentPlan
+from tests.fakes import RoomLog, state
+from tests.plans import MS_PHASE, START, action_group, panel
 
 
 @dataclass(frozen=True)
@@ -84,3 +90,29 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
 
 def _with_ids(plan: SegmentPlan, segment_id: int | None, room_id: int) -> SegmentPlan:
     return replace(plan, id=str(segment_id), room_id=str(room_id))
+
+
+def in_member_states(
+    *codes: str,
+    asked_at: float | None = None,
+    phase_at: float = MS_PHASE,
+    opened_at: float = START,
+    rules: FloorRules | None = None,
+    rcp_chairs: frozenset[str] = frozenset(),
+) -> RoomLog:
+    """The action group planned at START, opened at ``opened_at``, welcome closed at ``phase_at``.
+
+    Then each Member State of ``codes`` asks for the floor: all at ``asked_at``,
+    or, without it, one second after the other from ``phase_at``.
+    """
+    room = RoomLog()
+    room.do(OpenSegment(action_group(rules=rules, rcp_chairs=rcp_chairs)), opened_at)
+    room.do(ClosePhase(), phase_at)
+    for n, code in enumerate(codes):
+        room.do(RequestFloor(state(code)), phase_at + n if asked_at is None else asked_at)
+    return room
+
+
+def waiting(room: RoomLog) -> list[str]:
+    """The delegations waiting for the floor, in queue order."""
+    return [r.delegation_id for r in room.state.queue.waiting]

@@ -7,6 +7,7 @@ from app.timing.plan import FloorRules, PhaseKind, PhasePlan, ProgrammeSpeaker, 
 
 MIN = 60.0
 START = 1_512_405_900.0  # 2017-12-04 10:45 America/Mexico_City, as UTC epoch seconds
+MS_PHASE = START + 5 * MIN  # the action group's Member State phase, when the welcome is on time
 STATES = frozenset({Category.MEMBER_STATE, Category.OBSERVER_STATE})
 
 
