@@ -7,17 +7,17 @@ from typing import Any
 from app.access.tokens import Principal
 from app.live.view import Role
 from app.queue import RequestFloor
-from tests.access.conftest import Site
+from tests.api_client import Api
 from tests.fakes import state
 
 
-def _post(site: Site, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+def _post(site: Api, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
     room = site.seeded.rooms[0]
     answer = site.client.post(f"/api/rooms/{room}/{path}", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
 
 
-def test_every_command_records_its_senders_role_identity_and_address(site: Site) -> None:
+def test_every_command_records_its_senders_role_identity_and_address(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.issue(Principal(Role.MODERATOR, room_id=room), "Chair of AG1")
     mexico = site.issue(Principal(Role.DELEGATE, delegation="MEX"), "badge: MEX")
@@ -49,7 +49,7 @@ def test_every_command_records_its_senders_role_identity_and_address(site: Site)
     assert opened["events"]
 
 
-def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: Site) -> None:
+def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: Api) -> None:
     room = site.seeded.rooms[0]
     runner = site.app.state.services.rooms[room]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
@@ -68,7 +68,7 @@ def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: 
     assert (internal["role"], internal["identity"], internal["client"]) == ("", "scheduler", "")
 
 
-def test_the_audit_trail_is_the_secretariats_alone_and_pages_back(site: Site) -> None:
+def test_the_audit_trail_is_the_secretariats_alone_and_pages_back(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
     assert site.client.get(f"/api/rooms/{room}/audit", headers=moderator).status_code == 403
