@@ -14,13 +14,14 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from app.live.view import Role
 from tests.conftest import missing_service
+from tests.web.screens import Moderator
 from tests.web.server import Site
 
 if TYPE_CHECKING:
@@ -41,22 +42,6 @@ def chromium(request: pytest.FixtureRequest) -> Browser:
         missing_service("playwright is not installed (pip install -e '.[test]')")
     browser: Browser = request.getfixturevalue("browser")
     return browser
-
-
-class Moderator:
-    """The room driven through the HTTP API, as its moderator."""
-
-    def __init__(self, site: Site, room: int) -> None:
-        self.site, self.room, self.sent = site, room, 0
-
-    def send(self, kind: str, **body: Any) -> None:
-        self.sent += 1
-        answer = httpx.post(
-            f"{self.site.base}/api/rooms/{self.room}/{kind}",
-            json={"command_id": f"report-flow-{self.sent:04d}", **body},
-            headers={"Authorization": f"Bearer {self.site.moderator(self.room)}"},
-        )
-        assert answer.status_code == 200, answer.text
 
 
 def _hold_the_action_group(site: Site) -> None:
