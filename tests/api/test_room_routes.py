@@ -19,6 +19,18 @@ def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
         yield served
 
 
+def _open_action_group(api: Api) -> Any:
+    """The first room's moderator opens the action group."""
+    body = {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group}
+    return api.post("programme", body)
+
+
+def _request(api: Api, delegation: str, command_id: str) -> Any:
+    """Mexico's delegate asks for the floor for ``delegation`` (its own, or not)."""
+    body = {"type": "request", "command_id": command_id, "delegation": delegation}
+    return api.post("requests", body, api.tokens["delegate"])
+
+
 def test_health_reports_the_database(api: Api) -> None:
     response = api.client.get("/api/health")
     assert response.status_code == 200
@@ -67,10 +79,7 @@ def test_T6_a_speech_runs_on_the_servers_deadline(api: Api) -> None:
 
 
 def test_a_retry_with_the_same_command_id_is_not_applied_twice(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     api.post("floor", {"type": "grant", "command_id": "grant-001"})
     api.post("speech", {"type": "start", "command_id": "start-001"})
     body = {"type": "extend", "command_id": "extend-01", "seconds": 60}
@@ -161,20 +170,9 @@ def test_moderator_commands_need_the_rooms_moderator(api: Api) -> None:
 
 
 def test_P7_a_delegate_requests_only_for_its_own_delegation(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    own = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.tokens["delegate"],
-    )
-    other = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00002", "delegation": "GHA"},
-        api.tokens["delegate"],
-    )
+    _open_action_group(api)
+    own = _request(api, "MEX", "req-00001")
+    other = _request(api, "GHA", "req-00002")
     assert own.status_code == 200
     assert other.status_code == 403
     on_behalf = api.post(
@@ -186,30 +184,16 @@ def test_P7_a_delegate_requests_only_for_its_own_delegation(api: Api) -> None:
 
 
 def test_P6_a_second_press_keeps_the_same_place(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.tokens["delegate"],
-    )
-    second = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00002", "delegation": "MEX"},
-        api.tokens["delegate"],
-    )
+    _open_action_group(api)
+    _request(api, "MEX", "req-00001")
+    second = _request(api, "MEX", "req-00002")
     assert second.status_code == 200
     assert second.json()["events"] == []
     assert len(api.view()["queue"]) == 1
 
 
 def test_an_unregistered_delegation_is_a_404_with_its_code(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     response = api.post(
         "floor", {"type": "add_request", "command_id": "add-00001", "delegation": "ATL"}
     )
@@ -220,10 +204,7 @@ def test_an_unregistered_delegation_is_a_404_with_its_code(api: Api) -> None:
 def test_C4_a_command_in_one_room_never_changes_another(api: Api) -> None:
     one, two = api.seeded.rooms
     before = api.client.get(f"/api/rooms/{two}", headers=api.tokens["other_moderator"]).json()
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     after = api.client.get(f"/api/rooms/{two}", headers=api.tokens["other_moderator"]).json()
     assert after == before
     assert api.view()["segment"]["id"] == str(api.seeded.action_group)
@@ -234,15 +215,8 @@ def test_the_live_view_needs_a_credential_and_hides_the_queue_details_from_displ
 ) -> None:
     room = api.seeded.rooms[0]
     assert api.client.get(f"/api/rooms/{room}").status_code == 403
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.tokens["delegate"],
-    )
+    _open_action_group(api)
+    _request(api, "MEX", "req-00001")
     shown = api.client.get(f"/api/rooms/{room}", headers=api.tokens["display"]).json()
     assert shown["queue"][0]["delegation_id"] == "MEX"
     assert "rank" not in shown["queue"][0]
@@ -258,10 +232,7 @@ def test_the_openapi_document_lists_the_command_routes(api: Api) -> None:
 def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_them(
     api: Api,
 ) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     for n, code in enumerate(("MEX", "GHA"), start=1):
         added = api.post(
             "floor", {"type": "add_request", "command_id": f"add-0000{n}", "delegation": code}
@@ -291,10 +262,7 @@ def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_th
 
 
 def test_clear_queue_is_the_rooms_moderators_alone(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     api.post("floor", {"type": "add_request", "command_id": "add-00001", "delegation": "MEX"})
     body = {"type": "clear_queue", "command_id": "clear-001"}
 
