@@ -53,28 +53,12 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
         two = Room(meeting_id=meeting.id, key="room-2", name="Breakout room 2")
         session.add_all([day, one, two])
         session.flush()
-        assert day.id is not None
         assert one.id is not None
         assert two.id is not None
-        segments = []
-        for key, room, plan in (
-            ("ag1", one.id, action_group(start=start)),
-            ("panel", two.id, panel(start=start)),
-        ):
-            segment = Segment(
-                meeting_id=meeting.id,
-                day_id=day.id,
-                room_id=room,
-                key=key,
-                title=plan.title,
-                format=plan.format,
-                scheduled_start=plan.scheduled_start,
-                scheduled_end=plan.scheduled_end,
-            )
-            session.add(segment)
-            session.flush()
-            segment.plan = codec.dump(_with_ids(plan, segment.id, room))
-            segments.append(segment)
+        segments = [
+            add_segment(session, day, "ag1", one.id, action_group(start=start)),
+            add_segment(session, day, "panel", two.id, panel(start=start)),
+        ]
         for code, category, name in DELEGATIONS:
             session.add(
                 Delegation(
@@ -88,8 +72,23 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
         return Seeded(meeting.id, (one.id, two.id), ag, pn)
 
 
-def _with_ids(plan: SegmentPlan, segment_id: int | None, room_id: int) -> SegmentPlan:
-    return replace(plan, id=str(segment_id), room_id=str(room_id))
+def add_segment(session: Session, day: Day, key: str, room_id: int, plan: SegmentPlan) -> Segment:
+    """A segment of ``day`` in the room, its plan stored with the ids it has in the database."""
+    assert day.id is not None
+    segment = Segment(
+        meeting_id=day.meeting_id,
+        day_id=day.id,
+        room_id=room_id,
+        key=key,
+        title=plan.title,
+        format=plan.format,
+        scheduled_start=plan.scheduled_start,
+        scheduled_end=plan.scheduled_end,
+    )
+    session.add(segment)
+    session.flush()
+    segment.plan = codec.dump(replace(plan, id=str(segment.id), room_id=str(room_id)))
+    return segment
 
 
 def in_member_states(

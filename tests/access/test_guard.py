@@ -38,11 +38,10 @@ from app.access.tokens import Principal
 from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Day, Meeting, RecommendationCard, Room, Segment
+from app.db.models import Day, Meeting, RecommendationCard, Room
 from app.live.view import Role
 from app.main import create_app
-from app.room import codec
-from tests.builders import Seeded, seed_meeting
+from tests.builders import Seeded, add_segment, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START, panel
 
@@ -189,19 +188,7 @@ def _seed_other(engine: Any) -> Other:
         session.flush()
         assert day.id is not None
         assert room.id is not None
-        plan = panel(start=START)
-        segment = Segment(
-            meeting_id=meeting.id,
-            day_id=day.id,
-            room_id=room.id,
-            key="other-panel",
-            title=plan.title,
-            format=plan.format,
-            scheduled_start=plan.scheduled_start,
-            scheduled_end=plan.scheduled_end,
-            plan=codec.dump(plan),
-        )
-        session.add(segment)
+        segment = add_segment(session, day, "other-panel", room.id, panel(start=START))
         session.commit()
         assert segment.id is not None
         return Other(meeting.id, room.id, segment.id)
