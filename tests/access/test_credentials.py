@@ -14,7 +14,7 @@ from app.access.tokens import Principal
 from app.cli.command import main
 from app.live.view import Role
 from app.main import create_app
-from tests.api_client import SECRET, Api, bearer
+from tests.api_client import Api, bearer
 
 
 def _issue(site: Api, body: dict[str, Any]) -> dict[str, Any]:
@@ -168,10 +168,9 @@ def test_a_revoked_token_cannot_open_the_live_channel(site: Api) -> None:
 
 
 def test_links_prints_recorded_tokens_and_the_same_ones_twice(
-    site: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", site.settings.database_url)
-    monkeypatch.setenv("FLOORKEEPER_SECRET_KEY", SECRET)
+    site = cli_env
     assert main(["links"]) == 0
     first = capsys.readouterr().out
     assert main(["links"]) == 0

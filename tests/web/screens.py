@@ -70,6 +70,11 @@ class Moderator:
         ack: dict[str, Any] = answer.json()
         return ack
 
+    def member_state_phase(self, segment: int) -> None:
+        """Open the action group and close its opening (A1)."""
+        self.send("programme", type="open_segment", segment_id=segment)
+        self.send("programme", type="close_phase")
+
 
 def parse_clock(text: str) -> float:
     """'2:05' → 125 left; '+0:07' → -7 (overtime counts up)."""

@@ -50,8 +50,7 @@ def test_R1_clear_queue_asks_first_and_the_record_keeps_the_cleared_requests(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=site.seeded.action_group)
-    moderator.send("programme", type="close_phase")
+    moderator.member_state_phase(site.seeded.action_group)
     for code in ("GHA", "MEX"):
         moderator.send("floor", type="add_request", delegation=code)
     refused: list[str] = []
