@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.access.accounts import create_account
 from app.cli.command import main
 from app.db.models import SecretariatAccount
-from tests.api_client import Api
+from tests.api_client import Api, bearer
 
 PASSWORD = "correct horse battery"
 
@@ -43,7 +43,7 @@ def test_admin_create_reads_the_password_from_a_prompt_and_stores_only_a_hash(
     assert status == 200
     assert data["name"] == "amina"
     moderator_room = cli_env.seeded.rooms[0]
-    headers = {"Authorization": f"Bearer {data['token']}"}
+    headers = bearer(data["token"])
     assert cli_env.client.get("/api/credentials", headers=headers).status_code == 200
     assert cli_env.client.get(f"/api/rooms/{moderator_room}", headers=headers).status_code == 200
 
@@ -105,7 +105,7 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Api) -> Non
 def test_a_login_token_is_recorded_and_can_be_revoked(site: Api) -> None:
     create_account(site.app.state.services.engine, "amina", PASSWORD, 0.0)
     _, data = _login(site, "amina", PASSWORD)
-    headers = {"Authorization": f"Bearer {data['token']}"}
+    headers = bearer(data["token"])
     assert site.client.get("/api/credentials", headers=headers).status_code == 200
     site.registry.revoke(data["credential_id"])
     assert site.client.get("/api/credentials", headers=headers).status_code == 403

@@ -7,7 +7,7 @@ from typing import Any
 from app.access.tokens import Principal
 from app.live.view import Role
 from app.queue import RequestFloor
-from tests.api_client import Api
+from tests.api_client import Api, bearer
 from tests.fakes import state
 
 
@@ -21,8 +21,8 @@ def test_every_command_records_its_senders_role_identity_and_address(site: Api) 
     room = site.seeded.rooms[0]
     moderator = site.issue(Principal(Role.MODERATOR, room_id=room), "Chair of AG1")
     mexico = site.issue(Principal(Role.DELEGATE, delegation="MEX"), "badge: MEX")
-    as_moderator = {"Authorization": f"Bearer {moderator.token}"}
-    as_mexico = {"Authorization": f"Bearer {mexico.token}"}
+    as_moderator = bearer(moderator.token)
+    as_mexico = bearer(mexico.token)
     open_body = {
         "type": "open_segment",
         "command_id": "open-0001",

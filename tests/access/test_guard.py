@@ -41,6 +41,7 @@ from app.db.migrations import migrate
 from app.db.models import Day, Meeting, RecommendationCard, Room
 from app.live.view import Role
 from app.main import create_app
+from tests.api_client import bearer
 from tests.builders import Seeded, add_segment, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START, panel
@@ -281,7 +282,7 @@ def _allowed(matrix: Matrix, key: tuple[str, str], role: str) -> bool:
     method, template = key
     path = _fill(template, matrix.values)
     token = matrix.tokens[role]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = bearer(token) if token else {}
     query = {"token": token} if token else {}  # the pages read their link's ?token=
     if method == "WEBSOCKET":
         try:
@@ -388,7 +389,7 @@ def test_a_scoped_secretariat_issues_and_manages_tokens_of_its_own_meeting_only(
     listed = {c["id"] for c in client.get("/api/credentials", headers=headers).json()}
     assert {wider.json()["id"], display.json()["id"]} <= listed
     assert matrix.values["token_id"] not in listed  # the first meeting's display token
-    issued = {"Authorization": f"Bearer {wider.json()['token']}"}
+    issued = bearer(wider.json()["token"])
     assert client.get(f"/api/rooms/{other.room_id}", headers=issued).status_code == 200
     first_room = matrix.values["room_id"]
     assert client.get(f"/api/rooms/{first_room}", headers=issued).status_code == 403

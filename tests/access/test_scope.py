@@ -20,7 +20,7 @@ from app.cli.command import main
 from app.config import DEMO_PROGRAMME
 from app.db.models import SecretariatAccount
 from app.live.view import Role
-from tests.api_client import Api
+from tests.api_client import Api, bearer
 
 PASSWORD = "correct horse battery"
 
@@ -48,7 +48,7 @@ def test_admin_create_with_a_meeting_binds_the_account_and_its_login_to_that_mee
     assert account.meeting_id == site.seeded.meeting_id
     login = site.client.post("/api/login", json={"name": "tess", "password": PASSWORD})
     assert login.status_code == 200
-    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    headers = bearer(login.json()["token"])
     room = site.seeded.rooms[0]
     assert site.client.get(f"/api/rooms/{room}", headers=headers).status_code == 200
     created = _import_demo(site)  # by the administrator: a meeting the account is not of

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api_client import bearer
 from tests.web.server import Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 def _record(site: Site, room: int) -> list[dict[str, Any]]:
     answer = httpx.get(
         f"{site.base}/api/rooms/{room}/segments/{site.seeded.action_group}/record",
-        headers={"Authorization": f"Bearer {site.moderator(room)}"},
+        headers=bearer(site.moderator(room)),
     )
     answer.raise_for_status()
     interventions: list[dict[str, Any]] = answer.json()["interventions"]

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from app.live.view import Role
+from tests.api_client import bearer
 from tests.conftest import missing_service
 from tests.web.screens import Moderator
 from tests.web.server import Site
@@ -122,7 +123,7 @@ def test_R2_R3_a_delegates_card_goes_into_the_rapporteurs_report(
     answer = httpx.post(
         f"{site.base}/api/rooms/{room}/segments/{segment}/cards",
         json={"recommendation": "Portable social protection.", "partnerships": "ILO."},
-        headers={"Authorization": f"Bearer {site.delegate('GHA')}"},
+        headers=bearer(site.delegate("GHA")),
     )
     assert answer.status_code == 201, answer.text
     report.click("#refresh")
@@ -150,7 +151,7 @@ def test_R2_R3_a_delegates_card_goes_into_the_rapporteurs_report(
     # What the page saved is what the server holds.
     held = httpx.get(
         f"{site.base}/api/rooms/{room}/segments/{segment}/report",
-        headers={"Authorization": f"Bearer {rapporteur}"},
+        headers=bearer(rapporteur),
     ).json()
     assert held["summary"] == "Delegations stressed access to services and regular pathways."
     (drafted,) = held["commitments"]
