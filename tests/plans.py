@@ -163,7 +163,7 @@ def panel(*, start: float = START, rcp_chairs: frozenset[str] = frozenset()) -> 
     )
 
 
-# -- appended for the engine tests: formats A5-A8 ------------------------------------
+# -- formats A5-A8 -------------------------------------------------------------------
 
 QUESTIONS = (
     "What are the main challenges?",
