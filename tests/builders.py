@@ -1,7 +1,11 @@
-"""A small meeting written straight into the database, for shell tests.
+"""What tests build their situations from: a meeting in the database, a room in a phase.
 
-It does not go through the programme file, so that the shell's tests do not
-depend on the importer; the demo meeting has its own tests.
+``seed_meeting`` writes a small meeting straight into the database, for shell
+tests. It does not go through the programme file, so that the shell's tests do
+not depend on the importer; the demo meeting has its own tests.
+
+``in_member_states`` drives a room (``RoomLog``, no database) into the action
+group's Member State phase, for the engine tests.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from sqlmodel import Session
 from app.category import Category
 from app.db import codec
 from app.db.models import Day, Delegation, Meeting, Room, Segment
-from app.timing.plan import SegmentPlan
-from tests.plans import START, action_group, panel
+from app.queue import ClosePhase, OpenSegment, RequestFloor
+from app.timing.plan import FloorRules, SegmentPlan
+from tests.fakes import RoomLog, state
+from tests.plans import MS_PHASE, START, action_group, panel
 
 
 @dataclass(frozen=True)
@@ -47,28 +53,12 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
         two = Room(meeting_id=meeting.id, key="room-2", name="Breakout room 2")
         session.add_all([day, one, two])
         session.flush()
-        assert day.id is not None
         assert one.id is not None
         assert two.id is not None
-        segments = []
-        for key, room, plan in (
-            ("ag1", one.id, action_group(start=start)),
-            ("panel", two.id, panel(start=start)),
-        ):
-            segment = Segment(
-                meeting_id=meeting.id,
-                day_id=day.id,
-                room_id=room,
-                key=key,
-                title=plan.title,
-                format=plan.format,
-                scheduled_start=plan.scheduled_start,
-                scheduled_end=plan.scheduled_end,
-            )
-            session.add(segment)
-            session.flush()
-            segment.plan = codec.dump(_with_ids(plan, segment.id, room))
-            segments.append(segment)
+        segments = [
+            add_segment(session, day, "ag1", one.id, action_group(start=start)),
+            add_segment(session, day, "panel", two.id, panel(start=start)),
+        ]
         for code, category, name in DELEGATIONS:
             session.add(
                 Delegation(
@@ -82,5 +72,46 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
         return Seeded(meeting.id, (one.id, two.id), ag, pn)
 
 
-def _with_ids(plan: SegmentPlan, segment_id: int | None, room_id: int) -> SegmentPlan:
-    return replace(plan, id=str(segment_id), room_id=str(room_id))
+def add_segment(session: Session, day: Day, key: str, room_id: int, plan: SegmentPlan) -> Segment:
+    """A segment of ``day`` in the room, its plan stored with the ids it has in the database."""
+    assert day.id is not None
+    segment = Segment(
+        meeting_id=day.meeting_id,
+        day_id=day.id,
+        room_id=room_id,
+        key=key,
+        title=plan.title,
+        format=plan.format,
+        scheduled_start=plan.scheduled_start,
+        scheduled_end=plan.scheduled_end,
+    )
+    session.add(segment)
+    session.flush()
+    segment.plan = codec.dump(replace(plan, id=str(segment.id), room_id=str(room_id)))
+    return segment
+
+
+def in_member_states(
+    *codes: str,
+    asked_at: float | None = None,
+    phase_at: float = MS_PHASE,
+    opened_at: float = START,
+    rules: FloorRules | None = None,
+    rcp_chairs: frozenset[str] = frozenset(),
+) -> RoomLog:
+    """The action group planned at START, opened at ``opened_at``, welcome closed at ``phase_at``.
+
+    Then each Member State of ``codes`` asks for the floor: all at ``asked_at``,
+    or, without it, one second after the other from ``phase_at``.
+    """
+    room = RoomLog()
+    room.do(OpenSegment(action_group(rules=rules, rcp_chairs=rcp_chairs)), opened_at)
+    room.do(ClosePhase(), phase_at)
+    for n, code in enumerate(codes):
+        room.do(RequestFloor(state(code)), phase_at + n if asked_at is None else asked_at)
+    return room
+
+
+def waiting(room: RoomLog) -> list[str]:
+    """The delegations waiting for the floor, in queue order."""
+    return [r.delegation_id for r in room.state.queue.waiting]

@@ -1,8 +1,9 @@
-"""Shared test doubles: a clock that tests move, and delegations."""
+"""Shared test doubles: a clock that tests move, delegations, and a room driven by commands."""
 
 from __future__ import annotations
 
 from app.category import Category
+from app.queue import Command, Event, RoomState, apply
 from app.timing.allotment import Speaker
 
 
@@ -30,11 +31,6 @@ def stakeholder(code: str, category: Category = Category.CIVIL_SOCIETY) -> Speak
 
 def observer(code: str) -> Speaker:
     return Speaker(code, code, Category.OBSERVER_STATE)
-
-
-# -- appended for the engine tests ---------------------------------------------------
-
-from app.queue import Command, Event, RoomState, apply  # noqa: E402
 
 
 class RoomLog:

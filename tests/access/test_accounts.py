@@ -11,25 +11,18 @@ from sqlmodel import Session, select
 from app.access.accounts import create_account
 from app.cli.command import main
 from app.db.models import SecretariatAccount
-from tests.access.conftest import SECRET, Site
+from tests.api_client import Api, bearer
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def cli_env(site: Site, monkeypatch: pytest.MonkeyPatch) -> Site:
-    monkeypatch.setenv("DATABASE_URL", site.settings.database_url)
-    monkeypatch.setenv("FLOORKEEPER_SECRET_KEY", SECRET)
-    return site
-
-
-def _login(site: Site, name: str, password: str) -> tuple[int, dict[str, str]]:
+def _login(site: Api, name: str, password: str) -> tuple[int, dict[str, str]]:
     answer = site.client.post("/api/login", json={"name": name, "password": password})
     return answer.status_code, answer.json()
 
 
 def test_admin_create_reads_the_password_from_a_prompt_and_stores_only_a_hash(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prompts: list[str] = []
 
@@ -50,13 +43,13 @@ def test_admin_create_reads_the_password_from_a_prompt_and_stores_only_a_hash(
     assert status == 200
     assert data["name"] == "amina"
     moderator_room = cli_env.seeded.rooms[0]
-    headers = {"Authorization": f"Bearer {data['token']}"}
+    headers = bearer(data["token"])
     assert cli_env.client.get("/api/credentials", headers=headers).status_code == 200
     assert cli_env.client.get(f"/api/rooms/{moderator_room}", headers=headers).status_code == 200
 
 
 def test_admin_create_reads_the_password_from_stdin(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["admin", "create", "--name", "omar", "--password-stdin"]) == 0
@@ -64,7 +57,7 @@ def test_admin_create_reads_the_password_from_stdin(
 
 
 def test_admin_create_refuses_two_different_passwords(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = iter([PASSWORD, PASSWORD + "!"])
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
@@ -79,7 +72,7 @@ def test_admin_create_refuses_two_different_passwords(
     [("amina", "short", "at least 10"), ("two words", PASSWORD, "no spaces")],
 )
 def test_admin_create_refuses_a_weak_password_or_a_bad_name(
-    cli_env: Site,
+    cli_env: Api,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     name: str,
@@ -92,7 +85,7 @@ def test_admin_create_refuses_a_weak_password_or_a_bad_name(
 
 
 def test_a_second_account_with_the_same_name_is_refused(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     create_account(cli_env.app.state.services.engine, "amina", PASSWORD, 0.0)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
@@ -100,7 +93,7 @@ def test_a_second_account_with_the_same_name_is_refused(
     assert "already" in capsys.readouterr().err
 
 
-def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Site) -> None:
+def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Api) -> None:
     create_account(site.app.state.services.engine, "amina", PASSWORD, 0.0)
     wrong_password = _login(site, "amina", "not the password")
     unknown_name = _login(site, "nobody", PASSWORD)
@@ -109,10 +102,10 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_401(site: Site) -> No
     assert "name or the password is wrong" in wrong_password[1]["detail"]
 
 
-def test_a_login_token_is_recorded_and_can_be_revoked(site: Site) -> None:
+def test_a_login_token_is_recorded_and_can_be_revoked(site: Api) -> None:
     create_account(site.app.state.services.engine, "amina", PASSWORD, 0.0)
     _, data = _login(site, "amina", PASSWORD)
-    headers = {"Authorization": f"Bearer {data['token']}"}
+    headers = bearer(data["token"])
     assert site.client.get("/api/credentials", headers=headers).status_code == 200
     site.registry.revoke(data["credential_id"])
     assert site.client.get("/api/credentials", headers=headers).status_code == 403

@@ -8,22 +8,22 @@ from typing import Any
 from app.access.roles import Principal, Role
 from app.queue import RequestFloor
 from app.room.audit import SCHEDULER
-from tests.access.conftest import Site
+from tests.api_client import Api, bearer
 from tests.fakes import state
 
 
-def _post(site: Site, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+def _post(site: Api, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
     room = site.seeded.rooms[0]
     answer = site.client.post(f"/api/rooms/{room}/{path}", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
 
 
-def test_every_command_records_its_senders_role_identity_and_address(site: Site) -> None:
+def test_every_command_records_its_senders_role_identity_and_address(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.issue(Principal(Role.MODERATOR, room_id=room), "Chair of AG1")
     mexico = site.issue(Principal(Role.DELEGATE, delegation="MEX"), "badge: MEX")
-    as_moderator = {"Authorization": f"Bearer {moderator.token}"}
-    as_mexico = {"Authorization": f"Bearer {mexico.token}"}
+    as_moderator = bearer(moderator.token)
+    as_mexico = bearer(mexico.token)
     open_body = {
         "type": "open_segment",
         "command_id": "open-0001",
@@ -50,7 +50,7 @@ def test_every_command_records_its_senders_role_identity_and_address(site: Site)
     assert opened["events"]
 
 
-def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: Site) -> None:
+def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: Api) -> None:
     room = site.seeded.rooms[0]
     runner = site.app.state.services.rooms[room]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
@@ -70,7 +70,7 @@ def test_a_command_from_the_service_itself_is_recorded_as_the_scheduler_s(site: 
     assert (internal["role"], internal["identity"], internal["client"]) == ("", "scheduler", "")
 
 
-def test_the_audit_trail_is_the_secretariats_alone_and_pages_back(site: Site) -> None:
+def test_the_audit_trail_is_the_secretariats_alone_and_pages_back(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
     assert site.client.get(f"/api/rooms/{room}/audit", headers=moderator).status_code == 403

@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from app.access.roles import Principal, Role
-from tests.access.conftest import Site
+from tests.api_client import Api
 
 
 class _Images(HTMLParser):
@@ -55,7 +55,7 @@ def rasterise(svg: str, pixels_per_module: int = 4) -> Image.Image:
 
 
 def test_the_badge_sheet_has_a_badge_per_delegation_with_a_qr_that_decodes_to_its_link(
-    site: Site,
+    site: Api,
 ) -> None:
     token = site.issue(Principal(Role.SECRETARIAT), "badges").token
     meeting = site.seeded.meeting_id
@@ -86,7 +86,7 @@ def test_the_badge_sheet_has_a_badge_per_delegation_with_a_qr_that_decodes_to_it
     assert again.text == qr.text  # the same recorded credential at every printing
 
 
-def test_a_rotated_badge_link_gets_a_new_qr_and_the_old_link_stops(site: Site) -> None:
+def test_a_rotated_badge_link_gets_a_new_qr_and_the_old_link_stops(site: Api) -> None:
     token = site.issue(Principal(Role.SECRETARIAT), "badges").token
     meeting = site.seeded.meeting_id
     path = f"/secretariat/meetings/{meeting}/badges/GHA.svg?token={token}"
@@ -100,7 +100,7 @@ def test_a_rotated_badge_link_gets_a_new_qr_and_the_old_link_stops(site: Site) -
     assert site.client.get(after.removeprefix("http://testserver")).status_code == 200
 
 
-def test_the_badge_sheet_is_the_secretariats_alone(site: Site) -> None:
+def test_the_badge_sheet_is_the_secretariats_alone(site: Api) -> None:
     meeting = site.seeded.meeting_id
     moderator = site.issue(Principal(Role.MODERATOR, room_id=site.seeded.rooms[0])).token
     assert site.client.get(f"/secretariat/meetings/{meeting}/badges").status_code == 403

@@ -13,39 +13,33 @@ from starlette.websockets import WebSocketDisconnect
 from app.access.roles import Principal, Role
 from app.cli.command import main
 from app.main import create_app
-from tests.access.conftest import SECRET, Site
+from tests.api_client import Api, bearer
 
 
-def _issue(site: Site, body: dict[str, Any]) -> dict[str, Any]:
+def _issue(site: Api, body: dict[str, Any]) -> dict[str, Any]:
     answer = site.client.post("/api/credentials", json=body, headers=site.secretariat)
     assert answer.status_code == 201, answer.text
     data: dict[str, Any] = answer.json()
     return data
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def test_the_secretariat_issues_a_recorded_token_that_works(site: Site) -> None:
+def test_the_secretariat_issues_a_recorded_token_that_works(site: Api) -> None:
     room = site.seeded.rooms[0]
     issued = _issue(site, {"role": "display", "room_id": room, "label": "wall, plenary"})
     assert issued["role"] == "display"
     assert issued["room_id"] == room
     assert issued["revoked_at"] is None
-    assert (
-        site.client.get(f"/api/rooms/{room}", headers=_bearer(issued["token"])).status_code == 200
-    )
+    assert site.client.get(f"/api/rooms/{room}", headers=bearer(issued["token"])).status_code == 200
     listed = site.client.get("/api/credentials", headers=site.secretariat).json()
     mine = next(row for row in listed if row["id"] == issued["id"])
     assert mine["label"] == "wall, plenary"
     assert "token" not in mine  # the list never shows a token
 
 
-def test_a_revoked_token_is_refused_at_once_on_http(site: Site) -> None:
+def test_a_revoked_token_is_refused_at_once_on_http(site: Api) -> None:
     room = site.seeded.rooms[0]
     issued = _issue(site, {"role": "moderator", "room_id": room})
-    headers = _bearer(issued["token"])
+    headers = bearer(issued["token"])
     assert site.client.get(f"/api/rooms/{room}", headers=headers).status_code == 200
     revoked = site.client.post(f"/api/credentials/{issued['id']}/revoke", headers=site.secretariat)
     assert revoked.status_code == 200
@@ -58,7 +52,7 @@ def test_a_revoked_token_is_refused_at_once_on_http(site: Site) -> None:
     assert "revoked" in page.text
 
 
-def test_rotation_revokes_the_old_token_and_issues_one_with_the_same_scope(site: Site) -> None:
+def test_rotation_revokes_the_old_token_and_issues_one_with_the_same_scope(site: Api) -> None:
     issued = _issue(site, {"role": "delegate", "delegation": "MEX", "label": "Mexico"})
     rotated = site.client.post(f"/api/credentials/{issued['id']}/rotate", headers=site.secretariat)
     assert rotated.status_code == 201
@@ -66,12 +60,12 @@ def test_rotation_revokes_the_old_token_and_issues_one_with_the_same_scope(site:
     assert (new["role"], new["delegation"], new["label"]) == ("delegate", "MEX", "Mexico")
     assert new["replaces"] == issued["id"]
     assert new["token"] != issued["token"]
-    assert site.client.get("/api/pages/delegate", headers=_bearer(new["token"])).status_code == 200
-    old = site.client.get("/api/pages/delegate", headers=_bearer(issued["token"]))
+    assert site.client.get("/api/pages/delegate", headers=bearer(new["token"])).status_code == 200
+    old = site.client.get("/api/pages/delegate", headers=bearer(issued["token"]))
     assert old.status_code == 403
 
 
-def test_checking_a_token_costs_no_query(site: Site) -> None:
+def test_checking_a_token_costs_no_query(site: Api) -> None:
     room = site.seeded.rooms[0]
     headers = site.bearer(Principal(Role.DISPLAY, room_id=room))
     statements: list[str] = []
@@ -88,17 +82,17 @@ def test_checking_a_token_costs_no_query(site: Site) -> None:
     assert statements == []
 
 
-def test_the_database_is_the_source_of_truth_across_a_restart(site: Site) -> None:
+def test_the_database_is_the_source_of_truth_across_a_restart(site: Api) -> None:
     room = site.seeded.rooms[0]
     issued = site.issue(Principal(Role.DISPLAY, room_id=room))
     site.registry.revoke(issued.id)
     again = create_app(site.settings, now=site.clock)
     with TestClient(again) as client:
-        refused = client.get(f"/api/rooms/{room}", headers=_bearer(issued.token))
+        refused = client.get(f"/api/rooms/{room}", headers=bearer(issued.token))
     assert refused.status_code == 403
 
 
-def test_only_the_secretariat_issues_lists_and_revokes(site: Site) -> None:
+def test_only_the_secretariat_issues_lists_and_revokes(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
     body = {"role": "display", "room_id": room}
@@ -123,25 +117,25 @@ def test_only_the_secretariat_issues_lists_and_revokes(site: Site) -> None:
     ],
 )
 def test_a_token_whose_scope_does_not_fit_its_role_is_refused(
-    site: Site, body: dict[str, Any], problem: str
+    site: Api, body: dict[str, Any], problem: str
 ) -> None:
     answer = site.client.post("/api/credentials", json=body, headers=site.secretariat)
     assert answer.status_code == 422
     assert problem in answer.json()["detail"]
 
 
-def test_a_token_for_an_unknown_room_or_delegation_is_refused(site: Site) -> None:
+def test_a_token_for_an_unknown_room_or_delegation_is_refused(site: Api) -> None:
     for body in ({"role": "display", "room_id": 77}, {"role": "delegate", "delegation": "XYZ"}):
         answer = site.client.post("/api/credentials", json=body, headers=site.secretariat)
         assert answer.status_code == 404
 
 
-def test_revoking_an_unknown_token_is_a_404(site: Site) -> None:
+def test_revoking_an_unknown_token_is_a_404(site: Api) -> None:
     answer = site.client.post("/api/credentials/nope/revoke", headers=site.secretariat)
     assert answer.status_code == 404
 
 
-def test_a_revoked_token_closes_its_open_live_socket(site: Site) -> None:
+def test_a_revoked_token_closes_its_open_live_socket(site: Api) -> None:
     room = site.seeded.rooms[0]
     issued = site.issue(Principal(Role.DISPLAY, room_id=room))
     other = site.issue(Principal(Role.DISPLAY, room_id=room))
@@ -159,7 +153,7 @@ def test_a_revoked_token_closes_its_open_live_socket(site: Site) -> None:
         assert kept.receive_json()["type"] == "pong"
 
 
-def test_a_revoked_token_cannot_open_the_live_channel(site: Site) -> None:
+def test_a_revoked_token_cannot_open_the_live_channel(site: Api) -> None:
     room = site.seeded.rooms[0]
     issued = site.issue(Principal(Role.DISPLAY, room_id=room))
     site.client.post(f"/api/credentials/{issued.id}/revoke", headers=site.secretariat)
@@ -173,10 +167,9 @@ def test_a_revoked_token_cannot_open_the_live_channel(site: Site) -> None:
 
 
 def test_links_prints_recorded_tokens_and_the_same_ones_twice(
-    site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", site.settings.database_url)
-    monkeypatch.setenv("FLOORKEEPER_SECRET_KEY", SECRET)
+    site = cli_env
     assert main(["links"]) == 0
     first = capsys.readouterr().out
     assert main(["links"]) == 0

@@ -35,13 +35,13 @@ from app.access.accounts import create_account
 from app.access.credentials import CredentialRegistry
 from app.access.roles import Principal, Role
 from app.config import Environment, Settings
-from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Day, Meeting, RecommendationCard, Room, Segment
+from app.db.models import Day, Meeting, RecommendationCard, Room
 from app.main import create_app
 from tests.access.routes import RouteEntry, route_table
-from tests.builders import Seeded, seed_meeting
+from tests.api_client import bearer
+from tests.builders import Seeded, add_segment, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START, panel
 
@@ -188,19 +188,7 @@ def _seed_other(engine: Any) -> Other:
         session.flush()
         assert day.id is not None
         assert room.id is not None
-        plan = panel(start=START)
-        segment = Segment(
-            meeting_id=meeting.id,
-            day_id=day.id,
-            room_id=room.id,
-            key="other-panel",
-            title=plan.title,
-            format=plan.format,
-            scheduled_start=plan.scheduled_start,
-            scheduled_end=plan.scheduled_end,
-            plan=codec.dump(plan),
-        )
-        session.add(segment)
+        segment = add_segment(session, day, "other-panel", room.id, panel(start=START))
         session.commit()
         assert segment.id is not None
         return Other(meeting.id, room.id, segment.id)
@@ -293,7 +281,7 @@ def _allowed(matrix: Matrix, key: tuple[str, str], role: str) -> bool:
     method, template = key
     path = _fill(template, matrix.values)
     token = matrix.tokens[role]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = bearer(token) if token else {}
     query = {"token": token} if token else {}  # the pages read their link's ?token=
     if method == "WEBSOCKET":
         try:
@@ -400,7 +388,7 @@ def test_a_scoped_secretariat_issues_and_manages_tokens_of_its_own_meeting_only(
     listed = {c["id"] for c in client.get("/api/credentials", headers=headers).json()}
     assert {wider.json()["id"], display.json()["id"]} <= listed
     assert matrix.values["token_id"] not in listed  # the first meeting's display token
-    issued = {"Authorization": f"Bearer {wider.json()['token']}"}
+    issued = bearer(wider.json()["token"])
     assert client.get(f"/api/rooms/{other.room_id}", headers=issued).status_code == 200
     first_room = matrix.values["room_id"]
     assert client.get(f"/api/rooms/{first_room}", headers=issued).status_code == 403

@@ -20,11 +20,11 @@ from app.access.ratelimit import RateLimits
 from app.access.roles import Principal, Role
 from app.access.tokens import SALT
 from app.cli.logs import REDACTED, TokenRedactor, log_config, redact
-from tests.access.conftest import SECRET, Site
+from tests.api_client import SECRET, Api
 from tests.web.server import free_port
 
 
-def _request(site: Site, headers: dict[str, str], code: str, n: int) -> httpx.Response:
+def _request(site: Api, headers: dict[str, str], code: str, n: int) -> httpx.Response:
     room = site.seeded.rooms[0]
     body = {"type": "request", "delegation": code, "command_id": f"press-{code}-{n:04d}"}
     answer: httpx.Response = site.client.post(
@@ -33,7 +33,7 @@ def _request(site: Site, headers: dict[str, str], code: str, n: int) -> httpx.Re
     return answer
 
 
-def test_floor_requests_past_the_limit_get_a_429_with_retry_after(site: Site) -> None:
+def test_floor_requests_past_the_limit_get_a_429_with_retry_after(site: Api) -> None:
     site.app.state.services.rate_limits = RateLimits(floor_requests="3 per minute")
     mexico = site.bearer(Principal(Role.DELEGATE, delegation="MEX"))
     for n in range(3):
@@ -47,7 +47,7 @@ def test_floor_requests_past_the_limit_get_a_429_with_retry_after(site: Site) ->
     assert _request(site, ghana, "GHA", 0).status_code != 429  # per client, not per room
 
 
-def test_a_refused_caller_does_not_use_up_a_delegations_limit(site: Site) -> None:
+def test_a_refused_caller_does_not_use_up_a_delegations_limit(site: Api) -> None:
     site.app.state.services.rate_limits = RateLimits(floor_requests="1 per minute")
     ghana = site.bearer(Principal(Role.DELEGATE, delegation="GHA"))
     for n in range(3):
@@ -57,7 +57,7 @@ def test_a_refused_caller_does_not_use_up_a_delegations_limit(site: Site) -> Non
 
 
 def test_pings_past_the_limit_are_answered_with_an_error_and_the_socket_stays(
-    site: Site,
+    site: Api,
 ) -> None:
     site.app.state.services.rate_limits = RateLimits(pings="2 per minute")
     room = site.seeded.rooms[0]
@@ -78,7 +78,7 @@ def test_pings_past_the_limit_are_answered_with_an_error_and_the_socket_stays(
         assert calm.receive_json()["type"] == "pong"  # per socket, not per token
 
 
-def test_the_live_channel_refuses_a_page_from_a_foreign_origin(site: Site) -> None:
+def test_the_live_channel_refuses_a_page_from_a_foreign_origin(site: Api) -> None:
     room = site.seeded.rooms[0]
     token = site.issue(Principal(Role.DISPLAY, room_id=room)).token
     path = f"/api/rooms/{room}/live?token={token}"
@@ -93,7 +93,7 @@ def test_the_live_channel_refuses_a_page_from_a_foreign_origin(site: Site) -> No
         assert ok.receive_json()["type"] == "snapshot"
 
 
-def test_the_live_channel_refuses_an_unknown_role(site: Site) -> None:
+def test_the_live_channel_refuses_an_unknown_role(site: Api) -> None:
     room = site.seeded.rooms[0]
     forged = URLSafeSerializer(SECRET, salt=SALT).dumps({"r": "janitor", "room": room})
     with (

@@ -27,6 +27,7 @@ from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.main import create_app
+from tests.api_client import bearer
 from tests.builders import seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START
@@ -75,7 +76,7 @@ def test_no_500_and_answers_match_the_schema_anonymous_and_secretariat(
     case: Any, served: tuple[TestClient, str]
 ) -> None:
     client, token = served
-    for headers in ({}, {"Authorization": f"Bearer {token}"}):
+    for headers in ({}, bearer(token)):
         kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
         kwargs.pop("cookies", None)
         if isinstance(kwargs.get("data"), bytes | str):  # a raw body (YAML, CSV)

@@ -19,19 +19,12 @@ from app.access.roles import Principal, Role
 from app.cli.command import main
 from app.config import DEMO_PROGRAMME
 from app.db.models import SecretariatAccount
-from tests.access.conftest import SECRET, Site
+from tests.api_client import Api, bearer
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def cli_env(site: Site, monkeypatch: pytest.MonkeyPatch) -> Site:
-    monkeypatch.setenv("DATABASE_URL", site.settings.database_url)
-    monkeypatch.setenv("FLOORKEEPER_SECRET_KEY", SECRET)
-    return site
-
-
-def _import_demo(site: Site) -> dict[str, Any]:
+def _import_demo(site: Api) -> dict[str, Any]:
     answer = site.client.post(
         "/api/meetings",
         content=DEMO_PROGRAMME.read_text(encoding="utf-8").encode(),
@@ -43,7 +36,7 @@ def _import_demo(site: Site) -> dict[str, Any]:
 
 
 def test_admin_create_with_a_meeting_binds_the_account_and_its_login_to_that_meeting(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     site = cli_env
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
@@ -54,7 +47,7 @@ def test_admin_create_with_a_meeting_binds_the_account_and_its_login_to_that_mee
     assert account.meeting_id == site.seeded.meeting_id
     login = site.client.post("/api/login", json={"name": "tess", "password": PASSWORD})
     assert login.status_code == 200
-    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    headers = bearer(login.json()["token"])
     room = site.seeded.rooms[0]
     assert site.client.get(f"/api/rooms/{room}", headers=headers).status_code == 200
     created = _import_demo(site)  # by the administrator: a meeting the account is not of
@@ -69,7 +62,7 @@ def test_admin_create_with_a_meeting_binds_the_account_and_its_login_to_that_mee
 
 
 def test_admin_create_refuses_a_meeting_that_does_not_exist(
-    cli_env: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["admin", "create", "--name", "tess", "--meeting", "nope", "--password-stdin"]) == 2
@@ -78,7 +71,7 @@ def test_admin_create_refuses_a_meeting_that_does_not_exist(
         assert session.exec(select(SecretariatAccount)).first() is None
 
 
-def test_a_meeting_imported_over_http_joins_the_scope_map_without_a_restart(site: Site) -> None:
+def test_a_meeting_imported_over_http_joins_the_scope_map_without_a_restart(site: Api) -> None:
     first = site.bearer(Principal(Role.SECRETARIAT, meeting_id=site.seeded.meeting_id))
     room = site.seeded.rooms[0]
     assert site.client.get(f"/api/rooms/{room}", headers=first).status_code == 200
@@ -102,7 +95,7 @@ def test_a_meeting_imported_over_http_joins_the_scope_map_without_a_restart(site
     assert denied.value.status_code == 403
 
 
-def test_a_scoped_secretariat_cannot_create_a_meeting(site: Site) -> None:
+def test_a_scoped_secretariat_cannot_create_a_meeting(site: Api) -> None:
     scoped = site.bearer(Principal(Role.SECRETARIAT, meeting_id=site.seeded.meeting_id))
     answer = site.client.post(
         "/api/meetings",

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app.access.roles import Principal, Role
 from app.config import DEMO_PROGRAMME
 from app.db.models import Delegation, RoomEvent
-from tests.access.conftest import Site
+from tests.api_client import Api
 
 COUNTRIES = Path(__file__).resolve().parents[2] / "app" / "data" / "countries.csv"
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
@@ -23,7 +23,7 @@ def _member_states_csv() -> str:
     return "code,category\n" + "".join(f"{row['iso3']},member_state\n" for row in rows)
 
 
-def _yaml(site: Site, text: str) -> Any:
+def _yaml(site: Api, text: str) -> Any:
     return site.client.post(
         "/api/meetings",
         content=text.encode(),
@@ -31,7 +31,7 @@ def _yaml(site: Site, text: str) -> Any:
     )
 
 
-def _csv(site: Site, meeting_id: int, text: str) -> Any:
+def _csv(site: Api, meeting_id: int, text: str) -> Any:
     return site.client.post(
         f"/api/meetings/{meeting_id}/delegations",
         content=text.encode(),
@@ -39,7 +39,7 @@ def _csv(site: Site, meeting_id: int, text: str) -> Any:
     )
 
 
-def _person(site: Site, code: str, name: str, head: bool = False) -> Any:
+def _person(site: Api, code: str, name: str, head: bool = False) -> Any:
     return site.client.post(
         f"/api/meetings/{site.seeded.meeting_id}/delegations/{code}/participants",
         json={"name": name, "head": head},
@@ -48,7 +48,7 @@ def _person(site: Site, code: str, name: str, head: bool = False) -> Any:
 
 
 def test_C1_a_programme_file_posted_by_the_secretariat_becomes_a_meeting_with_live_rooms(
-    site: Site,
+    site: Api,
 ) -> None:
     answer = _yaml(site, DEMO_PROGRAMME.read_text(encoding="utf-8"))
     assert answer.status_code == 201, answer.text
@@ -63,20 +63,20 @@ def test_C1_a_programme_file_posted_by_the_secretariat_becomes_a_meeting_with_li
     assert "exists already" in again.json()["detail"]
 
 
-def test_a_bad_programme_file_is_refused_with_its_line(site: Site) -> None:
+def test_a_bad_programme_file_is_refused_with_its_line(site: Api) -> None:
     answer = _yaml(site, "meeting: {key: x, title: X, timezone: Nowhere/Else}\n")
     assert answer.status_code == 422
     assert "line" in answer.json()["detail"]
 
 
-def test_a_programme_must_be_sent_as_yaml_text(site: Site) -> None:
+def test_a_programme_must_be_sent_as_yaml_text(site: Api) -> None:
     answer = site.client.post("/api/meetings", json={"meeting": {}}, headers=site.secretariat)
     assert answer.status_code == 415
     assert "application/yaml" in answer.json()["detail"]
 
 
 def test_P1_the_193_member_states_import_with_six_names_and_their_regional_group(
-    site: Site,
+    site: Api,
 ) -> None:
     answer = _csv(site, site.seeded.meeting_id, _member_states_csv())
     assert answer.status_code == 200, answer.text
@@ -103,7 +103,7 @@ def test_P1_the_193_member_states_import_with_six_names_and_their_regional_group
     }
 
 
-def test_P1_a_bad_delegation_row_is_refused_with_its_line_and_nothing_written(site: Site) -> None:
+def test_P1_a_bad_delegation_row_is_refused_with_its_line_and_nothing_written(site: Api) -> None:
     answer = _csv(
         site, site.seeded.meeting_id, "code,category\nFRA,member_state\nXYZ,member_state\n"
     )
@@ -113,7 +113,7 @@ def test_P1_a_bad_delegation_row_is_refused_with_its_line_and_nothing_written(si
         assert session.exec(select(Delegation).where(Delegation.code == "FRA")).first() is None
 
 
-def test_P5_a_fifth_participant_is_refused_with_a_clear_message(site: Site) -> None:
+def test_P5_a_fifth_participant_is_refused_with_a_clear_message(site: Api) -> None:
     assert _person(site, "MEX", "Head of delegation", head=True).status_code == 201
     for n in range(3):
         assert _person(site, "MEX", f"Delegate {n}").status_code == 201
@@ -135,23 +135,23 @@ def test_P5_a_fifth_participant_is_refused_with_a_clear_message(site: Site) -> N
     assert _person(site, "MEX", "The replacement").status_code == 201
 
 
-def test_P5_a_delegation_has_one_head(site: Site) -> None:
+def test_P5_a_delegation_has_one_head(site: Api) -> None:
     assert _person(site, "GHA", "Head", head=True).status_code == 201
     second = _person(site, "GHA", "Another head", head=True)
     assert second.status_code == 409
     assert "head of delegation already" in second.json()["detail"]
 
 
-def test_participants_of_an_unknown_delegation_are_a_404(site: Site) -> None:
+def test_participants_of_an_unknown_delegation_are_a_404(site: Api) -> None:
     assert _person(site, "XYZ", "Nobody").status_code == 404
 
 
-def _roles(site: Site, segment: int, body: dict[str, Any]) -> Any:
+def _roles(site: Api, segment: int, body: dict[str, Any]) -> Any:
     return site.client.put(f"/api/segments/{segment}/roles", json=body, headers=site.secretariat)
 
 
 def test_P4_segment_roles_are_set_before_the_segment_opens_and_rcp_chairs_queue_first(
-    site: Site,
+    site: Api,
 ) -> None:
     segment = site.seeded.action_group
     body = {"moderators": ["H.E. Ms. A"], "rapporteur": "Mr. B", "rcp_chairs": ["GHA"]}
@@ -181,13 +181,13 @@ def test_P4_segment_roles_are_set_before_the_segment_opens_and_rcp_chairs_queue_
         assert session.exec(select(RoomEvent).where(RoomEvent.type == "SegmentOpened")).first()
 
 
-def test_P4_an_rcp_chair_must_be_a_registered_member_state(site: Site) -> None:
+def test_P4_an_rcp_chair_must_be_a_registered_member_state(site: Api) -> None:
     answer = _roles(site, site.seeded.action_group, {"rcp_chairs": ["IOM"]})
     assert answer.status_code == 422
     assert "always a Member State" in answer.json()["detail"]
 
 
-def test_set_up_is_the_secretariats_alone(site: Site) -> None:
+def test_set_up_is_the_secretariats_alone(site: Api) -> None:
     room = site.seeded.rooms[0]
     moderator = site.bearer(Principal(Role.MODERATOR, room_id=room))
     refused = site.client.put(

@@ -3,67 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.access.roles import Principal, Role
-from app.config import Environment, Settings
-from app.main import create_app
-from tests.builders import Seeded, seed_meeting
-from tests.fakes import FakeClock
+from tests.api_client import Api, serving
+from tests.builders import seed_meeting
 from tests.plans import START
-
-
-@dataclass
-class Api:
-    client: TestClient
-    clock: FakeClock
-    seeded: Seeded
-    moderator: dict[str, str]
-    other_moderator: dict[str, str]
-    display: dict[str, str]
-    delegate_mex: dict[str, str]
-
-    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-        room = self.seeded.rooms[0]
-        return self.client.post(
-            f"/api/rooms/{room}/{path}",
-            json=body,
-            headers=self.moderator if headers is None else headers,
-        )
-
-    def view(self) -> dict[str, Any]:
-        response = self.client.get(f"/api/rooms/{self.seeded.rooms[0]}", headers=self.moderator)
-        assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()
-        return data
-
-
-def _bearer(app: Any, principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.services.signer.issue(principal)}"}
 
 
 @pytest.fixture
 def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
-    seeded = seed_meeting(engine)
-    clock = FakeClock(START)
-    settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = create_app(settings, now=clock)
-    one, two = seeded.rooms
-    with TestClient(app) as client:
-        yield Api(
-            client,
-            clock,
-            seeded,
-            _bearer(app, Principal(Role.MODERATOR, room_id=one)),
-            _bearer(app, Principal(Role.MODERATOR, room_id=two)),
-            _bearer(app, Principal(Role.DISPLAY, room_id=one)),
-            _bearer(app, Principal(Role.DELEGATE, delegation="MEX")),
-        )
+    with serving(sqlite_url, seed_meeting(engine)) as served:
+        yield served
+
+
+def _open_action_group(api: Api) -> Any:
+    """The first room's moderator opens the action group."""
+    body = {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group}
+    return api.post("programme", body)
+
+
+def _request(api: Api, delegation: str, command_id: str) -> Any:
+    """Mexico's delegate asks for the floor for ``delegation`` (its own, or not)."""
+    body = {"type": "request", "command_id": command_id, "delegation": delegation}
+    return api.post("requests", body, api.tokens["delegate"])
 
 
 def test_health_reports_the_database(api: Api) -> None:
@@ -114,10 +79,7 @@ def test_T6_a_speech_runs_on_the_servers_deadline(api: Api) -> None:
 
 
 def test_a_retry_with_the_same_command_id_is_not_applied_twice(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     api.post("floor", {"type": "grant", "command_id": "grant-001"})
     api.post("speech", {"type": "start", "command_id": "start-001"})
     body = {"type": "extend", "command_id": "extend-01", "seconds": 60}
@@ -158,7 +120,7 @@ def test_malformed_json_is_a_422_not_a_500(api: Api) -> None:
     response = api.client.post(
         f"/api/rooms/{room}/speech",
         content=b"{not json",
-        headers={**api.moderator, "content-type": "application/json"},
+        headers={**api.tokens["moderator"], "content-type": "application/json"},
     )
     assert response.status_code == 422
 
@@ -174,7 +136,7 @@ def test_unknown_room_segment_and_request_are_404(api: Api) -> None:
         api.client.post(
             "/api/rooms/999/speech",
             json={"type": "start", "command_id": "start-001"},
-            headers=api.moderator,
+            headers=api.tokens["moderator"],
         ).status_code
         == 404
     )
@@ -198,9 +160,9 @@ def test_unknown_room_segment_and_request_are_404(api: Api) -> None:
 def test_moderator_commands_need_the_rooms_moderator(api: Api) -> None:
     body = {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group}
     assert api.post("programme", body, headers={}).status_code == 403
-    assert api.post("programme", body, headers=api.display).status_code == 403
-    assert api.post("programme", body, headers=api.other_moderator).status_code == 403
-    assert api.post("programme", body, headers=api.delegate_mex).status_code == 403
+    assert api.post("programme", body, headers=api.tokens["display"]).status_code == 403
+    assert api.post("programme", body, headers=api.tokens["other_moderator"]).status_code == 403
+    assert api.post("programme", body, headers=api.tokens["delegate"]).status_code == 403
     forged = {"Authorization": "Bearer eyJyIjoic2VjcmV0YXJpYXQifQ.forged"}
     refused = api.post("programme", body, headers=forged)
     assert refused.status_code == 403
@@ -208,20 +170,9 @@ def test_moderator_commands_need_the_rooms_moderator(api: Api) -> None:
 
 
 def test_P7_a_delegate_requests_only_for_its_own_delegation(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    own = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.delegate_mex,
-    )
-    other = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00002", "delegation": "GHA"},
-        api.delegate_mex,
-    )
+    _open_action_group(api)
+    own = _request(api, "MEX", "req-00001")
+    other = _request(api, "GHA", "req-00002")
     assert own.status_code == 200
     assert other.status_code == 403
     on_behalf = api.post(
@@ -233,30 +184,16 @@ def test_P7_a_delegate_requests_only_for_its_own_delegation(api: Api) -> None:
 
 
 def test_P6_a_second_press_keeps_the_same_place(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.delegate_mex,
-    )
-    second = api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00002", "delegation": "MEX"},
-        api.delegate_mex,
-    )
+    _open_action_group(api)
+    _request(api, "MEX", "req-00001")
+    second = _request(api, "MEX", "req-00002")
     assert second.status_code == 200
     assert second.json()["events"] == []
     assert len(api.view()["queue"]) == 1
 
 
 def test_an_unregistered_delegation_is_a_404_with_its_code(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     response = api.post(
         "floor", {"type": "add_request", "command_id": "add-00001", "delegation": "ATL"}
     )
@@ -266,12 +203,9 @@ def test_an_unregistered_delegation_is_a_404_with_its_code(api: Api) -> None:
 
 def test_C4_a_command_in_one_room_never_changes_another(api: Api) -> None:
     one, two = api.seeded.rooms
-    before = api.client.get(f"/api/rooms/{two}", headers=api.other_moderator).json()
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    after = api.client.get(f"/api/rooms/{two}", headers=api.other_moderator).json()
+    before = api.client.get(f"/api/rooms/{two}", headers=api.tokens["other_moderator"]).json()
+    _open_action_group(api)
+    after = api.client.get(f"/api/rooms/{two}", headers=api.tokens["other_moderator"]).json()
     assert after == before
     assert api.view()["segment"]["id"] == str(api.seeded.action_group)
 
@@ -281,16 +215,9 @@ def test_the_live_view_needs_a_credential_and_hides_the_queue_details_from_displ
 ) -> None:
     room = api.seeded.rooms[0]
     assert api.client.get(f"/api/rooms/{room}").status_code == 403
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
-    api.post(
-        "requests",
-        {"type": "request", "command_id": "req-00001", "delegation": "MEX"},
-        api.delegate_mex,
-    )
-    shown = api.client.get(f"/api/rooms/{room}", headers=api.display).json()
+    _open_action_group(api)
+    _request(api, "MEX", "req-00001")
+    shown = api.client.get(f"/api/rooms/{room}", headers=api.tokens["display"]).json()
     assert shown["queue"][0]["delegation_id"] == "MEX"
     assert "rank" not in shown["queue"][0]
     assert shown["cut_off"] is None
@@ -305,10 +232,7 @@ def test_the_openapi_document_lists_the_command_routes(api: Api) -> None:
 def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_them(
     api: Api,
 ) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     for n, code in enumerate(("MEX", "GHA"), start=1):
         added = api.post(
             "floor", {"type": "add_request", "command_id": f"add-0000{n}", "delegation": code}
@@ -328,7 +252,7 @@ def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_th
     assert [q["delegation_id"] for q in api.view()["queue"]] == ["MEX"]
     room, segment = api.seeded.rooms[0], api.seeded.action_group
     record = api.client.get(
-        f"/api/rooms/{room}/segments/{segment}/record", headers=api.moderator
+        f"/api/rooms/{room}/segments/{segment}/record", headers=api.tokens["moderator"]
     ).json()
     cleared = [i for i in record["interventions"] if i["closed_reason"] == "queue_cleared"]
     assert [(i["delegation"], i["outcome"], i["heard"]) for i in cleared] == [
@@ -338,14 +262,16 @@ def test_R1_clear_queue_closes_the_waiting_requests_once_and_the_record_keeps_th
 
 
 def test_clear_queue_is_the_rooms_moderators_alone(api: Api) -> None:
-    api.post(
-        "programme",
-        {"type": "open_segment", "command_id": "open-001", "segment_id": api.seeded.action_group},
-    )
+    _open_action_group(api)
     api.post("floor", {"type": "add_request", "command_id": "add-00001", "delegation": "MEX"})
     body = {"type": "clear_queue", "command_id": "clear-001"}
 
-    for headers in (api.display, api.delegate_mex, api.other_moderator, {}):
+    for headers in (
+        api.tokens["display"],
+        api.tokens["delegate"],
+        api.tokens["other_moderator"],
+        {},
+    ):
         assert api.post("floor", body, headers=headers).status_code == 403
     assert [q["delegation_id"] for q in api.view()["queue"]] == ["MEX"]
 

@@ -44,6 +44,7 @@ from app.db.migrations import migrate
 from app.live import protocol
 from app.main import create_app
 from app.room.runner import RoomRunner
+from tests.api_client import bearer
 from tests.builders import Seeded, seed_meeting
 from tests.fakes import FakeClock
 from tests.plans import START
@@ -268,13 +269,17 @@ async def open_screen(url: str, deflate: bool = False, held: Screen | None = Non
     return Screen(socket=socket, room=held.room, version=held.version)
 
 
-class Moderator:
-    """Commands over HTTP, each with its own command id, as the console sends them."""
+class AsyncModerator:
+    """Commands over HTTP, each with its own command id, as the console sends them.
+
+    The asyncio twin of ``tests.web.screens.Moderator``: it shares the event loop
+    with the screens' sockets and keeps the version of every acknowledgement.
+    """
 
     def __init__(self, server: LiveServer, http: httpx.AsyncClient) -> None:
         self.server = server
         self.http = http
-        self.headers = {"Authorization": f"Bearer {server.tokens()[Role.MODERATOR]}"}
+        self.headers = bearer(server.tokens()[Role.MODERATOR])
         self.sent = 0
         self.versions: list[int] = []
 

@@ -18,9 +18,9 @@ import httpx
 from app.access.roles import Role
 from app.live.hub import Screen as HubScreen
 from tests.live.harness import (
+    AsyncModerator,
     Json,
     LiveServer,
-    Moderator,
     Screen,
     StalledScreen,
     open_screen,
@@ -41,7 +41,7 @@ MIX = (
 )
 
 
-async def _burst(server: LiveServer, moderator: Moderator, count: int) -> None:
+async def _burst(server: LiveServer, moderator: AsyncModerator, count: int) -> None:
     await moderator.open_and_start()
     await moderator.clock_commands(count - 3)
 
@@ -64,7 +64,7 @@ def test_T6_fifty_screens_get_every_version_of_a_burst_in_order_and_end_alike(
         for _role, screen in screens:
             assert (await screen.next())["type"] == "snapshot"
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             readers = [asyncio.create_task(s.until_version(COMMANDS)) for _r, s in screens]
             await _burst(server, moderator, COMMANDS)
             await asyncio.gather(*readers)
@@ -137,7 +137,7 @@ def test_a_stalled_screen_delays_no_other_and_is_collapsed_with_a_bounded_backlo
                 highest["published"] += len(published[-1].texts[Role.MODERATOR])
 
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):  # a queue: large changes
                 await moderator.command("floor", {"type": "add_request", "delegation": code})

@@ -16,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from app.access.roles import Role
-from tests.live.harness import Json, LiveServer, Moderator, open_screen, serving
+from tests.live.harness import AsyncModerator, Json, LiveServer, open_screen, serving
 from tests.plans import START
 
 HEARTBEAT = 0.25
@@ -73,7 +73,7 @@ def test_a_heartbeat_comes_only_after_the_interval_with_nothing_sent_even_while_
         page = await open_screen(server.live_url(server.tokens()[Role.DISPLAY]), deflate=deflate)
         await page.next()
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             await moderator.clock_commands(40)
         await page.until_version(moderator.versions[-1])

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from app.access.roles import Role
-from tests.live.harness import Json, LiveServer, Moderator, Screen, open_screen, serving
+from tests.live.harness import AsyncModerator, Json, LiveServer, Screen, open_screen, serving
 
 
 async def _fenced(screen: Screen) -> list[Json]:
@@ -31,7 +31,7 @@ def test_T6_a_screen_that_reconnects_with_its_last_version_gets_exactly_what_it_
     async def run(server: LiveServer) -> None:
         token = server.tokens()[Role.DISPLAY]
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             page = await open_screen(server.live_url(token))
             await page.next()
@@ -60,7 +60,7 @@ def test_T6_a_resume_asked_on_the_open_socket_is_answered_the_same_way(tmp_path:
         page = await open_screen(server.live_url(server.tokens()[Role.DELEGATE]))
         await page.next()
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             await moderator.clock_commands(2)
         last = moderator.versions[-1]
@@ -83,7 +83,7 @@ def test_T6_a_version_too_old_for_the_ring_or_never_sent_gets_one_fresh_snapshot
         token = server.tokens()[Role.MODERATOR]
         ring = server.runner().hub.ring_size
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             await moderator.clock_commands(ring + 2)
         last = moderator.versions[-1]
@@ -104,7 +104,7 @@ def test_T6_a_resume_that_would_cost_more_than_a_snapshot_gets_the_snapshot(
     async def run(server: LiveServer) -> None:
         token = server.tokens()[Role.MODERATOR]
         async with httpx.AsyncClient() as http:
-            moderator = Moderator(server, http)
+            moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
             for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):  # six queue-wide patches
                 await moderator.command("floor", {"type": "add_request", "delegation": code})

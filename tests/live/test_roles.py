@@ -18,7 +18,7 @@ from websockets.exceptions import InvalidStatus
 
 from app.access.roles import Role
 from app.live.view import DISPLAY_NEXT
-from tests.live.harness import Json, LiveServer, Moderator, Screen, open_screen, serving
+from tests.live.harness import AsyncModerator, Json, LiveServer, Screen, open_screen, serving
 
 DELEGATIONS = ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE")  # one more than a display shows
 
@@ -47,7 +47,7 @@ async def _session(server: LiveServer) -> dict[str, Screen]:
     for screen in screens.values():
         await screen.next()
     async with httpx.AsyncClient() as http:
-        moderator = Moderator(server, http)
+        moderator = AsyncModerator(server, http)
         await moderator.open_and_start()
         for code in DELEGATIONS:
             await moderator.command("floor", {"type": "add_request", "delegation": code})

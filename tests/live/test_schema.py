@@ -21,9 +21,9 @@ import pytest
 from app.access.roles import Role
 from tests.live.harness import (
     ROOT,
+    AsyncModerator,
     Json,
     LiveServer,
-    Moderator,
     Screen,
     open_screen,
     serving,
@@ -48,7 +48,7 @@ async def _whole_protocol(server: LiveServer) -> dict[str, list[Json]]:
         screens[name] = await open_screen(server.live_url(token), deflate="deflate" in name)
         assert (await screens[name].next())["type"] == "snapshot"
     async with httpx.AsyncClient() as http:
-        moderator = Moderator(server, http)
+        moderator = AsyncModerator(server, http)
         await moderator.open_and_start()
         for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):
             await moderator.command("floor", {"type": "add_request", "delegation": code})

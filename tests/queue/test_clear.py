@@ -15,9 +15,9 @@ from app.queue import (
 )
 from app.queue.floor import replay
 from app.timing import StartSpeech
+from tests.builders import in_member_states
 from tests.fakes import RoomLog, stakeholder, state
-from tests.plans import START
-from tests.queue.test_requests import MS_PHASE, in_member_states
+from tests.plans import MS_PHASE, START
 
 
 def test_R1_clearing_closes_every_waiting_request_as_not_heard_in_one_event() -> None:

@@ -43,9 +43,11 @@ from app.timing import (
     TimeUp,
     WarningReached,
 )
+from tests.builders import in_member_states, waiting
 from tests.fakes import RoomLog, names, rcp_chair, stakeholder, state
 from tests.plans import (
     MIN,
+    MS_PHASE,
     START,
     action_group,
     ceremony,
@@ -55,7 +57,6 @@ from tests.plans import (
     reporting_session,
 )
 
-MS_PHASE = START + 5 * MIN  # the action group's Member State phase, when the welcome is on time
 STAKEHOLDERS = ("MADE", "IOM", "ILO", "UCLG", "WFP")
 
 
@@ -64,12 +65,6 @@ def opened(
 ) -> RoomLog:
     room = RoomLog()
     room.do(OpenSegment(action_group(start=plan_start, rules=rules or FloorRules())), at)
-    return room
-
-
-def in_member_states(at: float = MS_PHASE, *, opened_at: float = START) -> RoomLog:
-    room = opened(at=opened_at)
-    room.do(ClosePhase(), at)
     return room
 
 
@@ -94,10 +89,6 @@ def speak(room: RoomLog, start: float, end: float, command: GrantFloor | None = 
     room.do(StartSpeech(), start)
     room.do(EndSpeech(), end)
     return granted.allotment.speaker.name
-
-
-def waiting(room: RoomLog) -> list[str]:
-    return [r.delegation_id for r in room.state.queue.waiting]
 
 
 # -- A1 action group ---------------------------------------------------------------------
@@ -471,7 +462,7 @@ def test_A3_any_command_after_the_deadline_first_ends_the_phase() -> None:
 
 def test_A3_the_phase_ends_when_the_next_slot_would_end_after_the_blocks_latest_start() -> None:
     # opened 50 minutes late: the maximum (130) is past the block's latest start (118)
-    room = in_member_states(at=START + 55 * MIN, opened_at=START + 50 * MIN)
+    room = in_member_states(phase_at=START + 55 * MIN, opened_at=START + 50 * MIN)
     room.do(RequestFloor(state("MEX")), START + 60 * MIN)
     room.do(RequestFloor(state("GHA")), START + 60 * MIN)
     room.do(RequestFloor(state("CHE")), START + 60 * MIN)
@@ -488,7 +479,7 @@ def test_A3_the_phase_ends_when_the_next_slot_would_end_after_the_blocks_latest_
 
 
 def test_A3_no_member_state_slot_starts_once_it_would_end_after_the_latest_start() -> None:
-    room = in_member_states(at=START + 55 * MIN, opened_at=START + 50 * MIN)
+    room = in_member_states(phase_at=START + 55 * MIN, opened_at=START + 50 * MIN)
     room.do(RequestFloor(state("MEX")), START + 60 * MIN)
     room.do(RequestFloor(stakeholder("MADE")), START + 60 * MIN)
 

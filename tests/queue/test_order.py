@@ -11,28 +11,15 @@ from app.queue import (
     FloorGranted,
     GrantFloor,
     MoveRequest,
-    OpenSegment,
     RequestFloor,
     RequestMoved,
 )
 from app.queue.order import in_rule_order, insert, move, next_in, order_key
 from app.queue.requests import FloorRequest
 from app.timing import EndSpeech, StartSpeech
+from tests.builders import in_member_states, waiting
 from tests.fakes import RoomLog, observer, rcp_chair, stakeholder, state
-from tests.plans import MIN, START, action_group
-
-MS_PHASE = START + 5 * MIN
-
-
-def in_member_states(rcp_chairs: frozenset[str] = frozenset()) -> RoomLog:
-    room = RoomLog()
-    room.do(OpenSegment(action_group(rcp_chairs=rcp_chairs)), START)
-    room.do(ClosePhase(), MS_PHASE)
-    return room
-
-
-def waiting(room: RoomLog) -> list[str]:
-    return [r.delegation_id for r in room.state.queue.waiting]
+from tests.plans import MIN, MS_PHASE, START, action_group
 
 
 def grant(room: RoomLog, now: float, request_id: str | None = None) -> FloorGranted:

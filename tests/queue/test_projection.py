@@ -14,20 +14,11 @@ from app.queue import (
 )
 from app.queue.projection import ProjectedRequest, Projection, project
 from app.timing import Basis, EndSpeech, PauseSpeech, StartSpeech
+from tests.builders import in_member_states
 from tests.fakes import RoomLog, stakeholder, state
-from tests.plans import MIN, START, action_group, panel
+from tests.plans import MIN, MS_PHASE, START, action_group, panel
 
-MS_PHASE = START + 5 * MIN  # the Member State phase: maximum at START + 80 min
 BLOCK_SLOTS = ("MADE", "IOM", "ILO", "UCLG", "WFP")
-
-
-def in_member_states(*codes: str, at: float = MS_PHASE) -> RoomLog:
-    room = RoomLog()
-    room.do(OpenSegment(action_group()), START)
-    room.do(ClosePhase(), MS_PHASE)
-    for code in codes:
-        room.do(RequestFloor(state(code)), at)
-    return room
 
 
 def starts(projection: Projection) -> list[tuple[str, float | None, float | None]]:
@@ -46,7 +37,7 @@ def minutes(at: float | None) -> float | None:
 
 
 def test_C3_estimated_starts_follow_the_queue_with_the_allotments_T2_would_give() -> None:
-    room = in_member_states("MEX", "GHA", "CHE", at=START + 10 * MIN)
+    room = in_member_states("MEX", "GHA", "CHE", asked_at=START + 10 * MIN)
 
     projection = project(room.state, START + 10 * MIN)
 
@@ -56,7 +47,7 @@ def test_C3_estimated_starts_follow_the_queue_with_the_allotments_T2_would_give(
 
 
 def test_C3_the_cut_off_is_the_first_request_that_will_not_fit_in_the_member_state_phase() -> None:
-    room = in_member_states("MEX", "GHA", "CHE", "BRA", "COL", "PER", at=START + 70 * MIN)
+    room = in_member_states("MEX", "GHA", "CHE", "BRA", "COL", "PER", asked_at=START + 70 * MIN)
 
     projection = project(room.state, START + 70 * MIN)
 
@@ -76,7 +67,7 @@ def test_C3_the_cut_off_is_the_first_request_that_will_not_fit_in_the_member_sta
 
 
 def test_C3_the_projection_updates_after_a_withdrawal() -> None:
-    room = in_member_states("MEX", "GHA", "CHE", "BRA", "COL", "PER", at=START + 70 * MIN)
+    room = in_member_states("MEX", "GHA", "CHE", "BRA", "COL", "PER", asked_at=START + 70 * MIN)
     room.do(WithdrawRequest("GHA"), START + 70 * MIN)
 
     projection = project(room.state, START + 70 * MIN)
@@ -87,7 +78,7 @@ def test_C3_the_projection_updates_after_a_withdrawal() -> None:
 
 
 def test_C3_the_speaker_on_the_floor_finishes_before_the_queue_starts() -> None:
-    room = in_member_states("MEX", "GHA", "CHE", at=START + 10 * MIN)
+    room = in_member_states("MEX", "GHA", "CHE", asked_at=START + 10 * MIN)
     room.do(GrantFloor(), START + 10 * MIN)
     room.do(StartSpeech(), START + 11 * MIN)  # three minutes: to 14
 
@@ -98,7 +89,7 @@ def test_C3_the_speaker_on_the_floor_finishes_before_the_queue_starts() -> None:
 
 
 def test_C3_stakeholders_are_projected_into_the_block_after_the_member_state_phase() -> None:
-    room = in_member_states("MEX", "GHA", at=START + 70 * MIN)
+    room = in_member_states("MEX", "GHA", asked_at=START + 70 * MIN)
     room.do(RequestFloor(stakeholder("MADE")), START + 70 * MIN)
     room.do(RequestFloor(stakeholder("IOM")), START + 70 * MIN)
 
@@ -133,7 +124,7 @@ def test_C3_requests_made_during_the_welcome_are_placed_from_the_member_state_ph
 
 
 def test_C3_a_stakeholder_moved_up_by_hand_is_projected_in_the_member_state_phase() -> None:
-    room = in_member_states("MEX", at=START + 10 * MIN)
+    room = in_member_states("MEX", asked_at=START + 10 * MIN)
     room.do(RequestFloor(stakeholder("MADE")), START + 10 * MIN)
     room.do(MoveRequest("ag1.2", 0), START + 10 * MIN)
 
@@ -157,7 +148,7 @@ def test_C3_requests_no_remaining_phase_would_hear_are_not_reached() -> None:
 
 
 def test_C3_a_closing_phase_ends_when_its_speaker_finishes_and_hears_no_one_else() -> None:
-    room = in_member_states("MEX", "GHA", at=START + 30 * MIN)
+    room = in_member_states("MEX", "GHA", asked_at=START + 30 * MIN)
     room.do(GrantFloor(), START + 30 * MIN)
     room.do(StartSpeech(), START + 30 * MIN)
     room.do(ClosePhase(), START + 31 * MIN)
@@ -264,7 +255,7 @@ def test_C2_drift_becomes_negative_when_a_phase_is_closed_early() -> None:
 
 
 def test_C2_a_speaker_in_overtime_past_the_maximum_pushes_the_projected_end() -> None:
-    room = in_member_states("MEX", at=START + 70 * MIN)
+    room = in_member_states("MEX", asked_at=START + 70 * MIN)
     room.do(GrantFloor(), START + 79 * MIN)
     room.do(StartSpeech(), START + 79 * MIN)  # one minute left in the phase: the slot, to 81
 
@@ -276,7 +267,7 @@ def test_C2_a_speaker_in_overtime_past_the_maximum_pushes_the_projected_end() ->
 
 
 def test_C2_a_speech_paused_in_overtime_adds_no_time_it_already_used() -> None:
-    room = in_member_states("MEX", at=START + 70 * MIN)
+    room = in_member_states("MEX", asked_at=START + 70 * MIN)
     room.do(GrantFloor(), START + 79 * MIN)
     room.do(StartSpeech(), START + 79 * MIN)
     room.do(PauseSpeech(), START + 84 * MIN)  # three minutes over
@@ -288,7 +279,7 @@ def test_C2_a_speech_paused_in_overtime_adds_no_time_it_already_used() -> None:
 
 
 def test_C2_a_speaker_given_the_floor_but_not_started_is_projected_in_full() -> None:
-    room = in_member_states("MEX", at=START + 70 * MIN)
+    room = in_member_states("MEX", asked_at=START + 70 * MIN)
     room.do(GrantFloor(), START + 79 * MIN)
 
     assert minutes(project(room.state, START + 79 * MIN).phase_ends_at) == 81.0

@@ -25,23 +25,9 @@ from app.queue.requests import (
     without,
 )
 from app.timing import EndSpeech, Speaker, StartSpeech
+from tests.builders import in_member_states, waiting
 from tests.fakes import RoomLog, names, observer, stakeholder, state
-from tests.plans import MIN, START, action_group, ceremony
-
-MS_PHASE = START + 5 * MIN
-
-
-def in_member_states() -> RoomLog:
-    """An action group whose Member State phase started at MS_PHASE."""
-    room = RoomLog()
-    room.do(OpenSegment(action_group()), START)
-    room.do(ClosePhase(), MS_PHASE)
-    return room
-
-
-def waiting(room: RoomLog) -> list[str]:
-    return [r.delegation_id for r in room.state.queue.waiting]
-
+from tests.plans import MIN, MS_PHASE, START, action_group, ceremony
 
 # -- P6 one request at a time ------------------------------------------------------------
 

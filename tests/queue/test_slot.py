@@ -6,20 +6,18 @@ from dataclasses import replace
 
 from app.category import Category
 from app.queue import (
-    ClosePhase,
     FloorGranted,
     GrantFloor,
-    OpenSegment,
     RequestFloor,
     SetRequestAllotment,
 )
 from app.queue.requests import FloorRequest
 from app.queue.slot import floor_allotment
 from app.timing import Basis, FloorRules
-from tests.fakes import RoomLog, rcp_chair, stakeholder, state
-from tests.plans import MIN, START, action_group, panel
+from tests.builders import in_member_states
+from tests.fakes import RoomLog, stakeholder
+from tests.plans import MIN, MS_PHASE, START, action_group, panel
 
-MS_PHASE = START + 5 * MIN  # the Member State phase runs to MS_PHASE + 75 min
 PLAN = action_group()
 MEMBER_STATES = PLAN.phases[1]
 
@@ -38,16 +36,6 @@ def request(
         START,
         seconds=seconds,
     )
-
-
-def in_member_states(*codes: str, rules: FloorRules | None = None, rcp: str = "") -> RoomLog:
-    room = RoomLog()
-    chairs = frozenset({rcp}) if rcp else frozenset()
-    room.do(OpenSegment(action_group(rules=rules, rcp_chairs=chairs)), START)
-    room.do(ClosePhase(), MS_PHASE)
-    for n, code in enumerate(codes):
-        room.do(RequestFloor(rcp_chair(code) if code == rcp else state(code)), MS_PHASE + n)
-    return room
 
 
 def granted(room: RoomLog, command: GrantFloor, now: float) -> FloorGranted:
@@ -140,7 +128,7 @@ def test_T2_a_stakeholder_given_the_floor_early_counts_as_one_of_the_n() -> None
 
 
 def test_P4_an_rcp_chair_in_the_room_speaks_first_with_the_extra_minute() -> None:
-    room = in_member_states("MEX", "SLV", rcp="SLV")
+    room = in_member_states("MEX", "SLV", rcp_chairs=frozenset({"SLV"}))
     chair = granted(room, GrantFloor(), MS_PHASE + 1 * MIN)
 
     assert chair.allotment.speaker.id == "SLV"

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from app.access.roles import Principal, Role
+from tests.api_client import Api, principals, serving
 from tests.plans import START
-from tests.record.test_record_routes import Api, record_principals, serving
+from tests.record.test_record_routes import registered
 
 CARD = {
     "recommendation": "Guarantee access to basic services for all migrants.",
@@ -22,7 +23,7 @@ CARD = {
 def writers(one: int, two: int) -> dict[str, Principal]:
     """Every kind of card writer (and reader) the tests need, by name."""
     return {
-        **record_principals(one, two),
+        **principals(one, two),
         "other_rapporteur": Principal(Role.RAPPORTEUR, room_id=two),
         "ghana": Principal(Role.DELEGATE, delegation="GHA"),
     }
@@ -31,7 +32,7 @@ def writers(one: int, two: int) -> dict[str, Principal]:
 @pytest.fixture
 def written(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     """The test meeting served with a FakeClock, and a credential for every kind of writer."""
-    with serving(sqlite_url, engine, writers) as served:
+    with serving(sqlite_url, registered(engine), writers) as served:
         yield served
 
 

@@ -20,9 +20,8 @@ from app.record.export import (
 )
 from app.timing import EndSpeech, StartSpeech
 from tests.fakes import RoomLog, stakeholder, state
-from tests.plans import MIN, START, action_group
+from tests.plans import MS_PHASE, START, action_group
 
-MS_PHASE = START + 5 * MIN
 VENUE = ZoneInfo("America/Mexico_City")
 
 

@@ -4,62 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.access.roles import Principal, Role
-from app.config import Environment, Settings
 from app.db.models import Delegation, Participant
-from app.main import create_app
 from app.record.export import COLUMNS
+from tests.api_client import Api, serving
 from tests.builders import Seeded, seed_meeting
-from tests.fakes import FakeClock
-from tests.plans import START
 
 REGIONS = {"MEX": "latin_american_caribbean", "GHA": "african", "CHE": "western_european_other"}
-
-
-@dataclass
-class Api:
-    client: TestClient
-    clock: FakeClock
-    seeded: Seeded
-    tokens: dict[str, dict[str, str]]
-    counter: int = 0
-
-    @property
-    def room(self) -> int:
-        return self.seeded.rooms[0]
-
-    def do(self, path: str, body: dict[str, Any], who: str = "moderator", after: float = 0) -> None:
-        """Send a command ``after`` seconds from now; the room must accept it."""
-        self.clock.advance(after)
-        self.counter += 1
-        body = {"command_id": f"command-{self.counter:04d}", **body}
-        response = self.client.post(
-            f"/api/rooms/{self.room}/{path}", json=body, headers=self.tokens[who]
-        )
-        assert response.status_code == 200, response.text
-
-    def get(self, path: str, who: str = "secretariat") -> Any:
-        return self.client.get(path, headers=self.tokens[who])
-
-    def waiting(self) -> list[dict[str, Any]]:
-        view = self.get(f"/api/rooms/{self.room}", "moderator").json()
-        queue: list[dict[str, Any]] = view["queue"]
-        return queue
-
-
-def _bearer(app: FastAPI, principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.state.services.signer.issue(principal)}"}
 
 
 def _register(engine: Engine) -> None:
@@ -74,38 +30,16 @@ def _register(engine: Engine) -> None:
         session.commit()
 
 
-def record_principals(one: int, two: int) -> dict[str, Principal]:
-    """The credentials the record's tests call with, by name (rooms one and two)."""
-    return {
-        "secretariat": Principal(Role.SECRETARIAT),
-        "moderator": Principal(Role.MODERATOR, room_id=one),
-        "other_moderator": Principal(Role.MODERATOR, room_id=two),
-        "rapporteur": Principal(Role.RAPPORTEUR, room_id=one),
-        "display": Principal(Role.DISPLAY, room_id=one),
-        "delegate": Principal(Role.DELEGATE, delegation="MEX"),
-    }
-
-
-@contextmanager
-def serving(
-    sqlite_url: str,
-    engine: Engine,
-    principals: Callable[[int, int], dict[str, Principal]] = record_principals,
-) -> Iterator[Api]:
-    """The registered test meeting served with a FakeClock, and a bearer per principal."""
+def registered(engine: Engine) -> Seeded:
+    """The test meeting, its States in their regional groups, two delegations' participants."""
     seeded = seed_meeting(engine)
     _register(engine)
-    clock = FakeClock(START)
-    settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = create_app(settings, now=clock)
-    with TestClient(app) as client:
-        tokens = {name: _bearer(app, who) for name, who in principals(*seeded.rooms).items()}
-        yield Api(client, clock, seeded, tokens)
+    return seeded
 
 
 @pytest.fixture
 def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
-    with serving(sqlite_url, engine) as served:
+    with serving(sqlite_url, registered(engine)) as served:
         yield served
 
 

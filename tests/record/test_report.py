@@ -13,8 +13,9 @@ from sqlmodel import Session
 from app.api.cards import DOCX
 from app.db.models import Segment
 from app.record import report as report_rules
+from tests.api_client import Api
 from tests.record.test_card import CARD, cards_path, close_report, submit, written
-from tests.record.test_record_routes import Api, run_part_of_an_action_group
+from tests.record.test_record_routes import run_part_of_an_action_group
 
 __all__ = ["written"]  # the fixture, shared with the cards' tests
 

@@ -25,13 +25,13 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.access.roles import Principal, Role
-from app.config import Environment, Settings
 from app.main import create_app
-from tests.builders import Seeded, seed_meeting
+from tests.api_client import bearer, settings_for
+from tests.builders import Seeded
 from tests.conftest import missing_service
 from tests.fakes import FakeClock
 from tests.plans import START
-from tests.record.test_record_routes import _register
+from tests.record.test_record_routes import registered
 from tests.web.server import CHROMIUM_ARGS, free_port
 
 
@@ -55,11 +55,9 @@ def served(sqlite_url: str, engine: Engine) -> Iterator[Served]:
         missing_service("chromium is not installed (apt-get install -y chromium)")
     import uvicorn
 
-    seeded = seed_meeting(engine)
-    _register(engine)
+    seeded = registered(engine)
     clock = FakeClock(START)
-    settings = Settings(environment=Environment.TEST, database_url=sqlite_url, secret_key="s" * 32)
-    app = create_app(settings, now=clock)
+    app = create_app(settings_for(sqlite_url), now=clock)
 
     port = free_port()
     server = uvicorn.Server(
@@ -82,7 +80,7 @@ def served(sqlite_url: str, engine: Engine) -> Iterator[Served]:
 def run_action_group(served: Served) -> None:
     """Welcome; MEX heard; CHE granted out of order, overrunning; GHA not heard (A3)."""
     room = served.seeded.rooms[0]
-    moderator = {"Authorization": f"Bearer {served.token(Principal(Role.MODERATOR, room_id=room))}"}
+    moderator = bearer(served.token(Principal(Role.MODERATOR, room_id=room)))
     sent = 0
 
     def do(path: str, body: dict[str, Any], after: float = 0) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from app.access.roles import Principal, Role
 from app.access.tokens import Signer
+from tests.api_client import bearer
 from tests.builders import seed_meeting
 from tests.web.server import free_port
 
@@ -79,7 +80,7 @@ def test_T6_a_restart_after_SIGKILL_resumes_the_same_speaker_and_deadline(
     seeded = seed_meeting(engine, start=time.time())
     room = seeded.rooms[0]
     token = Signer(SECRET).issue(Principal(Role.MODERATOR, room_id=room))
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(token)
     server.start()
 
     def post(path: str, body: dict[str, Any]) -> None:

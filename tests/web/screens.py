@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from playwright.sync_api import Browser, Page
 
+from tests.api_client import bearer
 from tests.web.server import Site
+
+if TYPE_CHECKING:  # only annotations: test_report_flow.py imports Moderator without Playwright
+    from playwright.sync_api import Browser, Page
 
 CONSOLE = {"width": 1024, "height": 768}
 PHONE = {"width": 360, "height": 640}
@@ -48,7 +51,7 @@ class Moderator:
     counter: int = 0
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.site.moderator(self.room)}"}
+        return bearer(self.site.moderator(self.room))
 
     def view(self) -> dict[str, Any]:
         answer = httpx.get(f"{self.site.base}/api/rooms/{self.room}", headers=self._headers())
@@ -66,6 +69,11 @@ class Moderator:
         assert answer.status_code == 200, answer.text
         ack: dict[str, Any] = answer.json()
         return ack
+
+    def member_state_phase(self, segment: int) -> None:
+        """Open the action group and close its opening (A1)."""
+        self.send("programme", type="open_segment", segment_id=segment)
+        self.send("programme", type="close_phase")
 
 
 def parse_clock(text: str) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api_client import bearer
 from tests.web.server import Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 def _record(site: Site, room: int) -> list[dict[str, Any]]:
     answer = httpx.get(
         f"{site.base}/api/rooms/{room}/segments/{site.seeded.action_group}/record",
-        headers={"Authorization": f"Bearer {site.moderator(room)}"},
+        headers=bearer(site.moderator(room)),
     )
     answer.raise_for_status()
     interventions: list[dict[str, Any]] = answer.json()["interventions"]
@@ -50,8 +51,7 @@ def test_R1_clear_queue_asks_first_and_the_record_keeps_the_cleared_requests(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=site.seeded.action_group)
-    moderator.send("programme", type="close_phase")
+    moderator.member_state_phase(site.seeded.action_group)
     for code in ("GHA", "MEX"):
         moderator.send("floor", type="add_request", delegation=code)
     refused: list[str] = []

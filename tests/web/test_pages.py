@@ -12,6 +12,7 @@ from app.access.roles import Principal, Role
 from app.access.tokens import Signer
 from app.config import Environment, Settings
 from app.main import create_app
+from tests.api_client import bearer
 from tests.builders import Seeded
 from tests.plans import START
 from tests.web.server import seed
@@ -79,7 +80,7 @@ def test_p1_room_directory_gives_unterm_names_in_six_languages(
 ) -> None:
     client, seeded = seeded_client
     one, two = seeded.rooms
-    headers = {"Authorization": f"Bearer {_token(Role.MODERATOR, one)}"}
+    headers = bearer(_token(Role.MODERATOR, one))
     directory = client.get(f"/api/pages/rooms/{one}", headers=headers).json()
     assert directory["room"]["language"] == "en"
     assert directory["meeting"]["timezone"] == "America/Mexico_City"
@@ -93,7 +94,7 @@ def test_p1_room_directory_gives_unterm_names_in_six_languages(
         "zh": "墨西哥",
         "ar": "المكسيك",
     }
-    display = {"Authorization": f"Bearer {_token(Role.DISPLAY, two)}"}
+    display = bearer(_token(Role.DISPLAY, two))
     arabic = client.get(f"/api/pages/rooms/{two}", headers=display).json()
     assert arabic["room"]["language"] == "ar"
     assert arabic["segments"] == []  # only a moderator opens segments
@@ -107,15 +108,15 @@ def test_delegate_directory_names_the_tokens_delegation_and_the_rooms(
     seeded_client: tuple[TestClient, Seeded],
 ) -> None:
     client, seeded = seeded_client
-    own = {"Authorization": f"Bearer {_token(Role.DELEGATE, delegation='VAT')}"}
+    own = bearer(_token(Role.DELEGATE, delegation="VAT"))
     answer = client.get("/api/pages/delegate", headers=own).json()
     assert answer["delegation"]["code"] == "VAT"
     assert answer["delegation"]["category"] == "observer_state"
     assert answer["delegation"]["names"]["en"] == "Holy See"
     assert [r["id"] for r in answer["rooms"]] == list(seeded.rooms)
-    unknown = {"Authorization": f"Bearer {_token(Role.DELEGATE, delegation='XYZ')}"}
+    unknown = bearer(_token(Role.DELEGATE, delegation="XYZ"))
     missing = client.get("/api/pages/delegate", headers=unknown)
     assert missing.status_code == 404
     assert "ask the secretariat" in missing.json()["detail"]
-    moderator = {"Authorization": f"Bearer {_token(Role.MODERATOR, seeded.rooms[0])}"}
+    moderator = bearer(_token(Role.MODERATOR, seeded.rooms[0]))
     assert client.get("/api/pages/delegate", headers=moderator).status_code == 403

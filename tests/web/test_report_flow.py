@@ -14,13 +14,15 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from app.access.roles import Role
+from tests.api_client import bearer
 from tests.conftest import missing_service
+from tests.web.screens import Moderator
 from tests.web.server import Site
 
 if TYPE_CHECKING:
@@ -41,22 +43,6 @@ def chromium(request: pytest.FixtureRequest) -> Browser:
         missing_service("playwright is not installed (pip install -e '.[test]')")
     browser: Browser = request.getfixturevalue("browser")
     return browser
-
-
-class Moderator:
-    """The room driven through the HTTP API, as its moderator."""
-
-    def __init__(self, site: Site, room: int) -> None:
-        self.site, self.room, self.sent = site, room, 0
-
-    def send(self, kind: str, **body: Any) -> None:
-        self.sent += 1
-        answer = httpx.post(
-            f"{self.site.base}/api/rooms/{self.room}/{kind}",
-            json={"command_id": f"report-flow-{self.sent:04d}", **body},
-            headers={"Authorization": f"Bearer {self.site.moderator(self.room)}"},
-        )
-        assert answer.status_code == 200, answer.text
 
 
 def _hold_the_action_group(site: Site) -> None:
@@ -137,7 +123,7 @@ def test_R2_R3_a_delegates_card_goes_into_the_rapporteurs_report(
     answer = httpx.post(
         f"{site.base}/api/rooms/{room}/segments/{segment}/cards",
         json={"recommendation": "Portable social protection.", "partnerships": "ILO."},
-        headers={"Authorization": f"Bearer {site.delegate('GHA')}"},
+        headers=bearer(site.delegate("GHA")),
     )
     assert answer.status_code == 201, answer.text
     report.click("#refresh")
@@ -165,7 +151,7 @@ def test_R2_R3_a_delegates_card_goes_into_the_rapporteurs_report(
     # What the page saved is what the server holds.
     held = httpx.get(
         f"{site.base}/api/rooms/{room}/segments/{segment}/report",
-        headers={"Authorization": f"Bearer {rapporteur}"},
+        headers=bearer(rapporteur),
     ).json()
     assert held["summary"] == "Delegations stressed access to services and regular pathways."
     (drafted,) = held["commitments"]

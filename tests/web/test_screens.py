@@ -47,15 +47,9 @@ def _display(browser: Browser, site: Site, room: int, before: Any = None) -> Pag
     return open_page(browser, site, path, WALL, before=before)
 
 
-def _member_state_phase(moderator: Moderator, segment: int) -> None:
-    """Open the action group and close its opening, through the API (A1)."""
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("programme", type="close_phase")
-
-
 def _speaking(moderator: Moderator, segment: int, delegation: str) -> None:
     """The Member State phase, with ``delegation`` given the floor and its clock running."""
-    _member_state_phase(moderator, segment)
+    moderator.member_state_phase(segment)
     moderator.send("floor", type="add_request", delegation=delegation)
     moderator.send("floor", type="grant")
     moderator.send("speech", type="start")
@@ -227,7 +221,7 @@ def test_t6_a_command_whose_answer_was_lost_is_retried_with_the_same_id(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
+    moderator.member_state_phase(site.seeded.action_group)
     moderator.send("floor", type="add_request", delegation="CHE")
     moderator.send("floor", type="grant")
     console = _console(browser, site, room)
@@ -290,7 +284,7 @@ def test_arabic_display_is_right_to_left_with_arabic_names(browser: Browser, sit
 def test_p6_a_delegate_page_acts_for_its_own_delegation_only(browser: Browser, site: Site) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
+    moderator.member_state_phase(site.seeded.action_group)
     delegate = _delegate(browser, site, "GHA", room)
     expect(delegate.locator("#delegation-name")).to_have_text("Ghana")
     answer = delegate.evaluate(
@@ -319,7 +313,7 @@ def test_p6_a_delegate_page_acts_for_its_own_delegation_only(browser: Browser, s
 def test_every_page_has_no_serious_accessibility_violation(browser: Browser, site: Site) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
+    moderator.member_state_phase(site.seeded.action_group)
     for code in ("GHA", "MEX", "IOM"):
         moderator.send("floor", type="add_request", delegation=code)
     moderator.send("floor", type="grant")
@@ -403,7 +397,7 @@ def test_p7_console_adds_reorders_overrides_and_gives_the_floor(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
+    moderator.member_state_phase(site.seeded.action_group)
     console = _console(browser, site, room)
     queue = console.locator("#queue-list li[data-request] .name")
 
@@ -464,7 +458,7 @@ def test_delegate_page_follows_the_users_language_and_withdraws(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    _member_state_phase(moderator, site.seeded.action_group)
+    moderator.member_state_phase(site.seeded.action_group)
     delegate = _delegate(browser, site, "CHE", room)
     delegate.select_option("#language", "fr")
     expect(delegate.locator("#request")).to_have_text("Demander la parole")
