@@ -1,4 +1,4 @@
-"""Alembic environment: the metadata comes from app.models, the URL from settings."""
+"""Alembic environment: the metadata comes from app.db.models, the URL from settings."""
 
 from __future__ import annotations
 

@@ -46,14 +46,14 @@ class Settings(BaseModel):
     # Loaded into an empty database at start-up, so that `make run` is a rehearsal.
     demo_programme: str | None = str(DEMO_PROGRAMME)
     max_backlog_per_screen: int = Field(default=64, ge=1)
-    # The live channel (app/live.py): a heartbeat after this long with nothing sent to a
+    # The live channel (app/api/channel.py): a heartbeat after this long with nothing sent to a
     # page; a page that sends nothing (no ping) for live_silence_seconds is closed (4408).
     live_heartbeat_seconds: float = Field(default=10.0, gt=0)
     live_silence_seconds: float = Field(default=45.0, gt=0)
     live_stale_seconds: float = Field(default=30.0, gt=0)
     command_retries: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    # A garbage collection that stops the process this long is logged (app/gcwatch.py).
+    # A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
     gc_pause_warning_seconds: float = Field(default=GC_PAUSE_WARNING_SECONDS, gt=0)
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
     display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")

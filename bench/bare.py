@@ -13,7 +13,7 @@
 
 No per-message deflate (``compression=None``), as ``floorkeeper serve``.
 Garbage-collection pauses of 0.1 s or more are logged as ours are
-(``app/gcwatch.py``), so that the benchmark sets them side by side.
+(``app/live/gcwatch.py``), so that the benchmark sets them side by side.
 """
 
 from __future__ import annotations

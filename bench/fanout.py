@@ -98,7 +98,7 @@ class Step:
     closed_clients: int
     close_codes: dict[int, int] = field(default_factory=dict)
     other_messages: dict[str, int] = field(default_factory=dict)
-    # the server's garbage-collection pauses in the step, from its log (app.gcwatch: >= 0.1 s)
+    # the server's garbage-collection pauses in the step, from its log (app.live.gcwatch: >= 0.1 s)
     gc_pauses_ms: list[float] = field(default_factory=list)
 
 

@@ -9,7 +9,7 @@ one asyncio loop:
   (``httptools``, as ``floorkeeper serve``) with a pydantic body
   ``{"command_id", "version", "size"}``. It inserts one row (the command id)
   into SQLite in a worker thread, committed with ``journal_mode=WAL`` and
-  ``synchronous=FULL`` as ``app/db.py`` sets them, so the command is on disk
+  ``synchronous=FULL`` as ``app/db/engine.py`` sets them, so the command is on disk
   before it is answered (T6); then it broadcasts a ``change`` of ``size``
   bytes with ``websockets.broadcast``, exactly as the bare server does, and
   answers ``{"version": V}``.
@@ -19,7 +19,7 @@ database before the acknowledgement, FastAPI) with nothing else: no
 authorization, no engine, no middleware, no access log, ``sqlite3`` without
 SQLAlchemy. Beside the bare broadcast it shows what any server built on that
 design pays per change at each N before it does any work of its own. Its
-garbage-collection pauses are logged as ours are (``app/gcwatch.py``).
+garbage-collection pauses are logged as ours are (``app/live/gcwatch.py``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the opening handshake, unmasked server frames (text, ping, close; continuation
 for completeness), masked pongs and text frames of its own. It stamps each
 chunk the kernel hands over with ``time.time()`` once, and reads a message's
 ``type`` and ``version`` by peeking at its first bytes (the server puts them
-first, ``app.protocol.change``), so that the stamp is what the screen saw.
+first, ``app.live.protocol.change``), so that the stamp is what the screen saw.
 
 Each client also pings the server's live channel every ``ping_every`` seconds,
 as a page does, so that the channel does not close it for silence (4408).

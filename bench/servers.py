@@ -1,7 +1,7 @@
 """The servers the benchmark measures, each in its own process.
 
 ``Floorkeeper`` is the real service started as ``make run`` starts it
-(``python -m app.cli serve``: uvicorn with ``app.frames``'s protocol, no
+(``python -m app.cli serve``: uvicorn with ``app.live.frames``'s protocol, no
 deflate, one process, SQLite), on a fresh database. ``Bare`` is
 ``bench/bare.py``, the issue's baseline; ``Floor`` is ``bench/floor.py``, the
 baseline plus the least a command over HTTP saved before its answer costs.

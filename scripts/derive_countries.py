@@ -12,7 +12,7 @@ UN regional groups are not in the taxonomy; they come from the hand-kept
 when the two disagree (a Member State without a group, an unknown code, ...).
 
 It also refreshes the State rows (member_state, observer_state) of the demo
-meeting's ``app/programme/data/delegations-gcm-2017.csv`` from the derived table,
+meeting's ``app/meeting/data/delegations-gcm-2017.csv`` from the derived table,
 keeping that file's hand-kept stakeholder rows as they are.
 
 Regenerate (from the repository root)::

@@ -163,7 +163,7 @@ async def _send(websocket: WebSocket, screen: Screen, text: str) -> None:
     """Send ``text`` now, noting when (the hub notes its direct writes itself).
 
     A caught-up screen's socket takes the frame straight away, as the hub's
-    changes do (``app.frames``): ordered with them, and without a trip through
+    changes do (``app.live.frames``): ordered with them, and without a trip through
     ASGI. A socket too far behind to take it is collapsed to a resync, and
     the message dropped: a page pings again, and a heartbeat is due again.
     """

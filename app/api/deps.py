@@ -2,7 +2,7 @@
 
 They are ``async def`` although they never wait: FastAPI runs a plain ``def``
 dependency in a worker thread, a thread hop per request for a dictionary
-lookup (``app.authorization.authorized`` is async for the same reason).
+lookup (``app.access.guard.authorized`` is async for the same reason).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def get_engine(connection: HTTPConnection) -> Engine:
 
 RoomDep = Annotated[RoomRunner, Depends(get_room)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-#: The principal the route's rule let through (``app.authorization``): never None.
+#: The principal the route's rule let through (``app.access.guard``): never None.
 PrincipalDep = Annotated[Principal, Depends(authorized)]
 
 

@@ -2,7 +2,7 @@
 
 A segment's record lives under its room (``/api/rooms/{room}/segments/{id}``),
 a day's and the meeting's under the meeting. Each route's rule says who may
-read (``app.authorization``: READ_ROOM_RECORD, READ_MEETING_RECORD); the
+read (``app.access.policy``: READ_ROOM_RECORD, READ_MEETING_RECORD); the
 route asks ``app.proceedings.minutes`` for the record, read in one session, and
 presents it with the pure ``app.record``: no rule lives here.
 

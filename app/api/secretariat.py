@@ -3,7 +3,7 @@
 Every route here is the secretariat's alone, but for ``/api/login``, which
 exchanges an account's name and password for a secretariat token. A
 secretariat of one meeting issues, lists, revokes and rotates the tokens of
-its meeting only (``app.authorization``: ``scope_of_new_credential``,
+its meeting only (``app.access.rules``: ``scope_of_new_credential``,
 ``credential_in_scope``).
 """
 

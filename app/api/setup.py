@@ -1,7 +1,7 @@
 """The secretariat sets a meeting up over HTTP: programme, delegations, participants, roles.
 
 The programme file (YAML) and the delegations CSV are sent as the request
-body, checked whole by ``app.programme`` (errors name the field and line)
+body, checked whole by ``app.meeting`` (errors name the field and line)
 and written all or nothing. A new meeting's rooms get their runners at once.
 """
 

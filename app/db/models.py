@@ -3,7 +3,7 @@
 Two families live here:
 
 * the meeting as data: meeting, day, room, segment, delegation, participant,
-  imported from a programme file (``app.programme``);
+  imported from a programme file (``app.meeting``);
 * the live record of each room: its current state with a version, the events
   each command produced (append-only), and the answer given to each command
   id (idempotency).
@@ -194,14 +194,14 @@ class Credential(SQLModel, table=True):
     """
 
     id: str = Field(primary_key=True, max_length=32)
-    role: str = Field(max_length=32)  # app.view.Role
+    role: str = Field(max_length=32)  # app.access.roles.Role
     room_id: int | None = Field(default=None, index=True)  # moderator, display, rapporteur
     delegation: str | None = Field(default=None, max_length=32)  # delegate: the code
     label: str = Field(default="", max_length=200)  # who holds it, for the secretariat's list
     issued_at: float  # UTC epoch seconds
     revoked_at: float | None = Field(default=None, index=True)
     replaces: str | None = Field(default=None, max_length=32)  # rotation: the token it follows
-    meeting_id: int | None = None  # the one meeting it covers (app.authorization); None: every
+    meeting_id: int | None = None  # the one meeting it covers (app.access.scope); None: every
 
 
 class SecretariatAccount(SQLModel, table=True):
@@ -219,7 +219,7 @@ class CommandAudit(SQLModel, table=True):
 
     room_id: int = Field(foreign_key="room.id", primary_key=True)
     command_id: str = Field(primary_key=True, max_length=80)
-    role: str = Field(default="", max_length=32)  # app.view.Role; "" for the scheduler's ticks
+    role: str = Field(default="", max_length=32)  # app.access.roles.Role; "" for the scheduler's ticks
     identity: str = Field(default="", max_length=200)  # e.g. "delegate (MEX)" and the token id
     token_id: str | None = Field(default=None, max_length=32)
     client: str = Field(default="", max_length=64)  # the client's address

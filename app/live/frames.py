@@ -13,7 +13,7 @@ websockets protocol, plus this) offers it as a scope extension,
 (deflate) was negotiated on the connection. Where it is absent (the test
 client, another server, a deflate connection), the live route uses the
 ordinary ASGI ``send``. Serve with ``ws="app.live.frames:FramedWebSocketProtocol"``
-(``app/cli.py`` does).
+(``app/cli/command.py`` does).
 """
 
 from __future__ import annotations

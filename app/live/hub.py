@@ -7,7 +7,7 @@ of its message for each view (moderator, delegate, display), serialised
 once. For each screen, ``publish`` does one of two things and never waits:
 
 * direct: the screen is caught up and its socket offers a frame sink
-  (``app.frames``). The change, framed once per view, is written to the
+  (``app.live.frames``). The change, framed once per view, is written to the
   socket at once, unless more than ``max_buffer_bytes`` are still unsent
   there: then the screen is behind.
 * queued: the change goes on the screen's bounded inbox, which the screen's
@@ -22,7 +22,7 @@ delays another: the hub only appends to queues and hands bytes to sockets.
 
 A direct write also notes when (``Screen.sent_at``, one clock read per
 change): the screen's task is not woken for it. Heartbeats and silence are
-found by ``sweep``, which one task of the process (``app.live.keep_alive``)
+found by ``sweep``, which one task of the process (``app.api.channel.keep_alive``)
 runs over every hub a few times per heartbeat interval: a caught-up screen
 quiet for the interval gets a heartbeat frame written directly, and a page
 silent for too long is marked and its task woken to close it. So a screen
@@ -91,7 +91,7 @@ class Resync:
 
 
 class Sink(Protocol):
-    """A socket that takes whole frames without waiting (``app.frames.FrameSink``)."""
+    """A socket that takes whole frames without waiting (``app.live.frames.FrameSink``)."""
 
     def write(self, frame: bytes, limit: int) -> bool: ...
 

@@ -5,7 +5,7 @@ commits (``app.api.setup`` runs them in ``app.db.engine.in_transaction``, one
 transaction a request); each refuses with a clear DomainError before writing
 anything.
 
-* Delegations come from the CSV that ``app.programme.read_delegations``
+* Delegations come from the CSV that ``app.meeting.read_delegations``
   checks (P1, names in six languages, UN regional groups); importing again
   updates a delegation with the same code.
 * P5: a delegation has at most ``DELEGATION_SIZE`` participants (1 + 3), one

@@ -90,7 +90,7 @@ def group_of(category: Category | None, observer_state_is_stakeholder: bool = Fa
 
 @dataclass(frozen=True, slots=True)
 class DelegationInfo:
-    """A registered delegation, as the record joins it (app.models.Delegation)."""
+    """A registered delegation, as the record joins it (app.db.models.Delegation)."""
 
     code: str
     name: str

@@ -20,7 +20,7 @@ it (its fields are the HTTP body and the OpenAPI schema).
 These writes go through SQLAlchemy Core, not the ORM: they are the hot path
 of every command (docs/benchmarks.md), and a unit of work for four known rows
 costs several times the statements themselves. The tables are those of the
-models in ``app.models``; other reads use the models.
+models in ``app.db.models``; other reads use the models.
 """
 
 from __future__ import annotations

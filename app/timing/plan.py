@@ -18,7 +18,7 @@ past the segment's scheduled end minus the planned length of every later
 phase. A phase with ``protected_slots`` (A4) keeps that many slots whatever
 happened before it.
 
-These are plain frozen dataclasses, built by ``app.programme`` from the
+These are plain frozen dataclasses, built by ``app.meeting`` from the
 programme file and stored with a segment when it opens, so that a programme
 edit never changes a running segment. Times are UTC epoch seconds.
 """

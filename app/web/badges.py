@@ -3,7 +3,7 @@
 The secretariat opens ``/secretariat/meetings/{id}/badges?token=…`` and
 prints it (A4, eight badges a page). Each badge names the delegation and
 carries a QR code of ``/delegate?token=…``: a recorded delegate credential
-(``app.credentials``), the same one every time the sheet is printed, until
+(``app.access.credentials``), the same one every time the sheet is printed, until
 the secretariat revokes or rotates it. The QR codes are SVG files served by
 this module (``segno``), so the page keeps the strict CSP (``img-src 'self'``,
 no inline image data).

@@ -3,7 +3,7 @@
 Each page is a static HTML shell (``app/web/templates``) that loads ES modules
 from ``/static``; the modules then read the room over the live channel and
 send commands over HTTP (``app.api.rooms``). The shell is served only to a
-token that may open it (each page's rule, ``app.authorization``): a wrong or
+token that may open it (each page's rule, ``app.access.guard``): a wrong or
 missing token gets a readable 403 page, not a page that fails later. Two
 small JSON routes give the pages what the room view does not carry: the
 room's language and segments, the meeting's time zone, and every
@@ -53,7 +53,7 @@ def _refused(error: DomainError) -> HTMLResponse:
 
 
 async def refused_page(_request: Request, error: Exception) -> HTMLResponse:
-    """The HTML answer to a page's rule refusing (``app.authorization.PageRefused``)."""
+    """The HTML answer to a page's rule refusing (``app.access.guard.PageRefused``)."""
     assert isinstance(error, DomainError)
     return _refused(error)
 

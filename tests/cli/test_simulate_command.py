@@ -1,7 +1,7 @@
 """``floorkeeper simulate`` on the demo meeting: every action group, many seeds (issue 3).
 
 The real command runs against one SQLite database into which the demo meeting
-(``app/programme/data/gcm-2017.yaml``) is imported once, with 45 Member States
+(``app/meeting/data/gcm-2017.yaml``) is imported once, with 45 Member States
 and 7 stakeholders, for ten seeds per action group. Each JSON timeline is then
 checked here on its own terms, from the documented fields alone
 (docs/simulate.md) and the numbers of A1 in the spec, independently of the

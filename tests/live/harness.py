@@ -3,7 +3,7 @@
 ``serving`` seeds a SQLite database with ``tests.builders.seed_meeting``,
 builds ``create_app`` with an injected clock (a ``FakeClock`` unless a test
 needs real intervals) and serves it on a free port of 127.0.0.1 the way
-``floorkeeper serve`` does (``app.frames:FramedWebSocketProtocol``, so caught-up
+``floorkeeper serve`` does (``app.live.frames:FramedWebSocketProtocol``, so caught-up
 screens get the hub's direct writes). Tests talk to it over HTTP (httpx) and
 websockets (the ``websockets`` client), and look inside the running server
 only through ``LiveServer.on_server``, which runs a function on the server's

@@ -2,7 +2,7 @@
 
 Both run on the real server (uvicorn, the framed protocol): clients that
 decline deflate are written to directly by the hub, clients that negotiate it
-go through their own task and inbox, so both paths of ``app.hub`` are used.
+go through their own task and inbox, so both paths of ``app.live.hub`` are used.
 Commands go over HTTP, each awaited, back to back. No figure of speed is
 asserted: only completeness, order, agreement and bounds, under guard timeouts.
 """

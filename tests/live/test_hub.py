@@ -1,6 +1,6 @@
 """The hub's sweep: heartbeats to quiet caught-up screens, silent pages marked (S8, T6).
 
-The sweep replaces a timer per screen (app.hub, app.live.keep_alive); these
+The sweep replaces a timer per screen (app.live.hub, app.api.channel.keep_alive); these
 tests drive it with explicit times and a fake socket, so nothing waits.
 """
 

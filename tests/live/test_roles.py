@@ -1,6 +1,6 @@
 """A screen gets only what its role may see, in its snapshot and in every change.
 
-The field sets come from ``app.view.room_view`` for each role, computed on the
+The field sets come from ``app.live.view.room_view`` for each role, computed on the
 server's own state, so the test follows the definition rather than a copy of
 it: a display and a delegate must never receive a key that only the
 moderator's view has, anywhere in any message.

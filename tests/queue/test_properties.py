@@ -14,7 +14,7 @@ forward. Then a well-behaved moderator plays the segment to its end
 (``_play_to_end``), so that the whole record can be checked.
 
 The rules are read from the recorded events by
-``app.queue.simulate.check_invariants``, the simulator's independent
+``app.simulation.check_invariants``, the simulator's independent
 checker, filtered to the rule each test is named after; a few invariants are
 also checked on the live state after every command. Each test counts what
 its examples exercised (flex, RCP extras, overrides, A3 closings, ...) and

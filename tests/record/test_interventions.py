@@ -183,7 +183,7 @@ def test_R1_the_record_reads_the_stored_payloads_as_well_as_the_events() -> None
     room.do(GrantFloor(), MS_PHASE + 20)
     room.do(StartSpeech(), MS_PHASE + 25)
     room.do(EndSpeech(), MS_PHASE + 140)
-    stored = [codec.dump_tagged(event) for event in room.events]  # as app.store keeps them
+    stored = [codec.dump_tagged(event) for event in room.events]  # as app.room.store keeps them
 
     assert build_record(decode(stored)) == build_record(room.events)
     assert line(build_record(decode(stored)), "MEX").spoken == 115
@@ -227,7 +227,7 @@ def test_R1_requests_cleared_by_the_moderator_stay_in_the_record_as_not_heard() 
     room.do(GrantFloor(), MS_PHASE + 30)
     room.do(StartSpeech(), MS_PHASE + 31)
     room.do(ClearQueue(), MS_PHASE + 40)
-    stored = [codec.dump_tagged(event) for event in room.events]  # as app.store keeps them
+    stored = [codec.dump_tagged(event) for event in room.events]  # as app.room.store keeps them
 
     record = build_record(decode(stored), delegations=DELEGATIONS)
 

@@ -1,7 +1,7 @@
 """The statistics page in chromium: Table 1, the segment's timeline and the bar charts (R4).
 
 A real server (uvicorn in a thread, on a free port) runs the app with the
-record routes and its own strict Content-Security-Policy (app/headers.py), so
+record routes and its own strict Content-Security-Policy (app/api/headers.py), so
 that an inline script or style would show up as a failure. Its clock is a FakeClock that the test
 moves between commands: the chart's speeches last minutes, and nothing sleeps
 to wait for a timer.

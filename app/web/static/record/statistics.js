@@ -1,6 +1,6 @@
 // The statistics page (R4): Table 1's figures, a segment's timeline (allotted against
 // spoken, R1) and speaking time by category and by UN regional group, drawn as SVG from
-// the JSON API (app/api/record.py). No library: a few rectangles and labels are all the
+// the JSON API (app/api/records.py). No library: a few rectangles and labels are all the
 // charts need, and SVG prints sharply. Names are set with textContent, never as HTML.
 
 const SVG = "http://www.w3.org/2000/svg";

@@ -17,7 +17,7 @@ const SAMPLES = 16;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
 
-/** Close code of a link the secretariat revoked (app/credentials.py). */
+/** Close code of a link the secretariat revoked (app/access/credentials.py). */
 const REVOKED_CLOSE = 4403;
 
 /** Open the room's live channel. Returns { view(), connected(), now(), close() }. */
@@ -179,7 +179,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   };
 }
 
-/** A change's patch: objects merge key by key, anything else replaces (app/protocol.py). */
+/** A change's patch: objects merge key by key, anything else replaces (app/live/protocol.py). */
 export function merge(old, patch) {
   if (!old || typeof old !== "object" || Array.isArray(old)) return patch;
   const merged = { ...old };
