@@ -8,8 +8,8 @@ Under a segment of a room (``/api/rooms/{room}/segments/{id}``):
 * ``report``: the rapporteur's draft in the template of Annex 2, saved,
   closed, and exported as Markdown and as a Word document.
 
-Each route's rule says who may act (``app.access.policy``; the row-level checks are in ``app.access.rules``, which also holds
-the row-level checks of cards); the route hands its reading and writing to
+Each route's rule says who may act (``app.access.policy``; the row-level
+checks of cards are in ``app.access.rules``); the route hands its reading and writing to
 ``app.proceedings.papers``, one transaction a request, which asks ``app.record.card``
 and ``app.record.report`` for the rules: no rule lives here. Once the report
 is closed, its cards and its draft are refused with 409 (``ReportClosed``).

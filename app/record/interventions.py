@@ -36,15 +36,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
-from app.queue.events import (
-    Event,
-    FloorGranted,
-    FloorRequested,
-    RequestAllotmentSet,
-    RequestMoved,
-    RequestsClosed,
-    RequestWithdrawn,
-)
+from app.queue import events as queue_events
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,
@@ -201,7 +193,7 @@ class _Run:
 
 
 def build_record(
-    events: Iterable[Event],
+    events: Iterable[queue_events.Event],
     *,
     delegations: Mapping[str, DelegationInfo] | None = None,
     segments: Mapping[str, SegmentInfo] | None = None,
@@ -229,11 +221,11 @@ def build_record(
     return tuple(out)
 
 
-def _fold(run: _Run, event: Event) -> None:
+def _fold(run: _Run, event: queue_events.Event) -> None:
     match event:
         case PhaseStarted(key=key):
             run.phase = key
-        case FloorRequested(at=at, request=r):
+        case queue_events.FloorRequested(at=at, request=r):
             run.requests[r.id] = _Row(
                 r.id,
                 r.delegation_id,
@@ -245,20 +237,20 @@ def _fold(run: _Run, event: Event) -> None:
                 first_time=r.first_time,
                 on_behalf=r.on_behalf,
             )
-        case RequestWithdrawn(at=at, request=r):
+        case queue_events.RequestWithdrawn(at=at, request=r):
             _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
-        case RequestsClosed(at=at, requests=closed, reason=reason):
+        case queue_events.RequestsClosed(at=at, requests=closed, reason=reason):
             for r in closed:
                 _leave(run, r.id, at, Outcome.NOT_HEARD, reason.value)
-        case RequestMoved(request_id=request_id):
+        case queue_events.RequestMoved(request_id=request_id):
             if request_id in run.requests:
                 run.requests[request_id].moved = True
                 run.requests[request_id].override("moved")
-        case RequestAllotmentSet(request_id=request_id):
+        case queue_events.RequestAllotmentSet(request_id=request_id):
             if request_id in run.requests:
                 run.requests[request_id].allotment_set = True
                 run.requests[request_id].override("allotment")
-        case FloorGranted(at=at, allotment=a):
+        case queue_events.FloorGranted(at=at, allotment=a):
             run.current = _granted(run, a, at)
         case SpeechStarted(at=at) if run.current is not None:
             if run.current.started_at is None:  # a resume is SpeechResumed; keep the first

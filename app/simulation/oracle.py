@@ -26,15 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.category import Category, is_stakeholder
-from app.queue.events import (
-    Event,
-    FloorGranted,
-    FloorRequested,
-    RequestAllotmentSet,
-    RequestMoved,
-    RequestsClosed,
-    RequestWithdrawn,
-)
+from app.queue import events
 from app.queue.requests import FloorRequest
 from app.simulation.result import Simulation, clock
 from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
@@ -72,7 +64,7 @@ class _RuleCheck:
     closed: bool = False
     last_at: float = float("-inf")
 
-    def fold(self, event: Event) -> None:
+    def fold(self, event: events.Event) -> None:
         if event.at < self.last_at:  # R1: the record is a history, in time order
             self._fail(
                 event.at, f"{type(event).__name__} dated before the event recorded before it"
@@ -84,19 +76,19 @@ class _RuleCheck:
             case PhaseStarted(at=at, index=index):
                 self.index, self.phase_started_at, self.programme_given = index, at, 0
                 self._a3_waiting_closed(at)
-            case FloorRequested():
+            case events.FloorRequested():
                 self._requested(event)
-            case RequestWithdrawn(request=r):
+            case events.RequestWithdrawn(request=r):
                 self.waiting.pop(r.id, None)
                 self.asked.pop(r.id, None)  # A4 counts who still asks
-            case RequestsClosed(requests=requests):
+            case events.RequestsClosed(requests=requests):
                 for r in requests:
                     self.waiting.pop(r.id, None)
-            case RequestMoved(request_id=request_id):
+            case events.RequestMoved(request_id=request_id):
                 self.moved.add(request_id)
-            case RequestAllotmentSet(request_id=request_id, seconds=seconds):
+            case events.RequestAllotmentSet(request_id=request_id, seconds=seconds):
                 self.allotment_set[request_id] = seconds
-            case FloorGranted():
+            case events.FloorGranted():
                 self._granted(event)
             case AllotmentOverridden(seconds=seconds):
                 self.seconds = seconds
@@ -111,7 +103,7 @@ class _RuleCheck:
 
     # -- requests: P2, P4, P6, P8
 
-    def _requested(self, event: FloorRequested) -> None:
+    def _requested(self, event: events.FloorRequested) -> None:
         r = event.request
         if any(w.delegation_id == r.delegation_id for w, _ in self.waiting.values()):
             self._fail(event.at, f"P6: {r.name} is twice in the queue")
@@ -132,7 +124,7 @@ class _RuleCheck:
 
     # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
 
-    def _granted(self, event: FloorGranted) -> None:
+    def _granted(self, event: events.FloorGranted) -> None:
         a, at = event.allotment, event.at
         phase = self.plan.phases[self.index]
         self.on_floor, self.seconds, self.extended = a.speaker.id, a.seconds, 0.0
@@ -154,7 +146,7 @@ class _RuleCheck:
         del self.waiting[a.request_id]
         self.moved.discard(a.request_id)
 
-    def _order(self, event: FloorGranted, phase: PhasePlan, request: FloorRequest) -> None:
+    def _order(self, event: events.FloorGranted, phase: PhasePlan, request: FloorRequest) -> None:
         """P2, P4, P8: in order is the request the phase accepts with the lowest
         (rank, not first time, order of request), as if no request had been moved."""
         by_rule = [(key, rid) for rid, (r, key) in self.waiting.items() if _accepts(phase, r)]
@@ -167,7 +159,9 @@ class _RuleCheck:
                 "and no override is recorded",
             )
 
-    def _allotment(self, event: FloorGranted, phase: PhasePlan, request: FloorRequest) -> None:
+    def _allotment(
+        self, event: events.FloorGranted, phase: PhasePlan, request: FloorRequest
+    ) -> None:
         """T1, T2, P4: the slot, the flex if n x F <= R, the RCP extra, or an override."""
         a, at = event.allotment, event.at
         if a.basis is Basis.OVERRIDE:
@@ -215,7 +209,7 @@ class _RuleCheck:
         return self.plan.scheduled_end - later
 
     def _a3_member_state(
-        self, event: FloorGranted, phase: PhasePlan, request: FloorRequest
+        self, event: events.FloorGranted, phase: PhasePlan, request: FloorRequest
     ) -> None:
         """A3: no Member State is given the floor after the phase's maximum, or when a
         slot would end past the block's latest start, except by a recorded override."""
@@ -237,7 +231,7 @@ class _RuleCheck:
                 )
 
     def _a4_no_stakeholder_early(
-        self, event: FloorGranted, phase: PhasePlan, request: FloorRequest
+        self, event: events.FloorGranted, phase: PhasePlan, request: FloorRequest
     ) -> None:
         """A4: a stakeholder speaks outside the phases that accept it only by override."""
         observers = self.plan.rules.observer_state_is_stakeholder
@@ -257,7 +251,7 @@ class _RuleCheck:
             if not any(_accepts(p, request) for p in later):
                 self._fail(at, f"A3: {request.name} still waits but no later phase hears it")
 
-    def _programme_grant(self, event: FloorGranted, phase: PhasePlan) -> None:
+    def _programme_grant(self, event: events.FloorGranted, phase: PhasePlan) -> None:
         """T3, T4: programme speakers in order, with the programme's time or an override."""
         a, at, index = event.allotment, event.at, event.programme_index
         slot = self.plan.slot(phase)

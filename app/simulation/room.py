@@ -43,16 +43,7 @@ from collections.abc import Callable, Sequence
 from random import Random
 
 from app.errors import DomainError
-from app.queue.commands import (
-    ClosePhase,
-    Command,
-    GrantFloor,
-    MoveRequest,
-    OpenSegment,
-    RequestFloor,
-    SetRequestAllotment,
-    Tick,
-)
+from app.queue import commands
 from app.queue.events import Event, FloorGranted
 from app.queue.floor import RoomState, apply, next_deadline
 from app.queue.order import accepts
@@ -144,7 +135,7 @@ class _Room:
     def run(self, opened_at: float, max_steps: int) -> bool:
         """Step until the segment closes; False if a bound stopped it first."""
         self.now = opened_at
-        self._apply(OpenSegment(self.plan))
+        self._apply(commands.OpenSegment(self.plan))
         horizon = max(self.plan.scheduled_end, opened_at) + HORIZON
         for _ in range(max_steps):
             if self.state.segment is None:
@@ -161,7 +152,7 @@ class _Room:
         steps: list[_Step] = []
         deadline = next_deadline(self.state)
         if deadline is not None:
-            steps.append((max(deadline, self.now), 0, lambda: self._apply(Tick())))
+            steps.append((max(deadline, self.now), 0, lambda: self._apply(commands.Tick())))
         if self.anchor is not None and self.next_press < len(self.presses):
             press = self.presses[self.next_press]
             steps.append((max(self.anchor + press.offset, self.now), 1, self._press))
@@ -175,7 +166,7 @@ class _Room:
         self.next_press += 1
         self._apply(press.command)
 
-    def _apply(self, command: Command) -> bool:
+    def _apply(self, command: commands.Command) -> bool:
         """Apply ``command`` now; a refusal is recorded and changes nothing."""
         try:
             decision = apply(self.state, command, self.now)
@@ -245,7 +236,7 @@ class _Room:
         at = max(self.now, self.idle_until)
         if phase.kind is PhaseKind.PROGRAMME:
             if run.programme_cursor < len(phase.speakers):
-                return at, lambda: self._apply(GrantFloor())
+                return at, lambda: self._apply(commands.GrantFloor())
             return at, self._close
         if phase.kind is PhaseKind.DISCUSSION:
             return max(at, run.phase_started_at + phase.planned_seconds), self._close
@@ -259,7 +250,7 @@ class _Room:
         return at, self._close
 
     def _close(self) -> None:
-        self.close_refused = not self._apply(ClosePhase())  # A4 may refuse
+        self.close_refused = not self._apply(commands.ClosePhase())  # A4 may refuse
 
     def _set_allotment(self) -> None:
         assert self.reallot is not None
@@ -275,23 +266,23 @@ class _Room:
         waiting = self.state.queue.waiting
         if self.plain_next or len(waiting) < 2 or self.rng.random() >= self.override_rate:
             self.plain_next = False
-            self._apply(GrantFloor())
+            self._apply(commands.GrantFloor())
             return
         kind = self.rng.choice(OVERRIDE_KINDS)
         seconds = self.rng.choice(OVERRIDE_SECONDS)
         chosen = self.rng.choice(waiting[1:])
         if kind == "grant_named":
-            done = self._apply(GrantFloor(request_id=chosen.id))
+            done = self._apply(commands.GrantFloor(request_id=chosen.id))
         elif kind == "grant_seconds":
-            done = self._apply(GrantFloor(seconds=seconds))
+            done = self._apply(commands.GrantFloor(seconds=seconds))
         elif kind == "set_after_grant":
             self.reallot = seconds
-            done = self._apply(GrantFloor())
+            done = self._apply(commands.GrantFloor())
         else:
             command = (
-                MoveRequest(chosen.id, 0)
+                commands.MoveRequest(chosen.id, 0)
                 if kind == "move"
-                else SetRequestAllotment(chosen.id, seconds)
+                else commands.SetRequestAllotment(chosen.id, seconds)
             )
             # the grant that follows is by the rules (and takes a moved request)
             self.plain_next = self._apply(command)
@@ -308,7 +299,10 @@ class _Room:
             if self.anchor + press.offset > until:
                 return False
             command = press.command
-            if isinstance(command, RequestFloor) and command.delegation.category in phase.eligible:
+            if (
+                isinstance(command, commands.RequestFloor)
+                and command.delegation.category in phase.eligible
+            ):
                 return True
         return False
 
