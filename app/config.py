@@ -57,6 +57,10 @@ class Settings(BaseModel):
     gc_pause_warning_seconds: float = Field(default=GC_PAUSE_WARNING_SECONDS, gt=0)
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
     display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")
+    # A programme file (YAML) and a delegations CSV, uploaded or imported: the demo's are 15 KB
+    # and 39 KB (248 rows). Over HTTP, max_body_bytes bounds every body first (app/api/limits.py).
+    max_programme_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_delegations_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -8,6 +8,7 @@
     * VersionConflict         409  the room changed under the command (shell retries)
     * InvalidProgramme        422  a programme file is wrong; names the field and line
     * InvalidSetting          422  an environment variable is wrong; names it
+    * TooLarge                413  a file is over its size limit; names the setting
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -70,3 +71,12 @@ class InvalidProgramme(DomainError):
     """A programme file failed validation; ``detail`` lists field and line."""
 
     status_hint = 422
+
+
+class TooLarge(DomainError):
+    """A file (a programme, a delegations CSV) is over its size limit; names the setting."""
+
+    status_hint = 413
+
+    def __init__(self, what: str, limit: int, setting: str) -> None:
+        super().__init__(f"{what} is over {limit} bytes, the limit set by {setting}")

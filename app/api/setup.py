@@ -3,6 +3,10 @@
 The programme file (YAML) and the delegations CSV are sent as the request
 body, checked whole by ``app.meeting`` (errors name the field and line)
 and written all or nothing. A new meeting's rooms get their runners at once.
+
+A file is read up to its size limit (413 past it), then parsed, checked and
+written in a worker thread: the event loop only moves bytes, so every screen
+and command keeps its answers while a programme is read.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from app.access.policy import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY
 from app.access.scope import note_meeting
 from app.api.deps import EngineDep
 from app.api.schemas import ErrorOut
-from app.db.engine import in_session, in_transaction
-from app.errors import DomainError
+from app.db.engine import in_session, in_transaction, in_worker
+from app.errors import DomainError, TooLarge
 from app.meeting import parse_programme
+from app.meeting.importer import DELEGATIONS_SETTING, PROGRAMME_SETTING
 from app.meeting.registration import (
     add_participant,
     import_delegations,
@@ -53,12 +58,23 @@ def _text_body(kind: str, types: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-async def _read_text(request: Request, types: tuple[str, ...]) -> str:
+async def _read_text(
+    request: Request, types: tuple[str, ...], what: str, limit: int, setting: str
+) -> str:
+    """The body as text, refused (413) as soon as it passes ``limit`` bytes."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in types:
         raise UnsupportedMedia(f"send the file as {' or '.join(types)}, not {media or 'nothing'}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(what, limit, setting)
+    body = bytearray()
+    async for chunk in request.stream():  # a chunked body has no length to check first
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge(what, limit, setting)
     try:
-        return (await request.body()).decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise UnsupportedMedia("the file must be UTF-8 text") from None
 
@@ -81,8 +97,9 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
 
     The service's administrator imports (a secretariat of one meeting cannot make another).
     """
-    text = await _read_text(request, YAML_TYPES)
-    programme = parse_programme(text, "programme.yaml")
+    limit = services_of(request).settings.max_programme_bytes
+    text = await _read_text(request, YAML_TYPES, "programme.yaml", limit, PROGRAMME_SETTING)
+    programme = await in_worker(parse_programme, text, "programme.yaml")  # CPU: off the loop
     meeting, rooms, segments = await in_transaction(engine, import_meeting, programme)
     assert meeting.id is not None
     created = MeetingCreated(
@@ -112,7 +129,8 @@ async def upload_delegations(
     meeting_id: int, request: Request, engine: EngineDep
 ) -> DelegationsOut:
     """Add or update the meeting's delegations (P1); States need only their ISO code."""
-    text = await _read_text(request, CSV_TYPES)
+    limit = services_of(request).settings.max_delegations_bytes
+    text = await _read_text(request, CSV_TYPES, "delegations.csv", limit, DELEGATIONS_SETTING)
     done = await in_transaction(engine, import_delegations, meeting_id, text, "delegations.csv")
     return DelegationsOut(added=done.added, updated=done.updated)
 

@@ -4,7 +4,9 @@
 whole-programme checks of ``build``, the delegations CSV) before
 ``import_programme`` writes a row, inside the caller's one transaction: a
 bad file changes nothing. ``import_programme_file`` does both in a
-transaction of its own, for the command line.
+transaction of its own, for the command line. A file is read only up to its
+size limit (``Settings.max_programme_bytes``, ``max_delegations_bytes``):
+one over it is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.config import Settings
 from app.db import codec
 from app.db.engine import session_scope
 from app.db.models import Day, Delegation, Meeting, Participant, Room, Segment
-from app.errors import InvalidProgramme, NotFound
+from app.errors import InvalidProgramme, NotFound, TooLarge
 from app.meeting.build import Programme, build, shifted
 from app.meeting.delegations import DelegationRow, read_delegations
 from app.meeting.schema import ProgrammeIn
 from app.meeting.source import read_source
 from app.timing.plan import SegmentPlan
+
+PROGRAMME_BYTES: int = Settings.model_fields["max_programme_bytes"].default
+DELEGATIONS_BYTES: int = Settings.model_fields["max_delegations_bytes"].default
+PROGRAMME_SETTING = "FLOORKEEPER_MAX_PROGRAMME_BYTES"
+DELEGATIONS_SETTING = "FLOORKEEPER_MAX_DELEGATIONS_BYTES"
 
 
 def parse_programme(
@@ -41,21 +49,27 @@ def parse_programme(
     return build(programme, source, delegations or [])
 
 
-def load_programme_file(path: Path) -> Programme:
-    """Read ``path`` and the delegations CSV it names (relative to it)."""
-    text = _read(path)
+def load_programme_file(
+    path: Path, max_bytes: int = PROGRAMME_BYTES, max_csv_bytes: int = DELEGATIONS_BYTES
+) -> Programme:
+    """Read ``path`` and the delegations CSV it names (relative to it), each within its limit."""
+    text = _read(path, max_bytes, PROGRAMME_SETTING)
     source = read_source(text, path.name)
     listed = source.data.get("delegations")
     rows: list[DelegationRow] = []
     if isinstance(listed, str) and listed:
         csv_path = (path.parent / listed).resolve()
-        rows = read_delegations(_read(csv_path), csv_path.name)
+        rows = read_delegations(_read(csv_path, max_csv_bytes, DELEGATIONS_SETTING), csv_path.name)
     return parse_programme(text, path.name, rows)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, limit: int, setting: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(limit + 1)  # never more: a device or a huge file stops here
+        if len(data) > limit:
+            raise TooLarge(path.name, limit, setting)
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise InvalidProgramme(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -120,9 +134,14 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
     return meeting
 
 
-def import_programme_file(engine: Engine, path: Path) -> Meeting:
+def import_programme_file(
+    engine: Engine,
+    path: Path,
+    max_bytes: int = PROGRAMME_BYTES,
+    max_csv_bytes: int = DELEGATIONS_BYTES,
+) -> Meeting:
     """Load ``path`` into the database in one transaction (``import``, ``serve``, ``simulate``)."""
-    programme = load_programme_file(path)
+    programme = load_programme_file(path, max_bytes, max_csv_bytes)
     with session_scope(engine) as session:
         return import_programme(session, programme, source=str(path))
 

@@ -5,6 +5,16 @@ PyYAML's composed node tree knows the line of every key and item; we walk it
 once to index ``path → line`` and then build the data from the same tree, so
 that a pydantic error location (``days.1.segments.3.start``) maps back to a
 line of the file.
+
+The file comes from outside (an upload, a file handed to the command line),
+so the loader is a tree builder with bounds: an alias (``*name``) is refused
+when it is met, before anything is expanded, so that a few hundred bytes of
+nested aliases cannot become millions of nodes (a "billion laughs"); nesting
+deeper than ``MAX_DEPTH`` is refused before Python's recursion limit is; and
+a scalar that the safe constructor cannot build (a 13th month, an integer of
+5000 digits) is refused with its line, not raised as a ValueError. With no
+aliases the tree grows with the text, which the caller bounds by size
+(``Settings.max_programme_bytes``).
 """
 
 from __future__ import annotations
@@ -19,6 +29,9 @@ from pydantic import ValidationError
 from app.errors import InvalidProgramme
 
 Path_ = tuple[str | int, ...]
+
+#: Levels of nested mappings and lists; the demo programme uses 10.
+MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,18 +74,19 @@ class Source:
 
 
 def read_source(text: str, name: str) -> Source:
-    """Parse ``text`` (YAML, safe loader); a syntax error names its line."""
+    """Parse ``text`` (YAML, safe loader, no aliases); a refusal names its line."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _Refused as refused:
+        raise InvalidProgramme(f"{name}{_line(refused.mark)}: {refused.problem}") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidProgramme(f"{name}{line}: not valid YAML ({error.problem})") from None
+        raise InvalidProgramme(f"{name}{_line(mark)}: not valid YAML ({error.problem})") from None
     except yaml.YAMLError as error:
         raise InvalidProgramme(f"{name}: not valid YAML ({error})") from None
     if node is None or not isinstance(data, dict):
@@ -80,6 +94,48 @@ def read_source(text: str, name: str) -> Source:
     lines: dict[Path_, int] = {}
     _index(node, (), lines)
     return Source(name, data, lines)
+
+
+def _line(mark: Any) -> str:
+    return f" line {mark.line + 1}" if mark is not None else ""
+
+
+class _Refused(Exception):
+    """What the bounded loader refuses, and where."""
+
+    def __init__(self, mark: Any, problem: str) -> None:
+        super().__init__(problem)
+        self.mark = mark
+        self.problem = problem
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses aliases and deep nesting while it composes."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):  # refused before the anchor's tree is reused
+            raise _Refused(
+                event.start_mark,
+                f"YAML aliases (*{event.anchor}) are not accepted: write the value out",
+            )
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nested deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:  # int("9" * 5000), date(2024, 13, 1)
+            raise _Refused(node.start_mark, f"not valid YAML ({error})") from None
 
 
 def _index(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:

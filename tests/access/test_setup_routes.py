@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.access.roles import Principal, Role
-from app.config import DEMO_PROGRAMME
+from app.config import DEMO_PROGRAMME, Environment, Settings
 from app.db.models import Delegation, RoomEvent
-from tests.api_client import Api
+from app.main import create_app
+from app.meeting.source import Source, read_source
+from tests.api_client import SECRET, Api
+from tests.builders import seed_meeting
+from tests.fakes import FakeClock
+from tests.meeting.test_finding_2 import ALIAS_REFUSED, billion_laughs
+from tests.plans import START
 
 COUNTRIES = Path(__file__).resolve().parents[2] / "app" / "data" / "countries.csv"
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
@@ -198,3 +208,83 @@ def test_set_up_is_the_secretariats_alone(site: Api) -> None:
         "/api/meetings", content=b"x: 1", headers={**moderator, "Content-Type": "text/yaml"}
     )
     assert yaml.status_code == 403
+
+
+# -- finding 2: an upload is bounded, refused at its first alias, and parsed off the event loop
+
+
+def test_finding_2_an_alias_bomb_posted_as_a_programme_is_refused_with_its_line(
+    site: Api,
+) -> None:
+    answer = _yaml(site, billion_laughs())
+    assert answer.status_code == 422, answer.text
+    assert answer.json() == {
+        "error": "InvalidProgramme",
+        "detail": f"programme.yaml {ALIAS_REFUSED}",
+    }
+
+
+def test_finding_2_a_programme_is_parsed_off_the_event_loop_while_the_service_answers(
+    site: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers: list[int] = []
+
+    def parse_and_ask(text: str, name: str) -> Source:
+        # From the event loop's own thread the client cannot be called (anyio refuses): the
+        # question is answered only if the parse runs elsewhere and leaves the loop free.
+        answers.append(site.client.get("/api/health").status_code)
+        return read_source(text, name)
+
+    monkeypatch.setattr("app.meeting.importer.read_source", parse_and_ask)
+    answer = _yaml(site, DEMO_PROGRAMME.read_text(encoding="utf-8"))
+    assert answer.status_code == 201, answer.text
+    assert answers == [200]
+
+
+@pytest.fixture
+def limited(sqlite_url: str, engine: Engine) -> Iterator[Api]:
+    """The site with 2 KiB limits on a programme and a delegations CSV."""
+    seeded = seed_meeting(engine)
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=sqlite_url,
+        secret_key=SECRET,
+        max_programme_bytes=2048,
+        max_delegations_bytes=2048,
+    )
+    clock = FakeClock(START)
+    app = create_app(settings, now=clock)
+    with TestClient(app) as client:
+        yield Api(app, client, clock, seeded, settings, {})
+
+
+def test_finding_2_a_programme_over_its_limit_is_a_413_naming_the_setting(
+    limited: Api,
+) -> None:
+    refused = {
+        "error": "TooLarge",
+        "detail": "programme.yaml is over 2048 bytes, "
+        "the limit set by FLOORKEEPER_MAX_PROGRAMME_BYTES",
+    }
+    text = "# " + "x" * 2048 + "\n"
+    assert _yaml(limited, text).json() == refused
+    chunked = limited.client.post(
+        "/api/meetings",
+        content=iter([text[:1500].encode(), text[1500:].encode()]),  # no Content-Length
+        headers={**limited.secretariat, "Content-Type": "application/yaml"},
+    )
+    assert chunked.status_code == 413
+    assert chunked.json() == refused
+    assert _yaml(limited, "# " + "x" * 2000 + "\n").status_code == 422  # within: read, checked
+
+
+def test_finding_2_a_delegations_csv_over_its_limit_is_a_413_naming_the_setting(
+    limited: Api,
+) -> None:
+    answer = _csv(
+        limited, limited.seeded.meeting_id, "code,category\n" + "CHE,member_state\n" * 200
+    )
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == (
+        "delegations.csv is over 2048 bytes, the limit set by FLOORKEEPER_MAX_DELEGATIONS_BYTES"
+    )
