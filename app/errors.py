@@ -8,6 +8,8 @@
     * VersionConflict         409  the room changed under the command (shell retries)
     * InvalidProgramme        422  a programme file is wrong; names the field and line
     * InvalidSetting          422  an environment variable is wrong; names it
+    * FloorChanged            409  an IllegalCommand: the floor changed since the console
+                                   decided (M1); says what changed
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -70,3 +72,11 @@ class InvalidProgramme(DomainError):
     """A programme file failed validation; ``detail`` lists field and line."""
 
     status_hint = 422
+
+
+class FloorChanged(IllegalCommand):
+    """M1: the command was decided on a floor that has changed since (another console
+    acted first); the message says what changed, and nothing was applied."""
+
+    def __init__(self, detail: str) -> None:
+        DomainError.__init__(self, detail)
