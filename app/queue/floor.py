@@ -343,6 +343,8 @@ def _heard_later(run: SegmentRun, category: Category, start: int | None = None) 
 def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> list[Event]:
     if run.closing is not None:
         raise IllegalCommand(command, f"'{programme.current_phase(run).title}' is closing")
+    if command.request_id is not None:
+        _refuse_if_granted(state, command.request_id)  # M1: not sent back and granted again
     # "Next speaker": the current speech ends first (or, if its speaker has not
     # started, their request goes back to the head of the queue, M5), which may
     # end the phase (A3).
