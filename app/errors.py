@@ -9,6 +9,8 @@
     * InvalidProgramme        422  a programme file is wrong; names the field and line
     * InvalidSetting          422  an environment variable is wrong; names it
     * TooLarge                413  a file is over its size limit; names the setting
+    * FloorChanged            409  an IllegalCommand: the floor changed since the console
+                                   decided (M1); says what changed
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -80,3 +82,11 @@ class TooLarge(DomainError):
 
     def __init__(self, what: str, limit: int, setting: str) -> None:
         super().__init__(f"{what} is over {limit} bytes, the limit set by {setting}")
+
+
+class FloorChanged(IllegalCommand):
+    """M1: the command was decided on a floor that has changed since (another console
+    acted first); the message says what changed, and nothing was applied."""
+
+    def __init__(self, detail: str) -> None:
+        DomainError.__init__(self, detail)

@@ -14,7 +14,9 @@ from app.queue.commands import (
     OpenSegment,
     RequestFloor,
     SetRequestAllotment,
+    StrikeRequest,
     Tick,
+    Undo,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -22,13 +24,17 @@ from app.queue.events import (
     Event,
     FloorGranted,
     FloorRequested,
+    FloorRestored,
     RequestAllotmentSet,
     RequestMoved,
+    RequestReturned,
     RequestsClosed,
+    RequestStruck,
     RequestWithdrawn,
 )
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
 from app.queue.requests import FloorRequest, Queue
+from app.queue.undo import Floor, UndoPoint
 
 __all__ = [
     "ClearQueue",
@@ -40,7 +46,9 @@ __all__ = [
     "Event",
     "FloorGranted",
     "FloorRequest",
+    "Floor",
     "FloorRequested",
+    "FloorRestored",
     "GiveFloor",
     "GrantFloor",
     "MoveRequest",
@@ -49,11 +57,16 @@ __all__ = [
     "RequestAllotmentSet",
     "RequestFloor",
     "RequestMoved",
+    "RequestReturned",
+    "RequestStruck",
     "RequestWithdrawn",
     "RequestsClosed",
     "RoomState",
     "SetRequestAllotment",
+    "StrikeRequest",
     "Tick",
+    "Undo",
+    "UndoPoint",
     "WithdrawRequest",
     "apply",
     "evolve",

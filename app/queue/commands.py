@@ -3,6 +3,13 @@
 Speech commands (start, pause, resume, extend, end, set the allotment) live
 with the speaker's clock in ``app.timing.allotment`` and are accepted here
 unchanged.
+
+M1: a command that changes the floor may name what the console saw when the
+moderator tapped: ``expected_speaker`` (the speaker id on the floor, or ""
+for a free floor), ``request_id`` (the request it acts on), ``segment_id``
+and ``phase_key``. Each defaults to None, not checked; when given and no
+longer true, the engine refuses the command (``FloorChanged``) and says what
+changed, rather than apply it to something else.
 """
 
 from __future__ import annotations
@@ -22,12 +29,17 @@ class OpenSegment:
 
 @dataclass(frozen=True, slots=True)
 class ClosePhase:
-    """End the current phase (A3: the speaker on the floor finishes first)."""
+    """End the current phase (A3: the speaker on the floor finishes first); undoable (M3)."""
+
+    phase_key: str | None = None  # M1: the phase the console showed
+    segment_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CloseSegment:
     """End the segment: the speech ends, waiting requests close as not heard."""
+
+    segment_id: str | None = None  # M1: the segment the console showed
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +62,14 @@ class RequestFloor:
 
 @dataclass(frozen=True, slots=True)
 class WithdrawRequest:
-    """A delegation takes back its open request; nothing to withdraw is not an error."""
+    """A delegation takes back its open request; nothing to withdraw is not an error (M2).
+
+    With ``request_id`` (M1) only that request is withdrawn: if it has been granted
+    meanwhile the command is refused, if it has left the queue otherwise nothing
+    happens, and a newer request of the delegation is never touched."""
 
     delegation_id: str
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +78,7 @@ class GrantFloor:
 
     request_id: str | None = None
     seconds: float | None = None  # the moderator's allotment (override)
+    expected_speaker: str | None = None  # M1: who had the floor ("" for no one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,23 @@ class GiveFloor:
 
     name: str
     seconds: float | None = None
+    expected_speaker: str | None = None  # M1
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeRequest:
+    """M4: remove one waiting request, with the moderator's reason (not heard, struck)."""
+
+    request_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """M3: undo the last change of the floor, within the meeting's window, if nothing
+    has changed since."""
+
+    expected_speaker: str | None = None  # M1: who had the floor ("" for no one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +138,8 @@ FloorCommand = (
     | GiveFloor
     | MoveRequest
     | SetRequestAllotment
+    | StrikeRequest
+    | Undo
     | Tick
 )
 

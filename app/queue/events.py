@@ -2,7 +2,10 @@
 
 Every event carries the instant it took effect (``at``, UTC epoch seconds).
 Events that take a request out of the queue carry the request itself, so
-that the record (R1) is a fold over events and needs no other table.
+that the record (R1) is a fold over events and needs no other table. An
+undo (M3) is an event too, ``FloorRestored``: it carries the floor it brings
+back, so that the fold needs nothing but the events, and the undone events
+stay in the record as they were.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest
+from app.queue.requests import FloorRequest, Queue
 from app.timing.allotment import Allotment, SpeechEvent
-from app.timing.programme import ProgrammeEvent
+from app.timing.programme import ProgrammeEvent, SegmentRun
 
 
 class ClosedBecause(StrEnum):
@@ -29,6 +32,24 @@ class FloorRequested:
 
 @dataclass(frozen=True, slots=True)
 class RequestWithdrawn:
+    at: float
+    request: FloorRequest
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStruck:
+    """M4: the moderator removed the request, with a reason; recorded as not heard."""
+
+    at: float
+    request: FloorRequest
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReturned:
+    """M5: the floor went to someone else before this granted speaker started; the
+    request is back at the head of the queue, as it was."""
+
     at: float
     request: FloorRequest
 
@@ -65,15 +86,31 @@ class FloorGranted:
     at: float
     allotment: Allotment
     programme_index: int | None = None  # the programme speaker's place in the phase
+    replacing: str | None = None  # "next speaker": whose speech this grant ended or returned
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRestored:
+    """M3: the last change of the floor (``undone``, in the moderator's words) is
+    undone; the floor is back as it was: the phase, the speaker, the queue."""
+
+    at: float
+    undone: str
+    segment: SegmentRun
+    speech: Allotment | None
+    queue: Queue
 
 
 QueueEvent = (
     FloorRequested
     | RequestWithdrawn
+    | RequestStruck
+    | RequestReturned
     | RequestMoved
     | RequestAllotmentSet
     | RequestsClosed
     | FloorGranted
+    | FloorRestored
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

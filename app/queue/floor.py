@@ -28,8 +28,21 @@ request closes as not heard, with its own reason, through the same
 speaker on the floor, the phase and its clock are untouched; an empty
 queue gives no event, and with no segment open the command is refused.
 
+Operating the floor (M1-M5): a command may name what the console saw (the
+speaker on the floor, the request, the phase, the segment); if the room has
+changed since, it is refused with ``FloorChanged``, which says what changed,
+and is never applied to something else (M1). Repeating a pause, a resume, a
+withdrawal or the opening of the segment already open changes nothing (M2).
+The last change of the floor can be undone (``Undo`` -> ``FloorRestored``)
+within the meeting's window if nothing changed since; the undo point is
+kept by the fold (``app.queue.undo``), so a replay rebuilds it (M3). The
+moderator can strike one request with a reason (M4). A granted speaker who
+has not started is never dropped: if the floor goes to someone else first,
+their request returns to the head of the queue (``RequestReturned``, M5);
+"next speaker" then gives the floor to the next one after them.
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
-A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift).
+A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -42,8 +55,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from app.category import Category
-from app.errors import FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import order
+from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
+from app.queue import order, undo
 from app.queue.commands import (
     ClearQueue,
     ClosePhase,
@@ -55,7 +68,9 @@ from app.queue.commands import (
     OpenSegment,
     RequestFloor,
     SetRequestAllotment,
+    StrikeRequest,
     Tick,
+    Undo,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -63,16 +78,20 @@ from app.queue.events import (
     Event,
     FloorGranted,
     FloorRequested,
+    FloorRestored,
     RequestAllotmentSet,
     RequestMoved,
+    RequestReturned,
     RequestsClosed,
+    RequestStruck,
     RequestWithdrawn,
 )
 from app.queue.requests import FloorRequest, Queue, find, is_open_to, open_request_of, without
 from app.queue.slot import floor_allotment
+from app.queue.undo import UndoPoint
 from app.timing import allotment as speech
 from app.timing import programme
-from app.timing.allotment import Allotment, Basis, Speaker, SpeechEnded
+from app.timing.allotment import Allotment, Basis, Speaker, SpeechEnded, SpeechStarted
 from app.timing.plan import PhaseKind, PhasePlan
 from app.timing.programme import (
     PhaseClosing,
@@ -91,6 +110,7 @@ class RoomState:
     segment: SegmentRun | None = None
     speech: Allotment | None = None
     queue: Queue = Queue()
+    undo: UndoPoint | None = None  # M3: the floor before its last change
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +148,35 @@ def next_deadline(state: RoomState) -> float | None:
 
 
 def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
+    _check_expected_speaker(state, command, now)
     match command:
         case Tick():
             return []
         case OpenSegment(plan=plan):
+            if state.segment is not None and state.segment.plan.id == plan.id:
+                return []  # M2: opening the open segment again is harmless, never a restart
             if state.speech is not None:
                 raise IllegalCommand(command, f"{state.speech.speaker.name} has the floor")
             closing = _close_segment(state, now) if state.segment is not None else []
             return [*closing, SegmentOpened(now, plan)]
         case RequestFloor():
             return _request(state, command, now)
-        case WithdrawRequest(delegation_id=delegation_id):
-            request = open_request_of(state.queue, delegation_id)
-            return [] if request is None else [RequestWithdrawn(now, request)]
+        case WithdrawRequest():
+            return _withdraw(state, command, now)
+        case CloseSegment(segment_id=segment_id) if segment_id is not None:
+            _check_segment(state, segment_id)
     run = _require_segment(state, command)
     match command:
         case CloseSegment():
             return _close_segment(state, now)
-        case ClosePhase():
+        case ClosePhase(phase_key=phase_key, segment_id=segment_id):
+            if segment_id is not None:
+                _check_segment(state, segment_id)
+            if phase_key is not None and phase_key != programme.current_phase(run).key:
+                raise FloorChanged(
+                    f"the phase '{_phase_title(run, phase_key)}' is no longer open: "
+                    f"'{programme.current_phase(run).title}' runs now"
+                )
             return _close_phase(state, run, now)
         case ClearQueue():
             # R1: cleared requests close as not heard and stay in the record;
@@ -157,7 +188,8 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return _grant(state, run, command, now)
         case GiveFloor(name=name, seconds=seconds):
             _require_positive(command, seconds)
-            return [*_end_speech(state, now), *_give(state, run, name, seconds, now)]
+            freeing = _free_floor(state, now)
+            return [*freeing, *_give(state, run, name, seconds, now, _replacing(state, freeing))]
         case MoveRequest(request_id=request_id, to=to):
             _require_request(state, request_id)
             return [RequestMoved(now, request_id, to)]
@@ -165,9 +197,68 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             _require_request(state, request_id)
             _require_positive(command, seconds)
             return [RequestAllotmentSet(now, request_id, seconds)]
+        case StrikeRequest(request_id=request_id, reason=reason):
+            request = _require_request(state, request_id)
+            if not reason.strip():
+                raise IllegalCommand(command, "no reason is given (M4: say why it is struck)")
+            return [RequestStruck(now, request, reason.strip())]
+        case Undo():
+            return [_undo(state, now)]
     if state.speech is None:
         raise IllegalCommand(command, "no one has the floor")
     return list(speech.decide(state.speech, command, now))
+
+
+def _check_expected_speaker(state: RoomState, command: Command, now: float) -> None:
+    """M1: refuse a command decided on another speaker than the one on the floor."""
+    expected = getattr(command, "expected_speaker", None)
+    on_floor = state.speech
+    if expected is None or expected == (on_floor.speaker.id if on_floor is not None else ""):
+        return
+    if on_floor is None:
+        raise FloorChanged("no one has the floor now: the speech the console showed has ended")
+    given = f"{on_floor.speaker.name} {'already has' if expected == '' else 'has'} the floor"
+    ago = f"(given {now - on_floor.granted_at:.0f} s ago)"
+    if expected == "":
+        raise FloorChanged(f"{given} {ago}")
+    raise FloorChanged(f"{given} now {ago}, not the speaker the console showed")
+
+
+def _check_segment(state: RoomState, segment_id: str) -> None:
+    """M1: the segment the console showed is the one open."""
+    run = state.segment
+    if run is None:
+        raise FloorChanged(f"the segment {segment_id!r} is no longer open")
+    if run.plan.id != segment_id:
+        raise FloorChanged(f"the segment {segment_id!r} is no longer open: '{run.plan.title}' is")
+
+
+def _phase_title(run: SegmentRun, key: str) -> str:
+    return next((p.title for p in run.plan.phases if p.key == key), key)
+
+
+def _withdraw(state: RoomState, command: WithdrawRequest, now: float) -> list[Event]:
+    request = open_request_of(state.queue, command.delegation_id)
+    if command.request_id is not None and (request is None or request.id != command.request_id):
+        _refuse_if_granted(state, command.request_id)
+        return []  # M1, M2: it left the queue already; a newer request is not the target
+    return [] if request is None else [RequestWithdrawn(now, request)]
+
+
+def _undo(state: RoomState, now: float) -> FloorRestored:
+    """M3: the floor as it was before its last change, if nothing changed since."""
+    point = state.undo
+    if point is None:
+        raise FloorRuleRefused("nothing to undo: the floor has not changed in this segment")
+    if point.before is None:
+        raise FloorRuleRefused(f"nothing to undo: {point.changed} after {point.what}")
+    if now > point.until:
+        window = point.until - point.at
+        raise FloorRuleRefused(
+            f"nothing to undo: {point.what} was {now - point.at:.0f} s ago "
+            f"(an undo is possible for {window:g} s)"
+        )
+    return undo.restored(point, now, state.speech)
 
 
 def _require_segment(state: RoomState, command: Command) -> SegmentRun:
@@ -185,15 +276,27 @@ def _require_positive(command: Command, seconds: float | None) -> None:
 def _require_request(state: RoomState, request_id: str) -> FloorRequest:
     request = find(state.queue, request_id)
     if request is None:
+        _refuse_if_granted(state, request_id)
         raise NotFound(f"no waiting request {request_id!r} in this room")
     return request
+
+
+def _refuse_if_granted(state: RoomState, request_id: str) -> None:
+    """M1: a command aimed at a request that has been granted meanwhile says so."""
+    on_floor = state.speech
+    if on_floor is not None and on_floor.request_id == request_id:
+        name = on_floor.speaker.name
+        raise FloorChanged(f"the request of {name} was already granted: {name} has the floor")
 
 
 def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]:
     run = _require_segment(state, command)
     who = command.delegation
-    if open_request_of(state.queue, who.id) is not None:
-        return []  # P6: a second press keeps the same place
+    granted = state.queue.granted
+    if open_request_of(state.queue, who.id) is not None or (
+        granted is not None and granted.delegation_id == who.id
+    ):
+        return []  # P6: a second press keeps the same place (M5: a granted one, too)
     if who.category is None or not is_open_to(who.category):
         raise FloorRuleRefused(f"{who.name} speaks by programme, not by request (P1)")
     if run.closing is not None and not _heard_later(run, who.category, run.phase_index + 1):
@@ -240,18 +343,28 @@ def _heard_later(run: SegmentRun, category: Category, start: int | None = None) 
 def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> list[Event]:
     if run.closing is not None:
         raise IllegalCommand(command, f"'{programme.current_phase(run).title}' is closing")
-    # "Next speaker": the current speech ends first, which may end the phase (A3).
+    if command.request_id is not None:
+        _refuse_if_granted(state, command.request_id)  # M1: not sent back and granted again
+    # "Next speaker": the current speech ends first (or, if its speaker has not
+    # started, their request goes back to the head of the queue, M5), which may
+    # end the phase (A3).
     events: list[Event] = []
-    after = _fold(state, _end_speech(state, now), events)
+    freeing = _free_floor(state, now)
+    after = _fold(state, freeing, events)
     after = _fold(after, _when_floor_free(after, now, _freed_at(events)), events)
     if after.segment is None:
         raise IllegalCommand(command, f"'{run.plan.title}' has closed")
     if after.segment.phase_index != run.phase_index and command.request_id is None:
         return events  # the phase ended with that speech; the moderator sees the new one
-    return [*events, _grant_on(after, after.segment, command, now)]
+    returned = next((e.request.id for e in freeing if isinstance(e, RequestReturned)), None)
+    granted = _grant_on(after, after.segment, command, now, skip=returned)
+    return [*events, replace(granted, replacing=_replacing(state, freeing))]
 
 
-def _grant_on(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> FloorGranted:
+def _grant_on(
+    state: RoomState, run: SegmentRun, command: GrantFloor, now: float, skip: str | None
+) -> FloorGranted:
+    """The grant of ``command``; "next speaker" passes over ``skip`` (M5: sent back)."""
     phase = programme.current_phase(run)
     if command.request_id is not None:
         request = _require_request(state, command.request_id)
@@ -262,9 +375,10 @@ def _grant_on(state: RoomState, run: SegmentRun, command: GrantFloor, now: float
             command, f"'{phase.title}' has no speakers' list: give the floor by name"
         )
     else:
-        found = order.next_in(phase, state.queue.waiting)
+        found = order.next_in(phase, tuple(r for r in state.queue.waiting if r.id != skip))
         if found is None:
-            raise IllegalCommand(command, f"no one is waiting for the floor in '{phase.title}'")
+            anyone = "no one else" if skip is not None else "no one"
+            raise IllegalCommand(command, f"{anyone} is waiting for the floor in '{phase.title}'")
         request = found
     by_rule = order.in_rule_order(phase, state.queue.waiting)
     out_of_order = by_rule is None or by_rule.id != request.id  # P2: recorded, never refused
@@ -324,7 +438,12 @@ def _next_programme_speaker(
 
 
 def _give(
-    state: RoomState, run: SegmentRun, name: str, seconds: float | None, now: float
+    state: RoomState,
+    run: SegmentRun,
+    name: str,
+    seconds: float | None,
+    now: float,
+    replacing: str | None,
 ) -> list[Event]:
     phase = programme.current_phase(run)
     basis = Basis.SLOT if seconds is None else Basis.OVERRIDE
@@ -337,11 +456,25 @@ def _give(
         warning_seconds=run.plan.rules.warning_seconds,
         phase_key=phase.key,
     )
-    return [FloorGranted(now, granted)]
+    return [FloorGranted(now, granted, replacing=replacing)]
 
 
 def _end_speech(state: RoomState, now: float) -> list[Event]:
     return [] if state.speech is None else [speech.ended(state.speech, now)]
+
+
+def _free_floor(state: RoomState, now: float) -> list[Event]:
+    """Before the floor goes to someone else: M5, a granted speaker who has not started
+    goes back to the head of the queue, never dropped; any other speech ends."""
+    granted = state.queue.granted
+    if granted is not None:
+        return [RequestReturned(now, granted)]
+    return _end_speech(state, now)
+
+
+def _replacing(state: RoomState, freeing: list[Event]) -> str | None:
+    """The speaker whose speech "next speaker" ended or sent back (M3 reads it)."""
+    return state.speech.speaker.id if freeing and state.speech is not None else None
 
 
 def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
@@ -411,8 +544,10 @@ def _due(state: RoomState, now: float) -> list[Event]:
 
 
 def _freed_at(events: Iterable[Event]) -> float:
-    """When the last speech among ``events`` ended; -inf if none did."""
-    return max((e.at for e in events if isinstance(e, SpeechEnded)), default=float("-inf"))
+    """When the floor was last freed among ``events`` (a speech ended, a granted
+    speaker sent back, M5, or an undo, M3); -inf if it was not."""
+    freeing = SpeechEnded | RequestReturned | FloorRestored
+    return max((e.at for e in events if isinstance(e, freeing)), default=float("-inf"))
 
 
 def _when_floor_free(state: RoomState, now: float, freed_at: float) -> list[Event]:
@@ -451,7 +586,18 @@ def _fold(state: RoomState, new: Iterable[Event], into: list[Event]) -> RoomStat
 
 
 def evolve(state: RoomState, event: Event) -> RoomState:
-    """The room after ``event``. Total: a recorded event always applies."""
+    """The room after ``event``. Total: a recorded event always applies.
+
+    The undo point (M3) follows every event but those that open or close a
+    segment, which start a fresh room."""
+    after = _evolve(state, event)
+    if state.segment is None or after.segment is None or isinstance(event, SegmentOpened):
+        return after
+    floor = undo.Floor(state.segment, state.speech, state.queue)
+    return replace(after, undo=undo.track(state.undo, floor, event))
+
+
+def _evolve(state: RoomState, event: Event) -> RoomState:
     match event:
         case SegmentOpened(at=at, plan=plan):
             return RoomState(state.room_id, programme.open_run(plan, at), None, Queue())
@@ -464,8 +610,16 @@ def evolve(state: RoomState, event: Event) -> RoomState:
             queue = state.queue
             waiting = order.insert(queue.waiting, request)
             return replace(state, queue=replace(queue, waiting=waiting, next_seq=request.seq + 1))
-        case RequestWithdrawn(request=request):
+        case RequestWithdrawn(request=request) | RequestStruck(request=request):
             return replace(state, queue=without(state.queue, frozenset({request.id})))
+        case RequestReturned(request=request):
+            # M5: back at the head, its place held there like a moved request's
+            waiting = (replace(request, moved=True), *state.queue.waiting)
+            return replace(
+                state, speech=None, queue=replace(state.queue, waiting=waiting, granted=None)
+            )
+        case FloorRestored(segment=run, speech=restored, queue=queue):
+            return replace(state, segment=run, speech=restored, queue=queue)
         case RequestsClosed(requests=requests):
             return replace(state, queue=without(state.queue, frozenset(r.id for r in requests)))
         case RequestMoved(request_id=request_id, to=to):
@@ -478,15 +632,20 @@ def evolve(state: RoomState, event: Event) -> RoomState:
             )
             return replace(state, queue=replace(state.queue, waiting=waiting))
         case FloorGranted(allotment=granted, programme_index=index):
-            queue = state.queue
+            queue = replace(state.queue, granted=None)
             if granted.request_id is not None:
-                queue = without(queue, frozenset({granted.request_id}))
+                kept = find(queue, granted.request_id)  # M5: until the speaker starts
+                queue = replace(without(queue, frozenset({granted.request_id})), granted=kept)
             segment = state.segment
             if segment is not None and index is not None:
                 segment = replace(segment, programme_cursor=index + 1)
             return replace(state, speech=granted, queue=queue, segment=segment)
         case SpeechEnded():
             return _after_speech(state, event)
+        case SpeechStarted():  # M5: once the speaker speaks, the request is used
+            assert state.speech is not None
+            queue = replace(state.queue, granted=None)
+            return replace(state, speech=speech.evolve(state.speech, event), queue=queue)
     assert state.speech is not None, f"{type(event).__name__} with no one on the floor"
     return replace(state, speech=speech.evolve(state.speech, event))
 
@@ -498,7 +657,7 @@ def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
             segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
         if event.request_id is not None:
             queue = replace(queue, spoken=queue.spoken | {event.speaker.id})  # P8
-    return replace(state, speech=None, queue=queue, segment=segment)
+    return replace(state, speech=None, queue=replace(queue, granted=None), segment=segment)
 
 
 def fills_a_slot(run: SegmentRun, queue: Queue, speaker: Speaker) -> bool:

@@ -19,6 +19,13 @@ rules, assuming every speaker uses exactly the allotment T2 would give:
   A3 limit) ends a phase early, and then the drift shows it.
 
 The projected end of the segment and the drift (C2) follow from the same walk.
+
+M7: the walk starts from the running deadline and from ``now``, so the
+estimates move with the clock: a speaker in overtime pushes every later
+estimate by the overtime, and no estimate is ever before ``now``. While a
+speech runs within its time the estimates hold still; ``steady_until`` says
+until when (its deadline), so that the shell renders the view again from
+then on (None: they move with the clock now, or nothing waits).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from app.queue.floor import RoomState, fills_a_slot
 from app.queue.requests import FloorRequest
 from app.queue.slot import floor_allotment
 from app.timing import programme
-from app.timing.allotment import Basis, seconds_left
+from app.timing.allotment import Basis, SpeechStatus, seconds_left
 from app.timing.plan import PhaseKind
 from app.timing.programme import SegmentRun
 
@@ -53,6 +60,7 @@ class Projection:
     phase_ends_at: float | None  # the current phase's projected end
     segment_ends_at: float | None  # C2
     drift: float | None  # C2: seconds behind the programme (negative: ahead)
+    steady_until: float | None = None  # M7: the estimates hold still until then
 
 
 def project(state: RoomState, now: float) -> Projection:
@@ -76,7 +84,18 @@ def project(state: RoomState, now: float) -> Projection:
         for r in state.queue.waiting
     )
     cut_off = next((p.request_id for p in projected if not p.reached), None)
-    return Projection(projected, cut_off, phase_end, t, programme.drift(run, t))
+    return Projection(
+        projected, cut_off, phase_end, t, programme.drift(run, t), _steady_until(state, now)
+    )
+
+
+def _steady_until(state: RoomState, now: float) -> float | None:
+    """M7: the running deadline, while it is ahead; from then on estimates move."""
+    speech = state.speech
+    if not state.queue.waiting or speech is None or speech.status is not SpeechStatus.RUNNING:
+        return None
+    assert speech.ends_at is not None
+    return speech.ends_at if speech.ends_at > now else None
 
 
 def _started(run: SegmentRun, index: int, at: float) -> SegmentRun:

@@ -7,8 +7,12 @@ on its behalf (P7); meetings that inscribe speakers in advance pre-load
 requests the same way. A delegation has at most one open request per segment:
 a second press changes nothing (P6). The queue holds only the requests still
 waiting, in speaking order; a request leaves it when it is granted, withdrawn
-or closed as not heard, and the event that removes it carries it to the
-record (R1). ``spoken`` remembers who has been heard in the segment (P8).
+struck by the moderator (M4) or closed as not heard, and the event that
+removes it carries it to the record (R1). ``spoken`` remembers who has been
+heard in the segment (P8). ``granted`` keeps the request of the speaker on
+the floor until they start (it is still their one open request, P6): if
+the floor goes to someone else first, that request comes back to the head
+of the queue as it was (M5), never dropped.
 
 A request's rank and first-time mark are fixed when it is made: a waiting
 delegation cannot speak, so neither can change while it waits.
@@ -16,7 +20,7 @@ delegation cannot speak, so neither can change while it waits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.category import Category
 
@@ -42,6 +46,7 @@ class Queue:
     waiting: tuple[FloorRequest, ...] = ()
     spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
     next_seq: int = 1
+    granted: FloorRequest | None = None  # M5: the granted request, until its speaker starts
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:
@@ -62,8 +67,7 @@ def position(queue: Queue, request_id: str) -> int | None:
 
 
 def without(queue: Queue, request_ids: frozenset[str]) -> Queue:
-    waiting = tuple(r for r in queue.waiting if r.id not in request_ids)
-    return Queue(waiting=waiting, spoken=queue.spoken, next_seq=queue.next_seq)
+    return replace(queue, waiting=tuple(r for r in queue.waiting if r.id not in request_ids))
 
 
 def is_open_to(category: Category) -> bool:

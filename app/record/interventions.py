@@ -18,7 +18,15 @@ the order the events were stored:
   set or overridden, an extension) are kept in the order they happened,
   each once: the simulator prints them so (docs/simulate.md);
 * ``SpeechEnded`` is authoritative for the times and the seconds: a row
-  whose grant is missing from the stream is rebuilt from it alone.
+  whose grant is missing from the stream is rebuilt from it alone;
+* the moderator's operations of the floor: ``RequestStruck`` ends a row as
+  not heard, ``struck``, with the moderator's reason (M4);
+  ``RequestReturned`` puts a granted speaker who had not started back among
+  the waiting rows (M5: not "not heard"); ``FloorRestored`` (an undo, M3)
+  shows the floor as it came back: a request waiting again is a waiting row,
+  an undone end is no end (the intervention continues, and its final
+  ``SpeechEnded`` gives its times), an undone grant is no grant. The undone
+  events stay in the stream as they were; the fold shows what stands.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -139,14 +147,16 @@ class Intervention:
     on_behalf: bool  # P7: entered by the moderator
     overrides: tuple[str, ...]  # out_of_order, moved, allotment, extended: in order, each once
     outcome: Outcome
-    closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started, withdrawn
+    closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started,
+    # withdrawn, struck
+    struck_reason: str | None = None  # M4: the moderator's reason for striking it
 
     @property
     def heard(self) -> bool:
         return self.outcome is Outcome.HEARD
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # rows are told apart by identity
 class _Row:
     """An intervention while the events are folded (mutable, private)."""
 
@@ -174,6 +184,8 @@ class _Row:
     overrides: list[str] = field(default_factory=list)
     outcome: Outcome = Outcome.WAITING
     closed_reason: str | None = None
+    struck_reason: str | None = None
+    overrides_when_asked: tuple[str, ...] = ()  # before a grant that was sent back (M5)
 
     def override(self, what: str) -> None:
         """Record one of the moderator's overrides, once, where it first happened."""
@@ -239,6 +251,15 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
             )
         case queue_events.RequestWithdrawn(at=at, request=r):
             _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
+        case queue_events.RequestStruck(at=at, request=r, reason=reason):
+            _leave(run, r.id, at, Outcome.NOT_HEARD, "struck")
+            if r.id in run.requests:
+                run.requests[r.id].struck_reason = reason
+        case queue_events.RequestReturned(request=r) if r.id in run.requests:
+            _waiting_again(run, run.requests[r.id])
+            run.current = None
+        case queue_events.FloorRestored():
+            _restored(run, event)
         case queue_events.RequestsClosed(at=at, requests=closed, reason=reason):
             for r in closed:
                 _leave(run, r.id, at, Outcome.NOT_HEARD, reason.value)
@@ -275,6 +296,40 @@ def _leave(run: _Run, request_id: str, at: float, outcome: Outcome, reason: str)
         row.outcome, row.closed_reason, row.closed_at, row.phase = outcome, reason, at, run.phase
 
 
+def _waiting_again(run: _Run, row: _Row) -> None:
+    """M3, M5: a request back in the queue is a waiting row, as it was when made."""
+    if row in run.granted:
+        run.granted.remove(row)
+        row.overrides = list(row.overrides_when_asked)
+    row.phase = row.requested_in or row.phase
+    row.granted_at = row.started_at = row.ended_at = row.closed_at = row.allotted = None
+    row.basis, row.out_of_order, row.spoken, row.overtime = None, False, 0.0, 0.0
+    row.outcome, row.closed_reason, row.struck_reason = Outcome.WAITING, None, None
+
+
+def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
+    """M3: the rows as the floor came back: waiting requests, and the speaker on it."""
+    run.phase = event.segment.plan.phases[event.segment.phase_index].key
+    back = event.speech
+    waiting = {r.id for r in event.queue.waiting}
+    on_floor = run.current
+    if on_floor is not None and (back is None or on_floor.speaker_id != back.speaker.id):
+        run.current = None  # an undone grant is no grant
+        if on_floor.request_id not in waiting:
+            run.granted.remove(on_floor)
+    for request_id in waiting:
+        row = run.requests.get(request_id)
+        if row is not None and row.outcome is not Outcome.WAITING:
+            _waiting_again(run, row)
+    if back is not None and run.current is None:
+        row = next((g for g in reversed(run.granted) if g.speaker_id == back.speaker.id), None)
+        if row is None:  # sent back before (M5), or granted before the stream began
+            row = _granted(run, back, back.granted_at)
+        row.ended_at, row.spoken, row.overtime = None, 0.0, 0.0  # an undone end is no end
+        row.outcome, row.closed_reason = Outcome.SPEAKING, None
+        run.current = row
+
+
 def _granted(run: _Run, a: Allotment, at: float) -> _Row:
     row = run.requests.get(a.request_id) if a.request_id is not None else None
     if row is None:  # a programme turn, someone named, or a request before the stream began
@@ -282,6 +337,7 @@ def _granted(run: _Run, a: Allotment, at: float) -> _Row:
         row.requested_at = a.requested_at
         if a.request_id is not None:
             run.requests[a.request_id] = row
+    row.overrides_when_asked = tuple(row.overrides)
     row.phase, row.granted_at = a.phase_key, at
     row.allotted, row.basis = a.seconds + a.extended, a.basis
     row.out_of_order, row.outcome = a.out_of_order, Outcome.SPEAKING
@@ -372,6 +428,7 @@ class _Join:
             overrides=tuple(row.overrides),
             outcome=row.outcome,
             closed_reason=row.closed_reason,
+            struck_reason=row.struck_reason,
         )
 
 

@@ -11,6 +11,13 @@ allotment is its grant plus what followed (R1) and that the segment closed.
 Overrides are what the engine recorded as such: ``out_of_order`` on a grant,
 ``override`` as the basis of an allotment, ``SpeechExtended``.
 
+The moderator's operations (M3-M5) are read too: a struck request leaves the
+queue like a withdrawn one (M4); a granted speaker sent back before starting
+is waiting again at the head, its place held like a moved request's (M5);
+an undo (``FloorRestored``, M3) puts the queue, the speaker and the phase
+back as the event says, each request with the key it was given when it was
+made.
+
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
 with the engine's mistakes. The module is one class (some 300 lines with
@@ -53,6 +60,7 @@ class _RuleCheck:
     phase_started_at: float = 0.0
     seq: int = 0  # order of request in the segment
     waiting: dict[str, tuple[FloorRequest, tuple[int, int, int]]] = field(default_factory=dict)
+    keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # every request's key
     moved: set[str] = field(default_factory=set)  # request ids placed by the moderator
     allotment_set: dict[str, float] = field(default_factory=dict)
     spoken: set[str] = field(default_factory=set)  # P8: delegations heard in the segment
@@ -78,9 +86,15 @@ class _RuleCheck:
                 self._a3_waiting_closed(at)
             case events.FloorRequested():
                 self._requested(event)
-            case events.RequestWithdrawn(request=r):
+            case events.RequestWithdrawn(request=r) | events.RequestStruck(request=r):
                 self.waiting.pop(r.id, None)
                 self.asked.pop(r.id, None)  # A4 counts who still asks
+            case events.RequestReturned(request=r):
+                self.waiting[r.id] = (r, self.keys[r.id])  # M5: back at the head
+                self.moved.add(r.id)
+                self.on_floor = None
+            case events.FloorRestored():
+                self._restored(event)
             case events.RequestsClosed(requests=requests):
                 for r in requests:
                     self.waiting.pop(r.id, None)
@@ -116,11 +130,29 @@ class _RuleCheck:
         if r.first_time != first:
             self._fail(event.at, f"P8: {r.name} queued with first_time={r.first_time}")
         self.seq += 1
-        self.waiting[r.id] = (r, (rank, 0 if first else 1, self.seq))
+        self.keys[r.id] = (rank, 0 if first else 1, self.seq)
+        self.waiting[r.id] = (r, self.keys[r.id])
+        self._asks(r)
+
+    def _asks(self, r: FloorRequest) -> None:
         if any(
             p.protected_slots and r.category in p.eligible for p in self.plan.phases[self.index :]
         ):
             self.asked[r.id] = r  # A4 promises slots to those who ask before the block is over
+
+    def _restored(self, event: events.FloorRestored) -> None:
+        """M3: the floor is back as the undo says: queue, speaker, phase, who has spoken."""
+        run, speech = event.segment, event.speech
+        self.index, self.phase_started_at = run.phase_index, run.phase_started_at
+        self.programme_given = run.programme_cursor
+        self.waiting = {r.id: (r, self.keys[r.id]) for r in event.queue.waiting}
+        self.moved = {r.id for r in event.queue.waiting if r.moved}
+        for r in event.queue.waiting:
+            self._asks(r)
+        self.spoken = set(event.queue.spoken)
+        self.on_floor = None if speech is None else speech.speaker.id
+        if speech is not None:
+            self.seconds, self.extended = speech.seconds, speech.extended
 
     # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
 

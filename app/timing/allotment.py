@@ -20,7 +20,13 @@ extension that gives the time back re-arms them. The allotment itself
 ``next_deadline`` tells the shell when to send a ``Tick``; a tick before the
 deadline does nothing, so a scheduler that fires twice is harmless.
 
-Rules: T1-T6 (numbers come from the plan, never from here).
+Pause and resume are distinct commands, never a toggle (M2): a pause of a
+paused speech and a resume of a running one change nothing (no event), so two
+consoles that both press pause leave the speech paused. Every speech command
+may name the speaker it was decided on (``expected_speaker``, M1); the floor
+engine (``app.queue.floor``) checks it, since only it knows who has the floor.
+
+Rules: T1-T6 (numbers come from the plan, never from here), M1, M2.
 """
 
 from __future__ import annotations
@@ -116,21 +122,34 @@ def allot(
 
 
 # -- commands ----------------------------------------------------------------
+#
+# ``expected_speaker`` (M1): the speaker id the console showed on the floor when the
+# moderator tapped, or "" for a free floor; None: not checked (older callers).
 
 
 @dataclass(frozen=True, slots=True)
 class StartSpeech:
     """Start the clock of the speaker who has the floor."""
 
+    expected_speaker: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class PauseSpeech:
-    """Stop the clock, keeping the seconds left (a point of order, a translation gap)."""
+    """Stop the clock, keeping the seconds left (a point of order, a translation gap).
+
+    A pause of a paused speech is harmless and never resumes it (M2)."""
+
+    expected_speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ResumeSpeech:
-    """Restart a paused clock from the seconds it kept."""
+    """Restart a paused clock from the seconds it kept.
+
+    A resume of a running speech is harmless and never pauses it (M2)."""
+
+    expected_speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +157,14 @@ class ExtendSpeech:
     """Add time to the current allotment; allowed in every status."""
 
     seconds: float
+    expected_speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EndSpeech:
-    """The speaker has finished (or the moderator ends the speech)."""
+    """The speaker has finished (or the moderator ends the speech); undoable (M3)."""
+
+    expected_speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +172,7 @@ class SetAllotment:
     """The moderator's explicit allotment, before the clock starts (T2: fixed at start)."""
 
     seconds: float
+    expected_speaker: str | None = None
 
 
 SpeechCommand = StartSpeech | PauseSpeech | ResumeSpeech | ExtendSpeech | EndSpeech | SetAllotment
@@ -283,6 +306,10 @@ def decide(allotment: Allotment, command: SpeechCommand, now: float) -> tuple[Sp
             return (SpeechResumed(now, ends_at=now + allotment.seconds_left),)
         case PauseSpeech(), SpeechStatus.RUNNING:
             return (SpeechPaused(now, seconds_left(allotment, now)),)
+        case PauseSpeech(), SpeechStatus.PAUSED:
+            return ()  # M2: a repeated pause is harmless; it never resumes
+        case ResumeSpeech(), SpeechStatus.RUNNING:
+            return ()  # M2: a repeated resume is harmless; it never pauses
         case ExtendSpeech(seconds=seconds), _:
             if seconds <= 0:
                 raise IllegalCommand(

@@ -49,6 +49,7 @@ class FloorRules:
     warning_seconds: float = 30.0  # T5
     hard_stop: bool = False  # T5: nothing is cut unless this is on
     rcp_extra_seconds: float = 60.0  # P4
+    undo_seconds: float = 30.0  # M3: how long the last change of the floor can be undone
     observer_state_is_stakeholder: bool = False  # P3
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (

@@ -7,7 +7,8 @@ inscribed in advance (P7), then random operations (requests from Member
 States, observer States, RCP chairs, stakeholders of seven categories and a
 panellist, who may not ask; withdrawals; grants in order and out of order;
 moves; allotment overrides; extensions; starts, pauses and ends of speeches
-that stop early or run over; phase and segment closes; ticks and waits), then
+that stop early or run over; phase and segment closes; ticks and waits;
+undos, strikes, and commands decided on a floor that has changed since), then
 a crowd asking at once. Each operation becomes a command given to
 ``app.queue.apply(state, command, now)`` at a virtual ``now`` that only moves
 forward. Then a well-behaved moderator plays the segment to its end
@@ -33,12 +34,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.category import Category, is_stakeholder
-from app.errors import DomainError, FloorRuleRefused, IllegalCommand, NotFound
+from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
 from app.queue import (
     ClosePhase,
     CloseSegment,
     Command,
     Event,
+    Floor,
     FloorGranted,
     FloorRequested,
     GiveFloor,
@@ -50,7 +52,9 @@ from app.queue import (
     RequestWithdrawn,
     RoomState,
     SetRequestAllotment,
+    StrikeRequest,
     Tick,
+    Undo,
     WithdrawRequest,
     apply,
     evolve,
@@ -78,6 +82,7 @@ from app.timing import (
     SpeechEnded,
     SpeechStatus,
     StartSpeech,
+    seconds_left,
 )
 from app.timing.programme import block_latest_start, current_phase
 from tests.fakes import RoomLog
@@ -229,7 +234,16 @@ class Wait:
     ticks: bool = False
 
 
-Op = Press | Withdraw | Grant | Give | Move | SetWaiting | Speak | Raw | Close | Wait
+@dataclass(frozen=True, slots=True)
+class Operate:
+    """M4: strike a request (``pick``, maybe one that is not waiting); or, with ``stale``,
+    M1: send the command of that number, decided on a floor the room no longer has."""
+
+    pick: int = 0
+    stale: int | None = None
+
+
+Op = Press | Withdraw | Grant | Give | Move | SetWaiting | Speak | Raw | Close | Wait | Operate
 
 _pick = st.integers(0, 40)
 _seconds = st.sampled_from(OVERRIDE_SECONDS)
@@ -270,6 +284,9 @@ _KINDS: dict[str, tuple[int, st.SearchStrategy[Op]]] = {
         st.builds(Wait, st.sampled_from((1.0, 20.0, 60.0, 300.0, 900.0, 1800.0)), st.booleans()),
     ),
     "end": (1, st.just(Raw(EndSpeech()))),  # may dismiss a speaker who has not started
+    "undo": (2, st.just(Raw(Undo()))),  # M3: often refused (a change since, the window)
+    "strike": (1, st.builds(Operate, _pick)),  # M4
+    "stale": (1, st.builds(Operate, stale=st.integers(0, 6))),  # M1
 }
 
 
@@ -308,6 +325,9 @@ class Room:
         self.states: list[RoomState] = []  # after every applied command ...
         self.marks: list[int] = []  # ... and how many events there were then
         self.repeats = 0  # P6: presses that found the delegation already waiting
+        self.stale = 0  # M1: commands decided on another floor
+        self.undos = 0  # M3: undos applied and checked
+        self.undo_from: RoomState | None = None  # the room just before the undoable change
 
     def do(self, command: Command) -> bool:
         """Apply ``command`` now; a DomainError is a refusal, anything else fails the test."""
@@ -316,6 +336,14 @@ class Room:
         except DomainError as error:
             self.refusals.append((command, error))
             return False
+        if isinstance(command, Undo):
+            self.check_undo(decision.state)
+        else:  # the room just before the command, caught up with the clock
+            caught = apply(self.state, Tick(), self.now).state
+            point = decision.state.undo
+            if point is not None and point.before is not None and caught.segment is not None:
+                if point.before == Floor(caught.segment, caught.speech, caught.queue):
+                    self.undo_from = caught
         self.state = decision.state
         self.events.extend(decision.events)
         self.applied.append(command)
@@ -338,6 +366,46 @@ class Room:
         if pick >= 35 or not waiting:
             return f"{self.case.plan.id}.{pick * 1000}"
         return waiting[pick % len(waiting)].id
+
+    def check_undo(self, restored: RoomState) -> None:
+        """M3: an undo within the window brings back the floor before the undone command:
+        the phase and the queue exactly; the speaker with the same seconds left (a speech
+        the change cut off comes back paused with what it had left then)."""
+        point, before = self.state.undo, self.undo_from
+        assert point is not None
+        assert before is not None
+        assert (restored.segment, restored.queue) == (before.segment, before.queue)
+        back, was = restored.speech, before.speech
+        assert (back is None) == (was is None)
+        if back is None or was is None:
+            self.undos += 1
+            return
+        fields = ("speaker", "seconds", "basis", "extended", "started_at", "request_id")
+        assert [getattr(back, f) for f in fields] == [getattr(was, f) for f in fields]
+        if back.status is SpeechStatus.RUNNING:  # untouched by the change: it ran on
+            assert (was.status, back.ends_at) == (SpeechStatus.RUNNING, was.ends_at)
+        else:
+            assert seconds_left(back, self.now) == seconds_left(was, point.at)
+        self.undos += 1
+
+    def stale_command(self, kind: int) -> None:
+        """M1: a command decided on a floor that is not the room's is refused, changing
+        nothing."""
+        on_floor = self.state.speech.speaker.id if self.state.speech is not None else ""
+        wrong = f"{on_floor}:gone"
+        command = (
+            GrantFloor(expected_speaker=wrong),
+            GiveFloor("Guest speaker", expected_speaker=wrong),
+            EndSpeech(expected_speaker=wrong),
+            PauseSpeech(expected_speaker=wrong),
+            Undo(expected_speaker=wrong),
+            ClosePhase(phase_key="gone"),
+            CloseSegment(segment_id="gone"),
+        )[kind]
+        before, count = self.state, len(self.events)
+        assert not self.do(command), command
+        assert (self.state, len(self.events)) == (before, count)
+        self.stale += 1
 
     def hear_current(self) -> None:
         """Tame: a speaker given the floor speaks before anyone else is given it."""
@@ -379,6 +447,10 @@ class Room:
                     self.do(ClosePhase())
             case Wait(seconds=seconds, ticks=ticks):
                 self.wait(seconds, ticks=ticks)
+            case Operate(stale=int(kind)):
+                self.stale_command(kind)
+            case Operate(pick=pick):
+                self.do(StrikeRequest(self.waiting_id(pick), "entered by mistake"))
 
     def speak(self, fraction: float) -> None:
         speech = self.state.speech
@@ -585,6 +657,35 @@ def test_R1_replaying_the_recorded_events_gives_the_live_state() -> None:
         )
 
     _holds(check, {"events", "segment closed by command", "hard stop"})
+
+
+def test_M1_M3_M4_every_request_is_accounted_for_undos_restore_and_stale_commands_do_nothing() -> (
+    None
+):
+    """Every request that was made ends heard, withdrawn, struck or closed (the segment is
+    played to its end), once in the record; every applied undo restored the floor before
+    the undone command (``Room.check_undo``); every command decided on another floor was
+    refused and changed nothing (``Room.stale_command``)."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        made = [e.request.id for e in room.events if isinstance(e, FloorRequested)]
+        lines = [line for line in room.history().timeline if line.request_id in set(made)]
+        assert sorted(line.request_id or "" for line in lines) == sorted(made)
+        for line in lines:
+            assert line.outcome.value in {"heard", "not_heard", "withdrawn"}, line
+            seen[line.closed_reason or line.outcome.value] += 1
+        seen["undone"] += room.undos
+        seen["stale"] += room.stale
+        seen["refused as changed"] += sum(
+            1 for _, error in room.refusals if isinstance(error, FloorChanged)
+        )
+        seen["sent back"] += sum(1 for e in room.events if type(e).__name__ == "RequestReturned")
+
+    _holds(
+        check,
+        {"heard", "withdrawn", "struck", "phase_ended", "undone", "stale", "refused as changed"}
+        | {"sent back"},
+    )
 
 
 def test_P6_a_delegation_is_never_twice_in_the_queue() -> None:

@@ -1,0 +1,193 @@
+"""The undo point of a room (M3): the floor before its last change, kept by the fold.
+
+Theory of operation
+-------------------
+The last command that changed the floor can be undone for a short while
+(``FloorRules.undo_seconds``, 30 s by default) if nothing has changed since.
+A command is not an event, so the room keeps, beside its state, an
+``UndoPoint``: what the change was (in the moderator's words), when, until
+when it can be undone, and the ``Floor`` before it (the phase, the speaker,
+the queue). ``track`` keeps it up to date from the events alone, so a replay
+of the stored events rebuilds it exactly as the live room had it.
+
+Which events make up one change is read from the events themselves:
+
+* an *opening* event starts a change and takes a new undo point: a speech
+  ended (``EndSpeech``, or "next speaker"), a granted speaker sent back to the
+  queue (M5), the floor given from a free floor, a request withdrawn or struck,
+  a phase closing or closed by the moderator;
+* what the engine does as a consequence, at the same instant, belongs to that
+  change: the grant of "next speaker" (``FloorGranted.replacing``), and the
+  phase that ends when the floor becomes free (A3) with its closed requests and
+  the next phase's start. A later command never yields these at the same
+  instant: ``apply`` has caught up with the clock by then;
+* the clock's own announcements (a warning, a time up) change nothing that an
+  undo restores: they are applied to the undo point's speech too;
+* anything else is a change since: the point is *spent* (``before`` is None)
+  and remembers why, so that a refused undo can say it. A closed segment
+  takes the point with it (``SegmentClosed`` starts a fresh state).
+
+The undo itself (``FloorRestored``) spends the point: an undo is not undone.
+Rules: M3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from app.queue.events import (
+    ClosedBecause,
+    Event,
+    FloorGranted,
+    FloorRequested,
+    FloorRestored,
+    RequestReturned,
+    RequestsClosed,
+    RequestStruck,
+    RequestWithdrawn,
+)
+from app.queue.requests import Queue
+from app.timing import allotment as speech
+from app.timing.allotment import (
+    Allotment,
+    AllotmentOverridden,
+    SpeechEnded,
+    SpeechExtended,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    SpeechStatus,
+    TimeUp,
+    WarningReached,
+)
+from app.timing.programme import (
+    PhaseClosing,
+    PhaseEnded,
+    PhaseEndReason,
+    PhaseStarted,
+    SegmentRun,
+    current_phase,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """What an undo brings back: the phase, the speaker and the queue (M3)."""
+
+    segment: SegmentRun
+    speech: Allotment | None
+    queue: Queue
+
+
+@dataclass(frozen=True, slots=True)
+class UndoPoint:
+    what: str  # the change, in the moderator's words: "the end of Ghana's speech"
+    at: float
+    until: float  # the undo is refused after this instant
+    before: Floor | None  # None: spent, something changed since (``changed`` says what)
+    changed: str = ""
+
+
+def track(point: UndoPoint | None, floor: Floor, event: Event) -> UndoPoint | None:
+    """The undo point after ``event``, which applies to ``floor``."""
+    what = _opens(floor, event)
+    if what is not None:
+        until = event.at + floor.segment.plan.rules.undo_seconds
+        return UndoPoint(what, event.at, until, floor)
+    if point is None or point.before is None:
+        return point
+    before = point.before
+    if event.at == point.at and _follows(floor, event):
+        if isinstance(event, FloorGranted):
+            return replace(point, what=f"{point.what} and the floor given to {_name(event)}")
+        return point
+    if isinstance(event, WarningReached | TimeUp) and before.speech == floor.speech:
+        assert before.speech is not None
+        return replace(point, before=replace(before, speech=speech.evolve(before.speech, event)))
+    return replace(point, before=None, changed=_change(floor, event))
+
+
+def restored(point: UndoPoint, now: float, live: Allotment | None) -> FloorRestored:
+    """The undo of ``point`` at ``now``: the floor as it was before the change.
+
+    A speech the change did not touch stays as it runs now. A speech the change
+    ended or took away comes back with the seconds it had left then (M3): a
+    running one comes back paused, since its speaker stopped when they were cut
+    off and must not lose the seconds the undo took; the moderator resumes it.
+    """
+    before = point.before
+    assert before is not None
+    back = before.speech
+    if back is not None and back != live and back.status is SpeechStatus.RUNNING:
+        left = speech.seconds_left(back, point.at)
+        back = replace(back, status=SpeechStatus.PAUSED, seconds_left=left, ends_at=None)
+    return FloorRestored(now, point.what, before.segment, back, before.queue)
+
+
+def _opens(floor: Floor, event: Event) -> str | None:
+    """The change an opening event starts, in the moderator's words; None for others."""
+    run = floor.segment
+    match event:
+        case SpeechEnded(speaker=who) if not _hard_stop(floor, event):
+            return f"the end of {who.name}'s speech"
+        case RequestReturned(request=r):
+            return f"{r.name} sent back to the head of the queue"
+        case FloorGranted(replacing=None):
+            return f"the floor given to {_name(event)}"
+        case RequestWithdrawn(request=r):
+            return f"the withdrawal of {r.name}'s request"
+        case RequestStruck(request=r):
+            return f"the request of {r.name} struck"
+        case PhaseClosing():
+            return f"the close of '{current_phase(run).title}'"
+        case PhaseEnded(reason=PhaseEndReason.COMMAND) if run.closing is None:
+            return f"the close of '{current_phase(run).title}'"
+    return None
+
+
+def _follows(floor: Floor, event: Event) -> bool:
+    """Whether ``event``, at the instant of the change, is the engine's consequence of it."""
+    match event:
+        case FloorGranted(replacing=replacing):
+            return replacing is not None
+        case PhaseEnded(reason=reason):
+            return reason is not PhaseEndReason.SEGMENT_CLOSED  # A3 once the floor is free
+        case RequestsClosed(reason=reason):
+            return reason is ClosedBecause.PHASE_ENDED
+        case PhaseStarted():
+            return True
+    return False
+
+
+def _hard_stop(floor: Floor, event: SpeechEnded) -> bool:
+    """T5: the clock cut the speech (no one's command): a change, never an undo point."""
+    s = floor.speech
+    return (
+        s is not None
+        and s.timed_out
+        and floor.segment.plan.rules.hard_stop
+        and event.at == s.ends_at
+    )
+
+
+def _name(event: FloorGranted) -> str:
+    return event.allotment.speaker.name
+
+
+def _change(floor: Floor, event: Event) -> str:
+    """What changed since the undo point, in the moderator's words."""
+    on_floor = floor.speech.speaker.name if floor.speech is not None else "the speaker"
+    match event:
+        case FloorRequested(request=r):
+            return f"{r.name} asked for the floor"
+        case FloorRestored():
+            return "it was undone already"
+        case SpeechEnded():
+            return f"{on_floor}'s time ran out (hard stop)"
+        case PhaseEnded() | PhaseStarted():
+            return f"'{current_phase(floor.segment).title}' ended"
+        case SpeechStarted():
+            return f"{on_floor} started speaking"
+        case SpeechPaused() | SpeechResumed() | SpeechExtended() | AllotmentOverridden():
+            return f"{on_floor}'s clock changed"
+    return "the queue changed"
