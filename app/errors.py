@@ -8,6 +8,8 @@
     * VersionConflict         409  the room changed under the command (shell retries)
     * InvalidProgramme        422  a programme file is wrong; names the field and line
     * InvalidSetting          422  an environment variable is wrong; names it
+    * Unauthenticated         401  the token is not one this service recorded
+        * TokenExpired        401  the token's time is over; names when it ended
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -70,3 +72,13 @@ class InvalidProgramme(DomainError):
     """A programme file failed validation; ``detail`` lists field and line."""
 
     status_hint = 422
+
+
+class Unauthenticated(DomainError):
+    """The token does not identify a live credential of this service (never recorded here)."""
+
+    status_hint = 401
+
+
+class TokenExpired(Unauthenticated):
+    """The token was valid and its time is over (``detail`` says when it ended)."""
