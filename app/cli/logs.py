@@ -42,13 +42,36 @@ def _hide(pair: re.Match[str]) -> str:
 
 
 def redact_record(record: logging.LogRecord) -> None:
-    """Redact a record's message and arguments in place (it is never dropped)."""
-    if isinstance(record.msg, str):
-        record.msg = redact(record.msg)
+    """Redact a record's message and arguments in place (it is never dropped).
+
+    The arguments are redacted one by one (uvicorn's access formatter reads them as a
+    tuple); a message whose own text puts a token key before a placeholder
+    (``"?token=%s"``) is formatted first, then redacted.
+    """
     if isinstance(record.args, tuple):
-        record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        record.args = tuple(_clean(a) for a in record.args)
     elif isinstance(record.args, dict):
-        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        record.args = {k: _clean(v) for k, v in record.args.items()}
+    if isinstance(record.msg, str):
+        redacted = redact(record.msg)
+        if redacted != record.msg and record.args:
+            try:
+                redacted = redact(record.getMessage())
+            except (TypeError, ValueError):  # a broken format: keep the redacted template
+                pass
+            record.args = None
+        record.msg = redacted
+
+
+def _clean(value: object) -> object:
+    """An argument without a token: a string redacted, another object as its redacted text."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, int | float):
+        return value
+    text = str(value)
+    redacted = redact(text)
+    return value if redacted == text else redacted
 
 
 class TokenRedactor(logging.Filter):
