@@ -24,7 +24,8 @@ ENV_PREFIX = "FLOORKEEPER_"
 GC_PAUSE_WARNING_SECONDS = 0.1
 BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
 DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
-PLACEHOLDER_SECRET = "development-only-secret"
+#: The shortest secret an operator may set (FLOORKEEPER_SECRET_KEY): 32 characters.
+MIN_SECRET_LENGTH = 32
 
 
 class Environment(StrEnum):
@@ -41,8 +42,9 @@ class Settings(BaseModel):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    # Signs every token (moderator, display, delegate links); rotate to revoke all.
-    secret_key: str = PLACEHOLDER_SECRET
+    # Signs every token (moderator, display, delegate links); change it to end them all. Unset:
+    # the secret the service generated and keeps in its database (app/access/secret.py).
+    secret_key: str | None = Field(default=None, min_length=MIN_SECRET_LENGTH)
     # Loaded into an empty database at start-up, so that `make run` is a rehearsal.
     demo_programme: str | None = str(DEMO_PROGRAMME)
     max_backlog_per_screen: int = Field(default=64, ge=1)
@@ -64,8 +66,10 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.environment is Environment.PRODUCTION and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("set FLOORKEEPER_SECRET_KEY: the placeholder is for development only")
+        # A production start without FLOORKEEPER_SECRET_KEY needs a secret already stored in
+        # the database: that is checked where the database is open (app/access/secret.py).
+        if self.secret_key is not None and not self.secret_key.strip():
+            raise ValueError("FLOORKEEPER_SECRET_KEY is blank: set a random value or unset it")
         return self
 
 
@@ -92,8 +96,10 @@ def _problem(error: ErrorDetails) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     field = str(error["loc"][0])
     variable = field.upper() if field.upper() in BARE_NAMES else ENV_PREFIX + field.upper()
-    return f"{variable}={error.get('input')!s}: {error['msg']}"
+    shown = "…" if field == "secret_key" else error.get("input")  # a secret is never printed
+    return f"{variable}={shown!s}: {error['msg']}"
 
 
 def new_secret() -> str:
+    """A signing secret: 256 random bits, URL-safe (the one the service generates)."""
     return secrets.token_urlsafe(32)

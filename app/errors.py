@@ -11,6 +11,8 @@
     * TooLarge                413  a file is over its size limit; names the setting
     * FloorChanged            409  an IllegalCommand: the floor changed since the console
                                    decided (M1); says what changed
+    * Unauthenticated         401  the token is not one this service recorded
+        * TokenExpired        401  the token's time is over; names when it ended
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -90,3 +92,13 @@ class FloorChanged(IllegalCommand):
 
     def __init__(self, detail: str) -> None:
         DomainError.__init__(self, detail)
+
+
+class Unauthenticated(DomainError):
+    """The token does not identify a live credential of this service (never recorded here)."""
+
+    status_hint = 401
+
+
+class TokenExpired(Unauthenticated):
+    """The token was valid and its time is over (``detail`` says when it ended)."""

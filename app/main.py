@@ -30,6 +30,7 @@ from app.access.credentials import CredentialRegistry
 from app.access.guard import PageRefused
 from app.access.ratelimit import RateLimits, TooManyRequests
 from app.access.scope import MeetingMap
+from app.access.secret import service_secret
 from app.access.tokens import Signer
 from app.api import cards, channel, meetings, records, secretariat, setup
 from app.api import rooms as room_routes
@@ -52,11 +53,11 @@ log = logging.getLogger("floorkeeper")
 def create_app(settings: Settings | None = None, now: Callable[[], float] = time.time) -> FastAPI:
     settings = settings or load_settings()
 
-    signer = Signer(settings.secret_key)
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         engine = make_engine(settings.database_url)
+        # the operator's secret, or the one kept in the database (app/access/secret.py)
+        signer = Signer(await to_thread.run_sync(service_secret, engine, settings, now))
         store = RoomStore(engine)
 
         def open_room(room_id: int) -> RoomRunner:

@@ -55,9 +55,8 @@ import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
 from app.access.roles import Principal, Role
-from app.access.tokens import Signer
 from bench.fanout import machine, no_nan, percentile
-from bench.servers import SECRET, Floorkeeper
+from bench.servers import Floorkeeper
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clock.json"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -381,7 +380,7 @@ async def measure(plan: Plan, server: Floorkeeper) -> dict[str, Any]:
     assert server.meeting is not None
     room = server.meeting.room_id
     rng = random.Random(plan.seed)
-    token = Signer(SECRET).issue(Principal(Role.DISPLAY, room_id=room))
+    token = server.token(Principal(Role.DISPLAY, room_id=room))
     moderator = Moderator(server, room)
     await moderator.send("programme", type="open_segment", segment_id=server.meeting.segment_id)
     await moderator.send("floor", type="grant")

@@ -31,8 +31,8 @@ from sqlmodel import Session, col, select
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
+from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
-from app.access.tokens import Signer
 from app.config import DEMO_PROGRAMME
 from app.db.engine import make_engine
 from app.db.migrations import migrate
@@ -164,12 +164,15 @@ class Floorkeeper:
         with serving(argv, self.port, self.log, env) as self.process:
             if self.meeting is None:
                 self.meeting = _first_segment(self.database_url)
-            signer = Signer(SECRET)
             room = self.meeting.room_id
-            display = signer.issue(Principal(Role.DISPLAY, room_id=room))
-            self.moderator = signer.issue(Principal(Role.MODERATOR, room_id=room))
+            display = self.token(Principal(Role.DISPLAY, room_id=room))
+            self.moderator = self.token(Principal(Role.MODERATOR, room_id=room))
             self.live_url = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={display}"
             yield self
+
+    def token(self, principal: Principal) -> str:
+        """A credential recorded in the server's database (it reads the row on first use)."""
+        return recorded_token(self.database_url, SECRET, principal, "benchmark")
 
     async def open(self) -> None:
         """Open the segment, give the floor to its first speaker and start the clock."""

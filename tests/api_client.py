@@ -1,9 +1,10 @@
 """The app in process for the HTTP API tests: a TestClient on the seeded meeting, a FakeClock.
 
 ``serving`` runs the app's lifespan (``with TestClient(app)``) on a database
-that already holds the meeting, and signs a bearer for each named principal
-(``principals``); ``Api`` sends commands and reads as any of them, or with a
-credential recorded in the registry (``Api.bearer``), as the access tests do.
+that already holds the meeting, and records a credential for each named
+principal (``principals``) in the app's registry, as the secretariat would;
+``Api`` sends commands and reads as any of them, or with a credential
+recorded in the registry (``Api.bearer``), as the access tests do.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def principals(one: int, two: int) -> dict[str, Principal]:
 
 @dataclass
 class Api:
-    """The served app and the seeded meeting; a signed bearer per name in ``tokens``."""
+    """The served app and the seeded meeting; a recorded bearer per name in ``tokens``."""
 
     app: FastAPI
     client: TestClient
@@ -124,8 +125,9 @@ def serving(
     settings = settings_for(database_url)
     app = create_app(settings, now=clock)
     with TestClient(app) as client:
-        signer = app.state.services.signer
+        registry: CredentialRegistry = app.state.services.credentials
         tokens = {
-            name: bearer(signer.issue(who)) for name, who in principals(*seeded.rooms).items()
+            name: bearer(registry.issue(who, f"tests: {name}").token)
+            for name, who in principals(*seeded.rooms).items()
         }
         yield Api(app, client, clock, seeded, settings, tokens)

@@ -29,9 +29,15 @@ def test_defaults_serve_sqlite_on_port_8000() -> None:
     assert settings.environment is Environment.DEVELOPMENT
 
 
-def test_production_refuses_the_placeholder_secret() -> None:
-    with pytest.raises(InvalidSetting, match="^set FLOORKEEPER_SECRET_KEY"):
-        load_settings({"FLOORKEEPER_ENVIRONMENT": "production"})
+def test_a_short_secret_is_refused_without_printing_it() -> None:
+    with pytest.raises(InvalidSetting, match="^FLOORKEEPER_SECRET_KEY=…: .*at least 32") as error:
+        load_settings({"FLOORKEEPER_SECRET_KEY": "hunter2"})
+    assert "hunter2" not in str(error.value)
+
+
+def test_no_secret_is_a_setting_of_its_own_the_database_keeps_one() -> None:
+    """Unset, the service uses the secret stored in its database (app/access/secret.py)."""
+    assert load_settings({"FLOORKEEPER_ENVIRONMENT": "production"}).secret_key is None
 
 
 def test_a_bad_port_is_refused_by_the_name_of_its_variable() -> None:

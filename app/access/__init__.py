@@ -2,13 +2,15 @@
 
 * ``roles``        ``Role``, ``Principal`` and ``may_moderate``, the one answer to
                    "may this caller run this room?" (pure)
-* ``tokens``       signing and reading tokens (``Signer``, ``principal_of``)
+* ``tokens``       signing and reading tokens (``Signer``, ``principal_of``,
+                   ``authenticate``): signature, record, expiry
+* ``secret``       the signing secret: the operator's, or the one the database keeps
 * ``rules``        the grants, ``Rule`` and ``holds``; the row-level checks of cards
                    and credentials, as plain functions of a ``Principal`` (pure)
 * ``guard``        the route's rule as a FastAPI dependency (``allow``, ``authorized``)
 * ``policy``       the named rules the routes share (``RUN_ROOM``, ``WATCH_ROOM``...)
 * ``scope``        meeting scope: ``MeetingMap``, ``meeting_of``, ``note_meeting``
-* ``credentials``  the recorded tokens, revocable at once
+* ``credentials``  the recorded tokens: their meeting, their expiry, revocable at once
 * ``accounts``     secretariat accounts (name and password) for ``/api/login``
 * ``ratelimit``    limits on pings and floor requests (a stuck button, a script)
 

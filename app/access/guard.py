@@ -10,11 +10,13 @@ so a refusal comes before the body is validated or the database is read. It
 
 1. answers 404 for a path id too large for the database, or a ``{room_id}``
    the service does not run;
-2. reads the token (``app.access.tokens.principal_of``: signature, then the
-   in-memory revocation set), and, for ``OWN_DELEGATION``, the JSON body;
+2. reads the token (``app.access.tokens.authenticate``: signature, then the
+   in-memory record of live credentials, then the expiry; 401 for a token
+   never recorded or expired, 403 for a forged or revoked one), and, for
+   ``OWN_DELEGATION``, the JSON body;
 3. lets the call through if any grant holds (``app.access.rules``, where the
    grant table is), and if the token's meeting covers the path
-   (``app.access.scope``);
+   (``app.access.scope``: every token but the administrator's names one);
 4. or refuses (403) with the rule's words.
 
 The route reads the principal its rule let through with ``authorized`` (the
@@ -37,7 +39,7 @@ from starlette.requests import HTTPConnection, Request
 from app.access.roles import Principal
 from app.access.rules import Grant, Rule, asked_delegation
 from app.access.scope import ensure_in_meeting
-from app.access.tokens import principal_of
+from app.access.tokens import authenticate
 from app.errors import DomainError, NotAllowed, NotFound
 from app.services import services_of
 
@@ -73,10 +75,10 @@ class _Check:
                 raise NotFound(f"no room {connection.path_params['room_id']} in this service")
         if rule.grants == {Grant.ANYONE}:
             return None
-        principal = principal_of(connection)
+        principal = await authenticate(connection)
         body = await _body(connection) if Grant.OWN_DELEGATION in rule.grants else None
         if rule.holds(principal, room_id, body):
-            if principal is not None and principal.meeting_id is not None:
+            if principal is not None:
                 await ensure_in_meeting(connection, principal)
             connection.state.principal = principal  # what ``authorized`` gives the route
             return principal

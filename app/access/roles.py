@@ -2,7 +2,8 @@
 
 A ``Principal`` is what a token says (``app.access.tokens`` signs and reads
 it): a role and its scope, a room for a moderator or a display, a delegation
-for a delegate, and the one meeting it covers (None: every meeting).
+for a delegate, the one meeting it covers (None: every meeting, the
+administrator only) and when it expires.
 
 Roles: the secretariat (everything in its meeting; a token of no meeting is
 the service's administrator), a moderator (their room), a rapporteur (their
@@ -40,6 +41,7 @@ class Principal:
     name: str = ""
     token_id: str | None = None  # the recorded credential (app.access.credentials); revocable
     meeting_id: int | None = None  # the one meeting it covers; None: every meeting
+    expires_at: float | None = None  # UTC epoch seconds, signed into the token (credentials)
 
     def describe(self) -> str:
         """The caller as a refusal names it, e.g. "delegate (MEX)" or "moderator (room 2)"."""

@@ -35,7 +35,7 @@ that refuses:
   moderator, or (paper cards) the secretariat (R2, the rule of
   ``app.record.card``).
 * ``scope_of_new_credential``: a scoped secretariat issues tokens for its
-  own meeting only, and they carry its scope.
+  own meeting only, and they carry its meeting; every token names one.
 * ``ensure_credential_in_scope`` / ``credential_in_scope``: a scoped
   secretariat lists, revokes and rotates only its meeting's tokens.
 
@@ -174,7 +174,8 @@ def scope_of_new_credential(
 
     ``room_meeting`` is the meeting of ``wanted.room_id`` (None: no room). The
     token carries the caller's meeting, or, from the administrator, the one asked
-    for (and a room must then be of that meeting).
+    for (a room must then be of that meeting), or else its room's; the registry
+    finds a delegate's from its code (``app.access.credentials``).
     """
     meeting = wanted.meeting_id
     if caller.meeting_id is not None:
@@ -186,7 +187,7 @@ def scope_of_new_credential(
         meeting = caller.meeting_id
     elif meeting is not None and room_meeting not in (None, meeting):
         raise DomainError(f"room {wanted.room_id} is not a room of meeting {meeting}")
-    return replace(wanted, meeting_id=meeting)
+    return replace(wanted, meeting_id=room_meeting if meeting is None else meeting)
 
 
 def credential_in_scope(caller: Principal, issued: Principal, room_meeting: int | None) -> bool:

@@ -2,13 +2,16 @@
 
 Theory of operation
 -------------------
-A token may carry a meeting (``Principal.meeting_id``: a secretariat account
-bound to a meeting, and what such a secretariat issues). Whatever grant let
-it in, such a token is refused (403) when the path's ``{meeting_id}``,
-``{room_id}`` or ``{segment_id}`` belongs to another meeting, on HTTP and on
-the live channel alike (``ensure_in_meeting``, called by the route's rule in
-``app.access.guard``). A token of no meeting (``floorkeeper admin create``
-without ``--meeting``, the rehearsal token of ``serve``) covers every meeting.
+Every token names its meeting (``Principal.meeting_id``; the credential
+registry gives each one its meeting when it is issued,
+``app.access.credentials``), but the administrator's: a secretariat token
+of no meeting (``floorkeeper admin create`` without ``--meeting``, the
+rehearsal token of ``floorkeeper links``), which covers every meeting.
+Whatever grant let it in, a token is refused (403) when the path's
+``{meeting_id}``, ``{room_id}`` or ``{segment_id}`` belongs to another
+meeting, on HTTP and on the live channel alike (``ensure_in_meeting``, called
+by the route's rule in ``app.access.guard``); a token of another role that
+names no meeting is refused everywhere.
 
 The meeting of a room or a segment comes from ``MeetingMap``, kept in memory
 (``Services.meeting_map``): loaded at start-up, and told of every meeting
@@ -25,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.requests import HTTPConnection
 
-from app.access.roles import Principal
+from app.access.roles import Principal, Role
 from app.db.models import Room, Segment
 from app.errors import NotAllowed
 from app.services import services_of
@@ -82,6 +85,12 @@ async def meeting_of(connection: HTTPConnection, kind: str, row_id: int) -> int 
 
 async def ensure_in_meeting(connection: HTTPConnection, principal: Principal) -> None:
     """A token of one meeting is refused on the rooms, segments and meetings of another."""
+    if principal.meeting_id is None:
+        if principal.role is Role.SECRETARIAT:
+            return  # the administrator: every meeting
+        raise NotAllowed(
+            f"{principal.describe()} names no meeting: ask the secretariat for a new link"
+        )
     for name, meeting in (await _path_meetings(connection)).items():
         if meeting != principal.meeting_id:
             thing = name.removesuffix("_id")

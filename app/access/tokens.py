@@ -1,25 +1,46 @@
 """Signed credentials: a token names a principal, and reading one checks it.
 
-A credential is a token signed with the meeting's secret (itsdangerous): it
-names a ``Principal`` (``app.access.roles``): a role and what the role covers.
-It travels as ``Authorization: Bearer`` or, for links opened from a badge or
-a wall screen, as ``?token=``. ``principal_of`` reads it for the route's rule
-(``app.access.guard``): the signature first, then the in-memory revocation
-set (``app.access.credentials``); the rule decides what the principal may do.
+A credential is a token signed with the service's secret (itsdangerous,
+``app.access.secret``): it names a ``Principal`` (``app.access.roles``): a
+role, what the role covers, its meeting, its recorded id and its expiry. It
+travels as ``Authorization: Bearer`` or, for links opened from a badge or a
+wall screen, as ``?token=``. Reading one (``principal_of``, ``authenticate``)
+checks, in this order and without a query:
+
+1. the signature (403 if it is not a token of this secret);
+2. that the credential table knows its id, live, with exactly the role and
+   scope the token names (``app.access.credentials``, kept in memory): a
+   token never recorded is refused (401), a revoked one too (403);
+3. its expiry against the service's clock (``Services.now``, a ``FakeClock``
+   in tests): an expired token is a 401 that says when it ended.
+
+``authenticate`` (the route's rule) first reads, once, the row of an id this
+process has not seen: a credential issued by another process
+(``floorkeeper links`` while the service runs). Only a token that passed
+the signature gets that far, so a forger cannot make it query.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any
 
+from anyio import to_thread
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import HTTPConnection
 
 from app.access.roles import Principal, Role
-from app.errors import NotAllowed
-from app.services import services_of
+from app.errors import NotAllowed, TokenExpired, Unauthenticated
+from app.services import Services, services_of
 
-SALT = "floorkeeper.credential.v1"
+# v2: every token carries its expiry ("e"); a v1 token (no expiry, never recorded) is refused.
+SALT = "floorkeeper.credential.v2"
+
+NOT_RECORDED = (
+    "this link or token was not issued by this service's secretariat (or no longer is): "
+    "ask the secretariat for a new one"
+)
+REVOKED = "this link was revoked by the secretariat: ask the secretariat for a new one"
 
 
 class Signer:
@@ -29,8 +50,10 @@ class Signer:
         self._serializer = URLSafeSerializer(secret, salt=SALT)
 
     def issue(self, principal: Principal) -> str:
-        """The token of ``principal``: short keys, only the fields it has."""
-        data: dict[str, Any] = {"r": principal.role.value}
+        """The token of ``principal``: short keys, only the fields it has; it must expire."""
+        if principal.expires_at is None:
+            raise ValueError("a token needs its expiry")
+        data: dict[str, Any] = {"r": principal.role.value, "e": principal.expires_at}
         if principal.room_id is not None:
             data["room"] = principal.room_id
         if principal.delegation is not None:
@@ -55,6 +78,7 @@ class Signer:
                 name=data.get("n", ""),
                 token_id=data.get("i"),
                 meeting_id=data.get("m"),
+                expires_at=float(data["e"]),
             )
         except (BadSignature, KeyError, ValueError, TypeError):
             raise NotAllowed(
@@ -62,30 +86,47 @@ class Signer:
             ) from None
 
 
-class Revocations(Protocol):
-    """What the checks need of the credential registry (``app.access.credentials``): no query."""
-
-    def is_revoked(self, token_id: str) -> bool: ...
+def checked(services: Services, principal: Principal) -> Principal:
+    """``principal`` if its credential is recorded, live and unexpired; refused otherwise."""
+    status = services.credentials.status(principal)
+    if status == "revoked":
+        raise NotAllowed(REVOKED)
+    if status != "live":
+        raise Unauthenticated(NOT_RECORDED)
+    assert principal.expires_at is not None  # read from the token: every token has one
+    if principal.expires_at <= services.now():
+        ended = datetime.fromtimestamp(principal.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        raise TokenExpired(f"this link expired on {ended}: ask the secretariat for a new one")
+    return principal
 
 
 def read_token(connection: HTTPConnection, token: str) -> Principal:
-    """The token's principal; refused if it was revoked (checked in memory, at once)."""
+    """The token's principal, checked in memory (signature, record, expiry)."""
     services = services_of(connection)
-    principal = services.signer.read(token)
-    if principal.token_id is not None:
-        if services.credentials.is_revoked(principal.token_id):
-            raise NotAllowed(
-                "this link was revoked by the secretariat: ask the secretariat for a new one"
-            )
-    return principal
+    return checked(services, services.signer.read(token))
 
 
 def principal_of(connection: HTTPConnection) -> Principal | None:
     """The caller's principal from its bearer token or ``?token=``; None without either."""
-    token = _bearer(connection) or connection.query_params.get("token")
-    if not token:
+    token = token_of(connection)
+    return None if token is None else read_token(connection, token)
+
+
+async def authenticate(connection: HTTPConnection) -> Principal | None:
+    """``principal_of``, after reading once the record of an id this process has not seen."""
+    token = token_of(connection)
+    if token is None:
         return None
-    return read_token(connection, token)
+    services = services_of(connection)
+    principal = services.signer.read(token)
+    if principal.token_id is not None and services.credentials.unseen(principal.token_id):
+        await to_thread.run_sync(services.credentials.recall, principal.token_id)
+    return checked(services, principal)
+
+
+def token_of(connection: HTTPConnection) -> str | None:
+    """The token the caller sent: its bearer, or the link's ``?token=``."""
+    return _bearer(connection) or connection.query_params.get("token") or None
 
 
 def _bearer(connection: HTTPConnection) -> str | None:

@@ -8,17 +8,21 @@ with one readable line and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from app.access.credentials import Issued
 from app.access.roles import Principal, Role
+from app.access.secret import service_secret
 from app.access.tokens import Signer
-from app.config import Settings, load_settings
+from app.config import Environment, Settings, load_settings
 from app.db.engine import make_engine, session_scope
 from app.db.migrations import is_empty, migrate
 from app.db.models import Delegation, Meeting, Room
@@ -81,9 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(run=_admin_create)
 
-    links = commands.add_parser("links", help="print moderator, display and delegate links")
+    links = commands.add_parser(
+        "links", help="print a meeting's moderator, display, podium and delegate links"
+    )
     links.add_argument("--meeting", help="the meeting key (default: the first meeting)")
-    links.add_argument("--base-url", default=None)
+    links.add_argument(
+        "--base-url", default=None, help="where the service is reached (default: HOST:PORT)"
+    )
     links.set_defaults(run=_links)
     return parser
 
@@ -97,20 +105,33 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from app.cli.logs import log_config
+    from app.cli.logs import log_config, redact_every_record
     from app.main import create_app
     from app.meeting.importer import import_programme_file
 
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     if not args.no_demo and settings.demo_programme and is_empty(engine):
-        meeting = import_programme_file(engine, Path(settings.demo_programme))
+        meeting = import_programme_file(
+            engine,
+            Path(settings.demo_programme),
+            settings.max_programme_bytes,
+            settings.max_delegations_bytes,
+        )
         print(f"loaded the demo meeting {meeting.key!r}")
-    try:
-        _print_links(settings, None, f"http://{settings.host}:{settings.port}")
-    except DomainError as nothing:  # an empty database: serve anyway, the secretariat imports
-        print(f"no rehearsal links: {nothing.detail}")
+    service_secret(engine, settings, time.time)  # production without a secret: refused here
     engine.dispose()
+    if shows_links(settings):
+        try:
+            _print_links(settings, None, _base_url(settings))
+        except DomainError as nothing:  # an empty database: serve anyway, the secretariat imports
+            print(f"no rehearsal links: {nothing.detail}")
+    else:  # links are credentials: never in the logs of a shared or production host
+        print(
+            "the rehearsal's links are not printed here (they are credentials): "
+            "run `floorkeeper links [--meeting KEY] [--base-url URL]` to get them"
+        )
+    redact_every_record()  # every handler, uvicorn's and any added later (app/cli/logs.py)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -129,7 +150,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        meeting = import_programme_file(engine, args.file)
+        meeting = import_programme_file(
+            engine, args.file, settings.max_programme_bytes, settings.max_delegations_bytes
+        )
     finally:
         engine.dispose()
     print(f"imported {meeting.key!r}: {meeting.title}")
@@ -187,49 +210,86 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _links(args: argparse.Namespace, settings: Settings) -> int:
-    _print_links(settings, args.meeting, args.base_url or f"http://{settings.host}:{settings.port}")
+    _print_links(settings, args.meeting, args.base_url or _base_url(settings))
     return 0
 
 
-def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None:
-    """Credentials for a rehearsal: one moderator and one display link per room.
+#: The hosts ``serve`` prints the rehearsal's links on (in development): this machine only.
+LOOPBACK_NAMES = ("localhost",)
 
-    They are recorded (revocable) and reused from one run to the next, so that
-    restarting the service prints the same links.
+
+def shows_links(settings: Settings) -> bool:
+    """Whether ``serve`` prints the links: in development, listening on a loopback address only."""
+    if settings.environment is not Environment.DEVELOPMENT:
+        return False
+    if settings.host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:  # a host name: it may be reachable from anywhere
+        return False
+
+
+def _base_url(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None:
+    """A rehearsal's links, as full URLs: per room its moderator, display and podium links, a
+    delegate's link and the administrator's token.
+
+    They are recorded (revocable) and reused from one run to the next while they keep half
+    their life (``CredentialRegistry.ensure``); the meeting's expire after its last day, the
+    administrator's token after 12 hours (``app.access.credentials``).
     """
     from app.access.credentials import CredentialRegistry
 
+    base = base.rstrip("/")
     engine = make_engine(settings.database_url)
-    registry = CredentialRegistry(engine, Signer(settings.secret_key), time.time)
-    with Session(engine) as session:
-        meeting = _first_meeting(session, meeting_key)
-        rooms = session.exec(select(Room).where(Room.meeting_id == meeting.id)).all()
-        first = session.exec(
-            select(Delegation)
-            .where(Delegation.meeting_id == meeting.id)
-            .order_by(col(Delegation.id))
-        ).first()
-    print(f"{meeting.title}")
-    secretariat = registry.ensure(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
-    print(f"  secretariat token: {secretariat.token}")
-    for room in rooms:
-        assert room.id is not None
-        moderator = registry.ensure(
-            Principal(Role.MODERATOR, room_id=room.id), f"rehearsal: moderator of {room.key}"
-        )
-        display = registry.ensure(
-            Principal(Role.DISPLAY, room_id=room.id), f"rehearsal: display of {room.key}"
-        )
-        print(f"  {room.name} (room {room.id})")
-        print(f"    moderator token: {moderator.token}")
-        print(f"    display token:   {display.token}")
-    if first is not None:
-        delegate = registry.ensure(
-            Principal(Role.DELEGATE, delegation=first.code), f"rehearsal: delegate of {first.code}"
-        )
-        print(f"  delegate token for {first.code}: {delegate.token}")
-    print(f"  API: {base}/docs")
-    engine.dispose()
+    try:
+        signer = Signer(service_secret(engine, settings, time.time))
+        registry = CredentialRegistry(engine, signer, time.time)
+        with Session(engine) as session:
+            meeting = _first_meeting(session, meeting_key)
+            rooms = session.exec(
+                select(Room).where(Room.meeting_id == meeting.id).order_by(col(Room.id))
+            ).all()
+            first = session.exec(
+                select(Delegation)
+                .where(Delegation.meeting_id == meeting.id)
+                .order_by(col(Delegation.id))
+            ).first()
+        secretariat = registry.ensure(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
+        print(f"{meeting.title} (meeting {meeting.key!r})")
+        print(f"  administrator token (every meeting, {_until(secretariat)}): {secretariat.token}")
+        for room in rooms:
+            moderator = registry.ensure(
+                Principal(Role.MODERATOR, room_id=room.id, meeting_id=meeting.id),
+                f"rehearsal: moderator of {room.key}",
+            )
+            display = registry.ensure(
+                Principal(Role.DISPLAY, room_id=room.id, meeting_id=meeting.id),
+                f"rehearsal: display of {room.key}",
+            )
+            print(f"  {room.name} (room {room.id}, {_until(moderator)})")
+            print(f"    moderator: {base}/moderator/{room.id}?token={moderator.token}")
+            print(f"    display:   {base}/display/{room.id}?token={display.token}")
+            print(f"    podium:    {base}/podium/{room.id}?token={display.token}")
+        if first is not None:
+            delegate = registry.ensure(
+                Principal(Role.DELEGATE, delegation=first.code, meeting_id=meeting.id),
+                f"rehearsal: delegate of {first.code}",
+            )
+            print(f"  delegate of {first.code}: {base}/delegate?token={delegate.token}")
+        print(f"  API: {base}/docs")
+    finally:
+        engine.dispose()
+
+
+def _until(issued: Issued) -> str:
+    expires = issued.principal.expires_at or 0.0
+    return "until " + datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _first_meeting(session: Session, key: str | None = None) -> Meeting:

@@ -40,7 +40,12 @@ def run_simulation(
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     if settings.demo_programme and is_empty(engine):
-        import_programme_file(engine, Path(settings.demo_programme))
+        import_programme_file(
+            engine,
+            Path(settings.demo_programme),
+            settings.max_programme_bytes,
+            settings.max_delegations_bytes,
+        )
     with Session(engine) as session:
         segment = session.exec(
             select(Segment).where(Segment.key == segment_key).order_by(col(Segment.id))

@@ -202,6 +202,23 @@ class Credential(SQLModel, table=True):
     revoked_at: float | None = Field(default=None, index=True)
     replaces: str | None = Field(default=None, max_length=32)  # rotation: the token it follows
     meeting_id: int | None = None  # the one meeting it covers (app.access.scope); None: every
+    # UTC epoch seconds; signed into the token (app.access.credentials: lifetimes). None: a row
+    # from before tokens expired (0005), whose token is refused.
+    expires_at: float | None = None
+
+
+class ServiceSecret(SQLModel, table=True):
+    """The secret the service signs tokens with when the operator sets none (one row, id 1).
+
+    Generated at the first start (``app.access.secret``); ``FLOORKEEPER_SECRET_KEY``
+    takes precedence and is never stored.
+    """
+
+    __tablename__ = "service_secret"
+
+    id: int = Field(default=1, primary_key=True)
+    secret: str = Field(max_length=200)
+    created_at: float  # UTC epoch seconds
 
 
 class SecretariatAccount(SQLModel, table=True):

@@ -138,11 +138,14 @@ def room_directory(
     return found, of, delegations(session, found.meeting_id), room_segments(session, room_id)
 
 
-def delegation_directory(session: Session, code: str) -> tuple[Delegation, Meeting, list[Room]]:
-    """The newest delegation ``code`` (404 if none), its meeting and the meeting's rooms."""
-    delegation = newest_delegation(session, code)
-    of = meeting(session, delegation.meeting_id)
-    return delegation, of, rooms(session, delegation.meeting_id)
+def delegation_directory(
+    session: Session, code: str, meeting_id: int
+) -> tuple[Delegation, Meeting, list[Room]]:
+    """The delegation ``code`` of the meeting its token names (404 if none), and its rooms."""
+    query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
+    missing = f"no delegation {code!r} is registered for meeting {meeting_id}: ask the secretariat"
+    delegation = _found(session.exec(query).first(), missing)
+    return delegation, meeting(session, meeting_id), rooms(session, meeting_id)
 
 
 def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegation:
@@ -150,15 +153,6 @@ def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegati
     query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
     missing = f"no delegation {code!r} is registered for meeting {meeting_id}"
     return _found(session.exec(query).first(), missing)
-
-
-def newest_delegation(session: Session, code: str) -> Delegation:
-    """The delegation ``code`` of the newest meeting that registers it (404 if none)."""
-    # A rehearsal copy is newer than its source: a delegate's phone follows the rehearsal.
-    query = select(Delegation).where(Delegation.code == code)
-    newest = query.order_by(col(Delegation.meeting_id).desc())
-    missing = f"no delegation {code!r} is registered: ask the secretariat"
-    return _found(session.exec(newest).first(), missing)
 
 
 def ensure_meeting(session: Session, meeting_id: int) -> None:

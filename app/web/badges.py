@@ -3,10 +3,11 @@
 The secretariat opens ``/secretariat/meetings/{id}/badges?token=…`` and
 prints it (A4, eight badges a page). Each badge names the delegation and
 carries a QR code of ``/delegate?token=…``: a recorded delegate credential
-(``app.access.credentials``), the same one every time the sheet is printed, until
-the secretariat revokes or rotates it. The QR codes are SVG files served by
-this module (``segno``), so the page keeps the strict CSP (``img-src 'self'``,
-no inline image data).
+of this meeting (``app.access.credentials``: it opens this meeting only, and
+the meeting's own secretariat revokes and rotates it), the same one every
+time the sheet is printed, until the secretariat revokes or rotates it. The
+QR codes are SVG files served by this module (``segno``), so the page keeps
+the strict CSP (``img-src 'self'``, no inline image data).
 """
 
 from __future__ import annotations
@@ -64,9 +65,13 @@ def _registry(request: Request) -> CredentialRegistry:
     return services_of(request).credentials
 
 
-def delegate_link(request: Request, registry: CredentialRegistry, code: str) -> str:
-    """The delegation's link: its recorded delegate token, the same at every printing."""
-    issued = registry.ensure(Principal(Role.DELEGATE, delegation=code), f"badge: {code}")
+def delegate_link(
+    request: Request, registry: CredentialRegistry, meeting_id: int, code: str
+) -> str:
+    """The delegation's link: its recorded delegate token of this meeting, the same at every
+    printing (until it is revoked, rotated, or past half its life: ``ensure``)."""
+    wanted = Principal(Role.DELEGATE, delegation=code, meeting_id=meeting_id)
+    issued = registry.ensure(wanted, f"badge: {code}")
     return f"{str(request.base_url).rstrip('/')}/delegate?token={issued.token}"
 
 
@@ -84,7 +89,7 @@ async def badge_sheet(request: Request, meeting_id: int) -> HTMLResponse:
             d.code,
             d.names.get("en", d.code),
             d.category.replace("_", " "),
-            await in_worker(delegate_link, request, registry, d.code),
+            await in_worker(delegate_link, request, registry, meeting_id, d.code),
         )
         for d in delegations
     ]
@@ -122,7 +127,7 @@ async def badge_qr(request: Request, meeting_id: int, code: str) -> Response:
     _, delegations = await in_session(engine, queries.meeting_delegations, meeting_id)
     if code not in {d.code for d in delegations}:
         raise NotFound(f"no delegation {code!r} in meeting {meeting_id}")
-    link = await in_worker(delegate_link, request, _registry(request), code)
+    link = await in_worker(delegate_link, request, _registry(request), meeting_id, code)
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=4, xmldecl=False)
     return Response(

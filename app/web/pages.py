@@ -127,10 +127,12 @@ async def room_directory(
 
 @data_router.get("/delegate", dependencies=[DELEGATE_ONLY])
 async def delegate_directory(principal: PrincipalDep, engine: EngineDep) -> dict[str, Any]:
-    """The delegation a delegate token names, and the rooms it may ask the floor in."""
-    assert principal.delegation is not None  # its rule, DELEGATE_ONLY, lets in delegates only
+    """The delegation a delegate token names, in its token's meeting, and that meeting's rooms."""
+    # its rule, DELEGATE_ONLY, lets in delegates only, and every delegate token names its meeting
+    assert principal.delegation is not None
+    assert principal.meeting_id is not None
     delegation, meeting, rooms = await in_session(
-        engine, queries.delegation_directory, principal.delegation
+        engine, queries.delegation_directory, principal.delegation, principal.meeting_id
     )
     return {
         "delegation": _delegation_out(delegation),

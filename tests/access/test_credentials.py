@@ -174,8 +174,8 @@ def test_links_prints_recorded_tokens_and_the_same_ones_twice(
     first = capsys.readouterr().out
     assert main(["links"]) == 0
     assert capsys.readouterr().out == first
-    display = next(line for line in first.splitlines() if "display token" in line)
-    token = display.split(":", 1)[1].strip()
+    display = next(line for line in first.splitlines() if "display:" in line)
+    token = display.split("?token=", 1)[1].strip()
     site.registry.load()
     principal = site.app.state.services.signer.read(token)
     assert principal.token_id is not None

@@ -53,7 +53,9 @@ def test_C1_serve_loads_the_demo_meeting_into_an_empty_database(tmp_path: Path) 
     ]  # fmt: skip
     printed = (tmp_path / "serve.log").read_text()
     assert "loaded the demo meeting 'gcm-2017'" in printed
-    assert "moderator token" in printed  # the rehearsal's credentials
+    # the rehearsal's links, in full: development on a loopback host prints them
+    assert f"moderator: http://127.0.0.1:{port}/moderator/" in printed
+    assert "?token=" in printed
 
 
 def test_S13_a_wrong_setting_stops_the_command_with_one_line_naming_the_variable(

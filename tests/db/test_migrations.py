@@ -19,7 +19,7 @@ TABLES = {
     "meeting", "day", "room", "segment", "delegation", "participant",
     "roomstate", "roomevent", "commandrecord",
     "recommendationcard", "rapporteurreport",
-    "credential", "secretariataccount", "commandaudit",
+    "credential", "secretariataccount", "commandaudit", "service_secret",
 }  # fmt: skip
 
 

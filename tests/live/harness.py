@@ -84,9 +84,9 @@ class LiveServer:
         return self.seeded.rooms[0]
 
     def token(self, role: Role, room: int | None = None, delegation: str | None = None) -> str:
-        token: str = self.app.state.services.signer.issue(
-            Principal(role, room_id=room, delegation=delegation)
-        )
+        principal = Principal(role, room_id=room, delegation=delegation)
+        issued = self.app.state.services.credentials.issue(principal, f"tests: {role.value}")
+        token: str = issued.token
         return token
 
     def tokens(self) -> dict[Role, str]:

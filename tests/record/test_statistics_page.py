@@ -43,7 +43,8 @@ class Served:
     seeded: Seeded
 
     def token(self, principal: Principal) -> str:
-        token: str = self.app.state.services.signer.issue(principal)
+        issued = self.app.state.services.credentials.issue(principal, "tests: statistics")
+        token: str = issued.token
         return token
 
 

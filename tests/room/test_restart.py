@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
+from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
-from app.access.tokens import Signer
 from tests.api_client import bearer
 from tests.builders import seed_meeting
 from tests.web.server import free_port
@@ -75,11 +75,11 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[Server]:
 
 @pytest.mark.slow
 def test_T6_a_restart_after_SIGKILL_resumes_the_same_speaker_and_deadline(
-    server: Server, engine: Engine
+    server: Server, engine: Engine, sqlite_url: str
 ) -> None:
     seeded = seed_meeting(engine, start=time.time())
     room = seeded.rooms[0]
-    token = Signer(SECRET).issue(Principal(Role.MODERATOR, room_id=room))
+    token = recorded_token(sqlite_url, SECRET, Principal(Role.MODERATOR, room_id=room))
     headers = bearer(token)
     server.start()
 

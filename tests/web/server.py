@@ -24,8 +24,8 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
+from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
-from app.access.tokens import Signer
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Delegation, Room, Segment
@@ -33,7 +33,7 @@ from tests.builders import Seeded, seed_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTRIES = ROOT / "app" / "data" / "countries.csv"
-SECRET = "browser-tests-secret"
+SECRET = "browser-tests-secret-0123456789abcdef"
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
 #: The action group's four guiding questions, shown on the wall during its opening (A1).
 QUESTIONS = [
@@ -70,10 +70,12 @@ class Site:
 
     base: str
     seeded: Seeded
-    signer: Signer
+    database_url: str  # where the links are recorded, as the secretariat records them
 
     def token(self, role: Role, room: int | None = None, delegation: str | None = None) -> str:
-        return self.signer.issue(Principal(role, room_id=room, delegation=delegation))
+        """A recorded credential's token (the server reads its row on first use)."""
+        principal = Principal(role, room_id=room, delegation=delegation)
+        return recorded_token(self.database_url, SECRET, principal, f"tests: {role.value}")
 
     def moderator(self, room: int) -> str:
         return self.token(Role.MODERATOR, room=room)
@@ -143,7 +145,7 @@ def running_site(directory: Path, start: float | None = None) -> Iterator[Site]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        yield Site(base, seeded, Signer(SECRET))
+        yield Site(base, seeded, url)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -66,7 +66,6 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
     """The app served by uvicorn in a thread of this process, on a clock the test moves."""
     import uvicorn
 
-    from app.access.tokens import Signer
     from app.config import load_settings
     from app.main import create_app
 
@@ -96,7 +95,7 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
         assert time.monotonic() < deadline, "the server did not start within 30 s"
         time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}", seeded, Signer(SECRET)), clock
+        yield Site(f"http://127.0.0.1:{port}", seeded, url), clock
     finally:
         server.should_exit = True
         thread.join(timeout=30)

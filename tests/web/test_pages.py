@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.access.roles import Principal, Role
-from app.access.tokens import Signer
 from app.config import Environment, Settings
 from app.main import create_app
 from tests.api_client import bearer
@@ -29,21 +29,32 @@ def seeded_client(tmp_path: Path) -> Iterator[tuple[TestClient, Seeded]]:
         yield client, seeded
 
 
-def _token(role: Role, room: int | None = None, delegation: str | None = None) -> str:
-    return Signer(SECRET).issue(Principal(role, room_id=room, delegation=delegation))
+def _token(
+    site: tuple[TestClient, Seeded],
+    role: Role,
+    room: int | None = None,
+    delegation: str | None = None,
+) -> str:
+    """A credential recorded in the app's registry, of the seeded meeting."""
+    client, seeded = site
+    meeting = None if room else seeded.meeting_id
+    principal = Principal(role, room_id=room, delegation=delegation, meeting_id=meeting)
+    issued = client.app.state.services.credentials.issue(principal, "tests")  # type: ignore[attr-defined]
+    return str(issued.token)
 
 
 def test_each_screen_opens_for_its_own_token_only(
     seeded_client: tuple[TestClient, Seeded],
 ) -> None:
     client, seeded = seeded_client
+    issue = partial(_token, seeded_client)
     one, two = seeded.rooms
     opened = {
-        f"/moderator/{one}?token={_token(Role.MODERATOR, one)}": "/static/moderator/console.js",
-        f"/moderator/{two}?token={_token(Role.SECRETARIAT)}": "/static/moderator/console.js",
-        f"/delegate?token={_token(Role.DELEGATE, delegation='GHA')}": "/static/delegate/",
-        f"/display/{one}?token={_token(Role.DISPLAY, one)}": "/static/display/display.js",
-        f"/podium/{one}?token={_token(Role.MODERATOR, one)}": "/static/display/podium.js",
+        f"/moderator/{one}?token={issue(Role.MODERATOR, one)}": "/static/moderator/console.js",
+        f"/moderator/{two}?token={issue(Role.SECRETARIAT)}": "/static/moderator/console.js",
+        f"/delegate?token={issue(Role.DELEGATE, delegation='GHA')}": "/static/delegate/",
+        f"/display/{one}?token={issue(Role.DISPLAY, one)}": "/static/display/display.js",
+        f"/podium/{one}?token={issue(Role.MODERATOR, one)}": "/static/display/podium.js",
     }
     for path, module in opened.items():
         answer = client.get(path)
@@ -51,13 +62,25 @@ def test_each_screen_opens_for_its_own_token_only(
         assert module in answer.text
         assert answer.headers["cache-control"] == "no-store"
     refused = {
-        f"/moderator/{one}?token={_token(Role.DISPLAY, one)}": (403, "cannot run room"),
-        f"/moderator/{one}?token={_token(Role.MODERATOR, two)}": (403, "cannot run room"),
-        f"/delegate?token={_token(Role.DISPLAY, one)}": (403, "page of a delegation"),
+        f"/moderator/{one}?token={issue(Role.DISPLAY, one)}": (
+            403,
+            "cannot run room",
+        ),
+        f"/moderator/{one}?token={issue(Role.MODERATOR, two)}": (
+            403,
+            "cannot run room",
+        ),
+        f"/delegate?token={issue(Role.DISPLAY, one)}": (
+            403,
+            "page of a delegation",
+        ),
         "/delegate": (403, "needs the link"),
         f"/display/{one}?token=not-a-token": (403, "not valid"),
-        f"/display/{two}?token={_token(Role.DISPLAY, one)}": (403, "cannot watch room"),
-        f"/display/77?token={_token(Role.DISPLAY, one)}": (404, "no room 77"),
+        f"/display/{two}?token={issue(Role.DISPLAY, one)}": (
+            403,
+            "cannot watch room",
+        ),
+        f"/display/77?token={issue(Role.DISPLAY, one)}": (404, "no room 77"),
     }
     for path, (status, words) in refused.items():
         answer = client.get(path)
@@ -68,7 +91,8 @@ def test_each_screen_opens_for_its_own_token_only(
 
 def test_a_refusal_page_escapes_what_it_quotes(seeded_client: tuple[TestClient, Seeded]) -> None:
     client, _ = seeded_client
-    token = _token(Role.DELEGATE, delegation="<script>x</script>")
+    issue = partial(_token, seeded_client)
+    token = issue(Role.DELEGATE, delegation="<script>x</script>")
     answer = client.get(f"/moderator/1?token={token}")
     assert answer.status_code == 403
     assert "<script>x" not in answer.text
@@ -79,8 +103,9 @@ def test_p1_room_directory_gives_unterm_names_in_six_languages(
     seeded_client: tuple[TestClient, Seeded],
 ) -> None:
     client, seeded = seeded_client
+    issue = partial(_token, seeded_client)
     one, two = seeded.rooms
-    headers = bearer(_token(Role.MODERATOR, one))
+    headers = bearer(issue(Role.MODERATOR, one))
     directory = client.get(f"/api/pages/rooms/{one}", headers=headers).json()
     assert directory["room"]["language"] == "en"
     assert directory["meeting"]["timezone"] == "America/Mexico_City"
@@ -94,7 +119,7 @@ def test_p1_room_directory_gives_unterm_names_in_six_languages(
         "zh": "墨西哥",
         "ar": "المكسيك",
     }
-    display = bearer(_token(Role.DISPLAY, two))
+    display = bearer(issue(Role.DISPLAY, two))
     arabic = client.get(f"/api/pages/rooms/{two}", headers=display).json()
     assert arabic["room"]["language"] == "ar"
     assert arabic["segments"] == []  # only a moderator opens segments
@@ -108,15 +133,16 @@ def test_delegate_directory_names_the_tokens_delegation_and_the_rooms(
     seeded_client: tuple[TestClient, Seeded],
 ) -> None:
     client, seeded = seeded_client
-    own = bearer(_token(Role.DELEGATE, delegation="VAT"))
+    issue = partial(_token, seeded_client)
+    own = bearer(issue(Role.DELEGATE, delegation="VAT"))
     answer = client.get("/api/pages/delegate", headers=own).json()
     assert answer["delegation"]["code"] == "VAT"
     assert answer["delegation"]["category"] == "observer_state"
     assert answer["delegation"]["names"]["en"] == "Holy See"
     assert [r["id"] for r in answer["rooms"]] == list(seeded.rooms)
-    unknown = bearer(_token(Role.DELEGATE, delegation="XYZ"))
+    unknown = bearer(issue(Role.DELEGATE, delegation="XYZ"))
     missing = client.get("/api/pages/delegate", headers=unknown)
     assert missing.status_code == 404
     assert "ask the secretariat" in missing.json()["detail"]
-    moderator = bearer(_token(Role.MODERATOR, seeded.rooms[0]))
+    moderator = bearer(issue(Role.MODERATOR, seeded.rooms[0]))
     assert client.get("/api/pages/delegate", headers=moderator).status_code == 403
