@@ -8,6 +8,9 @@
     * VersionConflict         409  the room changed under the command (shell retries)
     * InvalidProgramme        422  a programme file is wrong; names the field and line
     * InvalidSetting          422  an environment variable is wrong; names it
+    * Unavailable             503  nothing was done; retry after ``retry_after`` seconds
+        * DatabaseUnavailable 503  the database is busy, full, read-only or unreachable
+        * RoomBusy            503  too many commands already wait for the room
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -70,3 +73,21 @@ class InvalidProgramme(DomainError):
     """A programme file failed validation; ``detail`` lists field and line."""
 
     status_hint = 422
+
+
+class Unavailable(DomainError):
+    """Nothing was done, for a reason that passes: retry after ``retry_after`` seconds."""
+
+    status_hint = 503
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database is busy, full, read-only or unreachable: nothing was saved."""
+
+
+class RoomBusy(Unavailable):
+    """Too many commands already wait for the room: this one was not taken."""

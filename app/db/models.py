@@ -219,7 +219,9 @@ class CommandAudit(SQLModel, table=True):
 
     room_id: int = Field(foreign_key="room.id", primary_key=True)
     command_id: str = Field(primary_key=True, max_length=80)
-    role: str = Field(default="", max_length=32)  # app.access.roles.Role; "" for the scheduler's ticks
+    role: str = Field(
+        default="", max_length=32
+    )  # app.access.roles.Role; "" for the scheduler's ticks
     identity: str = Field(default="", max_length=200)  # e.g. "delegate (MEX)" and the token id
     token_id: str | None = Field(default=None, max_length=32)
     client: str = Field(default="", max_length=64)  # the client's address
