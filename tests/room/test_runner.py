@@ -231,7 +231,7 @@ async def _stuck_with_two_waiting(
     return runner, store, plan, tasks
 
 
-async def test_finding_4_a_command_beyond_the_rooms_waiting_bound_is_room_busy_at_once(
+async def test_a_command_beyond_the_rooms_waiting_bound_is_room_busy_at_once(
     engine: Engine,
 ) -> None:
     runner, store, _, stuck = await _stuck_with_two_waiting(engine)
@@ -246,7 +246,7 @@ async def test_finding_4_a_command_beyond_the_rooms_waiting_bound_is_room_busy_a
     assert store.trips == 3
 
 
-async def test_finding_4_commands_waiting_behind_a_database_fault_get_it_without_a_trip(
+async def test_commands_waiting_behind_a_database_fault_get_it_without_a_trip(
     engine: Engine,
 ) -> None:
     runner, store, plan, stuck = await _stuck_with_two_waiting(engine)
