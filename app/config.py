@@ -63,6 +63,15 @@ class Settings(BaseModel):
     # and 39 KB (248 rows). Over HTTP, max_body_bytes bounds every body first (app/api/limits.py).
     max_programme_bytes: int = Field(default=64 * 1024, ge=1024)
     max_delegations_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Database faults answer 503 within these (app/db/engine.py), shorter than the pages' own
+    # retries (shared/commands.js, 10 s in all): how long a write waits for a lock (SQLite's
+    # busy timeout, PostgreSQL's lock_timeout) or a pooled connection; PostgreSQL's connect
+    # timeout (whole seconds, libpq) and statement_timeout.
+    database_busy_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    database_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
+    database_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
+    # Commands waiting for one room's lock beyond this are answered 503 RoomBusy, not queued.
+    room_max_waiting: int = Field(default=32, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

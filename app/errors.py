@@ -13,6 +13,9 @@
                                    decided (M1); says what changed
     * Unauthenticated         401  the token is not one this service recorded
         * TokenExpired        401  the token's time is over; names when it ended
+    * Unavailable             503  nothing was done; retry after ``retry_after`` seconds
+        * DatabaseUnavailable 503  the database is busy, full, read-only or unreachable
+        * RoomBusy            503  too many commands already wait for the room
 
 The message (``detail``) is what a moderator or a secretariat reads: it says
 what was asked and why it cannot be done, in words they use.
@@ -102,3 +105,21 @@ class Unauthenticated(DomainError):
 
 class TokenExpired(Unauthenticated):
     """The token was valid and its time is over (``detail`` says when it ended)."""
+
+
+class Unavailable(DomainError):
+    """Nothing was done, for a reason that passes: retry after ``retry_after`` seconds."""
+
+    status_hint = 503
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database is busy, full, read-only or unreachable: nothing was saved."""
+
+
+class RoomBusy(Unavailable):
+    """Too many commands already wait for the room: this one was not taken."""

@@ -37,9 +37,9 @@ from app.api import rooms as room_routes
 from app.api.headers import SecurityHeaders
 from app.api.limits import BodyLimit
 from app.config import Settings, load_settings
-from app.db.engine import make_engine
+from app.db.engine import service_engine
 from app.db.models import Room
-from app.errors import DomainError
+from app.errors import DomainError, Unavailable
 from app.live.gcwatch import watching
 from app.live.hub import LiveConfig
 from app.room.runner import RoomRunner, runner_for
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
-        engine = make_engine(settings.database_url)
+        engine = service_engine(settings)
         # the operator's secret, or the one kept in the database (app/access/secret.py)
         signer = Signer(await to_thread.run_sync(service_secret, engine, settings, now))
         store = RoomStore(engine)
@@ -128,11 +128,21 @@ def _room_ids(engine: Engine) -> list[int]:
         ]
 
 
+#: The 503 of every API route, as /openapi.json documents it.
+UNAVAILABLE: dict[str, Any] = {
+    "description": "the database or the room cannot take it now: nothing was done; retry",
+    "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
 def document_errors(app: FastAPI) -> None:
     """Say in /openapi.json what a 422 really is: ``{"error", "detail"}`` as every refusal.
 
     FastAPI documents its own ``HTTPValidationError`` (a list of problems); the
-    handler below answers with one readable string instead (S12).
+    handler below answers with one readable string instead (S12). Every API
+    route may also answer 503 (``Unavailable``: the database or the room
+    cannot take it now, retry after ``Retry-After``).
     """
     generate = app.openapi
 
@@ -150,6 +160,9 @@ def document_errors(app: FastAPI) -> None:
                         "detail": {"type": "string", "title": "Detail"},
                     },
                 }
+            for path, operations in document.get("paths", {}).items():
+                for operation in operations.values() if path.startswith("/api/") else ():
+                    operation["responses"].setdefault("503", UNAVAILABLE)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -180,6 +193,15 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "TooManyRequests", "detail": error.detail},
             status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+        )
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
+        # the database or the room cannot take it now: nothing was done; the page retries
+        return JSONResponse(
+            {"error": type(error).__name__, "detail": error.detail},
+            status_code=503,
             headers={"Retry-After": str(error.retry_after)},
         )
 

@@ -119,10 +119,14 @@ def serving(
     database_url: str,
     seeded: Seeded,
     principals: Callable[[int, int], dict[str, Principal]] = principals,
+    **overrides: object,
 ) -> Iterator[Api]:
-    """The app on ``database_url`` (which holds ``seeded``) with a FakeClock at START."""
+    """The app on ``database_url`` (which holds ``seeded``) with a FakeClock at START.
+
+    ``overrides`` are settings other than the tests' defaults (e.g. a short busy timeout).
+    """
     clock = FakeClock(START)
-    settings = settings_for(database_url)
+    settings = settings_for(database_url).model_copy(update=overrides)
     app = create_app(settings, now=clock)
     with TestClient(app) as client:
         registry: CredentialRegistry = app.state.services.credentials

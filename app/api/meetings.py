@@ -5,25 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from app.access.policy import PUBLIC, WATCH_ROOM
 from app.access.roles import Role, may_moderate
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
 from app.api.schemas import ErrorOut, Health
-from app.db.engine import in_session, is_reachable
+from app.db.engine import database_state, in_session
 from app.db.models import Segment
 from app.meeting import queries
 
 router = APIRouter(prefix="/api", responses={404: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 
 
-@router.get("/health", tags=["health"], dependencies=[PUBLIC])
-async def health(engine: EngineDep) -> Health:
-    """Liveness and the database's reachability (the Docker healthcheck)."""
-    ok = await is_reachable(engine)
-    return Health(
-        status="ok" if ok else "degraded", database="ok" if ok else "unreachable", version="0.1.0"
-    )
+@router.get(
+    "/health",
+    tags=["health"],
+    dependencies=[PUBLIC],
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database cannot be reached or written"}},
+)
+async def health(engine: EngineDep) -> Health | JSONResponse:
+    """Liveness, and whether the database answers and can be written (the Docker healthcheck).
+
+    503 when it cannot: ``database`` says why ("busy": another program holds
+    its lock; "unreachable"), so that the healthcheck fails (any non-2xx).
+    """
+    state = await database_state(engine)
+    if state == "ok":
+        return Health(status="ok", database="ok", version="0.1.0")
+    degraded = Health(status="degraded", database=state, version="0.1.0")
+    return JSONResponse(degraded.model_dump(), status_code=503, headers={"Retry-After": "5"})
 
 
 @router.get("/meetings", tags=["programme"], dependencies=[PUBLIC])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.access.roles import Role
+from app.db.engine import DatabaseState
 from app.queue import (
     ClearQueue,
     ClosePhase,
@@ -263,7 +264,7 @@ class ErrorOut(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    database: Literal["ok", "unreachable"]
+    database: DatabaseState
     version: str
 
 

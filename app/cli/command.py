@@ -30,6 +30,9 @@ from app.errors import DomainError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -38,6 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except DomainError as error:
         print(f"floorkeeper: {error.detail}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, CommandError) as error:  # a database it cannot open or migrate
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        reason = " ".join(str(cause).split()) or type(cause).__name__
+        try:
+            where = _redacted(settings.database_url)
+        except SQLAlchemyError:  # not even a URL: say so without echoing it (a password?)
+            where = "named by DATABASE_URL (not a database URL)"
+        print(f"floorkeeper: cannot open the database {where}: {reason}", file=sys.stderr)
         return 2
 
 

@@ -10,6 +10,13 @@ publish only after the commit.
 The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
 deadline: a double fire is harmless. Nothing polls.
+
+A room's commands wait for its lock at most ``max_waiting`` deep: one more is
+answered ``RoomBusy`` (503) at once. A command that meets a database fault
+(``DatabaseUnavailable``, 503: nothing saved) also answers the commands that
+were already waiting behind it, without another trip: each would wait out the
+same busy timeout in turn. So no command waits much more than one busy
+timeout, and the pages' retries (same command ids) find the database again.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from anyio import to_thread
 
 from app.access.roles import Role
 from app.config import Settings
-from app.errors import VersionConflict
+from app.errors import DatabaseUnavailable, RoomBusy, VersionConflict
 from app.live import protocol
 from app.live.hub import Change, RoomHub
 from app.live.view import LIVE_VIEWS, room_view, view_role
@@ -40,7 +47,14 @@ def runner_for(
 ) -> RoomRunner:
     """A room's runner as the settings configure it (start-up and new meetings alike)."""
     hub = RoomHub(max_backlog=settings.max_backlog_per_screen)
-    return RoomRunner(room_id, store, now, hub=hub, retries=settings.command_retries)
+    return RoomRunner(
+        room_id,
+        store,
+        now,
+        hub=hub,
+        retries=settings.command_retries,
+        max_waiting=settings.room_max_waiting,
+    )
 
 
 class RoomRunner:
@@ -51,6 +65,7 @@ class RoomRunner:
         now: Callable[[], float],
         hub: RoomHub | None = None,
         retries: int = 5,
+        max_waiting: int = 32,
     ) -> None:
         self.room_id = room_id
         self.hub = hub if hub is not None else RoomHub()  # an empty hub is falsy (len 0)
@@ -58,6 +73,13 @@ class RoomRunner:
         self._now = now
         self._retries = retries
         self._lock = asyncio.Lock()
+        self._max_waiting = max_waiting
+        self._waiting = 0  # commands waiting for the lock (not the one holding it)
+        self._arrivals = 0  # commands that have asked for the lock, ever: their tickets
+        # The last database fault met (detail, retry after), and the first ticket it does not
+        # answer: the commands with tickets before it waited behind the command that met it.
+        self._fault: tuple[str, int] | None = None
+        self._fault_before = 0
         self._rescheduled = asyncio.Event()
         self.state: RoomState = RoomState(str(room_id))
         self.version = 0
@@ -86,26 +108,52 @@ class RoomRunner:
         (``RoomStore.record``); the room's lock keeps ``self.state`` still
         meanwhile. ``sender`` is who sent it, for the audit trail.
         """
+        if self._waiting >= self._max_waiting:
+            raise RoomBusy(
+                f"the room is busy ({self._waiting} commands are waiting): this one was not "
+                "taken; try again in 1 s",
+                retry_after=1,
+            )
+        ticket = self._arrivals
+        self._arrivals += 1
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            if self._fault is not None and ticket < self._fault_before:
+                detail, retry_after = self._fault  # it waited behind the fault: no second trip
+                raise DatabaseUnavailable(detail, retry_after=retry_after)
+            try:
+                return await self._handle(command, command_id, sender)
+            except DatabaseUnavailable as error:
+                self._fault = error.detail, error.retry_after
+                self._fault_before = self._arrivals  # those waiting now waited behind it
+                raise
+        finally:
+            self._lock.release()
+
+    async def _handle(self, command: Command, command_id: str, sender: Sender) -> CommandAck:
         kind = type(command).__name__
-        async with self._lock:
-            for _ in range(self._retries):
-                now = self._now()
-                attempt = CommandAttempt(self.room_id, self.version, command_id, kind, now, sender)
-                try:
-                    ack, decision = await to_thread.run_sync(
-                        self._store.record, attempt, partial(_decide, self.state, command, now)
-                    )
-                except VersionConflict:
-                    await self.load()  # another process wrote: decide again on its state
-                    continue
-                if decision is None:
-                    return ack  # answered before, or a tick with nothing due
-                self.state, self.version = decision.state, ack.version
-                if decision.events:
-                    self._publish(ack)
-                self._rescheduled.set()
-                return ack
-            raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
+        for _ in range(self._retries):
+            now = self._now()
+            attempt = CommandAttempt(self.room_id, self.version, command_id, kind, now, sender)
+            try:
+                ack, decision = await to_thread.run_sync(
+                    self._store.record, attempt, partial(_decide, self.state, command, now)
+                )
+            except VersionConflict:
+                await self.load()  # another process wrote: decide again on its state
+                continue
+            if decision is None:
+                return ack  # answered before, or a tick with nothing due
+            self.state, self.version = decision.state, ack.version
+            if decision.events:
+                self._publish(ack)
+            self._rescheduled.set()
+            return ack
+        raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
 
     def view(self, role: Role) -> dict[str, object]:
         return room_view(self.state, self.version, self._now(), role)
@@ -156,6 +204,9 @@ class RoomRunner:
                 try:
                     tick_id = f"tick:{self.room_id}:{deadline:.3f}"
                     await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
+                except DatabaseUnavailable as fault:  # logged where it was met: try again soon
+                    log.warning("tick postponed in room %s: %s", self.room_id, fault.detail)
+                    await asyncio.sleep(1.0)
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)

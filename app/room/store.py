@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.db import codec
+from app.db.engine import database_faults
 from app.db.models import CommandAudit, CommandRecord, RoomEvent, RoomRow
 from app.errors import DomainError, VersionConflict
 from app.queue import Decision, Event, RoomState
@@ -123,7 +124,7 @@ class RoomStore:
 
     def load(self, room_id: int) -> tuple[RoomState, int]:
         """The room's state and version; a room never used starts empty at version 0."""
-        with Session(self._engine) as session:
+        with database_faults, Session(self._engine) as session:
             row = session.get(RoomRow, room_id)
             if row is None:
                 return RoomState(str(room_id)), 0
@@ -131,7 +132,7 @@ class RoomStore:
 
     def find_ack(self, room_id: int, command_id: str) -> CommandAck | None:
         """The first answer to ``command_id`` in this room, if it was recorded."""
-        with self._engine.connect() as connection:
+        with database_faults, self._engine.connect() as connection:
             return _find(connection, room_id, command_id)
 
     def record(self, attempt: CommandAttempt, decide: Decide) -> tuple[CommandAck, Decision | None]:
@@ -146,7 +147,9 @@ class RoomStore:
         of a command that was applied?) and an empty tick look the id up.
         Whatever ``decide`` raises leaves nothing written. Raises
         VersionConflict if the room moved on since ``attempt.read_version``:
-        the runner reloads and asks again.
+        the runner reloads and asks again. A database fault (locked, full,
+        unreachable) raises DatabaseUnavailable: nothing was written, and the
+        same id sent again is applied once.
         """
         room_id, version, command_id, now = (
             attempt.room_id,
@@ -154,7 +157,7 @@ class RoomStore:
             attempt.command_id,
             attempt.now,
         )
-        with self._engine.connect() as connection:
+        with database_faults, self._engine.connect() as connection:
             try:
                 decision = decide()
             except DomainError:
@@ -208,7 +211,7 @@ class RoomStore:
 
     def events_since(self, room_id: int, version: int, limit: int = 1000) -> list[StoredEvent]:
         """Events of versions after ``version``, in order (resume, the record)."""
-        with Session(self._engine) as session:
+        with database_faults, Session(self._engine) as session:
             return room_events(session, room_id, after=version, limit=limit)
 
 

@@ -60,8 +60,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
         yield client, token
 
 
-@schema.parametrize()
-@settings(
+#: A few generated requests per operation, the same on every run (tests/faults uses it too).
+FUZZING = settings(
     max_examples=4,
     deadline=None,
     derandomize=True,
@@ -72,17 +72,28 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
         HealthCheck.filter_too_much,
     ],
 )
-def test_no_500_and_answers_match_the_schema_anonymous_and_secretariat(
-    case: Any, served: tuple[TestClient, str]
+
+
+def send_as_anonymous_and_secretariat(
+    case: Any, client: TestClient, token: str, checks: list[Any]
 ) -> None:
-    client, token = served
+    """Send ``case`` with no token, then with the secretariat's; check each answer."""
     for headers in ({}, bearer(token)):
         kwargs = case.as_transport_kwargs(base_url="http://testserver", headers=headers)
         kwargs.pop("cookies", None)
         if isinstance(kwargs.get("data"), bytes | str):  # a raw body (YAML, CSV)
             kwargs["content"] = kwargs.pop("data")
         response = client.request(**kwargs)
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=checks)
+
+
+@schema.parametrize()
+@FUZZING
+def test_no_500_and_answers_match_the_schema_anonymous_and_secretariat(
+    case: Any, served: tuple[TestClient, str]
+) -> None:
+    client, token = served
+    send_as_anonymous_and_secretariat(case, client, token, CHECKS)
 
 
 def test_the_fuzzed_document_is_the_one_the_app_serves(served: tuple[TestClient, str]) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
 import pytest
+from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.db.engine import in_session, in_transaction
+from app.db.engine import fault_of, in_session, in_transaction
 from app.db.models import Meeting, RecommendationCard
-from app.errors import NotFound
+from app.errors import DatabaseUnavailable, NotFound
 from app.proceedings import papers
 from app.record.card import Writer
 from tests.builders import seed_meeting
@@ -100,3 +104,55 @@ def _missing_once(lookup: papers.ClientIdLookup) -> papers.ClientIdLookup:
         return None if calls == 1 else lookup(session, segment_id, client_id)
 
     return lookup_after_the_first
+
+
+# -- database faults: which driver errors are "not now" (503), which pass through as they are
+
+
+def _sqlite_error(message: str, code: int) -> sqlite3.OperationalError:
+    """An error as sqlite3 raises it, with its result code (Python 3.11)."""
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorcode = code
+    return error
+
+
+def _wrapped(cause: Exception) -> Exception:
+    """``cause`` as SQLAlchemy raises it from a statement."""
+    return exc.DBAPIError.instance("SELECT 1", None, cause, type(cause))
+
+
+@pytest.mark.parametrize(
+    ("cause", "fault"),
+    [
+        (_sqlite_error("database is locked", 5), "busy"),
+        (_sqlite_error("database or disk is full", 13), "full"),
+        (_sqlite_error("attempt to write a readonly database", 8), "read-only"),
+        (_sqlite_error("unable to open database file", 14), "unreachable"),
+        (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), "busy"),
+        (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), "busy"),
+        (psycopg.errors.DiskFull("could not extend file"), "full"),
+        (psycopg.OperationalError("server closed the connection unexpectedly"), "unreachable"),
+    ],
+)
+def test_a_database_fault_is_named_by_its_driver_code(cause: Exception, fault: str) -> None:
+    assert fault_of(_wrapped(cause)) == fault
+
+
+def test_a_constraint_or_a_bug_is_no_fault() -> None:
+    assert fault_of(_wrapped(sqlite3.IntegrityError("UNIQUE constraint failed"))) is None
+    assert fault_of(_wrapped(_sqlite_error("no such table: meeting", 1))) is None
+    assert fault_of(_wrapped(psycopg.errors.UndefinedTable("relation does not exist"))) is None
+    assert fault_of(NotFound("no room 9")) is None
+
+
+async def test_a_fault_inside_the_boundary_is_raised_as_database_unavailable(
+    engine: Engine,
+) -> None:
+    def full(_session: Session) -> None:
+        raise _wrapped(_sqlite_error("database or disk is full", 13))
+
+    with pytest.raises(DatabaseUnavailable, match="disk is full: nothing was saved") as raised:
+        await in_transaction(engine, full)
+    assert raised.value.retry_after >= 1
+    with pytest.raises(DatabaseUnavailable, match="disk is full"):
+        await in_session(engine, full)

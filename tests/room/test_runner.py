@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
+from anyio import to_thread
 from sqlalchemy.engine import Engine
 
 from app.db import codec
-from app.errors import IllegalCommand
-from app.queue import GrantFloor, OpenSegment, RequestFloor
+from app.errors import DatabaseUnavailable, IllegalCommand, RoomBusy
+from app.queue import Decision, GrantFloor, OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
-from app.room.store import RoomStore
+from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
 from app.timing import SegmentPlan, StartSpeech
 from app.timing.allotment import SpeechStatus
 from tests.builders import seed_meeting
@@ -22,7 +24,9 @@ from tests.plans import START
 pytestmark = pytest.mark.anyio
 
 
-async def _runner(engine: Engine, clock: FakeClock) -> tuple[RoomRunner, SegmentPlan]:
+async def _runner(
+    engine: Engine, clock: FakeClock, store: RoomStore | None = None, max_waiting: int = 32
+) -> tuple[RoomRunner, SegmentPlan]:
     seeded = seed_meeting(engine)
     from sqlmodel import Session
 
@@ -32,7 +36,7 @@ async def _runner(engine: Engine, clock: FakeClock) -> tuple[RoomRunner, Segment
         row = session.get(Segment, seeded.action_group)
         assert row is not None
         plan = codec.load(SegmentPlan, row.plan)
-    runner = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
+    runner = RoomRunner(seeded.rooms[0], store or RoomStore(engine), clock, max_waiting=max_waiting)
     await runner.load()
     return runner, plan
 
@@ -188,3 +192,71 @@ async def test_a_retry_is_answered_from_the_database_after_a_restart(engine: Eng
     assert again.duplicate
     assert again.version == pressed.version == second.version
     assert [r.delegation_id for r in second.state.queue.waiting] == ["MEX"]
+
+
+# -- a room stuck on its database: the waiting commands are bounded, and a fault answers them
+
+
+class GatedStore(RoomStore):
+    """A store whose trips wait for ``gate``, then fail with ``fault`` if one is set."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.fault: DatabaseUnavailable | None = None
+        self.trips = 0
+
+    def record(self, attempt: CommandAttempt, decide: Decide) -> tuple[CommandAck, Decision | None]:
+        self.trips += 1
+        self.entered.set()
+        self.gate.wait()
+        if self.fault is not None:
+            raise self.fault
+        return super().record(attempt, decide)
+
+
+async def _stuck_with_two_waiting(
+    engine: Engine,
+) -> tuple[RoomRunner, GatedStore, SegmentPlan, list[asyncio.Task[CommandAck]]]:
+    """A room whose first command is in the store's trip, and two more wait for the lock."""
+    store = GatedStore(engine)
+    runner, plan = await _runner(engine, FakeClock(START), store, max_waiting=2)
+    tasks = [asyncio.create_task(runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER))]
+    await to_thread.run_sync(store.entered.wait)  # the first holds the room's lock
+    for code in ("MEX", "GHA"):
+        command = RequestFloor(state(code))
+        tasks.append(asyncio.create_task(runner.handle(command, f"press-{code}", sender=SCHEDULER)))
+    await asyncio.sleep(0)  # each runs up to its wait for the lock
+    return runner, store, plan, tasks
+
+
+async def test_a_command_beyond_the_rooms_waiting_bound_is_room_busy_at_once(
+    engine: Engine,
+) -> None:
+    runner, store, _, stuck = await _stuck_with_two_waiting(engine)
+
+    with pytest.raises(RoomBusy, match="the room is busy") as busy:
+        await runner.handle(RequestFloor(state("BRA")), "press-BRA", sender=SCHEDULER)
+
+    assert busy.value.retry_after == 1
+    store.gate.set()
+    acks = await asyncio.gather(*stuck)
+    assert [ack.version for ack in acks] == [1, 2, 3]  # the ones that waited all ran
+    assert store.trips == 3
+
+
+async def test_commands_waiting_behind_a_database_fault_get_it_without_a_trip(
+    engine: Engine,
+) -> None:
+    runner, store, plan, stuck = await _stuck_with_two_waiting(engine)
+    store.fault = DatabaseUnavailable("the database is busy: nothing was saved", retry_after=2)
+    store.gate.set()
+
+    answers = await asyncio.gather(*stuck, return_exceptions=True)
+
+    assert [type(a) for a in answers] == [DatabaseUnavailable] * 3
+    assert store.trips == 1  # they would each have waited out the same busy timeout
+    store.fault = None
+    ack = await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)  # the retry
+    assert (ack.version, ack.duplicate) == (1, False)
