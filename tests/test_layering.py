@@ -156,6 +156,26 @@ def test_S1_no_two_modules_of_app_share_a_name() -> None:
     assert sorted({n for n in names if names.count(n) > 1}) == []
 
 
+LONG_MODULE = 400  # lines: a longer module says in its docstring why it is one module
+WHY_LONG = "longer than 400 lines on purpose"
+
+
+def test_S1_app_has_at_most_six_top_level_modules() -> None:
+    top = sorted(p.name for p in (ROOT / "app").glob("*.py"))
+    assert len(top) <= 6, top
+
+
+def test_S1_a_module_over_400_lines_says_why_in_its_docstring() -> None:
+    unexplained = []
+    for module, path in MODULES:
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > LONG_MODULE and WHY_LONG not in (
+            ast.get_docstring(ast.parse(text)) or ""
+        ):
+            unexplained.append(module)
+    assert unexplained == []
+
+
 def test_S1_the_layering_check_sees_a_wrong_arrow_and_an_io_import() -> None:
     source = "import asyncio\nfrom app.room import store\nfrom typing import TYPE_CHECKING\n"
     source += "if TYPE_CHECKING:\n    from app.api import deps\n"

@@ -27,6 +27,10 @@ may name the speaker it was decided on (``expected_speaker``, M1); the floor
 engine (``app.queue.floor``) checks it, since only it knows who has the floor.
 
 Rules: T1-T6 (numbers come from the plan, never from here), M1, M2.
+
+The module is longer than 400 lines on purpose: the commands, the events and
+the two functions that read them (``decide``, ``evolve``) are one state
+machine of three states, and the deadlines both share are read with them.
 """
 
 from __future__ import annotations
