@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from starlette.requests import HTTPConnection
 
 from app.access import rules, scope
@@ -21,7 +21,7 @@ from app.access.credentials import CredentialRegistry, Issued
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep
-from app.api.schemas import ErrorOut
+from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_worker
 from app.errors import NotFound
 from app.meeting import queries
@@ -42,12 +42,10 @@ async def get_registry(connection: HTTPConnection) -> CredentialRegistry:
 RegistryDep = Annotated[CredentialRegistry, Depends(get_registry)]
 
 
-class CredentialIn(BaseModel):
+class CredentialIn(BodyIn):
     """What a new token covers: a role, and the room or delegation it is scoped to."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
+    role: Role = Field(strict=False)  # its value, a string
     room_id: int | None = Field(default=None, ge=1)
     delegation: str | None = Field(default=None, min_length=1, max_length=32)
     meeting_id: int | None = Field(
@@ -194,9 +192,7 @@ async def _ensure_in_scope(
 # -- login ----------------------------------------------------------------------------
 
 
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LoginIn(BodyIn):
     name: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=1000)
 
