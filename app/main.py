@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                     rooms=rooms,
                     credentials=credentials,
                     meeting_map=meeting_map,
-                    rate_limits=RateLimits(),
+                    rate_limits=RateLimits(now=now),
                     live=LiveConfig.of(settings),
                     schedulers=schedulers,
                     open_room=open_room,

@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field, model_validator
 from starlette.requests import HTTPConnection
 
 from app.access import rules, scope
-from app.access.accounts import authenticate
+from app.access.accounts import WrongCredentials, authenticate
 from app.access.credentials import CredentialRegistry, Issued
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY
+from app.access.ratelimit import address_of
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import BodyIn, ErrorOut
@@ -203,10 +204,24 @@ class LoginOut(BaseModel):
     token: str = Field(description="a secretariat bearer token")
 
 
-@router.post("/login", dependencies=[PUBLIC])
-async def login(body: LoginIn, engine: EngineDep, registry: RegistryDep) -> LoginOut:
-    """Exchange a secretariat account's name and password for a secretariat token."""
-    account = await in_worker(authenticate, engine, body.name, body.password)
+@router.post("/login", dependencies=[PUBLIC], responses={429: {"model": ErrorOut}})
+async def login(
+    body: LoginIn, engine: EngineDep, registry: RegistryDep, connection: HTTPConnection
+) -> LoginOut:
+    """Exchange a secretariat account's name and password for a secretariat token.
+
+    Failed attempts are throttled per account and per address (429 with
+    ``Retry-After``); a throttled attempt is refused before its password is hashed.
+    """
+    throttle = services_of(connection).rate_limits.logins
+    address = address_of(connection)
+    throttle.check(body.name, address)  # access: failed logins are rate-limited
+    try:
+        account = await in_worker(authenticate, engine, body.name, body.password)
+    except WrongCredentials:
+        throttle.failed(body.name, address)
+        raise
+    throttle.succeeded(body.name, address)
     principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
     issued = await in_worker(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
