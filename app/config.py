@@ -13,8 +13,16 @@ import secrets
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from app.errors import InvalidSetting
@@ -72,6 +80,18 @@ class Settings(BaseModel):
     database_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
     # Commands waiting for one room's lock beyond this are answered 503 RoomBusy, not queued.
     room_max_waiting: int = Field(default=32, ge=1)
+    # Origins whose pages may open the live channel, comma-separated ("https://floor.example.org").
+    # Empty: the service's own (app/access/origins.py); never read from the Host header.
+    allowed_origins: tuple[str, ...] = ()
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            return tuple(normalized_origin(str(part)) for part in value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
@@ -104,11 +124,55 @@ def _problem(error: ErrorDetails) -> str:
     if not error["loc"]:  # a rule over several settings: its message names them
         return str(error["msg"]).removeprefix("Value error, ")
     field = str(error["loc"][0])
-    variable = field.upper() if field.upper() in BARE_NAMES else ENV_PREFIX + field.upper()
+    variable = variable_of(field)
     shown = "…" if field == "secret_key" else error.get("input")  # a secret is never printed
     return f"{variable}={shown!s}: {error['msg']}"
+
+
+def variable_of(field: str) -> str:
+    """The environment variable that sets ``field`` (``PORT``, ``FLOORKEEPER_…``)."""
+    return field.upper() if field.upper() in BARE_NAMES else ENV_PREFIX + field.upper()
 
 
 def new_secret() -> str:
     """A signing secret: 256 random bits, URL-safe (the one the service generates)."""
     return secrets.token_urlsafe(32)
+
+
+#: The port a browser leaves out of an ``Origin`` for each scheme.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalized_origin(text: str) -> str:
+    """``text`` as a browser writes an ``Origin``: ``scheme://host[:port]``, lower case, no
+    default port. Raises ValueError for anything else (a path, a user, another scheme)."""
+    refusal = (
+        f"{text.strip()!r} is not an origin: write scheme://host[:port], "
+        "e.g. https://floor.example.org"
+    )
+    parts = urlsplit(text.strip())
+    if (
+        parts.scheme.lower() not in DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(refusal)
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(refusal) from None
+    return origin(parts.scheme.lower(), parts.hostname, port)
+
+
+def origin(scheme: str, host: str, port: int | None) -> str:
+    """The origin of ``scheme://host:port`` (an IPv6 host in brackets, a default port left out)."""
+    host = host.lower().strip("[]")
+    shown = f"[{host}]" if ":" in host else host
+    return (
+        f"{scheme}://{shown}"
+        if port in (None, DEFAULT_PORTS.get(scheme))
+        else f"{scheme}://{shown}:{port}"
+    )

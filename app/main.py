@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
@@ -18,13 +18,15 @@ from typing import Any
 
 import anyio
 from anyio import to_thread
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketState
 
 from app.access.credentials import CredentialRegistry
 from app.access.guard import PageRefused
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                     rooms=rooms,
                     credentials=credentials,
                     meeting_map=meeting_map,
-                    rate_limits=RateLimits(),
+                    rate_limits=RateLimits(now=now),
                     live=LiveConfig.of(settings),
                     schedulers=schedulers,
                     open_room=open_room,
@@ -207,10 +209,52 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            f"{'.'.join(str(part) for part in e['loc'] if part != 'body') or 'body'}: {e['msg']}"
-            for e in error.errors()
-        ]
         return JSONResponse(
-            {"error": "InvalidRequest", "detail": "; ".join(problems)[:2000]}, status_code=422
+            {"error": "InvalidRequest", "detail": _problems(error.errors())}, status_code=422
         )
+
+    @app.exception_handler(WebSocketRequestValidationError)
+    async def invalid_socket(
+        websocket: WebSocket, error: WebSocketRequestValidationError
+    ) -> JSONResponse | None:
+        # FastAPI's own handler closes (1008) before the upgrade: a bare 403 with no body
+        detail = _problems(error.errors())
+        if _may_deny(websocket):
+            return JSONResponse({"error": "InvalidRequest", "detail": detail}, status_code=422)
+        await websocket.close(1008, detail.encode()[:MAX_CLOSE_REASON].decode(errors="ignore"))
+        return None
+
+    not_found = app.router.default
+
+    async def no_such_socket(scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette answers an unknown websocket path with a bare 403, too
+        if scope["type"] == "websocket" and _may_deny(WebSocket(scope, receive, send)):
+            detail = f"no live channel at {scope['path'][:200]}: see docs/protocol.md"
+            response = JSONResponse({"error": "NotFound", "detail": detail}, status_code=404)
+            await response(scope, receive, send)
+            return
+        await not_found(scope, receive, send)
+
+    app.router.default = no_such_socket
+
+
+#: A websocket close reason is at most 123 bytes (RFC 6455 §5.5).
+MAX_CLOSE_REASON = 123
+
+
+def _problems(errors: Sequence[Any]) -> str:
+    """pydantic's problems in one line, each naming its field (``extend.seconds: …``)."""
+    problems = [
+        f"{'.'.join(str(part) for part in e['loc'] if part != 'body') or 'body'}: {e['msg']}"
+        for e in errors
+    ]
+    return "; ".join(problems)[:2000]
+
+
+def _may_deny(websocket: WebSocket) -> bool:
+    """Whether the upgrade can still be answered with an HTTP response and its body."""
+    extensions = websocket.scope.get("extensions") or {}
+    return (
+        websocket.application_state is WebSocketState.CONNECTING
+        and "websocket.http.response" in extensions
+    )

@@ -37,6 +37,7 @@ from websockets.asyncio.server import broadcast, serve
 
 from app.config import GC_PAUSE_WARNING_SECONDS
 from app.live.gcwatch import watching
+from app.live.serving import uvicorn_options
 from bench.bare import Bare, change_text
 from bench.receivers import raise_fd_limit
 
@@ -86,13 +87,15 @@ async def main(http_port: int, ws_port: int, database: str) -> None:
     app = build(bare, Journal(database))
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
-        port=http_port,
-        http="httptools",
-        loop="none",  # this loop: asyncio's, as the bare server's
-        lifespan="off",
-        access_log=False,
-        log_level="warning",
+        **uvicorn_options(  # as ``floorkeeper serve`` (its websockets are the bare server's)
+            host="127.0.0.1",
+            port=http_port,
+            http="httptools",
+            loop="none",  # this loop: asyncio's, as the bare server's
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+        ),
     )
     with watching(GC_PAUSE_WARNING_SECONDS):  # its pauses logged as ours are, for the comparison
         async with serve(bare.handle, "127.0.0.1", ws_port, compression=None, backlog=4096):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from app.config import Environment, load_settings
+from app.config import Environment, Settings, load_settings, variable_of
 from app.errors import InvalidSetting
 
 
@@ -52,3 +55,16 @@ def test_a_bad_setting_is_named_as_the_environment_spells_it() -> None:
 
 def test_the_gc_pause_warning_defaults_to_a_tenth_of_a_second() -> None:
     assert load_settings({}).gc_pause_warning_seconds == 0.1
+
+
+def _readme_settings() -> set[str]:
+    """The variables the first column of the README's settings table names."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row)}
+
+
+def test_the_readme_settings_table_names_every_setting_read_and_no_other() -> None:
+    """The README is the operator's reference: no setting missing, none that nothing reads."""
+    assert _readme_settings() == {variable_of(field) for field in Settings.model_fields}

@@ -1,4 +1,4 @@
-"""Rate limits per client: floor requests and clock-sync pings (``limits``, in memory).
+"""Rate limits per client: floor requests, clock-sync pings and failed logins (in memory).
 
 A delegation pressing "request the floor" in a loop, or a page pinging in a
 tight loop, is refused with a clear answer instead of filling the room's
@@ -16,13 +16,22 @@ hub (one worker per process). A socket's pings are counted on the socket
 store or expire. ``limits``' memory storage starts a timer thread to expire
 keys when it is hit; with thousands of screens pinging, that thread was the
 costliest part of answering a ping (docs/benchmarks.md).
+
+Failed logins (``LoginThrottle``) are counted per account name at one
+address and per address, on the service's clock (``Services.now``, a
+``FakeClock`` in tests): once either is used up, an attempt is refused with
+429 before its password is hashed, so a guessing script costs no argon2
+time. Only failures count, and a success forgets its account's failures; so
+others' failures block a person's login only through the address's limit
+(a venue behind one NAT address shares it).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 
 from fastapi import Depends, params
 from limits import RateLimitItem, parse
@@ -38,6 +47,9 @@ from app.services import services_of
 PINGS = "10 per 10 seconds"
 #: A press is idempotent (P6); ten in a minute is a stuck button or a script.
 FLOOR_REQUESTS = "10 per minute"
+#: Failed logins: a person mistyping tries a few times; a script tries thousands.
+LOGIN_FAILURES_PER_ACCOUNT = "5 per 5 minutes"  # one account name, from one address
+LOGIN_FAILURES_PER_ADDRESS = "20 per 5 minutes"  # every account name, from one address
 
 
 class TooManyRequests(DomainError):
@@ -51,12 +63,18 @@ class TooManyRequests(DomainError):
 
 
 class RateLimits:
-    """The counters of one process."""
+    """The counters of one process; ``now`` is the service's clock (for failed logins)."""
 
-    def __init__(self, floor_requests: str = FLOOR_REQUESTS, pings: str = PINGS) -> None:
+    def __init__(
+        self,
+        floor_requests: str = FLOOR_REQUESTS,
+        pings: str = PINGS,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.floor_requests: RateLimitItem = parse(floor_requests)
         self.pings: RateLimitItem = parse(pings)
+        self.logins = LoginThrottle(now)
 
     def retry_after(self, item: RateLimitItem, key: str) -> int | None:
         """Count one hit of ``key``; None if allowed, else whole seconds to wait (>= 1)."""
@@ -79,7 +97,7 @@ def _client_key(connection: HTTPConnection) -> str:
         return f"token:{principal.token_id}"
     if principal is not None and principal.delegation:
         return f"delegation:{principal.delegation}"
-    return f"address:{connection.client.host if connection.client else 'unknown'}"
+    return f"address:{address_of(connection)}"
 
 
 async def _limit_floor_requests(connection: HTTPConnection) -> None:
@@ -121,3 +139,89 @@ class PingWindow:
 def ping_window(connection: HTTPConnection) -> PingWindow:
     """A new socket's ping counter, with the process's limit."""
     return PingWindow(limits_of(connection).pings)
+
+
+class FailureWindow:
+    """Failures per key, at most ``limit.amount`` in any ``limit`` window, on a given clock.
+
+    Pure bookkeeping (no clock of its own, no timer thread): the caller passes
+    ``now``. At most ``max_keys`` keys are kept; past that the key failed
+    longest ago is forgotten first, so a flood of made-up names cannot fill memory.
+    """
+
+    def __init__(self, limit: RateLimitItem, max_keys: int = 10_000) -> None:
+        self.limit = limit
+        self._seconds = float(limit.get_expiry())
+        self._max_keys = max_keys
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()  # oldest key first
+
+    def wait(self, key: str, now: float) -> int | None:
+        """None if ``key`` may try now, else whole seconds until it may (>= 1)."""
+        failures = self._failures.get(key)
+        if failures is None or len(failures) < self.limit.amount:
+            return None
+        wait = failures[0] + self._seconds - now
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def fail(self, key: str, now: float) -> None:
+        """Count one failure of ``key`` at ``now``."""
+        failures = self._failures.pop(key, None)
+        if failures is None:
+            failures = deque(maxlen=max(1, self.limit.amount))
+        failures.append(now)
+        self._failures[key] = failures
+        while len(self._failures) > self._max_keys:
+            self._failures.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class LoginThrottle:
+    """Failed logins per account name at one address and per address (finding 7)."""
+
+    def __init__(
+        self,
+        now: Callable[[], float],
+        per_account: str = LOGIN_FAILURES_PER_ACCOUNT,
+        per_address: str = LOGIN_FAILURES_PER_ADDRESS,
+    ) -> None:
+        self._now = now
+        self.per_account = FailureWindow(parse(per_account))
+        self.per_address = FailureWindow(parse(per_address))
+
+    def check(self, name: str, address: str) -> None:
+        """Raise TooManyRequests if this attempt may not even be tried (before any hashing)."""
+        now = self._now()
+        wait = self.per_account.wait(_account_key(name, address), now)
+        if wait is not None:
+            raise TooManyRequests(
+                f"too many failed logins for {name!r} from this device: at most "
+                f"{self.per_account.limit}; try again in {wait} s",
+                wait,
+            )
+        wait = self.per_address.wait(address, now)
+        if wait is not None:
+            raise TooManyRequests(
+                f"too many failed logins from this address: at most {self.per_address.limit}; "
+                f"try again in {wait} s",
+                wait,
+            )
+
+    def failed(self, name: str, address: str) -> None:
+        now = self._now()
+        self.per_account.fail(_account_key(name, address), now)
+        self.per_address.fail(address, now)
+
+    def succeeded(self, name: str, address: str) -> None:
+        """The account's failures from this address are forgotten (the address's are not)."""
+        self.per_account.forget(_account_key(name, address))
+
+
+def _account_key(name: str, address: str) -> str:
+    return f"{address} {name.casefold()}"
+
+
+def address_of(connection: HTTPConnection) -> str:
+    """The client's address (behind a reverse proxy: as uvicorn's proxy headers give it)."""
+    return connection.client.host if connection.client else "unknown"

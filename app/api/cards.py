@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.engine import Engine
 
 from app.access import rules
@@ -36,9 +36,10 @@ from app.access.policy import (
 )
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep, RoomDep
-from app.api.schemas import ErrorOut
+from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_transaction, in_worker
 from app.errors import DomainError
+from app.meeting.names import Name
 from app.proceedings import papers
 from app.record import card as card_rules
 from app.record import report as report_rules
@@ -66,10 +67,8 @@ ClientId = Annotated[
 Code = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-class CardIn(BaseModel):
+class CardIn(BodyIn):
     """A card from a device. ``client_id``: a retry with the same id gives the same card."""
-
-    model_config = ConfigDict(extra="forbid")
 
     client_id: ClientId | None = None
     delegation: Code | None = Field(
@@ -86,13 +85,11 @@ class CardIn(BaseModel):
 class PaperCardIn(CardIn):
     """A paper card from the box, typed in by the secretariat: a delegation, or a name."""
 
-    author: Annotated[str, StringConstraints(max_length=card_rules.AUTHOR_CHARS)] = ""
+    author: Annotated[Name, StringConstraints(max_length=card_rules.AUTHOR_CHARS)] = ""
 
 
-class CardEdit(BaseModel):
+class CardEdit(BodyIn):
     """A change to a card; fields left out stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dimension: Annotated[str, StringConstraints(max_length=card_rules.DIMENSION_CHARS)] | None = (
         None
@@ -128,21 +125,17 @@ class CardsOut(BaseModel):
 CommitmentText = Annotated[str, StringConstraints(max_length=3 * card_rules.TEXT_CHARS)]
 
 
-class CommitmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CommitmentIn(BodyIn):
     recommendation: CommitmentText
     means_of_implementation: CommitmentText = ""
     partnerships: CommitmentText = ""
     card_ids: list[int] = Field(default_factory=list, max_length=100)
 
 
-class ReportIn(BaseModel):
+class ReportIn(BodyIn):
     """The rapporteur's draft, saved whole."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    rapporteur: Annotated[str, StringConstraints(max_length=300)] | None = None
+    rapporteur: Annotated[Name, StringConstraints(max_length=300)] | None = None
     summary: Annotated[str, StringConstraints(max_length=report_rules.SUMMARY_CHARS)] = ""
     commitments: list[CommitmentIn] = Field(
         default_factory=list, max_length=report_rules.MAX_COMMITMENTS

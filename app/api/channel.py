@@ -6,8 +6,10 @@ Theory of operation
 
 1. Before the upgrade is accepted: the token must be valid for this room
    (the route's rule, ``WATCH_ROOM``, meeting scope included), and a
-   browser's ``Origin`` must be this server's host. A refusal is an HTTP 403
-   (404 for an unknown room), never an open socket.
+   browser's ``Origin`` must be one the service allows (``app.access.origins``:
+   its own, or ``FLOORKEEPER_ALLOWED_ORIGINS``; never the ``Host`` header). A
+   refusal is an HTTP answer with a JSON body saying why (403; 404 for an
+   unknown room; 422 for a bad query), never an open socket.
 2. The screen subscribes to the room's hub, then gets the room once: a
    ``snapshot`` of the view its role may see, or, with ``since``, a
    ``resumed`` header and exactly the changes it missed (when the ring still
@@ -38,7 +40,6 @@ from __future__ import annotations
 import secrets
 import time
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import anyio
 from anyio.abc import TaskGroup
@@ -48,6 +49,7 @@ from starlette.requests import HTTPConnection
 
 from app.access.credentials import REVOKED_CLOSE, watch_revocation
 from app.access.guard import authorized
+from app.access.origins import origin_allowed
 from app.access.policy import RUN_ROOM, WATCH_ROOM
 from app.access.ratelimit import PingWindow, ping_window
 from app.access.roles import Principal, Role, may_moderate
@@ -118,12 +120,18 @@ async def live(
 
 
 def _check_origin(websocket: WebSocket) -> None:
-    """A browser page may open the channel only from this server (no cross-site sockets)."""
+    """A browser page may open the channel only from an allowed origin (``app.access.origins``)."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return  # not a browser: a kiosk, a script, the benchmark
-    if urlsplit(origin).netloc.lower() != websocket.headers.get("host", "").lower():
-        raise NotAllowed(f"pages from {origin} may not open this room's live channel")
+    settings = services_of(websocket).settings
+    if not origin_allowed(
+        origin, settings, websocket.scope["scheme"], websocket.scope.get("server")
+    ):
+        raise NotAllowed(
+            f"pages from {origin[:200]} may not open this room's live channel: "
+            "the service allows its own origin, or those in FLOORKEEPER_ALLOWED_ORIGINS"
+        )
 
 
 def _sink(websocket: WebSocket) -> FrameSink | None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.access.roles import Role
 from app.db.engine import DatabaseState
+from app.meeting.names import Name
 from app.queue import (
     ClearQueue,
     ClosePhase,
@@ -35,9 +36,18 @@ if TYPE_CHECKING:
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
 
 
-class CommandIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BodyIn(BaseModel):
+    """Every JSON body: an unknown field is refused, and nothing is coerced.
 
+    A boolean is not a number (``"seconds": true`` is not 1 s), nor a string
+    one; a number is not a boolean. A JSON integer still fills a float field.
+    An enum field that takes its value as a string says ``Field(strict=False)``.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CommandIn(BodyIn):
     command_id: str = Field(
         min_length=8,
         max_length=80,
@@ -145,7 +155,7 @@ class GrantIn(CommandIn):
 
 class GiveIn(CommandIn):
     type: Literal["give"]
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     seconds: Seconds | None = None
 
     def to_command(self) -> GiveFloor:

@@ -12,16 +12,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from starlette.requests import HTTPConnection
 
 from app.access import rules, scope
-from app.access.accounts import authenticate
+from app.access.accounts import WrongCredentials, authenticate
 from app.access.credentials import CredentialRegistry, Issued
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY
+from app.access.ratelimit import address_of
 from app.access.roles import Principal, Role
 from app.api.deps import EngineDep, PrincipalDep
-from app.api.schemas import ErrorOut
+from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_worker
 from app.errors import NotFound
 from app.meeting import queries
@@ -42,12 +43,10 @@ async def get_registry(connection: HTTPConnection) -> CredentialRegistry:
 RegistryDep = Annotated[CredentialRegistry, Depends(get_registry)]
 
 
-class CredentialIn(BaseModel):
+class CredentialIn(BodyIn):
     """What a new token covers: a role, and the room or delegation it is scoped to."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
+    role: Role = Field(strict=False)  # its value, a string
     room_id: int | None = Field(default=None, ge=1)
     delegation: str | None = Field(default=None, min_length=1, max_length=32)
     meeting_id: int | None = Field(
@@ -194,9 +193,7 @@ async def _ensure_in_scope(
 # -- login ----------------------------------------------------------------------------
 
 
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LoginIn(BodyIn):
     name: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=1000)
 
@@ -207,10 +204,24 @@ class LoginOut(BaseModel):
     token: str = Field(description="a secretariat bearer token")
 
 
-@router.post("/login", dependencies=[PUBLIC])
-async def login(body: LoginIn, engine: EngineDep, registry: RegistryDep) -> LoginOut:
-    """Exchange a secretariat account's name and password for a secretariat token."""
-    account = await in_worker(authenticate, engine, body.name, body.password)
+@router.post("/login", dependencies=[PUBLIC], responses={429: {"model": ErrorOut}})
+async def login(
+    body: LoginIn, engine: EngineDep, registry: RegistryDep, connection: HTTPConnection
+) -> LoginOut:
+    """Exchange a secretariat account's name and password for a secretariat token.
+
+    Failed attempts are throttled per account and per address (429 with
+    ``Retry-After``); a throttled attempt is refused before its password is hashed.
+    """
+    throttle = services_of(connection).rate_limits.logins
+    address = address_of(connection)
+    throttle.check(body.name, address)  # access: failed logins are rate-limited
+    try:
+        account = await in_worker(authenticate, engine, body.name, body.password)
+    except WrongCredentials:
+        throttle.failed(body.name, address)
+        raise
+    throttle.succeeded(body.name, address)
     principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
     issued = await in_worker(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)

@@ -14,16 +14,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.access.policy import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY
 from app.access.scope import note_meeting
 from app.api.deps import EngineDep
-from app.api.schemas import ErrorOut
+from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_transaction, in_worker
 from app.errors import DomainError, TooLarge
 from app.meeting import parse_programme
 from app.meeting.importer import DELEGATIONS_SETTING, PROGRAMME_SETTING
+from app.meeting.names import Name
 from app.meeting.registration import (
     add_participant,
     import_delegations,
@@ -135,10 +136,8 @@ async def upload_delegations(
     return DelegationsOut(added=done.added, updated=done.updated)
 
 
-class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
+class ParticipantIn(BodyIn):
+    name: Name = Field(min_length=1, max_length=200)
     head: bool = False
 
 
@@ -182,20 +181,23 @@ async def unregister_participant(
     return {"removed": True}
 
 
-class SegmentRolesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    moderators: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+class SegmentRolesIn(BodyIn):
+    moderators: list[Annotated[Name, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=6
     )
-    rapporteur: str = Field(default="", max_length=300)
+    rapporteur: Name = Field(default="", max_length=300)
     rcp_chairs: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
         default_factory=list, max_length=50
     )  # delegation codes (P4)
 
 
-class SegmentRolesOut(SegmentRolesIn):
+class SegmentRolesOut(BaseModel):
+    """What the segment holds (not validated again: an answer never refuses its own data)."""
+
     segment_id: int
+    moderators: list[str]
+    rapporteur: str
+    rcp_chairs: list[str]
 
 
 @router.put("/segments/{segment_id}/roles", dependencies=[SECRETARIAT_ONLY])

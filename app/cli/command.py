@@ -118,6 +118,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.cli.logs import log_config, redact_every_record
+    from app.live.serving import uvicorn_options
     from app.main import create_app
     from app.meeting.importer import import_programme_file
 
@@ -146,12 +147,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     redact_every_record()  # every handler, uvicorn's and any added later (app/cli/logs.py)
     uvicorn.run(
         create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        log_config=log_config(),  # token= values redacted from the access log
-        ws="app.live.frames:FramedWebSocketProtocol",  # docs/benchmarks.md: one frame per change
-        ws_per_message_deflate=False,  # deflate doubles the CPU per message (docs/protocol.md)
+        **uvicorn_options(  # the live protocol's frame size, one frame per change, no deflate
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=log_config(),  # token= values redacted from the access log
+        ),
     )
     return 0
 

@@ -142,7 +142,8 @@ _MISSING = object()
 
 
 class _PageMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a boolean is not a time (``"t0": true``), as in every HTTP body (app/api/schemas.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class PingMessage(_PageMessage):

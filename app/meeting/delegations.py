@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.category import PROGRAMME_CATEGORIES, Category
 from app.errors import InvalidProgramme
+from app.meeting.names import check_name
 
 LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
 REGIONAL_GROUPS = frozenset(
@@ -92,6 +93,11 @@ def _row(row: dict[str, str], where: str, seen: set[str]) -> DelegationRow:
     names = {lang: value for lang, value in names.items() if value}
     if "en" not in names:
         raise InvalidProgramme(f"{where}: {code!r} needs name_en")
+    for column, value in [("code", code)] + [(f"name_{lang}", v) for lang, v in names.items()]:
+        try:
+            check_name(value)
+        except ValueError as hidden:  # the code shown escaped: it may hold the character itself
+            raise InvalidProgramme(f"{where}: {column} of {code!a} {hidden}") from None
     group = (row.get("regional_group") or "").strip() or table.get("regional_group", "")
     if group and group not in REGIONAL_GROUPS:
         known = ", ".join(sorted(REGIONAL_GROUPS))

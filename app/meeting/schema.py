@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from app.category import Category
+from app.meeting.names import Name
 from app.timing.plan import PhaseKind
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -86,12 +87,12 @@ class RulesIn(_Strict):
 
 class RoomIn(_Strict):
     key: Key
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     language: Literal["ar", "zh", "en", "fr", "ru", "es"] = "en"
 
 
 class SpeakerIn(_Strict):
-    name: str = Field(min_length=1, max_length=300)
+    name: Name = Field(min_length=1, max_length=300)
     role: str = Field(default="", max_length=80)
     minutes: Minutes | None = None  # None: the phase's slot
 
@@ -138,8 +139,8 @@ class SegmentIn(_Strict):
     start: Clock
     end: Clock
     format: Key
-    moderators: list[str] = Field(default_factory=list)
-    rapporteur: str = Field(default="", max_length=300)
+    moderators: list[Name] = Field(default_factory=list)
+    rapporteur: Name = Field(default="", max_length=300)
     rcp_chairs: list[str] = Field(default_factory=list)  # P4: delegation codes
     phases: dict[str, PhaseChange] = Field(default_factory=dict)  # by phase key
     fill: str | None = None  # phase key that takes whatever time is left (e.g. Q&A)

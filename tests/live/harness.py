@@ -42,6 +42,7 @@ from app.config import Environment, Settings
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.live import protocol
+from app.live.serving import uvicorn_options
 from app.main import create_app
 from app.room.runner import RoomRunner
 from tests.api_client import bearer
@@ -155,11 +156,12 @@ def serving(
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            log_level="warning",
-            ws="app.live.frames:FramedWebSocketProtocol",
-            ws_per_message_deflate=True,  # offered: clients that decline it get direct writes
-            timeout_graceful_shutdown=5,
-            ws_ping_interval=None,  # uvicorn's own pings: a stalled test client ignores them
+            **uvicorn_options(
+                log_level="warning",
+                ws_per_message_deflate=True,  # offered: clients that decline it get direct writes
+                timeout_graceful_shutdown=5,
+                ws_ping_interval=None,  # uvicorn's own pings: a stalled test client ignores them
+            ),
         )
     )
     loops: list[asyncio.AbstractEventLoop] = []

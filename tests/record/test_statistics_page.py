@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.access.roles import Principal, Role
+from app.live.serving import uvicorn_options
 from app.main import create_app
 from tests.api_client import bearer, settings_for
 from tests.builders import Seeded
@@ -62,7 +63,9 @@ def served(sqlite_url: str, engine: Engine) -> Iterator[Served]:
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
+        uvicorn.Config(
+            app, **uvicorn_options(host="127.0.0.1", port=port, log_level="warning", ws="none")
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -29,6 +29,7 @@ from app.access.roles import Principal, Role
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import Delegation, Room, Segment
+from app.live.serving import uvicorn_options
 from tests.builders import Seeded, seed_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,14 +55,7 @@ def make_app() -> FastAPI:
 def serve(port: int) -> None:
     import uvicorn
 
-    uvicorn.run(
-        make_app(),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="app.live.frames:FramedWebSocketProtocol",
-        ws_per_message_deflate=False,
-    )
+    uvicorn.run(make_app(), **uvicorn_options(host="127.0.0.1", port=port, log_level="warning"))
 
 
 @dataclass(frozen=True)

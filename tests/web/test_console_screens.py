@@ -67,6 +67,7 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
     import uvicorn
 
     from app.config import load_settings
+    from app.live.serving import uvicorn_options
     from app.main import create_app
 
     url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
@@ -78,14 +79,7 @@ def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
     app = create_app(settings, now=clock)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ws="app.live.frames:FramedWebSocketProtocol",
-            ws_per_message_deflate=False,
-        )
+        uvicorn.Config(app, **uvicorn_options(host="127.0.0.1", port=port, log_level="warning"))
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
