@@ -169,19 +169,17 @@ def test_M2_a_double_request_leaves_one_request_and_a_double_withdrawal_is_harml
 
 
 def test_M2_reopening_the_open_segment_changes_nothing(api: Api) -> None:
-    member_states(api, "MEX", "GHA")
-    ok(api, "floor", {"type": "grant"})
-    before = api.view()
+    member_states(api, "MEX", "GHA")  # a free floor, two requests waiting
+    reopen = {"type": "open_segment", "segment_id": api.seeded.action_group}
 
-    again = ok(
-        api, "programme", {"type": "open_segment", "segment_id": api.seeded.action_group}, after=3
-    )
+    again = ok(api, "programme", reopen, after=3)
 
     assert again["events"] == []
-    after = api.view()
-    assert after["segment"]["phase"]["key"] == "member_states"
-    assert after["speech"] == before["speech"]
-    assert after["queue"][0]["id"] == before["queue"][0]["id"]  # GHA's request still waits
+    assert api.view()["segment"]["phase"]["key"] == "member_states"  # not back at its welcome
+    assert waiting(api) == ["MEX", "GHA"]
+    ok(api, "floor", {"type": "grant"})
+    assert ok(api, "programme", reopen)["events"] == []  # with a speaker, too
+    assert on_floor(api) == "MEX"
 
 
 def test_M1_closing_a_phase_or_segment_the_console_no_longer_shows_is_refused(api: Api) -> None:
