@@ -56,6 +56,7 @@ class Basis(StrEnum):
     RCP = "rcp"  # P4: the slot (or flex) plus the RCP extra
     PROGRAMME = "programme"  # T3, T4, A6: the programme's time
     OVERRIDE = "override"  # the moderator's explicit allotment
+    POINT_OF_ORDER = "point_of_order"  # O1: the procedural cap; not a speech on substance
 
 
 class Cue(StrEnum):
