@@ -41,6 +41,7 @@ from app.timing import (
     ExtendSpeech,
     FloorRules,
     ResumeSpeech,
+    SetAllotment,
     SpeechStatus,
     StartSpeech,
     seconds_left,
@@ -186,6 +187,8 @@ def test_O1_the_points_cap_is_a_meeting_rule_and_its_time_up_cuts_nothing() -> N
     log.do(StartSpeech(), T)
     assert next_deadline(log.state) == T + 30  # T5: warned 30 s before the cap
     log.do(ExtendSpeech(10), T + 1)
+    assert log.state.speech is not None
+    assert log.state.speech.basis is Basis.POINT_OF_ORDER  # still a point, extended
 
     assert names(log.do(Tick(), T + 75)) == ["WarningReached", "TimeUp"]
     assert on_floor(log) == "MEX"  # no hard stop: the chair rules
@@ -209,6 +212,19 @@ def test_O1_a_profile_may_make_a_point_wait_for_the_end_of_the_speech() -> None:
     log.do(HearPointOfOrder(), T + 61)
     assert (on_floor(log), log.state.held) == ("MEX", None)
     assert FloorRules().point_of_order_interrupts is True
+
+
+def test_O1_the_moderators_allotment_for_a_point_keeps_it_a_point_of_order() -> None:
+    log = speaking(room(), T)
+    log.do(RaisePointOfOrder(MEXICO), T + 10)
+    log.do(HearPointOfOrder(), T + 10)
+
+    log.do(SetAllotment(60), T + 11)
+
+    assert log.state.speech is not None
+    assert (log.state.speech.basis, log.state.speech.seconds) == (Basis.POINT_OF_ORDER, 60.0)
+    with pytest.raises(IllegalCommand, match="the chair rules on it first"):
+        log.do(EndSpeech(), T + 12)
 
 
 def test_O1_a_granted_speaker_who_has_not_started_is_held_as_granted() -> None:
