@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from app.category import Category
-from app.queue import Command, Event, RoomState, apply
+from app.queue import ClosePhase, Command, Event, OpenSegment, RequestFloor, RoomState, apply
 from app.timing.allotment import Speaker
+from app.timing.plan import FloorRules
+from tests.plans import MS_PHASE, START, action_group
 
 
 class FakeClock:
@@ -57,3 +59,26 @@ def rcp_chair(code: str) -> Speaker:
 def names(events: tuple[Event, ...] | list[Event]) -> list[str]:
     """The events' class names, for asserting on a sequence."""
     return [type(event).__name__ for event in events]
+
+
+FRANCE, PHILIPPINES, GHANA = (
+    state("FRA", "France"),
+    state("PHL", "Philippines"),
+    state("GHA", "Ghana"),
+)
+
+
+def member_state_room(*delegations: Speaker, rules: FloorRules | None = None) -> RoomLog:
+    """The action group in its Member State phase; each delegation (France, the
+    Philippines and Ghana if none is named) asks, one second apart."""
+    log = RoomLog()
+    log.do(OpenSegment(action_group(rules=rules)), START)
+    log.do(ClosePhase(), MS_PHASE)
+    for n, who in enumerate(delegations or (FRANCE, PHILIPPINES, GHANA)):
+        log.do(RequestFloor(who), MS_PHASE + n)
+    return log
+
+
+def waiting(log: RoomLog) -> list[str]:
+    """The delegations waiting, in queue order."""
+    return [r.delegation_id for r in log.state.queue.waiting]

@@ -123,6 +123,49 @@ class SetRequestAllotment:
 
 
 @dataclass(frozen=True, slots=True)
+class RaisePointOfOrder:
+    """O1: a delegation raises a point of order, from its phone or through the chair
+    (``on_behalf``); it goes before every request. A second press changes nothing."""
+
+    delegation: Speaker
+    on_behalf: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HearPointOfOrder:
+    """O1: give the floor to the first point of order raised (or ``point_id``). By
+    default the speaker on the floor is paused and held; the meeting's rules may
+    instead make the point wait for the end of the speech."""
+
+    point_id: str | None = None  # M1: the point the console showed
+    expected_speaker: str | None = None  # M1: who had the floor ("" for no one)
+
+
+@dataclass(frozen=True, slots=True)
+class RulePointOfOrder:
+    """O1: the chair's ruling on the point of order being heard (recorded as text);
+    the speaker it interrupted is back on the floor, paused, with the seconds they had."""
+
+    ruling: str
+    expected_speaker: str | None = None  # M1: the raiser on the floor
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSpeakersList:
+    """O3: close a phase's list of speakers (the current one by default): only the
+    chair adds to it; points of order and replies are still taken."""
+
+    phase_key: str | None = None  # M1: the phase the console showed
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenSpeakersList:
+    """O3: reopen a phase's closed list; delegations may ask again."""
+
+    phase_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Sent by the scheduler at a deadline: warnings, time up, phase ends (T5, A3)."""
 
@@ -140,6 +183,11 @@ FloorCommand = (
     | SetRequestAllotment
     | StrikeRequest
     | Undo
+    | RaisePointOfOrder
+    | HearPointOfOrder
+    | RulePointOfOrder
+    | CloseSpeakersList
+    | ReopenSpeakersList
     | Tick
 )
 

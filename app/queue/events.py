@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest, Queue
-from app.timing.allotment import Allotment, SpeechEvent
+from app.queue.requests import FloorRequest, PointOfOrder, Queue
+from app.timing.allotment import Allotment, Speaker, SpeechEvent
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
 
@@ -99,6 +99,58 @@ class FloorRestored:
     segment: SegmentRun
     speech: Allotment | None
     queue: Queue
+    held: Allotment | None = None  # O1: the speech a point of order on the floor interrupted
+
+
+@dataclass(frozen=True, slots=True)
+class PointOfOrderRaised:
+    """O1: a point of order joins its own list, ahead of every request."""
+
+    at: float
+    point: PointOfOrder
+
+
+@dataclass(frozen=True, slots=True)
+class PointOfOrderHeard:
+    """O1: the raiser has the floor with the procedural cap (``allotment``); the speech
+    it interrupted (``interrupted``, paused with its seconds left) is held until the
+    ruling."""
+
+    at: float
+    point: PointOfOrder
+    allotment: Allotment  # basis POINT_OF_ORDER
+    interrupted: Allotment | None  # None: the floor was free
+    replacing: str | None = None  # "next speaker": whose speech ended first (M3 reads it)
+
+
+@dataclass(frozen=True, slots=True)
+class PointOfOrderRuled:
+    """O1: the chair's ruling, as text; ``resumed`` (the interrupted speech, exactly as
+    it was held) is back on the floor for the moderator to resume."""
+
+    at: float
+    point_id: str
+    raised_by: Speaker
+    raised_at: float
+    ruling: str
+    spoken: float  # the procedural intervention's seconds (not the speaker's, R1)
+    resumed: Allotment | None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakersListClosed:
+    """O3: the chair closed the phase's list of speakers."""
+
+    at: float
+    phase_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakersListReopened:
+    """O3: the chair reopened it."""
+
+    at: float
+    phase_key: str
 
 
 QueueEvent = (
@@ -111,6 +163,11 @@ QueueEvent = (
     | RequestsClosed
     | FloorGranted
     | FloorRestored
+    | PointOfOrderRaised
+    | PointOfOrderHeard
+    | PointOfOrderRuled
+    | SpeakersListClosed
+    | SpeakersListReopened
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

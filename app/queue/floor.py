@@ -41,8 +41,15 @@ has not started is never dropped: if the floor goes to someone else first,
 their request returns to the head of the queue (``RequestReturned``, M5);
 "next speaker" then gives the floor to the next one after them.
 
+The procedure of formal bodies (``app.queue.procedure``): a point of order
+goes before every request; hearing it holds the speech on the floor
+(``RoomState.held``, paused, never ended) and the ruling puts it back with the
+seconds it had (O1). A phase's list of speakers can be closed and reopened:
+while closed, only the chair adds (O3).
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
-A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5.
+A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
+O1, O3.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -56,17 +63,22 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import order, undo
+from app.queue import order, procedure, undo
 from app.queue.commands import (
     ClearQueue,
     ClosePhase,
     CloseSegment,
+    CloseSpeakersList,
     Command,
     GiveFloor,
     GrantFloor,
+    HearPointOfOrder,
     MoveRequest,
     OpenSegment,
+    RaisePointOfOrder,
+    ReopenSpeakersList,
     RequestFloor,
+    RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
     Tick,
@@ -79,19 +91,33 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    PointOfOrderHeard,
+    PointOfOrderRaised,
+    PointOfOrderRuled,
     RequestAllotmentSet,
     RequestMoved,
     RequestReturned,
     RequestsClosed,
     RequestStruck,
     RequestWithdrawn,
+    SpeakersListClosed,
+    SpeakersListReopened,
 )
 from app.queue.requests import FloorRequest, Queue, find, is_open_to, open_request_of, without
 from app.queue.slot import floor_allotment
 from app.queue.undo import UndoPoint
 from app.timing import allotment as speech
 from app.timing import programme
-from app.timing.allotment import Allotment, Basis, Speaker, SpeechEnded, SpeechStarted
+from app.timing.allotment import (
+    Allotment,
+    Basis,
+    EndSpeech,
+    Speaker,
+    SpeechEnded,
+    SpeechPaused,
+    SpeechStarted,
+    SpeechStatus,
+)
 from app.timing.plan import PhaseKind, PhasePlan
 from app.timing.programme import (
     PhaseClosing,
@@ -111,6 +137,7 @@ class RoomState:
     speech: Allotment | None = None
     queue: Queue = Queue()
     undo: UndoPoint | None = None  # M3: the floor before its last change
+    held: Allotment | None = None  # O1: the speech a point of order on the floor interrupted
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +192,11 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return _withdraw(state, command, now)
         case CloseSegment(segment_id=segment_id) if segment_id is not None:
             _check_segment(state, segment_id)
+    on_floor = state.speech
+    waits_for_ruling = EndSpeech | GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder
+    if on_floor is not None and procedure.is_point_of_order(on_floor):
+        if isinstance(command, waits_for_ruling):
+            raise IllegalCommand(command, procedure.being_heard(on_floor))
     run = _require_segment(state, command)
     match command:
         case CloseSegment():
@@ -204,6 +236,14 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return [RequestStruck(now, request, reason.strip())]
         case Undo():
             return [_undo(state, now)]
+        case RaisePointOfOrder():
+            return procedure.raised(run, state.queue, command, now)
+        case HearPointOfOrder():
+            return _hear_point(state, run, command, now)
+        case RulePointOfOrder():
+            return [procedure.ruled(state.speech, state.held, command, now)]
+        case CloseSpeakersList() | ReopenSpeakersList():
+            return procedure.list_changed(run, state.queue, command, now)
     if state.speech is None:
         raise IllegalCommand(command, "no one has the floor")
     return list(speech.decide(state.speech, command, now))
@@ -283,7 +323,7 @@ def _require_request(state: RoomState, request_id: str) -> FloorRequest:
 
 def _refuse_if_granted(state: RoomState, request_id: str) -> None:
     """M1: a command aimed at a request that has been granted meanwhile says so."""
-    on_floor = state.speech
+    on_floor = procedure.substantive(state.speech, state.held)
     if on_floor is not None and on_floor.request_id == request_id:
         name = on_floor.speaker.name
         raise FloorChanged(f"the request of {name} was already granted: {name} has the floor")
@@ -312,11 +352,14 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
             f"the floor is not open to {who.category.value.replace('_', ' ')} delegations "
             f"for the rest of '{run.plan.title}'; recommendations can still be sent in writing"
         )
+    if not command.on_behalf:
+        procedure.refuse_if_closed(run, state.queue, who.category)  # O3: only the chair adds
     plan = run.plan
     rank = plan.rules.rank_of(who.category)
     if who.category is Category.MEMBER_STATE and who.id in plan.rcp_chairs:
         rank = plan.rules.rcp_rank  # P4
-    speaking = state.speech is not None and state.speech.speaker.id == who.id
+    on_floor = procedure.substantive(state.speech, state.held)
+    speaking = on_floor is not None and on_floor.speaker.id == who.id
     request = FloorRequest(
         id=f"{plan.id}.{state.queue.next_seq}",
         delegation_id=who.id,
@@ -356,9 +399,13 @@ def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -
         raise IllegalCommand(command, f"'{run.plan.title}' has closed")
     if after.segment.phase_index != run.phase_index and command.request_id is None:
         return events  # the phase ended with that speech; the moderator sees the new one
+    replacing = _replacing(state, freeing)
+    if command.request_id is None and after.queue.points:  # O1: before every request
+        first = after.queue.points[0]
+        return [*events, procedure.heard(after.segment, first, None, now, replacing)]
     returned = next((e.request.id for e in freeing if isinstance(e, RequestReturned)), None)
     granted = _grant_on(after, after.segment, command, now, skip=returned)
-    return [*events, replace(granted, replacing=_replacing(state, freeing))]
+    return [*events, replace(granted, replacing=replacing)]
 
 
 def _grant_on(
@@ -459,6 +506,27 @@ def _give(
     return [FloorGranted(now, granted, replacing=replacing)]
 
 
+def _hear_point(
+    state: RoomState, run: SegmentRun, command: HearPointOfOrder, now: float
+) -> list[Event]:
+    """O1: the raiser has the floor; the speech on it is paused and held, never ended,
+    unless the meeting's rules make the point wait for the end of the speech."""
+    point = procedure.chosen(state.queue, command)
+    on_floor = state.speech
+    if on_floor is None:
+        return [procedure.heard(run, point, None, now)]
+    if not run.plan.rules.point_of_order_interrupts:
+        raise FloorRuleRefused(
+            f"the point of order of {point.name} waits for the end of "
+            f"{on_floor.speaker.name}'s speech (the meeting's rules, O1)"
+        )
+    pause: list[Event] = []
+    if on_floor.status is SpeechStatus.RUNNING:
+        paused = SpeechPaused(now, speech.seconds_left(on_floor, now))
+        pause, on_floor = [paused], speech.evolve(on_floor, paused)
+    return [*pause, procedure.heard(run, point, on_floor, now)]
+
+
 def _end_speech(state: RoomState, now: float) -> list[Event]:
     return [] if state.speech is None else [speech.ended(state.speech, now)]
 
@@ -480,10 +548,12 @@ def _replacing(state: RoomState, freeing: list[Event]) -> str | None:
 def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
     phase = programme.current_phase(run)
     # A4: a speaker who has started will finish before the phase ends, so counts
+    # (O1: the held speaker, not the raiser of a point of order)
+    on_floor = procedure.substantive(state.speech, state.held)
     speaking = (
-        state.speech is not None
-        and state.speech.started_at is not None
-        and fills_a_slot(run, state.queue, state.speech.speaker)
+        on_floor is not None
+        and on_floor.started_at is not None
+        and fills_a_slot(run, state.queue, on_floor.speaker)
     )
     heard = run.heard_in_phase + (1 if speaking else 0)
     if phase.protected_slots and heard < phase.protected_slots:
@@ -536,6 +606,8 @@ def _due(state: RoomState, now: float) -> list[Event]:
         return []
     events: list[Event] = list(speech.due(state.speech, now))
     rules = state.segment.plan.rules if state.segment is not None else None
+    if procedure.is_point_of_order(state.speech):
+        rules = None  # O1: the chair rules; the clock of a point of order only signals
     if rules is not None and rules.hard_stop and events and isinstance(events[-1], speech.TimeUp):
         timed = _fold(state, events, [])
         assert timed.speech is not None
@@ -545,8 +617,8 @@ def _due(state: RoomState, now: float) -> list[Event]:
 
 def _freed_at(events: Iterable[Event]) -> float:
     """When the floor was last freed among ``events`` (a speech ended, a granted
-    speaker sent back, M5, or an undo, M3); -inf if it was not."""
-    freeing = SpeechEnded | RequestReturned | FloorRestored
+    speaker sent back, M5, an undo, M3, or a ruling, O1); -inf if it was not."""
+    freeing = SpeechEnded | RequestReturned | FloorRestored | PointOfOrderRuled
     return max((e.at for e in events if isinstance(e, freeing)), default=float("-inf"))
 
 
@@ -593,7 +665,7 @@ def evolve(state: RoomState, event: Event) -> RoomState:
     after = _evolve(state, event)
     if state.segment is None or after.segment is None or isinstance(event, SegmentOpened):
         return after
-    floor = undo.Floor(state.segment, state.speech, state.queue)
+    floor = undo.Floor(state.segment, state.speech, state.queue, state.held)
     return replace(after, undo=undo.track(state.undo, floor, event))
 
 
@@ -618,8 +690,25 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return replace(
                 state, speech=None, queue=replace(state.queue, waiting=waiting, granted=None)
             )
-        case FloorRestored(segment=run, speech=restored, queue=queue):
-            return replace(state, segment=run, speech=restored, queue=queue)
+        case FloorRestored(segment=run, speech=restored, queue=queue, held=held):
+            return replace(state, segment=run, speech=restored, queue=queue, held=held)
+        case PointOfOrderRaised(point=point):
+            queue = replace(
+                state.queue, points=(*state.queue.points, point), next_seq=point.seq + 1
+            )
+            return replace(state, queue=queue)
+        case PointOfOrderHeard(point=point, allotment=allotment, interrupted=interrupted):
+            points = tuple(p for p in state.queue.points if p.id != point.id)
+            queue = replace(state.queue, points=points)
+            return replace(state, speech=allotment, held=interrupted, queue=queue)
+        case PointOfOrderRuled(resumed=resumed):
+            return replace(state, speech=resumed, held=None)
+        case SpeakersListClosed(phase_key=key):
+            queue = replace(state.queue, closed_lists=state.queue.closed_lists | {key})
+            return replace(state, queue=queue)
+        case SpeakersListReopened(phase_key=key):
+            queue = replace(state.queue, closed_lists=state.queue.closed_lists - {key})
+            return replace(state, queue=queue)
         case RequestsClosed(requests=requests):
             return replace(state, queue=without(state.queue, frozenset(r.id for r in requests)))
         case RequestMoved(request_id=request_id, to=to):

@@ -6,6 +6,9 @@ The projection plays the queue forward from ``now`` with the engine's own
 rules, assuming every speaker uses exactly the allotment T2 would give:
 
 * the speaker on the floor finishes their time (never before ``now``);
+* O1: a point of order being heard takes its time left, then the speech it
+  interrupted (held) takes the seconds it kept: it is never assumed gone;
+  each point of order still waiting takes its cap, before every request;
 * in the current floor phase, the waiting requests it accepts speak in
   queue order until the phase's limit (A3) would be passed; the first one
   that does not fit is the *cut-off*: it and every request after it will
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.queue import order
+from app.queue import order, procedure
 from app.queue.floor import RoomState, fills_a_slot
 from app.queue.requests import FloorRequest
 from app.queue.slot import floor_allotment
@@ -71,6 +74,9 @@ def project(state: RoomState, now: float) -> Projection:
     t = now
     if state.speech is not None:  # they finish their time; overtime is already spent
         t = now + max(0.0, seconds_left(state.speech, now))
+    if state.held is not None:  # O1: after the ruling, the held speech resumes
+        t += max(0.0, state.held.seconds_left)
+    t += len(state.queue.points) * run.plan.rules.point_of_order_seconds  # O1: first
     placed: dict[str, ProjectedRequest] = {}
     phase_end = t
     for index in range(run.phase_index, len(run.plan.phases)):
@@ -131,7 +137,7 @@ def _walk_phase(
     ]
     limited = programme.phase_limit(run) is not None
     # A4: only a first turn of a delegation the phase hears by the rules fills a slot
-    speech = state.speech if current else None
+    speech = procedure.substantive(state.speech, state.held) if current else None
     heard = run.heard_in_phase + (
         1 if speech is not None and fills_a_slot(run, state.queue, speech.speaker) else 0
     )

@@ -16,6 +16,12 @@ of the queue as it was (M5), never dropped.
 
 A request's rank and first-time mark are fixed when it is made: a waiting
 delegation cannot speak, so neither can change while it waits.
+
+Points of order (O1) are a list of their own (``points``), in the order they
+were raised, ahead of every request whatever its rank: they are not requests
+to speak on substance, so they take no place in ``waiting``, no rank and no
+P8 mark. ``closed_lists`` names the phases whose list of speakers the chair
+has closed (O3): their waiting requests stay, and only the chair adds.
 """
 
 from __future__ import annotations
@@ -42,11 +48,26 @@ class FloorRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class PointOfOrder:
+    """O1: a delegation raised a point of order (from its phone or through the chair)."""
+
+    id: str
+    delegation_id: str
+    name: str
+    category: Category
+    raised_at: float
+    seq: int  # shared with requests: ids are unique in the segment
+    on_behalf: bool = False  # raised by the moderator for the delegation
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     waiting: tuple[FloorRequest, ...] = ()
     spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
-    next_seq: int = 1
+    next_seq: int = 1  # requests and points of order share the sequence (unique ids)
     granted: FloorRequest | None = None  # M5: the granted request, until its speaker starts
+    points: tuple[PointOfOrder, ...] = ()  # O1: raised, not yet heard, in order raised
+    closed_lists: frozenset[str] = frozenset()  # O3: phase keys whose list is closed
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

@@ -21,6 +21,10 @@ Which events make up one change is read from the events themselves:
   phase that ends when the floor becomes free (A3) with its closed requests and
   the next phase's start. A later command never yields these at the same
   instant: ``apply`` has caught up with the clock by then;
+* points of order (O1): hearing one is the floor given (it opens a change, or
+  follows "next speaker"); the held speech is part of the floor an undo brings
+  back (``Floor.held``). A point raised, a ruling and a list closed or
+  reopened (O3) are changes since;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -28,7 +32,7 @@ Which events make up one change is read from the events themselves:
   takes the point with it (``SegmentClosed`` starts a fresh state).
 
 The undo itself (``FloorRestored``) spends the point: an undo is not undone.
-Rules: M3.
+Rules: M3 (with O1, O3).
 """
 
 from __future__ import annotations
@@ -41,10 +45,15 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    PointOfOrderHeard,
+    PointOfOrderRaised,
+    PointOfOrderRuled,
     RequestReturned,
     RequestsClosed,
     RequestStruck,
     RequestWithdrawn,
+    SpeakersListClosed,
+    SpeakersListReopened,
 )
 from app.queue.requests import Queue
 from app.timing import allotment as speech
@@ -77,6 +86,7 @@ class Floor:
     segment: SegmentRun
     speech: Allotment | None
     queue: Queue
+    held: Allotment | None = None  # O1: the speech a point of order interrupted
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,7 @@ def track(point: UndoPoint | None, floor: Floor, event: Event) -> UndoPoint | No
         return point
     before = point.before
     if event.at == point.at and _follows(floor, event):
-        if isinstance(event, FloorGranted):
+        if isinstance(event, FloorGranted | PointOfOrderHeard):
             return replace(point, what=f"{point.what} and the floor given to {_name(event)}")
         return point
     if isinstance(event, WarningReached | TimeUp) and before.speech == floor.speech:
@@ -121,7 +131,7 @@ def restored(point: UndoPoint, now: float, live: Allotment | None) -> FloorResto
     if back is not None and back != live and back.status is SpeechStatus.RUNNING:
         left = speech.seconds_left(back, point.at)
         back = replace(back, status=SpeechStatus.PAUSED, seconds_left=left, ends_at=None)
-    return FloorRestored(now, point.what, before.segment, back, before.queue)
+    return FloorRestored(now, point.what, before.segment, back, before.queue, before.held)
 
 
 def _opens(floor: Floor, event: Event) -> str | None:
@@ -132,7 +142,7 @@ def _opens(floor: Floor, event: Event) -> str | None:
             return f"the end of {who.name}'s speech"
         case RequestReturned(request=r):
             return f"{r.name} sent back to the head of the queue"
-        case FloorGranted(replacing=None):
+        case FloorGranted(replacing=None) | PointOfOrderHeard(replacing=None):
             return f"the floor given to {_name(event)}"
         case RequestWithdrawn(request=r):
             return f"the withdrawal of {r.name}'s request"
@@ -148,7 +158,7 @@ def _opens(floor: Floor, event: Event) -> str | None:
 def _follows(floor: Floor, event: Event) -> bool:
     """Whether ``event``, at the instant of the change, is the engine's consequence of it."""
     match event:
-        case FloorGranted(replacing=replacing):
+        case FloorGranted(replacing=replacing) | PointOfOrderHeard(replacing=replacing):
             return replacing is not None
         case PhaseEnded(reason=reason):
             return reason is not PhaseEndReason.SEGMENT_CLOSED  # A3 once the floor is free
@@ -170,7 +180,9 @@ def _hard_stop(floor: Floor, event: SpeechEnded) -> bool:
     )
 
 
-def _name(event: FloorGranted) -> str:
+def _name(event: FloorGranted | PointOfOrderHeard) -> str:
+    if isinstance(event, PointOfOrderHeard):
+        return f"{event.point.name}'s point of order"
     return event.allotment.speaker.name
 
 
@@ -182,6 +194,14 @@ def _change(floor: Floor, event: Event) -> str:
             return f"{r.name} asked for the floor"
         case FloorRestored():
             return "it was undone already"
+        case PointOfOrderRaised(point=p):
+            return f"{p.name} raised a point of order"
+        case PointOfOrderRuled(raised_by=who):
+            return f"the chair ruled on {who.name}'s point of order"
+        case SpeakersListClosed(phase_key=key) | SpeakersListReopened(phase_key=key):
+            done = "closed" if isinstance(event, SpeakersListClosed) else "reopened"
+            title = next((p.title for p in floor.segment.plan.phases if p.key == key), key)
+            return f"the list of speakers of '{title}' was {done}"
         case SpeechEnded():
             return f"{on_floor}'s time ran out (hard stop)"
         case PhaseEnded() | PhaseStarted():

@@ -28,7 +28,12 @@ the order the events were stored:
   ``SpeechEnded`` gives its times), an undone grant is no grant. The undone
   events stay in the stream as they were; the fold shows what stands, and
   each line an undo brought back says what was undone (``undone``), so the
-  record keeps both the change and its undo.
+  record keeps both the change and its undo;
+* a point of order (O1) is not an intervention on substance: while one is
+  heard (``PointOfOrderHeard`` to ``PointOfOrderRuled``) the speech it
+  interrupted is held, and the clock events of the raiser touch no row; the
+  held speech carries on after the ruling, one row. The points themselves
+  (who raised them, when, the ruling) are in their events.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -214,6 +219,7 @@ class _Run:
     requests: dict[str, _Row] = field(default_factory=dict)
     granted: list[_Row] = field(default_factory=list)
     current: _Row | None = None
+    held: _Row | None = None  # O1: the speech a point of order interrupted
 
 
 def build_record(
@@ -272,6 +278,10 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
             run.current = None
         case queue_events.FloorRestored():
             _restored(run, event)
+        case queue_events.PointOfOrderHeard():
+            run.held, run.current = run.current, None  # O1: the raiser's clock is not the row's
+        case queue_events.PointOfOrderRuled():
+            run.current, run.held = run.held, None
         case queue_events.RequestsClosed(at=at, requests=closed, reason=reason):
             for r in closed:
                 _leave(run, r.id, at, Outcome.NOT_HEARD, reason.value)
@@ -322,7 +332,10 @@ def _waiting_again(run: _Run, row: _Row) -> None:
 def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
     """M3: the rows as the floor came back: waiting requests, and the speaker on it."""
     run.phase = event.segment.plan.phases[event.segment.phase_index].key
-    back = event.speech
+    point = event.speech is not None and event.speech.basis is Basis.POINT_OF_ORDER
+    back = event.held if point else event.speech  # O1: the speech on substance
+    if run.held is not None:
+        run.current, run.held = run.held, None
     waiting = {r.id for r in event.queue.waiting}
     on_floor = run.current
     if on_floor is not None and (back is None or on_floor.speaker_id != back.speaker.id):
@@ -343,6 +356,8 @@ def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
         row.ended_at, row.spoken, row.overtime = None, 0.0, 0.0  # an undone end is no end
         row.outcome, row.closed_reason = Outcome.SPEAKING, None
         run.current = row
+    if point:
+        run.held, run.current = run.current, None
 
 
 def _granted(run: _Run, a: Allotment, at: float) -> _Row:

@@ -16,7 +16,9 @@ queue like a withdrawn one (M4); a granted speaker sent back before starting
 is waiting again at the head, its place held like a moved request's (M5);
 an undo (``FloorRestored``, M3) puts the queue, the speaker and the phase
 back as the event says, each request with the key it was given when it was
-made.
+made. A point of order (O1) holds the speech it interrupts: the raiser's clock
+events between its hearing and its ruling are not the held speech's, whose
+allotment is checked when it ends.
 
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
@@ -67,6 +69,7 @@ class _RuleCheck:
     on_floor: str | None = None  # who holds the floor (speaker id)
     seconds: float = 0.0  # the current allotment, overrides included
     extended: float = 0.0
+    point: bool = False  # O1: a point of order is heard; the clock events are its own
     programme_given: int = 0  # programme speakers given the floor in this phase
     asked: dict[str, FloorRequest] = field(default_factory=dict)  # for a block, not withdrawn (A4)
     closed: bool = False
@@ -104,9 +107,11 @@ class _RuleCheck:
                 self.allotment_set[request_id] = seconds
             case events.FloorGranted():
                 self._granted(event)
-            case AllotmentOverridden(seconds=seconds):
+            case events.PointOfOrderHeard() | events.PointOfOrderRuled():
+                self.point = isinstance(event, events.PointOfOrderHeard)
+            case AllotmentOverridden(seconds=seconds) if not self.point:
                 self.seconds = seconds
-            case SpeechExtended(seconds=seconds):
+            case SpeechExtended(seconds=seconds) if not self.point:
                 self.extended += seconds
             case SpeechEnded():
                 self._ended(event)
@@ -143,6 +148,9 @@ class _RuleCheck:
     def _restored(self, event: events.FloorRestored) -> None:
         """M3: the floor is back as the undo says: queue, speaker, phase, who has spoken."""
         run, speech = event.segment, event.speech
+        self.point = speech is not None and speech.basis is Basis.POINT_OF_ORDER
+        if self.point:
+            speech = event.held  # O1: the speech on substance
         self.index, self.phase_started_at = run.phase_index, run.phase_started_at
         self.programme_given = run.programme_cursor
         self.waiting = {r.id: (r, self.keys[r.id]) for r in event.queue.waiting}

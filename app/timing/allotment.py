@@ -56,6 +56,7 @@ class Basis(StrEnum):
     RCP = "rcp"  # P4: the slot (or flex) plus the RCP extra
     PROGRAMME = "programme"  # T3, T4, A6: the programme's time
     OVERRIDE = "override"  # the moderator's explicit allotment
+    POINT_OF_ORDER = "point_of_order"  # O1: the procedural cap; not a speech on substance
 
 
 class Cue(StrEnum):
@@ -379,11 +380,12 @@ def evolve(allotment: Allotment, event: SpeechEvent) -> Allotment:
         case SpeechExtended(at=at, seconds=seconds):
             return _rearm(_add_time(allotment, seconds), at)
         case AllotmentOverridden(at=at, seconds=seconds):
-            # an extension given before the override still counts (total_allotted)
+            # an extension given before the override still counts (total_allotted);
+            # a point of order's cap set by the moderator is still a point of order (O1)
             left = seconds + allotment.extended
-            return _rearm(
-                replace(allotment, seconds=seconds, seconds_left=left, basis=Basis.OVERRIDE), at
-            )
+            point = allotment.basis is Basis.POINT_OF_ORDER
+            basis = Basis.POINT_OF_ORDER if point else Basis.OVERRIDE
+            return _rearm(replace(allotment, seconds=seconds, seconds_left=left, basis=basis), at)
         case WarningReached():
             return replace(allotment, warned=True)
         case TimeUp():

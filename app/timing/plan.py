@@ -51,6 +51,11 @@ class FloorRules:
     rcp_extra_seconds: float = 60.0  # P4
     undo_seconds: float = 30.0  # M3: how long the last change of the floor can be undone
     observer_state_is_stakeholder: bool = False  # P3
+    # O1: a point of order's own cap (the procedural intervention), and whether it
+    # interrupts the speaker on the floor (paused, resumed after the ruling) or waits
+    # for the end of the speech (NMUN-style rules)
+    point_of_order_seconds: float = 300.0
+    point_of_order_interrupts: bool = True
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (
         (Category.MEMBER_STATE, 0),

@@ -46,28 +46,9 @@ from app.timing import (
     StartSpeech,
     seconds_left,
 )
-from tests.fakes import RoomLog, names, stakeholder, state
+from tests.fakes import FRANCE, PHILIPPINES, RoomLog, names, stakeholder, state, waiting
+from tests.fakes import member_state_room as room
 from tests.plans import MIN, MS_PHASE, START, action_group
-
-FRANCE, PHILIPPINES, GHANA = (
-    state("FRA", "France"),
-    state("PHL", "Philippines"),
-    state("GHA", "Ghana"),
-)
-
-
-def room(*delegations: object, rules: FloorRules | None = None) -> RoomLog:
-    """The action group in its Member State phase; each delegation asks, one second apart."""
-    log = RoomLog()
-    log.do(OpenSegment(action_group(rules=rules)), START)
-    log.do(ClosePhase(), MS_PHASE)
-    for n, who in enumerate(delegations or (FRANCE, PHILIPPINES, GHANA)):
-        log.do(RequestFloor(who), MS_PHASE + n)  # type: ignore[arg-type]
-    return log
-
-
-def waiting(log: RoomLog) -> list[str]:
-    return [r.delegation_id for r in log.state.queue.waiting]
 
 
 def status(log: RoomLog) -> SpeechStatus | None:

@@ -8,7 +8,8 @@ States, observer States, RCP chairs, stakeholders of seven categories and a
 panellist, who may not ask; withdrawals; grants in order and out of order;
 moves; allotment overrides; extensions; starts, pauses and ends of speeches
 that stop early or run over; phase and segment closes; ticks and waits;
-undos, strikes, and commands decided on a floor that has changed since), then
+undos, strikes, commands decided on a floor that has changed since; points of
+order raised, heard and ruled on, O1; lists closed and reopened, O3), then
 a crowd asking at once. Each operation becomes a command given to
 ``app.queue.apply(state, command, now)`` at a virtual ``now`` that only moves
 forward. Then a well-behaved moderator plays the segment to its end
@@ -38,6 +39,7 @@ from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalComma
 from app.queue import (
     ClosePhase,
     CloseSegment,
+    CloseSpeakersList,
     Command,
     Event,
     Floor,
@@ -45,12 +47,19 @@ from app.queue import (
     FloorRequested,
     GiveFloor,
     GrantFloor,
+    HearPointOfOrder,
     MoveRequest,
     OpenSegment,
+    PointOfOrderHeard,
+    PointOfOrderRuled,
+    RaisePointOfOrder,
+    ReopenSpeakersList,
     RequestFloor,
     RequestsClosed,
+    RequestStruck,
     RequestWithdrawn,
     RoomState,
+    RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
     Tick,
@@ -136,14 +145,16 @@ def _group(
     rcp: bool = False,
     hard_stop: bool = False,
     member_state_minutes: int | None = None,
+    interrupts: bool = True,
 ) -> Case:
     plan = action_group(
         length_minutes=length,
         rcp_chairs=RCP_CHAIRS if rcp else frozenset(),
-        rules=FloorRules(hard_stop=hard_stop),
+        rules=FloorRules(hard_stop=hard_stop, point_of_order_interrupts=interrupts),
     )
     name = f"action group of {length} min, {late} min late" + (", RCP" if rcp else "")
     name += ", hard stop" if hard_stop else ""
+    name += "" if interrupts else ", points of order wait for the end of a speech"
     if member_state_minutes is not None:  # A3's maximum is a meeting setting
         seconds = member_state_minutes * MIN
         phases = tuple(
@@ -159,7 +170,8 @@ def _group(
 CASES = (
     _group(),  # on time: A3's maximum ends the Member State phase
     _group(rcp=True),  # P4
-    _group(member_state_minutes=20),  # a short maximum, reached with a few speakers (A3)
+    # a short maximum, reached with a few speakers (A3); points of order wait (O1's profile)
+    _group(member_state_minutes=20, interrupts=False),
     _group(45, hard_stop=True),  # late: A3's block limit; T5 hard stops
     _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
     Case("panel, RCP", panel(rcp_chairs=frozenset({"MS01"})), START),  # A2, no flex
@@ -243,7 +255,37 @@ class Operate:
     stale: int | None = None
 
 
-Op = Press | Withdraw | Grant | Give | Move | SetWaiting | Speak | Raw | Close | Wait | Operate
+@dataclass(frozen=True, slots=True)
+class Point:
+    """O1: a delegation raises a point of order (itself, or through the chair)."""
+
+    who: int
+    on_behalf: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListOfSpeakers:
+    """O3: the chair closes (or reopens) a list: the current phase's, or one named."""
+
+    close: bool
+    phase_key: str | None = None
+
+
+Op = (
+    Point
+    | ListOfSpeakers
+    | Press
+    | Withdraw
+    | Grant
+    | Give
+    | Move
+    | SetWaiting
+    | Speak
+    | Raw
+    | Close
+    | Wait
+    | Operate
+)
 
 _pick = st.integers(0, 40)
 _seconds = st.sampled_from(OVERRIDE_SECONDS)
@@ -287,6 +329,17 @@ _KINDS: dict[str, tuple[int, st.SearchStrategy[Op]]] = {
     "undo": (2, st.just(Raw(Undo()))),  # M3: often refused (a change since, the window)
     "strike": (1, st.builds(Operate, _pick)),  # M4
     "stale": (1, st.builds(Operate, stale=st.integers(0, 6))),  # M1
+    "point of order": (1, st.builds(Point, _anyone, st.booleans())),  # O1
+    "hear point": (1, st.just(Raw(HearPointOfOrder()))),
+    "rule": (1, st.builds(Raw, st.builds(RulePointOfOrder, st.sampled_from(("Noted.", " "))))),
+    "list": (  # O3; "welcome" has none, "debate" is no phase
+        1,
+        st.builds(
+            ListOfSpeakers,
+            st.booleans(),
+            st.sampled_from((None, "stakeholders", "welcome", "debate")),
+        ),
+    ),
 }
 
 
@@ -328,6 +381,9 @@ class Room:
         self.stale = 0  # M1: commands decided on another floor
         self.undos = 0  # M3: undos applied and checked
         self.undo_from: RoomState | None = None  # the room just before the undoable change
+        self.resumed = 0  # O1: interrupted speeches back on the floor after a ruling
+        self.chair_adds = 0  # O3: the chair's requests to a closed list
+        self.next_heard_point = 0  # O1: "next speaker" while a point of order waited
 
     def do(self, command: Command) -> bool:
         """Apply ``command`` now; a DomainError is a refusal, anything else fails the test."""
@@ -342,8 +398,9 @@ class Room:
             caught = apply(self.state, Tick(), self.now).state
             point = decision.state.undo
             if point is not None and point.before is not None and caught.segment is not None:
-                if point.before == Floor(caught.segment, caught.speech, caught.queue):
+                if point.before == Floor(caught.segment, caught.speech, caught.queue, caught.held):
                     self.undo_from = caught
+            self.check_procedure(caught, command, decision.events, decision.state)
         self.state = decision.state
         self.events.extend(decision.events)
         self.applied.append(command)
@@ -375,6 +432,7 @@ class Room:
         assert point is not None
         assert before is not None
         assert (restored.segment, restored.queue) == (before.segment, before.queue)
+        assert restored.held == before.held  # O1: the speech a point of order interrupted
         back, was = restored.speech, before.speech
         assert (back is None) == (was is None)
         if back is None or was is None:
@@ -387,6 +445,46 @@ class Room:
         else:
             assert seconds_left(back, self.now) == seconds_left(was, point.at)
         self.undos += 1
+
+    def check_procedure(
+        self, before: RoomState, command: Command, events: tuple[Event, ...], after: RoomState
+    ) -> None:
+        """O1: a speech interrupted by a point of order is held with the seconds it had and
+        comes back with them after the ruling; O3: a closed list took only the chair's."""
+        for event in events:
+            if isinstance(event, PointOfOrderHeard) and event.interrupted is not None:
+                was, held = before.speech, event.interrupted
+                assert was is not None
+                assert held.status is not SpeechStatus.RUNNING
+                assert (held.speaker, held.seconds, held.extended) == (
+                    was.speaker,
+                    was.seconds,
+                    was.extended,
+                )
+                assert seconds_left(held, self.now) == seconds_left(was, self.now)
+                assert after.held == held or after.speech != event.allotment
+            if isinstance(event, PointOfOrderRuled):
+                assert event.resumed == before.held
+                assert after.speech == before.held or after.segment is None
+                assert after.held is None
+                self.resumed += event.resumed is not None
+        if isinstance(command, GrantFloor) and command.request_id is None and before.queue.points:
+            assert not any(isinstance(e, FloorGranted) for e in events), events  # O1: first
+            self.next_heard_point += any(isinstance(e, PointOfOrderHeard) for e in events)
+        if isinstance(command, RequestFloor) and before.segment is not None:
+            run = before.segment
+            first = next(
+                (
+                    p
+                    for p in run.plan.phases[run.phase_index :]
+                    if p.kind is PhaseKind.FLOOR and command.delegation.category in p.eligible
+                ),
+                None,
+            )
+            if first is not None and first.key in before.queue.closed_lists:
+                asked = any(isinstance(e, FloorRequested) for e in events)
+                assert command.on_behalf or not asked, command
+                self.chair_adds += asked
 
     def stale_command(self, kind: int) -> None:
         """M1: a command decided on a floor that is not the room's is refused, changing
@@ -451,6 +549,10 @@ class Room:
                 self.stale_command(kind)
             case Operate(pick=pick):
                 self.do(StrikeRequest(self.waiting_id(pick), "entered by mistake"))
+            case Point(who=who, on_behalf=on_behalf):
+                self.do(RaisePointOfOrder(DELEGATIONS[who], on_behalf))
+            case ListOfSpeakers(close=close, phase_key=key):
+                self.do(CloseSpeakersList(key) if close else ReopenSpeakersList(key))
 
     def speak(self, fraction: float) -> None:
         speech = self.state.speech
@@ -460,7 +562,7 @@ class Room:
         if speech.status is not SpeechStatus.RUNNING:
             self.do(ResumeSpeech() if speech.status is SpeechStatus.PAUSED else StartSpeech())
         self.wait(round(fraction * (speech.seconds_left or speech.seconds), 1))
-        self.do(EndSpeech())
+        self.do(RulePointOfOrder("Ruled.") if speech.basis is Basis.POINT_OF_ORDER else EndSpeech())
 
     def history(self) -> Simulation:
         """The record as the simulator's checker reads it."""
@@ -497,6 +599,9 @@ def _play_to_end(room: Room) -> None:
         if state.segment is None:
             return
         speech = state.speech
+        if speech is not None and speech.basis is Basis.POINT_OF_ORDER:
+            room.do(RulePointOfOrder("The chair rules at once."))  # O1
+            continue
         if speech is not None:
             if speech.status is not SpeechStatus.RUNNING:
                 room.hear_current()
@@ -688,6 +793,69 @@ def test_M1_M3_M4_every_request_is_accounted_for_undos_restore_and_stale_command
     )
 
 
+def test_O1_a_paused_speaker_always_resumes_with_the_seconds_it_had() -> None:
+    """A speech interrupted by a point of order is held, not ended: paused with the seconds
+    it had, and back on the floor with exactly them after the ruling (``Room.check_procedure``
+    checks every hearing and every ruling); a profile that makes points wait refuses to
+    interrupt, and no waiting point is passed over by "next speaker"."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        heard = [e for e in room.events if isinstance(e, PointOfOrderHeard)]
+        seen["interrupted"] += sum(1 for e in heard if e.interrupted is not None)
+        seen["heard on a free floor"] += sum(1 for e in heard if e.interrupted is None)
+        seen["resumed after the ruling"] += room.resumed
+        seen["undone"] += room.undos
+        seen["waited for the end of the speech"] += sum(
+            1 for _, error in room.refusals if "waits for the end of" in error.detail
+        )
+        for state in room.states:
+            on_floor = state.speech
+            assert (state.held is None) or (
+                on_floor is not None and on_floor.basis is Basis.POINT_OF_ORDER
+            )
+        seen["next speaker heard a point"] += room.next_heard_point
+
+    _holds(
+        check,
+        {
+            "interrupted",
+            "heard on a free floor",
+            "resumed after the ruling",
+            "waited for the end of the speech",
+            "next speaker heard a point",
+        },
+    )
+
+
+def test_O3_a_closed_list_takes_no_request_except_O1_and_the_moderators() -> None:
+    """While the list a request would join is closed, a delegation's own request is refused
+    and the chair's is taken (``Room.check_procedure``); points of order are still raised."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        seen["refused by a closed list"] += sum(
+            1 for _, error in room.refusals if "is closed: only the chair" in error.detail
+        )
+        seen["the chair's add to a closed list"] += room.chair_adds
+        closed = [n for n, state in enumerate(room.states) if state.queue.closed_lists and n > 0]
+        seen["point raised while a list is closed"] += sum(
+            1
+            for n in closed
+            if any(
+                type(e).__name__ == "PointOfOrderRaised"
+                for e in room.events[room.marks[n - 1] : room.marks[n]]
+            )
+        )
+
+    _holds(
+        check,
+        {
+            "refused by a closed list",
+            "the chair's add to a closed list",
+            "point raised while a list is closed",
+        },
+    )
+
+
 def test_P6_a_delegation_is_never_twice_in_the_queue() -> None:
     def check(room: Room, seen: Counter[str]) -> None:
         for state in room.states:
@@ -821,7 +989,9 @@ def test_A4_when_four_stakeholders_asked_four_are_heard_in_an_action_group() -> 
         assert check_invariants(room.history()) == []
         if room.case.plan.format != "A1":
             return
-        withdrawn = {e.request.id for e in room.events if isinstance(e, RequestWithdrawn)}
+        # withdrawn, or struck by the moderator (M4): A4 counts who still asks, as the oracle
+        left = RequestWithdrawn | RequestStruck
+        withdrawn = {e.request.id for e in room.events if isinstance(e, left)}
         asked: set[str] = set()  # stakeholders who asked before the block was over
         for e in room.events:
             if isinstance(e, PhaseEnded) and room.case.plan.phases[e.index].protected_slots:
