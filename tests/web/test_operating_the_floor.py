@@ -339,6 +339,7 @@ def test_M7_the_phones_estimate_moves_while_the_speaker_runs_over(
     assert abs(mexico["starts_at"] - ends_at) < 1  # next when Ghana's time is up
     phone = delegate_page(browser, site, "MEX", room)
     display = display_page(browser, site, room)
+    console = console_page(browser, site, room)
     eta = phone.locator("#eta")
     # While Ghana speaks within her time, the estimate holds still.
     expect(eta).to_have_attribute("data-estimate", re.compile(r"^\d+$"))
@@ -347,7 +348,7 @@ def test_M7_the_phones_estimate_moves_while_the_speaker_runs_over(
 
     # Two minutes after her time is up, she is still speaking; nothing has happened since.
     clock.advance(ends_at + 120 - clock())
-    for page in (phone, display):
+    for page in (phone, display, console):
         # The page learns the server's clock at its next clock-sync ping; ask for it now.
         page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
         expect(page.locator("#countdown")).to_have_attribute("data-state", "overtime")
@@ -359,14 +360,17 @@ def test_M7_the_phones_estimate_moves_while_the_speaker_runs_over(
         return Math.abs(shown - expected) <= 2 && shown >= serverNow - 2;
     }"""
     wall = "#next-list li:nth-child({}) .eta"
+    row = "#queue-list li[data-request]:nth-of-type({}) .when"
     for page, selector, request in (
         (phone, "#eta", mexico),
         (display, wall.format(1), mexico),
         (display, wall.format(2), switzerland),
+        (console, row.format(1), mexico),
+        (console, row.format(2), switzerland),
     ):
         page.wait_for_function(moved, arg=[selector, request["starts_at"], ends_at, clock.skipped])
     expect(display.locator(wall.format(1))).to_have_text(re.compile(r"^about \d\d:\d\d$"))
-    for page in (phone, display):
+    for page in (phone, display, console):
         page.context.close()  # before the server stops: no page left retrying a closed port
 
 
