@@ -429,7 +429,7 @@ function everyFrame(now) {
 /** The refusal of the last tap, and what the last change did with its Undo (M1, M3). */
 function renderOutcome(now) {
   if (refusal && now > refusal.until) refusal = null;
-  $("refusal").hidden = !refusal;
+  setFlag($("refusal"), "hidden", !refusal);
   setText($("refusal"), refusal?.text ?? "");
 
   const undo = room.view()?.undo ?? null;
@@ -444,11 +444,16 @@ function renderOutcome(now) {
   let text = "";
   if (open) text = outcome?.undoUntil === undo.until ? outcome.say() : t("undo.what", { what: undo.what });
   else if (outcome) text = outcome.say();
-  $("undo-panel").hidden = !text;
+  setFlag($("undo-panel"), "hidden", !text);
   setText($("undo-text"), text ? (open ? `${text} —` : text) : "");
-  $("act-undo").hidden = !open;
-  $("act-undo").disabled = !open || busy || !room.connected();
+  setFlag($("act-undo"), "hidden", !open);
+  setFlag($("act-undo"), "disabled", !open || busy || !room.connected());
   setText($("undo-left"), open ? t("undo.left", { seconds: Math.max(0, Math.ceil(undo.until - now)) }) : "");
+}
+
+/** Set a boolean property only when it changes: this runs every frame. */
+function setFlag(el, name, value) {
+  if (el[name] !== value) el[name] = value;
 }
 
 let estimatesAt = null;
