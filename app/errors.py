@@ -11,6 +11,7 @@
     * TooLarge                413  a file is over its size limit; names the setting
     * FloorChanged            409  an IllegalCommand: the floor changed since the console
                                    decided (M1); says what changed
+    * CommandIdReused         409  the command id was used for another command (M6)
     * Unauthenticated         401  the token is not one this service recorded
         * TokenExpired        401  the token's time is over; names when it ended
     * Unavailable             503  nothing was done; retry after ``retry_after`` seconds
@@ -95,6 +96,18 @@ class FloorChanged(IllegalCommand):
 
     def __init__(self, detail: str) -> None:
         DomainError.__init__(self, detail)
+
+
+class CommandIdReused(DomainError):
+    """M6: a command id means one command; this id was recorded with another one."""
+
+    status_hint = 409
+
+    def __init__(self, command_id: str, kind: str) -> None:
+        super().__init__(
+            f"command id {command_id!r} was already used for {kind}, a different command: "
+            "nothing was done; send this command with a new id"
+        )
 
 
 class Unauthenticated(DomainError):

@@ -265,8 +265,7 @@ async def get_report(
 ) -> dict[str, Any]:
     """The draft with its header, the speakers heard and not heard, and the segment's cards."""
     answer = await in_session(engine, papers.report_json, room_id, segment_id)
-    answer["may_edit"] = _may_write_report(principal, room_id)
-    return answer
+    return _with_may_edit(answer, principal, room_id)
 
 
 @router.put("/report", tags=["report"], dependencies=[WRITE_REPORT])
@@ -275,6 +274,7 @@ async def save_report(
     segment_id: int,
     body: ReportIn,
     room: RoomDep,
+    principal: PrincipalDep,
     engine: EngineDep,
 ) -> dict[str, Any]:
     """Save the rapporteur's draft; the cards it draws on are marked chosen (R3)."""
@@ -284,15 +284,19 @@ async def save_report(
         commitments=[c.model_dump() for c in body.commitments],
         observations=body.observations,
     )
-    return await in_transaction(engine, papers.save_report, room_id, segment_id, draft, room.now())
+    answer = await in_transaction(
+        engine, papers.save_report, room_id, segment_id, draft, room.now()
+    )
+    return _with_may_edit(answer, principal, room_id)
 
 
 @router.post("/report/close", tags=["report"], dependencies=[WRITE_REPORT])
 async def close_report(
-    room_id: int, segment_id: int, room: RoomDep, engine: EngineDep
+    room_id: int, segment_id: int, room: RoomDep, principal: PrincipalDep, engine: EngineDep
 ) -> dict[str, Any]:
     """Close the report: from now on neither it nor the segment's cards change (R2, R3)."""
-    return await in_transaction(engine, papers.close_report, room_id, segment_id, room.now())
+    answer = await in_transaction(engine, papers.close_report, room_id, segment_id, room.now())
+    return _with_may_edit(answer, principal, room_id)
 
 
 @router.get(
@@ -321,6 +325,13 @@ async def report_docx(room_id: int, segment_id: int, engine: EngineDep) -> Respo
 
 
 # -- who ------------------------------------------------------------------------------
+
+
+def _with_may_edit(answer: dict[str, Any], principal: Principal, room_id: int) -> dict[str, Any]:
+    """Every answer that carries the report says whether the page offers editing: the
+    page reads a missing ``may_edit`` as "may not edit" (issue 14, finding 10)."""
+    answer["may_edit"] = _may_write_report(principal, room_id)
+    return answer
 
 
 def _may_write_report(principal: Principal, room_id: int) -> bool:

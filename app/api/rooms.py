@@ -66,7 +66,8 @@ async def programme_command(
 async def floor_command(
     room_id: int, body: FloorCommandIn, room: RoomDep, engine: EngineDep, sender: SenderDep
 ) -> CommandAck:
-    """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7)."""
+    """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7),
+    strike one (M4), or undo the last change of the floor (M3)."""
     command: Command
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)

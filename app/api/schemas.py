@@ -24,6 +24,8 @@ from app.queue import (
     GrantFloor,
     MoveRequest,
     SetRequestAllotment,
+    StrikeRequest,
+    Undo,
     WithdrawRequest,
 )
 from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
@@ -55,49 +57,62 @@ class CommandIn(BaseModel):
 
 # -- the speaker's clock -----------------------------------------------------
 
+#: M1: the speaker the console showed on the floor (``speech.speaker.id``), "" for a free
+#: floor; the command is refused (409) if someone else has the floor now. None: not checked.
+ExpectedSpeaker = Annotated[
+    str | None,
+    Field(max_length=300, description="the speech.speaker.id the console showed; '' for none"),
+]
 
-class StartIn(CommandIn):
+
+class SpeechIn(CommandIn):
+    """A command of the speaker's clock, decided on the speaker the console showed (M1)."""
+
+    expected_speaker: ExpectedSpeaker = None
+
+
+class StartIn(SpeechIn):
     type: Literal["start"]
 
     def to_command(self) -> SpeechCommand:
-        return StartSpeech()
+        return StartSpeech(self.expected_speaker)
 
 
-class PauseIn(CommandIn):
+class PauseIn(SpeechIn):
     type: Literal["pause"]
 
     def to_command(self) -> SpeechCommand:
-        return PauseSpeech()
+        return PauseSpeech(self.expected_speaker)
 
 
-class ResumeIn(CommandIn):
+class ResumeIn(SpeechIn):
     type: Literal["resume"]
 
     def to_command(self) -> SpeechCommand:
-        return ResumeSpeech()
+        return ResumeSpeech(self.expected_speaker)
 
 
-class ExtendIn(CommandIn):
+class ExtendIn(SpeechIn):
     type: Literal["extend"]
     seconds: Seconds
 
     def to_command(self) -> SpeechCommand:
-        return ExtendSpeech(self.seconds)
+        return ExtendSpeech(self.seconds, self.expected_speaker)
 
 
-class EndIn(CommandIn):
+class EndIn(SpeechIn):
     type: Literal["end"]
 
     def to_command(self) -> SpeechCommand:
-        return EndSpeech()
+        return EndSpeech(self.expected_speaker)
 
 
-class SetAllotmentIn(CommandIn):
+class SetAllotmentIn(SpeechIn):
     type: Literal["set_allotment"]
     seconds: Seconds
 
     def to_command(self) -> SpeechCommand:
-        return SetAllotment(self.seconds)
+        return SetAllotment(self.seconds, self.expected_speaker)
 
 
 SpeechCommandIn = Annotated[
@@ -113,18 +128,30 @@ class OpenSegmentIn(CommandIn):
     segment_id: int = Field(ge=1)
 
 
+#: M1: the segment the console showed, as the view names it (``segment.id``, a string;
+#: ``open_segment``'s ``segment_id`` is the programme's integer id of the same segment).
+ShownSegment = Annotated[
+    str | None, Field(max_length=80, description="the view's segment.id the console showed")
+]
+
+
 class ClosePhaseIn(CommandIn):
     type: Literal["close_phase"]
+    phase_key: str | None = Field(
+        default=None, max_length=80, description="the view's segment.phase.key (M1)"
+    )
+    segment_id: ShownSegment = None
 
     def to_command(self) -> ClosePhase:
-        return ClosePhase()
+        return ClosePhase(self.phase_key, self.segment_id)
 
 
 class CloseSegmentIn(CommandIn):
     type: Literal["close_segment"]
+    segment_id: ShownSegment = None
 
     def to_command(self) -> CloseSegment:
-        return CloseSegment()
+        return CloseSegment(self.segment_id)
 
 
 ProgrammeCommandIn = Annotated[
@@ -135,21 +162,46 @@ ProgrammeCommandIn = Annotated[
 
 
 class GrantIn(CommandIn):
+    """Next speaker (no ``request_id``) or a named request; ends the speech on the floor."""
+
     type: Literal["grant"]
     request_id: str | None = Field(default=None, max_length=80)
     seconds: Seconds | None = None
+    expected_speaker: ExpectedSpeaker = None
 
     def to_command(self) -> GrantFloor:
-        return GrantFloor(self.request_id, self.seconds)
+        return GrantFloor(self.request_id, self.seconds, self.expected_speaker)
 
 
 class GiveIn(CommandIn):
     type: Literal["give"]
     name: str = Field(min_length=1, max_length=200)
     seconds: Seconds | None = None
+    expected_speaker: ExpectedSpeaker = None
 
     def to_command(self) -> GiveFloor:
-        return GiveFloor(self.name, self.seconds)
+        return GiveFloor(self.name, self.seconds, self.expected_speaker)
+
+
+class StrikeIn(CommandIn):
+    """M4: remove one waiting request, saying why; recorded as not heard, struck."""
+
+    type: Literal["strike"]
+    request_id: str = Field(max_length=80)
+    reason: str = Field(min_length=1, max_length=200)
+
+    def to_command(self) -> StrikeRequest:
+        return StrikeRequest(self.request_id, self.reason)
+
+
+class UndoIn(CommandIn):
+    """M3: undo the last change of the floor, within the meeting's window."""
+
+    type: Literal["undo"]
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> Undo:
+        return Undo(self.expected_speaker)
 
 
 class MoveIn(CommandIn):
@@ -188,7 +240,14 @@ class ClearQueueIn(CommandIn):
 
 
 FloorCommandIn = Annotated[
-    GrantIn | GiveIn | MoveIn | SetRequestAllotmentIn | AddRequestIn | ClearQueueIn,
+    GrantIn
+    | GiveIn
+    | MoveIn
+    | SetRequestAllotmentIn
+    | AddRequestIn
+    | ClearQueueIn
+    | StrikeIn
+    | UndoIn,
     Field(discriminator="type"),
 ]
 
@@ -201,11 +260,14 @@ class RequestIn(CommandIn):
 
 
 class WithdrawIn(CommandIn):
+    """Withdraw the delegation's open request; with ``request_id`` only that one (M1, M2)."""
+
     type: Literal["withdraw"]
     delegation: str = Field(min_length=1, max_length=32)
+    request_id: str | None = Field(default=None, max_length=80)
 
     def to_command(self) -> WithdrawRequest:
-        return WithdrawRequest(self.delegation)
+        return WithdrawRequest(self.delegation, self.request_id)
 
 
 RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")]

@@ -120,12 +120,15 @@ class RoomEvent(SQLModel, table=True):
 
 
 class CommandRecord(SQLModel, table=True):
-    """The answer to a command id, so that a retry gets it again (idempotency)."""
+    """The answer to a command id, so that a retry gets it again (idempotency), and the
+    command it is bound to, so that the id is never taken for another (M6)."""
 
     room_id: int = Field(foreign_key="room.id", primary_key=True)
     command_id: str = Field(primary_key=True, max_length=80)
     version: int
     kind: str = Field(max_length=64)
+    # M6: the command the id is bound to (app.room.fingerprint); "" for ids recorded before
+    fingerprint: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     at: float
     # what was answered: the event types the command produced
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

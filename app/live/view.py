@@ -5,6 +5,12 @@ is sent as ``ends_at``; a screen computes what is left with its measured
 clock offset. The moderator's view has the whole queue with its projection
 and overrides (C3); a display's view has the speaker, the next speakers and
 the phase, and nothing a moderator alone should see.
+
+Estimates (a request's ``starts_at``, the projected ends) are computed at the
+view's own ``now`` and are never before it (M7); ``steady_until`` says until
+when they hold still (a running speech's deadline), after which they move
+with the clock. The moderator's view carries the undo point (M3) while it
+can be used: what an undo would bring back and until when.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Any
 
 from app.access.roles import Role
 from app.category import is_stakeholder
-from app.queue import RoomState
+from app.queue import RoomState, UndoPoint
 from app.queue import order as queue_order
 from app.queue.projection import Projection, project
 from app.timing import programme
@@ -59,7 +65,16 @@ def room_view(
         ),
         "cut_off": projection.cut_off if full else None,
         "guarantee": _guarantee(state) if state.segment else None,
+        "undo": _undo(state.undo, now) if full else None,
+        "steady_until": projection.steady_until,
     }
+
+
+def _undo(point: UndoPoint | None, now: float) -> dict[str, Any] | None:
+    """M3: what an undo would bring back, and until when; None once it is spent or over."""
+    if point is None or point.before is None or point.until <= now:
+        return None
+    return {"what": point.what, "until": point.until}
 
 
 def _segment(run: SegmentRun, projection: Projection, now: float) -> dict[str, Any]:

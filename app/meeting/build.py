@@ -61,7 +61,7 @@ class Programme:
 
 
 def floor_rules(rules: RulesIn) -> FloorRules:
-    """The file's minutes as the engine's seconds (T1-T5, P2-P4)."""
+    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3)."""
     return FloorRules(
         slot_seconds=rules.slot_minutes * MIN,
         flex_seconds=None if rules.flex_minutes is None else rules.flex_minutes * MIN,
@@ -71,6 +71,7 @@ def floor_rules(rules: RulesIn) -> FloorRules:
         warning_seconds=rules.warning_seconds,
         hard_stop=rules.hard_stop,
         rcp_extra_seconds=rules.rcp_extra_minutes * MIN,
+        undo_seconds=rules.undo_seconds,
         observer_state_is_stakeholder=rules.observer_state_is_stakeholder,
         ranks=tuple(sorted(rules.ranks.items())),
         default_rank=rules.default_rank,

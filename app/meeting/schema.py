@@ -1,11 +1,11 @@
 """The programme file, as pydantic validates it (the edge; the engine sees plans).
 
 A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
-of T1-T5, P2-P4 is a setting with the seeds' default), its ``rooms``, reusable
-``formats`` (A1-A8: a sequence of phases) and its ``days`` with segments. A
-segment names a format and may fill in its programme speakers or override a
-phase's numbers. Unknown keys are refused, so a typo is an error, not a
-silent default.
+of T1-T5, P2-P4 and M3's undo window is a setting with the seeds' default),
+its ``rooms``, reusable ``formats`` (A1-A8: a sequence of phases) and its
+``days`` with segments. A segment names a format and may fill in its
+programme speakers or override a phase's numbers. Unknown keys are refused,
+so a typo is an error, not a silent default.
 
 Times of day are ``"HH:MM"`` in the meeting's time zone (C1). YAML 1.1 reads
 an unquoted ``10:45`` as the base-60 number 645; that is accepted too, so a
@@ -76,6 +76,7 @@ class RulesIn(_Strict):
     warning_seconds: float = Field(default=30, ge=0, le=600)  # T5
     hard_stop: bool = False  # T5
     rcp_extra_minutes: float = Field(default=1, ge=0, le=60)  # P4
+    undo_seconds: float = Field(default=30, gt=0, le=300)  # M3: "a short while"
     observer_state_is_stakeholder: bool = False  # P3
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}

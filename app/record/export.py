@@ -51,6 +51,8 @@ COLUMNS = (
     "heard",
     "outcome",
     "closed_reason",
+    "struck_reason",
+    "undone",
 )
 TIMES = frozenset({"requested_at", "granted_at", "started_at", "ended_at", "closed_at"})
 DURATIONS = frozenset({"allotted", "extended", "spoken", "overtime"})
@@ -70,6 +72,8 @@ def intervention_json(line: Intervention) -> dict[str, Any]:
             value = _ms(value)
         elif hasattr(value, "value"):  # an enum
             value = value.value
+        elif isinstance(value, tuple):  # what was undone (M3)
+            value = list(value)
         data[column] = value
     return data
 
@@ -93,6 +97,8 @@ def _cell(column: str, value: object, tz: tzinfo) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, tuple):  # what was undone (M3), in order
+        value = "; ".join(str(item) for item in value)
     if column in TIMES and isinstance(value, float | int):
         return datetime.fromtimestamp(value, tz).isoformat(timespec="seconds")
     if column in DURATIONS and isinstance(value, float | int):

@@ -26,7 +26,9 @@ the order the events were stored:
   shows the floor as it came back: a request waiting again is a waiting row,
   an undone end is no end (the intervention continues, and its final
   ``SpeechEnded`` gives its times), an undone grant is no grant. The undone
-  events stay in the stream as they were; the fold shows what stands.
+  events stay in the stream as they were; the fold shows what stands, and
+  each line an undo brought back says what was undone (``undone``), so the
+  record keeps both the change and its undo.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -55,6 +57,9 @@ from app.timing.allotment import (
 )
 from app.timing.plan import SegmentPlan
 from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
+
+#: ``closed_reason`` of a request the moderator struck (M4); its reason is ``struck_reason``.
+STRUCK = "struck"
 
 
 class Outcome(StrEnum):
@@ -150,6 +155,8 @@ class Intervention:
     closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started,
     # withdrawn, struck
     struck_reason: str | None = None  # M4: the moderator's reason for striking it
+    # M3: the changes of this line that were undone, in the moderator's words, in order
+    undone: tuple[str, ...] = ()
 
     @property
     def heard(self) -> bool:
@@ -185,6 +192,7 @@ class _Row:
     outcome: Outcome = Outcome.WAITING
     closed_reason: str | None = None
     struck_reason: str | None = None
+    undone: list[str] = field(default_factory=list)  # M3: kept whatever comes back
     overrides_when_asked: tuple[str, ...] = ()  # before a grant that was sent back (M5)
 
     def override(self, what: str) -> None:
@@ -252,7 +260,7 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
         case queue_events.RequestWithdrawn(at=at, request=r):
             _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
         case queue_events.RequestStruck(at=at, request=r, reason=reason):
-            _leave(run, r.id, at, Outcome.NOT_HEARD, "struck")
+            _leave(run, r.id, at, Outcome.NOT_HEARD, STRUCK)
             if r.id in run.requests:
                 run.requests[r.id].struck_reason = reason
         case queue_events.RequestReturned(request=r) if r.id in run.requests:
@@ -321,10 +329,13 @@ def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
         row = run.requests.get(request_id)
         if row is not None and row.outcome is not Outcome.WAITING:
             _waiting_again(run, row)
+            row.undone.append(event.undone)
     if back is not None and run.current is None:
         row = next((g for g in reversed(run.granted) if g.speaker_id == back.speaker.id), None)
         if row is None:  # sent back before (M5), or granted before the stream began
             row = _granted(run, back, back.granted_at)
+        if row.outcome is not Outcome.SPEAKING:
+            row.undone.append(event.undone)
         row.ended_at, row.spoken, row.overtime = None, 0.0, 0.0  # an undone end is no end
         row.outcome, row.closed_reason = Outcome.SPEAKING, None
         run.current = row
@@ -429,6 +440,7 @@ class _Join:
             outcome=row.outcome,
             closed_reason=row.closed_reason,
             struck_reason=row.struck_reason,
+            undone=tuple(row.undone),
         )
 
 

@@ -14,7 +14,8 @@ The figures are those of Table 1 in 000 §2 and of R4:
   which of the parallel rooms a delegation sat in, C4);
 * *speaking time*: seconds spoken against seconds allotted (extensions
   included) for the speeches heard, overtime and overruns (T5);
-* *requests not heard* (A3) and withdrawn, and grants out of order (P2);
+* *requests not heard* (A3; struck ones, M4, counted apart too) and
+  withdrawn, and grants out of order (P2);
 * the same tally per P1 category and per UN regional group, with each
   regional group's share of the Member States' interventions and time.
 
@@ -27,7 +28,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.record.interventions import DelegationInfo, Group, Intervention, Outcome, group_of
+from app.record.interventions import (
+    STRUCK,
+    DelegationInfo,
+    Group,
+    Intervention,
+    Outcome,
+    group_of,
+)
 
 
 class Scope(StrEnum):
@@ -42,8 +50,9 @@ class Tally:
 
     requests: int  # floor requests made (P7)
     interventions: int  # speeches heard
-    not_heard: int  # closed as not heard (A3) or given the floor and never started
+    not_heard: int  # closed as not heard (A3), struck (M4), or granted and never started
     withdrawn: int
+    struck: int  # of those not heard: struck by the moderator, with a reason (M4)
     out_of_order: int  # speeches heard that were granted out of order (P2)
     delegations_attending: int
     delegations_speaking: int
@@ -162,6 +171,7 @@ def _tally(lines: Sequence[Intervention], attending: set[str]) -> Tally:
         interventions=len(heard),
         not_heard=sum(1 for i in lines if i.outcome is Outcome.NOT_HEARD),
         withdrawn=sum(1 for i in lines if i.outcome is Outcome.WITHDRAWN),
+        struck=sum(1 for i in lines if i.closed_reason == STRUCK),
         out_of_order=sum(1 for i in heard if i.out_of_order),
         delegations_attending=len(asked | attending),
         delegations_speaking=len({i.delegation for i in heard if i.delegation}),

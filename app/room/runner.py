@@ -35,8 +35,9 @@ from app.live import protocol
 from app.live.hub import Change, RoomHub
 from app.live.view import LIVE_VIEWS, room_view, view_role
 from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
-from app.queue.projection import project
+from app.queue.projection import Projection, project
 from app.room.audit import SCHEDULER, Sender
+from app.room.fingerprint import fingerprint
 from app.room.store import CommandAck, CommandAttempt, RoomStore
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class RoomRunner:
         # What the live screens hold: each view as published at `version` (S9).
         self._live: dict[Role, dict[str, object]] = {}
         self._live_at = now()
+        self._steady_until: float | None = None  # M7: the live views' estimates hold until
 
     async def load(self) -> None:
         """Read the room's state from the database (start-up, or after a conflict)."""
@@ -135,10 +137,12 @@ class RoomRunner:
             self._lock.release()
 
     async def _handle(self, command: Command, command_id: str, sender: Sender) -> CommandAck:
-        kind = type(command).__name__
+        kind, bound_to = type(command).__name__, fingerprint(command)
         for _ in range(self._retries):
             now = self._now()
-            attempt = CommandAttempt(self.room_id, self.version, command_id, kind, now, sender)
+            attempt = CommandAttempt(
+                self.room_id, self.version, command_id, kind, now, sender, bound_to
+            )
             try:
                 ack, decision = await to_thread.run_sync(
                     self._store.record, attempt, partial(_decide, self.state, command, now)
@@ -162,18 +166,26 @@ class RoomRunner:
         """The view the live screens of ``role`` hold: (version, rendered at, room).
 
         It is the view published with the last change, not a fresh render, so
-        that a snapshot and the patches that follow it add up exactly.
+        that a snapshot and the patches that follow it add up exactly; unless
+        its estimates have moved with the clock since (a speaker in overtime,
+        a free floor: M7), when the view is rendered again at ``now``, so that
+        no estimate in it is before the snapshot's ``server_time``.
         """
-        return self.version, self._live_at, self._live[view_role(role)]
+        now = self._now()
+        steady = self._steady_until is not None and now <= self._steady_until
+        if self.state.segment is None or now <= self._live_at or steady:
+            return self.version, self._live_at, self._live[view_role(role)]
+        return self.version, now, self._render(view_role(role), now, project(self.state, now))
 
     def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
-        views: dict[Role, dict[str, object]] = {}
         projection = project(self.state, now)  # one walk of the queue for the three views
-        for role in LIVE_VIEWS:
-            room = room_view(self.state, self.version, now, role, projection)
-            del room["version"], room["server_time"]  # carried by the message itself
-            views[role] = room
-        return views
+        self._steady_until = projection.steady_until
+        return {role: self._render(role, now, projection) for role in LIVE_VIEWS}
+
+    def _render(self, role: Role, now: float, projection: Projection) -> dict[str, object]:
+        room = room_view(self.state, self.version, now, role, projection)
+        del room["version"], room["server_time"]  # carried by the message itself
+        return room
 
     def _publish(self, ack: CommandAck) -> None:
         """Render the change once per view, as a patch of the last one, and fan it out."""

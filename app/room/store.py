@@ -11,7 +11,9 @@ the runner's engine call.
    version it was computed from) and the events, in one transaction, all or
    nothing. A command id already recorded fails the first insert: the
    transaction is rolled back and the first answer is returned instead, so a
-   retry is never applied twice.
+   retry is never applied twice. The id is bound to its command (M6): its
+   fingerprint is stored with it and compared when the id is found again, so
+   the same id with another command is refused, at no cost for a new id.
 
 The answer, ``CommandAck``, is the one shape of a command's answer from
 here to the wire: the runner returns it and the command routes answer with
@@ -40,7 +42,7 @@ from sqlmodel import Session, col, select
 from app.db import codec
 from app.db.engine import database_faults
 from app.db.models import CommandAudit, CommandRecord, RoomEvent, RoomRow
-from app.errors import DomainError, VersionConflict
+from app.errors import CommandIdReused, DomainError, VersionConflict
 from app.queue import Decision, Event, RoomState
 from app.room.audit import Sender, audit_values
 
@@ -57,7 +59,9 @@ AUDIT = _table(CommandAudit)
 STATES = _table(RoomRow)
 EVENT_ROWS = _table(RoomEvent)
 
-_FIND = core_select(COMMANDS.c.version, COMMANDS.c.result).where(
+_FIND = core_select(
+    COMMANDS.c.version, COMMANDS.c.result, COMMANDS.c.kind, COMMANDS.c.fingerprint
+).where(
     and_(
         COMMANDS.c.room_id == bindparam("room_id"),
         COMMANDS.c.command_id == bindparam("command_id"),
@@ -105,6 +109,7 @@ class CommandAttempt:
     kind: str  # the command's class name, as the record keeps it
     now: float  # UTC epoch seconds, the clock read once for this attempt
     sender: Sender  # the audit trail (app.room.audit)
+    fingerprint: str = ""  # M6: the command the id is bound to (app.room.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +166,12 @@ class RoomStore:
             try:
                 decision = decide()
             except DomainError:
-                earlier = _find(connection, room_id, command_id)
+                earlier = _find(connection, room_id, command_id, attempt)
                 if earlier is None:
                     raise  # a refusal: nothing written
                 return earlier, None  # a retry of a command that was applied
             if decision is None:
-                earlier = _find(connection, room_id, command_id)
+                earlier = _find(connection, room_id, command_id, attempt)
                 return earlier or CommandAck(command_id, version, (), duplicate=False), None
             events = decision.events
             new_version = version + 1 if events else version
@@ -179,13 +184,14 @@ class RoomStore:
                         "command_id": command_id,
                         "version": new_version,
                         "kind": attempt.kind,
+                        "fingerprint": attempt.fingerprint,
                         "at": now,
                         "result": {"events": list(names)},
                     },
                 )
             except IntegrityError:  # the id was recorded: a retry, answered as the first time
                 connection.rollback()
-                earlier = _find(connection, room_id, command_id)
+                earlier = _find(connection, room_id, command_id, attempt)
                 if earlier is None:
                     raise VersionConflict(f"command {command_id!r} is being recorded") from None
                 return earlier, None
@@ -249,10 +255,18 @@ def decode(stored: Iterable[Mapping[str, Any]]) -> list[Event]:
     return [EVENTS.load(dict(item)) for item in stored]
 
 
-def _find(connection: Connection, room_id: int, command_id: str) -> CommandAck | None:
+def _find(
+    connection: Connection, room_id: int, command_id: str, attempt: CommandAttempt | None = None
+) -> CommandAck | None:
+    """The first answer to ``command_id``; CommandIdReused if it answered another command
+    than ``attempt``'s (M6). Ids recorded before fingerprints were kept compare by kind."""
     row = connection.execute(_FIND, {"room_id": room_id, "command_id": command_id}).first()
     if row is None:
         return None
+    if attempt is not None and (
+        row.kind != attempt.kind or row.fingerprint not in ("", attempt.fingerprint)
+    ):
+        raise CommandIdReused(command_id, row.kind)
     events: Any = row.result.get("events", [])
     return CommandAck(command_id, row.version, tuple(events), duplicate=True)
 

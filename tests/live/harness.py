@@ -78,6 +78,7 @@ class LiveServer:
     clock: Callable[[], float]
     seeded: Seeded
     loop: asyncio.AbstractEventLoop
+    database_url: str = ""
 
     @property
     def room_id(self) -> int:
@@ -137,10 +138,12 @@ def serving(
     directory: Path,
     clock: Callable[[], float] | None = None,
     send_buffer: int | None = None,
+    database_url: str | None = None,
     **settings: Any,
 ) -> Iterator[LiveServer]:
-    """Seed, build and serve the app until the block ends."""
-    url = f"sqlite:///{directory / 'live.db'}"
+    """Seed, build and serve the app until the block ends (on SQLite in ``directory``,
+    unless ``database_url`` names another empty database)."""
+    url = database_url or f"sqlite:///{directory / 'live.db'}"
     migrate(url)
     engine = make_engine(url)
     seeded = seed_meeting(engine)
@@ -176,7 +179,7 @@ def serving(
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
             time.sleep(0.01)
-        yield LiveServer(f"http://127.0.0.1:{port}", app, now, seeded, loops[0])
+        yield LiveServer(f"http://127.0.0.1:{port}", app, now, seeded, loops[0], url)
     finally:
         server.should_exit = True
         thread.join(GUARD)

@@ -94,6 +94,17 @@ def test_a_wrong_value_is_refused_with_its_field_and_line() -> None:
     assert "small.yaml line 27, days.1.segments.0.start" in detail
 
 
+def test_M3_the_undo_window_is_a_rule_of_the_file_30_s_unless_it_says_otherwise() -> None:
+    assert parse_programme(SMALL, "small.yaml").rules.undo_seconds == 30
+    ruled = SMALL.replace("rooms:", "rules: {undo_seconds: 45}\nrooms:", 1)
+    programme = parse_programme(ruled, "small.yaml")
+    assert programme.rules.undo_seconds == 45
+    assert programme.segments[0].plan.rules.undo_seconds == 45  # frozen into each plan
+    for wrong in ("0", "-5", "301"):
+        detail = refusal(SMALL.replace("rooms:", f"rules: {{undo_seconds: {wrong}}}\nrooms:", 1))
+        assert "small.yaml line 2, rules.undo_seconds" in detail
+
+
 def test_a_segment_in_an_unknown_room_is_refused_with_its_line() -> None:
     detail = refusal(SMALL.replace("room: annex,", "room: attic,"))
     assert detail == (

@@ -8,7 +8,15 @@ import json
 from zoneinfo import ZoneInfo
 
 from app.category import Category
-from app.queue import ClosePhase, GiveFloor, GrantFloor, OpenSegment, RequestFloor
+from app.queue import (
+    ClosePhase,
+    GiveFloor,
+    GrantFloor,
+    OpenSegment,
+    RequestFloor,
+    StrikeRequest,
+    Undo,
+)
 from app.record import Scope, build_record, statistics
 from app.record.export import (
     COLUMNS,
@@ -102,3 +110,27 @@ def test_R4_statistics_export_a_row_per_slice_and_the_table_1_groups() -> None:
     ]
     assert data["by_group"]["un_system"]["requests"] == 1
     assert data["total"]["spoken_seconds"] == 120 + 49
+
+
+def test_M3_M4_the_csv_keeps_a_struck_requests_reason_and_what_an_undo_brought_back() -> None:
+    room = RoomLog()
+    room.do(OpenSegment(action_group()), START)
+    room.do(ClosePhase(), MS_PHASE)
+    room.do(RequestFloor(state("MEX")), MS_PHASE + 10)
+    room.do(RequestFloor(state("GHA")), MS_PHASE + 11)
+    room.do(StrikeRequest("ag1.2", "=entered by mistake"), MS_PHASE + 12)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 25)
+    room.do(EndSpeech(), MS_PHASE + 85)
+    room.do(Undo(), MS_PHASE + 90)
+
+    rows = list(csv.DictReader(io.StringIO(record_csv(build_record(room.events), VENUE))))
+
+    mex = next(r for r in rows if r["delegation"] == "MEX")
+    gha = next(r for r in rows if r["delegation"] == "GHA")
+    assert (mex["outcome"], mex["undone"]) == ("speaking", "the end of MEX's speech")
+    assert (gha["outcome"], gha["closed_reason"], gha["struck_reason"]) == (
+        "not_heard",
+        "struck",
+        "'=entered by mistake",  # a formula is quoted, as any text typed by a moderator
+    )

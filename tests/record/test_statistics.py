@@ -97,6 +97,7 @@ def counted(timeline: list[Timed]) -> Tally:
         interventions=len(heard),
         not_heard=sum(1 for i in timeline if i.outcome is SimOutcome.NOT_HEARD),
         withdrawn=sum(1 for i in timeline if i.outcome is SimOutcome.WITHDRAWN),
+        struck=sum(1 for i in timeline if i.closed_reason == "struck"),
         out_of_order=sum(1 for i in heard if i.out_of_order),
         delegations_attending=len({i.speaker_id for i in timeline if i.request_id}),
         delegations_speaking=len({i.speaker_id for i in heard if i.request_id}),

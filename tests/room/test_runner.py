@@ -7,10 +7,11 @@ import threading
 
 import pytest
 from anyio import to_thread
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.db import codec
-from app.errors import DatabaseUnavailable, IllegalCommand, RoomBusy
+from app.errors import CommandIdReused, DatabaseUnavailable, IllegalCommand, RoomBusy
 from app.queue import Decision, GrantFloor, OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
@@ -22,6 +23,14 @@ from tests.fakes import FakeClock, state
 from tests.plans import START
 
 pytestmark = pytest.mark.anyio
+
+
+async def _mexico_asked(engine: Engine, clock: FakeClock) -> tuple[RoomRunner, CommandAck]:
+    """The action group open, and Mexico's request recorded as command ``press-0001``."""
+    runner, plan = await _runner(engine, clock)
+    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
+    first = await runner.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
+    return runner, first
 
 
 async def _runner(
@@ -43,14 +52,27 @@ async def _runner(
 
 async def test_a_retried_command_id_is_answered_and_not_applied_twice(engine: Engine) -> None:
     clock = FakeClock(START)
-    runner, plan = await _runner(engine, clock)
-    await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)
-    first = await runner.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
+    runner, first = await _mexico_asked(engine, clock)
     clock.advance(5)
-    again = await runner.handle(RequestFloor(state("GHA")), "press-0001", sender=SCHEDULER)
+    again = await runner.handle(RequestFloor(state("MEX")), "press-0001", sender=SCHEDULER)
 
     assert again.duplicate
     assert again.version == first.version
+    assert [r.delegation_id for r in runner.state.queue.waiting] == ["MEX"]
+
+
+async def test_M6_the_same_id_with_another_command_is_refused_and_applies_nothing(
+    engine: Engine,
+) -> None:
+    clock = FakeClock(START)
+    runner, first = await _mexico_asked(engine, clock)
+    clock.advance(5)
+    with pytest.raises(CommandIdReused, match="'press-0001' was already used for RequestFloor"):
+        await runner.handle(RequestFloor(state("GHA")), "press-0001", sender=SCHEDULER)
+    with pytest.raises(CommandIdReused):  # refused by the engine too: still the id's refusal
+        await runner.handle(StartSpeech(), "press-0001", sender=SCHEDULER)
+
+    assert runner.version == first.version
     assert [r.delegation_id for r in runner.state.queue.waiting] == ["MEX"]
 
 
@@ -260,3 +282,20 @@ async def test_commands_waiting_behind_a_database_fault_get_it_without_a_trip(
     store.fault = None
     ack = await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)  # the retry
     assert (ack.version, ack.duplicate) == (1, False)
+
+
+async def test_M6_an_id_recorded_before_fingerprints_is_still_bound_to_its_kind(
+    engine: Engine,
+) -> None:
+    """Rows from before migration 0006 have no fingerprint: their kind is compared."""
+    clock = FakeClock(START)
+    runner, first = await _mexico_asked(engine, clock)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE commandrecord SET fingerprint = ''"))
+
+    again = await runner.handle(RequestFloor(state("GHA")), "press-0001", sender=SCHEDULER)
+    with pytest.raises(CommandIdReused):
+        await runner.handle(GrantFloor(), "press-0001", sender=SCHEDULER)
+
+    assert (again.duplicate, again.version) == (True, first.version)
+    assert [r.delegation_id for r in runner.state.queue.waiting] == ["MEX"]
