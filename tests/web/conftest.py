@@ -1,5 +1,9 @@
 """Fixtures of the browser tests: a real server per test, one chromium per session.
 
+``site`` serves the app in a process of its own, on the machine's clock;
+``clocked`` serves it in a thread of this process on a clock the test moves
+(``MovableClock``), for what only a passing of time shows (staleness, M7).
+
 Debian's chromium drives the pages through Playwright for Python (never
 ``playwright install``); without chromium or Playwright the tests skip with the
 reason, and fail where FLOORKEEPER_REQUIRE_SERVICES is set (CI).
@@ -9,13 +13,23 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import missing_service
-from tests.web.server import CHROMIUM_ARGS, Site, running_site
+from tests.web.server import (
+    CHROMIUM_ARGS,
+    SECRET,
+    MovableClock,
+    Site,
+    free_port,
+    running_site,
+    seed,
+)
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     # The screens' tests import Playwright; test_tools.py says why they did not run.
@@ -41,3 +55,37 @@ def browser() -> Iterator[Browser]:
 def site(tmp_path: Path) -> Iterator[Site]:
     with running_site(tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
+    """The app served by uvicorn in a thread of this process, on a clock the test moves."""
+    import uvicorn
+
+    from app.config import load_settings
+    from app.live.serving import uvicorn_options
+    from app.main import create_app
+
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    seeded = seed(url, time.time())
+    clock = MovableClock()
+    settings = load_settings(
+        {"DATABASE_URL": url, "FLOORKEEPER_SECRET_KEY": SECRET, "FLOORKEEPER_ENVIRONMENT": "test"}
+    )
+    app = create_app(settings, now=clock)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, **uvicorn_options(host="127.0.0.1", port=port, log_level="warning"))
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30  # a guard: fail fast if it never starts
+    while not server.started:
+        assert thread.is_alive(), "the server's thread ended before it started"
+        assert time.monotonic() < deadline, "the server did not start within 30 s"
+        time.sleep(0.05)
+    try:
+        yield Site(f"http://127.0.0.1:{port}", seeded, url), clock
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # only annotations: test_report_flow.py imports Moderator wit
 CONSOLE = {"width": 1024, "height": 768}
 PHONE = {"width": 360, "height": 640}
 WALL = {"width": 1920, "height": 1080}
+DESK = {"width": 1280, "height": 800}
 
 #: Guards, not measurements: how long a page may take to show what the server holds.
 SHOWN_WITHIN_MS = 10_000
@@ -40,6 +41,30 @@ def open_page(
     page.wait_for_selector("body[data-connection=live]", timeout=SHOWN_WITHIN_MS)
     assert not errors, errors
     return page
+
+
+def console_page(
+    browser: Browser, site: Site, room: int, before: Callable[[Page], None] | None = None
+) -> Page:
+    """The moderator's console of ``room``, live."""
+    return open_page(
+        browser, site, f"/moderator/{room}?token={site.moderator(room)}", CONSOLE, before
+    )
+
+
+def delegate_page(
+    browser: Browser, site: Site, code: str, room: int, before: Callable[[Page], None] | None = None
+) -> Page:
+    """The phone of delegation ``code``, on ``room``, live."""
+    path = f"/delegate?token={site.delegate(code)}&room={room}"
+    return open_page(browser, site, path, PHONE, before)
+
+
+def display_page(
+    browser: Browser, site: Site, room: int, before: Callable[[Page], None] | None = None
+) -> Page:
+    """The wall display of ``room``, live."""
+    return open_page(browser, site, f"/display/{room}?token={site.display(room)}", WALL, before)
 
 
 @dataclass
@@ -70,10 +95,23 @@ class Moderator:
         ack: dict[str, Any] = answer.json()
         return ack
 
-    def member_state_phase(self, segment: int) -> None:
-        """Open the action group and close its opening (A1)."""
+    def member_state_phase(self, segment: int, *waiting: str) -> None:
+        """Open the action group and close its opening (A1); then ``waiting`` ask, in order."""
         self.send("programme", type="open_segment", segment_id=segment)
         self.send("programme", type="close_phase")
+        for code in waiting:
+            self.send("floor", type="add_request", delegation=code)
+
+
+def segment_record(site: Site, room: int) -> list[dict[str, Any]]:
+    """The action group's record as the server keeps it (R1): one line per request."""
+    answer = httpx.get(
+        f"{site.base}/api/rooms/{room}/segments/{site.seeded.action_group}/record",
+        headers=bearer(site.moderator(room)),
+    )
+    answer.raise_for_status()
+    interventions: list[dict[str, Any]] = answer.json()["interventions"]
+    return interventions
 
 
 def parse_clock(text: str) -> float:

@@ -9,12 +9,9 @@ through the API) keeps both requests as not heard, with the reason.
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
 
-import httpx
 import pytest
 
-from tests.api_client import bearer
 from tests.web.server import Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
@@ -23,25 +20,15 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
 
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
-from tests.web.screens import CONSOLE, Moderator, open_page
+from tests.web.screens import CONSOLE, Moderator, open_page, segment_record
 
 pytestmark = pytest.mark.browser
-
-
-def _record(site: Site, room: int) -> list[dict[str, Any]]:
-    answer = httpx.get(
-        f"{site.base}/api/rooms/{room}/segments/{site.seeded.action_group}/record",
-        headers=bearer(site.moderator(room)),
-    )
-    answer.raise_for_status()
-    interventions: list[dict[str, Any]] = answer.json()["interventions"]
-    return interventions
 
 
 def _cleared(site: Site, room: int) -> list[tuple[str, str, bool]]:
     return [
         (i["delegation"], i["outcome"], i["heard"])
-        for i in _record(site, room)
+        for i in segment_record(site, room)
         if i["closed_reason"] == "queue_cleared"
     ]
 
@@ -51,9 +38,7 @@ def test_R1_clear_queue_asks_first_and_the_record_keeps_the_cleared_requests(
 ) -> None:
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.member_state_phase(site.seeded.action_group)
-    for code in ("GHA", "MEX"):
-        moderator.send("floor", type="add_request", delegation=code)
+    moderator.member_state_phase(site.seeded.action_group, "GHA", "MEX")
     refused: list[str] = []
 
     def policy(message: ConsoleMessage) -> None:

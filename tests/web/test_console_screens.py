@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.web.server import SECRET, Site, free_port, seed
+from tests.web.server import MovableClock, Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     # As for test_screens*.py (tests/web/conftest.py): test_tools.py says why, and fails in CI.
@@ -37,19 +33,6 @@ LISTED_WITHIN_MS = 20_000
 UNCERTAINTY = re.compile(r"^±\d+(\.\d)? ms$")
 
 
-class MovableClock:
-    """The server's clock: this machine's time plus the jumps a test asks for."""
-
-    def __init__(self) -> None:
-        self.skipped = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.skipped
-
-    def advance(self, seconds: float) -> None:
-        self.skipped += seconds
-
-
 class Muzzle:
     """Forwards a page's live channel, and drops what the page sends once told to."""
 
@@ -59,40 +42,6 @@ class Muzzle:
     def route(self, ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
         ws.on_message(lambda message: None if self.silent else server.send(message))
-
-
-@pytest.fixture
-def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
-    """The app served by uvicorn in a thread of this process, on a clock the test moves."""
-    import uvicorn
-
-    from app.config import load_settings
-    from app.live.serving import uvicorn_options
-    from app.main import create_app
-
-    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
-    seeded = seed(url, time.time())
-    clock = MovableClock()
-    settings = load_settings(
-        {"DATABASE_URL": url, "FLOORKEEPER_SECRET_KEY": SECRET, "FLOORKEEPER_ENVIRONMENT": "test"}
-    )
-    app = create_app(settings, now=clock)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, **uvicorn_options(host="127.0.0.1", port=port, log_level="warning"))
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30  # a guard: fail fast if it never starts
-    while not server.started:
-        assert thread.is_alive(), "the server's thread ended before it started"
-        assert time.monotonic() < deadline, "the server did not start within 30 s"
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", seeded, url), clock
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def _display(browser: Browser, site: Site, room: int) -> Page:

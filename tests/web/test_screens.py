@@ -113,10 +113,10 @@ def test_t6_a_request_granted_and_started_shows_the_servers_countdown_everywhere
     expect(console.locator("#queue-list li[data-request] .badge")).to_contain_text(
         ["Member State", "First time"]
     )
-    expect(delegate.locator("#request")).to_have_text("Withdraw")
+    expect(delegate.locator("#request")).to_have_text("Floor requested")  # M2: not a toggle
     expect(delegate.locator("#place")).to_have_text("Place 1 in the queue")
     expect(delegate.locator("#next-alert")).to_be_visible()
-    expect(display.locator("#next-list")).to_have_text("Ghana")
+    expect(display.locator("#next-list li .name")).to_have_text(["Ghana"])
 
     console.click("#queue-list li[data-request] button[data-action=grant]")
     expect(console.locator("#speaker-name")).to_have_text("Ghana")
@@ -131,7 +131,7 @@ def test_t6_a_request_granted_and_started_shows_the_servers_countdown_everywhere
     expect(delegate.locator("#place")).to_have_text("You have the floor")
 
     console.click("#act-pause")
-    expect(console.locator("#act-pause")).to_have_text("Resume")
+    expect(console.locator("#act-resume")).to_be_enabled()
     paused = _speech(moderator)
     assert paused["status"] == "paused"
     for page in (console, delegate, display):
@@ -139,7 +139,7 @@ def test_t6_a_request_granted_and_started_shows_the_servers_countdown_everywhere
         expect(page.locator("#countdown-state")).to_have_text("Paused")
         assert wait_until_agrees(page, paused) <= 1.0
 
-    console.click("#act-pause")  # resume
+    console.click("#act-resume")
     expect(console.locator("#countdown")).to_have_attribute("data-state", "normal")
     console.click("#act-plus60")
     _answered(console)
@@ -260,7 +260,7 @@ def test_arabic_display_is_right_to_left_with_arabic_names(browser: Browser, sit
     display = _display(browser, site, room)
     expect(display.locator("html")).to_have_attribute("lang", "ar")
     expect(display.locator("html")).to_have_attribute("dir", "rtl")
-    expect(display.locator("#next-list li")).to_have_text(["المكسيك", "الكرسي الرسولي"])
+    expect(display.locator("#next-list li .name")).to_have_text(["المكسيك", "الكرسي الرسولي"])
     expect(display.locator("#countdown-state")).to_have_text("يتكلم")
     expect(display.locator("#next-heading")).to_have_text("المتكلمون التالون")
     expect(display.locator("#phase-title")).to_have_text("مقدمة")  # the phase key's Arabic title
@@ -304,7 +304,7 @@ def test_p6_a_delegate_page_acts_for_its_own_delegation_only(browser: Browser, s
     assert "cannot act for MEX" in answer[1]["detail"]
     assert moderator.view()["queue"] == []
     delegate.click("#request")
-    expect(delegate.locator("#request")).to_have_text("Withdraw")
+    expect(delegate.locator("#request")).to_have_text("Floor requested")
     assert [q["delegation_id"] for q in moderator.view()["queue"]] == ["GHA"]
     refused = delegate.request.get(f"{site.base}/moderator/{room}?token={site.delegate('GHA')}")
     assert refused.status == 403
@@ -435,14 +435,17 @@ def test_p7_console_adds_reorders_overrides_and_gives_the_floor(
     mexico = moderator.view()["queue"][1]
     assert (mexico["delegation_id"], mexico["override_seconds"]) == ("MEX", 90.0)
 
-    # Give the floor out of order, then "next speaker" ends it and follows the queue.
+    # Give the floor out of order, then "next speaker" ends it and follows the queue. Each
+    # speaker starts first: one who has not would go back to the head of the queue (M5).
     console.locator("#queue-list li[data-request]").nth(2).locator("[data-action=grant]").click()
     expect(console.locator("#speaker-name")).to_have_text("Ghana")
     expect(console.locator("#speaker-badges .badge")).to_contain_text(["Out of order"])
-    console.click("#act-next")
-    expect(console.locator("#speaker-name")).to_have_text("Switzerland")
-    console.click("#act-next")
-    expect(console.locator("#speaker-name")).to_have_text("Mexico")
+    for speaker, then in (("Ghana", "Switzerland"), ("Switzerland", "Mexico")):
+        expect(console.locator("#speaker-name")).to_have_text(speaker)
+        console.click("#act-start")
+        expect(console.locator("#countdown")).to_have_attribute("data-state", "normal")
+        console.click("#act-next")
+        expect(console.locator("#speaker-name")).to_have_text(then)
     expect(queue).to_have_count(0)
     assert moderator.view()["speech"]["allotted"] == 90.0
 
@@ -469,9 +472,11 @@ def test_delegate_page_follows_the_users_language_and_withdraws(
     expect(delegate.locator("html")).to_have_attribute("dir", "rtl")
     expect(delegate.locator("#delegation-name")).to_have_text("سويسرا")
     delegate.click("#request")
-    expect(delegate.locator("#request")).to_have_text("سحب الطلب")
+    expect(delegate.locator("#request")).to_have_text("طُلبت الكلمة")
     assert [q["delegation_id"] for q in moderator.view()["queue"]] == ["CHE"]
-    delegate.click("#request")
+    delegate.click("#withdraw")  # M2: its own button, and it asks first
+    expect(delegate.locator("#withdraw-question")).to_have_text("سحب طلبك؟ ستفقد مكانك في القائمة.")
+    delegate.click("#withdraw-yes")
     expect(delegate.locator("#request")).to_have_text("طلب الكلمة")
     assert moderator.view()["queue"] == []
     # The other room has no segment open: nothing to ask for there.

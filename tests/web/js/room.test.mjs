@@ -36,7 +36,7 @@ globalThis.location = { protocol: "http:", host: "example.test" };
 globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} };
 Date.now = () => pageTime * 1000;
 
-const { clockText, connectRoom, merge, speechClock } = await import(
+const { clockText, connectRoom, estimatedStart, estimatesMoveFrom, merge, speechClock } = await import(
   "../../../app/web/static/shared/room.js"
 );
 
@@ -153,4 +153,45 @@ test("a link the secretariat revoked says so and stops reconnecting", () => {
   assert.equal(sockets.length, 1); // no retry: a revoked link never comes back
   room.close();
   mock.timers.reset();
+});
+
+test("M7 an estimate holds still while the speech runs in its time, then moves, never in the past", () => {
+  const steady = 1_000; // the speaker's deadline: the next one starts then
+  assert.equal(estimatedStart(1_000, steady, 900), 1_000);
+  assert.equal(estimatedStart(1_180, steady, 999), 1_180);
+  assert.equal(estimatedStart(1_000, steady, 1_120), 1_120); // two minutes over: now, not 16:12
+  assert.equal(estimatedStart(1_180, steady, 1_120), 1_300); // every later one moves as much
+  assert.equal(estimatedStart(null, steady, 1_120), null); // not reached (C3)
+  assert.equal(estimatedStart(900, null, 950), 950); // never before now
+});
+
+test("M7 from when estimates move: the deadline, else when they were rendered", () => {
+  const running = { speech: { status: "running", ends_at: 1_000 }, queue: [], steady_until: 1_000 };
+  assert.equal(estimatesMoveFrom(null, running, null, 900), 1_000);
+  const paused = { ...running, speech: { status: "paused", ends_at: null }, steady_until: null };
+  // Paused at 950: the queue's estimates did not change, but they move from the pause on.
+  assert.equal(estimatesMoveFrom(1_000, paused, { speech: {}, steady_until: null }, 950), 950);
+  // Re-rendered in overtime with the queue resent: they were true when rendered.
+  assert.equal(estimatesMoveFrom(1_000, paused, { queue: [] }, 1_130), 1_130);
+  // A change that kept the queue: they still move from the earlier instant.
+  assert.equal(estimatesMoveFrom(1_000, paused, { cut_off: null }, 1_130), 1_000);
+  // An older server without the field: its running deadline, while ahead.
+  const older = { speech: { status: "running", ends_at: 1_000 }, queue: [] };
+  assert.equal(estimatesMoveFrom(null, older, null, 900), 1_000);
+  assert.equal(estimatesMoveFrom(null, older, null, 1_100), 1_100);
+  assert.equal(estimatesMoveFrom(5, null, null, 1), null);
+});
+
+test("M7 the room's estimate uses the server's clock and the view's steady_until", () => {
+  const room = connectRoom({ roomId: 1, token: "t" });
+  const socket = sockets[0];
+  const view = { speech: { status: "running", ends_at: pageTime + 10 }, queue: [], steady_until: pageTime + 10 };
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, at: pageTime, room: view, viewer: {} });
+  assert.equal(room.version(), 1);
+  assert.equal(room.estimate(pageTime + 10), pageTime + 10);
+  pageTime += 70; // a minute over time, no event since
+  assert.equal(room.estimate(pageTime - 60), pageTime);
+  assert.equal(room.estimate(pageTime + 110), pageTime + 170);
+  pageTime -= 70;
+  room.close();
 });

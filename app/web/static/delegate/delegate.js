@@ -1,5 +1,8 @@
-// A delegation's phone: one button to ask for the floor or withdraw (P6, P7), its
-// place and expected time (C3), a "you are next" alert, and who is speaking now.
+// A delegation's phone: a button to ask for the floor (P6, P7), its place and expected
+// time (C3), moving with the clock while a speaker runs over (M7), a "you are next"
+// alert, and who is speaking now. No toggle (M2): the request button stays a request
+// button, so a double tap asks twice, which is harmless; withdrawing is another, smaller
+// button that asks first and names the request it withdraws (M1).
 // The token names the delegation; the server refuses any other (app.access).
 // Below, a recommendation card (R2) for the segment open in the room: recommendation,
 // means of implementation, partnerships; the delegation's own cards can be edited until
@@ -7,7 +10,7 @@
 
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { showConnection, showNotice } from "../shared/render.js";
+import { setText, showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,7 +21,9 @@ let me = { delegation: { code: "", names: {} }, meeting: {}, rooms: [] };
 let room = null;
 let commands = null;
 let busy = false;
+let asking = false; // the withdrawal's confirm step is open
 let wasNext = false;
+let etaSecond = null;
 let names = new Map(); // every delegation's names, for the speaker on the floor
 let stopCountdown = () => {};
 let roomId = null;
@@ -46,7 +51,18 @@ async function main() {
     rememberRoom(picker.value);
     open(Number(picker.value));
   });
-  $("request").addEventListener("click", toggleRequest);
+  $("request").addEventListener("click", requestFloor);
+  $("withdraw").addEventListener("click", () => {
+    asking = true;
+    render();
+    $("withdraw-no").focus();
+  });
+  $("withdraw-no").addEventListener("click", () => {
+    asking = false;
+    render();
+    $("withdraw").focus();
+  });
+  $("withdraw-yes").addEventListener("click", withdraw);
   open(Number(picker.value));
 }
 
@@ -92,7 +108,13 @@ function open(id) {
   });
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
   stopCountdown();
-  stopCountdown = runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"));
+  stopCountdown = runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), (now) => {
+    const second = Math.floor(now);
+    if (second !== etaSecond) {
+      etaSecond = second;
+      renderEta();
+    }
+  });
   render();
 }
 
@@ -100,23 +122,35 @@ function mine(view) {
   return (view?.queue ?? []).find((q) => q.delegation_id === me.delegation.code) ?? null;
 }
 
-async function toggleRequest() {
-  const request = mine(room.view());
+async function send(body) {
   busy = true;
   render();
   try {
-    await commands.send("requests", {
-      type: request ? "withdraw" : "request",
-      delegation: me.delegation.code,
-    });
+    await commands.send("requests", { delegation: me.delegation.code, ...body });
+    return true;
   } catch (error) {
     if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
     else if (error instanceof NotConnected) showNotice(t("notice.disconnected"));
     else showNotice(t("notice.failed"));
+    return false;
   } finally {
     busy = false;
     render();
   }
+}
+
+/** Ask for the floor; asking again keeps the same place (P6, M2). */
+function requestFloor() {
+  if (busy) return; // the second tap of a double tap, while the first is on its way
+  send({ type: "request" });
+}
+
+/** Withdraw the request the page shows, once confirmed; never a newer one (M1). */
+async function withdraw() {
+  const request = mine(room.view());
+  asking = false;
+  if (!request) return render();
+  await send({ type: "withdraw", request_id: request.id });
 }
 
 function render() {
@@ -131,19 +165,22 @@ function render() {
   const speaking = speech?.speaker?.id === code;
 
   const button = $("request");
-  button.dataset.mode = request ? "withdraw" : "request";
-  button.textContent = t(request ? "delegate.withdraw" : "delegate.request");
-  button.disabled = busy || !room.connected() || !view?.segment || speaking;
+  const live = room.connected() && Boolean(view?.segment);
+  button.dataset.mode = request ? "requested" : "request";
+  button.textContent = t(request ? "delegate.requested" : "delegate.request");
+  button.disabled = busy || !live || speaking;
+  if (!request) asking = false;
+  $("withdraw").hidden = !request || asking;
+  $("withdraw").disabled = busy || !live;
+  $("withdraw-confirm").hidden = !request || !asking;
+  $("withdraw-yes").disabled = busy || !live;
 
   $("place").textContent = speaking
     ? t("delegate.speaking")
     : request
       ? t("delegate.place", { place: request.place })
       : t("delegate.none");
-  $("eta").textContent =
-    request?.starts_at != null
-      ? t("delegate.eta", { time: clockTime(request.starts_at, me.meeting.timezone) })
-      : "";
+  renderEta();
 
   const isNext = request?.place === 1 && !speaking && view?.segment?.phase?.kind === "floor";
   $("next-alert").hidden = !isNext;
@@ -156,6 +193,16 @@ function render() {
     : t("floor.free");
   $("phase-title").textContent = view?.segment ? phaseTitle(view.segment.phase) : t("segment.none");
   followSegment(view);
+}
+
+/** M7: "expected about 16:14", moved with the clock while the speaker runs over. */
+function renderEta() {
+  const view = room?.view();
+  const request = mine(view);
+  const at = request && view?.speech?.speaker?.id !== me.delegation.code ? room.estimate(request.starts_at) : null;
+  const eta = $("eta");
+  setText(eta, at == null ? "" : t("delegate.eta", { time: clockTime(at, me.meeting.timezone) }));
+  eta.dataset.estimate = at == null ? "" : String(Math.round(at));
 }
 
 // -- the recommendation card (R2) ------------------------------------------------------

@@ -2,11 +2,20 @@
 // the phase and drift (C2), the stakeholder guarantee (A4), the room's screens and
 // how well their clocks agree (T6). Every button is one command to the server (T6);
 // none is enabled while the live channel is down.
+//
+// Every tap is safe (M1-M4, M7). A command that changes the floor names what the
+// console showed when it was tapped (the speaker on the floor, the request, the phase
+// and segment): if another console acted first, the server refuses it and the refusal
+// is shown here, in words, where the tap happened. There are no toggles: Pause and
+// Resume are two buttons, each its own command. After a change of the floor, a large
+// Undo says what just happened, for as long as the server's undo window lasts
+// (`view.undo.until`, read on the server's clock). A request can be struck, with a
+// reason, from its row. Estimated starts move with the clock between events (M7).
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, duration, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import { badgesOf, setText, showConnection, showNotice } from "../shared/render.js";
-import { connectRoom, runCountdown } from "../shared/room.js";
+import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -17,6 +26,13 @@ let names = new Map();
 let room;
 let commands;
 let busy = false;
+let refusal = null; // { text, until }: the last refused tap, in the server's words (M1)
+let outcome = null; // the last floor-changing tap of this console: what it did, for the undo panel
+let striking = null; // the id of the request whose strike form is open (M4)
+
+/** Seconds a refusal or a change that cannot be undone stays on screen. */
+const REFUSAL_SECONDS = 20;
+const SAID_SECONDS = 15;
 
 async function main() {
   await useLanguage(chosenLanguage());
@@ -35,7 +51,7 @@ async function main() {
     },
   });
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
-  runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), phaseClock);
+  runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();
   watchScreens();
   render();
@@ -43,19 +59,22 @@ async function main() {
 
 // -- commands --------------------------------------------------------------------
 
-/** Send one command; true once the server has applied (or already had) it. */
+/** Send one command; the server's ack once it has applied (or already had) it, else null. */
 async function send(kind, body, done) {
   busy = true;
   render();
   try {
-    await commands.send(kind, body);
-    if (done) done();
-    return true;
+    const ack = await commands.send(kind, body);
+    refusal = null;
+    if (done) done(ack);
+    return ack;
   } catch (error) {
-    if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
-    else if (error instanceof NotConnected) showNotice(t("notice.disconnected"));
+    if (error instanceof CommandRefused) {
+      // M1: "Ghana already has the floor…": said where the tap happened, not in a box
+      refusal = { text: t("notice.refused", { detail: error.detail }), until: room.now() + REFUSAL_SECONDS };
+    } else if (error instanceof NotConnected) showNotice(t("notice.disconnected"));
     else showNotice(t("notice.failed"));
-    return false;
+    return null;
   } finally {
     busy = false;
     render();
@@ -66,43 +85,117 @@ function speech() {
   return room?.view()?.speech ?? null;
 }
 
+/** M1: the speaker the console shows on the floor ("" for a free floor). */
+function onFloor() {
+  return speech()?.speaker?.id ?? "";
+}
+
+/** What the floor was when the moderator tapped: who spoke and with how long left. */
+function floorNow() {
+  const current = speech();
+  if (!current) return null;
+  return {
+    name: speakerName(current),
+    started: current.status !== "allotted",
+    left: speechClock(current, room.now()).seconds,
+  };
+}
+
+/**
+ * Send a floor-changing command and remember what it did, in words (`say(before)`,
+ * drawn again on each render so that "the floor goes to …" names who has it now).
+ * `undoable`: the server keeps an undo point for it (M3).
+ */
+async function change(kind, body, say, undoable = true) {
+  const before = floorNow();
+  const ack = await send(kind, body);
+  if (!ack) return null;
+  const now = room.now();
+  outcome = { say: () => say(before), version: ack.version, undoable, undoUntil: null, until: now + SAID_SECONDS };
+  return ack;
+}
+
+/** "Mexico" once the view after the command has arrived, else an ellipsis. */
+function nextName() {
+  const current = speech();
+  return current ? speakerName(current) : "…";
+}
+
+/** The words for a tap that took the floor from its speaker ("next speaker", a row's grant). */
+function sayTaken(before) {
+  if (!before) return t("happened.given", { next: nextName() });
+  if (!before.started) return t("happened.sent_back", { name: before.name, next: nextName() });
+  if (before.left > 0) return t("happened.cut", { name: before.name, time: duration(before.left), next: nextName() });
+  return t("happened.cut_over", { name: before.name, next: nextName() });
+}
+
+function speechCommand(type, extra = {}) {
+  return send("speech", { type, expected_speaker: onFloor(), ...extra });
+}
+
 function wire() {
-  $("act-start").addEventListener("click", () => send("speech", { type: "start" }));
-  $("act-pause").addEventListener("click", () =>
-    send("speech", { type: speech()?.status === "paused" ? "resume" : "pause" }),
+  // M2: no toggles; each button is its own command, decided on the speaker shown (M1)
+  $("act-start").addEventListener("click", () => speechCommand("start"));
+  $("act-pause").addEventListener("click", () => speechCommand("pause"));
+  $("act-resume").addEventListener("click", () => speechCommand("resume"));
+  $("act-plus30").addEventListener("click", () => speechCommand("extend", { seconds: 30 }));
+  $("act-plus60").addEventListener("click", () => speechCommand("extend", { seconds: 60 }));
+  $("act-end").addEventListener("click", () =>
+    change("speech", { type: "end", expected_speaker: onFloor() }, (before) =>
+      t("happened.ended", { name: before?.name ?? "" }),
+    ),
   );
-  $("act-plus30").addEventListener("click", () => send("speech", { type: "extend", seconds: 30 }));
-  $("act-plus60").addEventListener("click", () => send("speech", { type: "extend", seconds: 60 }));
-  $("act-end").addEventListener("click", () => send("speech", { type: "end" }));
   $("act-next").addEventListener("click", nextSpeaker);
+  $("act-undo").addEventListener("click", undoLast);
   $("act-close-phase").addEventListener("click", () => {
-    const phase = room.view()?.segment?.phase?.title ?? "";
-    confirmThen(t("confirm.close_phase", { phase }), () =>
-      send("programme", { type: "close_phase" }),
+    const segment = room.view()?.segment;
+    const phase = segment?.phase;
+    const title = phase ? phaseTitle(phase) : "";
+    // M1: the phase and segment the moderator saw when tapping, not whatever runs later
+    const body = { type: "close_phase", phase_key: phase?.key, segment_id: segment?.id };
+    confirmThen(t("confirm.close_phase", { phase: title }), () =>
+      change("programme", body, () => t("happened.phase_closed", { phase: title })),
     );
   });
   $("act-close-segment").addEventListener("click", () => {
-    const segment = room.view()?.segment?.title ?? "";
-    confirmThen(t("confirm.close_segment", { segment }), () =>
-      send("programme", { type: "close_segment" }),
+    const segment = room.view()?.segment;
+    const body = { type: "close_segment", segment_id: segment?.id };
+    confirmThen(t("confirm.close_segment", { segment: segment?.title ?? "" }), () =>
+      send("programme", body),
     );
   });
-  $("act-clear-queue").addEventListener("click", () =>
+  $("act-clear-queue").addEventListener("click", () => {
     // R1: the cleared requests close as not heard and stay in the record
-    confirmThen(t("confirm.clear_queue"), () => send("floor", { type: "clear_queue" })),
-  );
+    const count = (room.view()?.queue ?? []).length;
+    confirmThen(t("confirm.clear_queue"), () =>
+      change("floor", { type: "clear_queue" }, () => t("happened.cleared", { count }), false),
+    );
+  });
   $("act-open-segment").addEventListener("click", openSegment);
   $("add-search").addEventListener("input", showMatches);
   $("add-form").addEventListener("submit", addRequest);
   $("queue-list").addEventListener("click", queueAction);
+  $("strike-form").addEventListener("submit", strike);
+  $("strike-cancel").addEventListener("click", closeStrike);
+  $("strike-form").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeStrike();
+  });
   wireDrag($("queue-list"));
 }
 
-/** End the current speech if any, then give the floor to the next by the rules (P2, P8). */
-async function nextSpeaker() {
-  // The server applies a room's commands in order: the grant comes after the end.
-  if (speech() && !(await send("speech", { type: "end" }))) return;
-  await send("floor", { type: "grant" });
+/**
+ * "Next speaker": one command. The server ends the speech on the floor (or sends a
+ * granted speaker who has not started back to the head of the queue, M5) and gives
+ * the floor to the next by the rules (P2, P8); one undo brings it all back (M3).
+ */
+function nextSpeaker() {
+  return change("floor", { type: "grant", expected_speaker: onFloor() }, sayTaken);
+}
+
+/** M3: put the floor back as it was before the last change, if nothing changed since. */
+async function undoLast() {
+  const ack = await send("floor", { type: "undo", expected_speaker: onFloor() });
+  if (ack) outcome = { say: () => t("happened.undone"), undoable: false, until: room.now() + SAID_SECONDS };
 }
 
 function confirmThen(text, action) {
@@ -171,7 +264,10 @@ function queueAction(event) {
   const index = queue.indexOf(item);
   switch (button.dataset.action) {
     case "grant":
-      send("floor", { type: "grant", request_id: item.id });
+      change("floor", { type: "grant", request_id: item.id, expected_speaker: onFloor() }, sayTaken);
+      break;
+    case "strike":
+      openStrike(item);
       break;
     case "up":
       send("floor", { type: "move", request_id: item.id, to: Math.max(0, index - 1) });
@@ -182,6 +278,43 @@ function queueAction(event) {
     case "allot":
       askAllotment(item);
       break;
+  }
+}
+
+// -- striking one request, with a reason (M4) ---------------------------------------
+
+function openStrike(item) {
+  striking = item.id;
+  $("strike-reason").value = "";
+  render();
+  $("strike-reason").focus();
+}
+
+function closeStrike() {
+  const id = striking;
+  striking = null;
+  render();
+  $("queue-list").querySelector(`button[data-action=strike][data-request="${CSS.escape(id ?? "")}"]`)?.focus();
+}
+
+async function strike(event) {
+  event.preventDefault();
+  const item = (room.view()?.queue ?? []).find((q) => q.id === striking);
+  const reason = $("strike-reason").value.trim();
+  if (!item) return closeStrike();
+  if (!reason) {
+    refusal = { text: t("strike.no_reason"), until: room.now() + REFUSAL_SECONDS };
+    render();
+    $("strike-reason").focus();
+    return;
+  }
+  const name = displayName(item);
+  const ack = await change("floor", { type: "strike", request_id: item.id, reason }, () =>
+    t("happened.struck", { name, reason }),
+  );
+  if (ack) {
+    striking = null;
+    render();
   }
 }
 
@@ -282,6 +415,66 @@ function speakerName(s) {
   return nameOf(delegation?.names, s.speaker.name);
 }
 
+/** Redrawn every frame with the countdown: cheap, it writes only what changed. */
+function everyFrame(now) {
+  phaseClock(now);
+  renderOutcome(now);
+  const second = Math.floor(now);
+  if (second !== estimatesAt) {
+    estimatesAt = second;
+    renderEstimates();
+  }
+}
+
+/** The refusal of the last tap, and what the last change did with its Undo (M1, M3). */
+function renderOutcome(now) {
+  if (refusal && now > refusal.until) refusal = null;
+  setFlag($("refusal"), "hidden", !refusal);
+  setText($("refusal"), refusal?.text ?? "");
+
+  const undo = room.view()?.undo ?? null;
+  const open = Boolean(undo) && now < undo.until;
+  if (outcome?.undoable && outcome.undoUntil == null && room.version() >= outcome.version) {
+    if (undo && room.version() === outcome.version) {
+      outcome.undoUntil = undo.until; // the undo point this tap made
+      outcome.until = undo.until;
+    } else outcome.undoable = false; // the room moved on before this console saw its own change
+  }
+  if (outcome && now > outcome.until) outcome = null;
+  let text = "";
+  if (open) text = outcome?.undoUntil === undo.until ? outcome.say() : t("undo.what", { what: undo.what });
+  else if (outcome) text = outcome.say();
+  setFlag($("undo-panel"), "hidden", !text);
+  setText($("undo-text"), text ? (open ? `${text} —` : text) : "");
+  setFlag($("act-undo"), "hidden", !open);
+  setFlag($("act-undo"), "disabled", !open || busy || !room.connected());
+  setText($("undo-left"), open ? t("undo.left", { seconds: Math.max(0, Math.ceil(undo.until - now)) }) : "");
+}
+
+/** Set a boolean property only when it changes: this runs every frame. */
+function setFlag(el, name, value) {
+  if (el[name] !== value) el[name] = value;
+}
+
+let estimatesAt = null;
+let estimateCells = []; // [element, request] of the queue's estimated starts
+
+/** M7: estimated starts move with the clock between events, and are never in the past. */
+function renderEstimates() {
+  for (const [cell, item] of estimateCells) {
+    const at = room.estimate(item.starts_at);
+    if (at == null) continue;
+    const fixed = item.override_seconds != null ? ` (${t("queue.allotment_fixed")})` : "";
+    const text =
+      t("queue.when", {
+        time: clockTime(at, directory.meeting.timezone),
+        duration: duration(item.override_seconds ?? item.seconds ?? 0),
+      }) + fixed;
+    setText(cell, text);
+    cell.dataset.estimate = String(Math.round(at));
+  }
+}
+
 /** The phase clock and drift, recomputed every frame with the countdown (C2). */
 function phaseClock(now) {
   const segment = room.view()?.segment;
@@ -327,7 +520,8 @@ function render() {
   const status = current?.status;
   const enable = {
     "act-start": status === "allotted",
-    "act-pause": status === "running" || status === "paused",
+    "act-pause": status === "running",
+    "act-resume": status === "paused",
     "act-plus30": Boolean(current),
     "act-plus60": Boolean(current),
     "act-end": Boolean(current),
@@ -338,7 +532,6 @@ function render() {
     "act-clear-queue": Boolean(segment) && (view?.queue ?? []).length > 0,
     "add-submit": Boolean(segment),
   };
-  $("act-pause").textContent = t(status === "paused" ? "action.resume" : "action.pause");
   for (const button of document.querySelectorAll("button[data-command]")) {
     const wanted = button.id in enable ? enable[button.id] : true;
     button.disabled = !connected || busy || !wanted;
@@ -350,12 +543,20 @@ function render() {
       ? t("guarantee.protected", { slots: guarantee.slots, waiting: guarantee.waiting_stakeholders })
       : "";
   renderQueue(view, connected);
+  renderOutcome(room.now());
   renderScreens();
 }
 
 function renderQueue(view, connected) {
   const queue = view?.queue ?? [];
   $("queue-empty").hidden = queue.length > 0;
+  // The strike form moves into its row; a change of the view must not lose the typing.
+  const form = $("strike-form");
+  const typing = form.contains(document.activeElement) ? document.activeElement : null;
+  const caret = typing === $("strike-reason") ? [typing.selectionStart, typing.selectionEnd] : null;
+  if (striking && !queue.some((q) => q.id === striking)) striking = null; // it left the queue
+  $("strike-holder").append(form);
+  estimateCells = [];
   const items = [];
   let beyond = false;
   queue.forEach((item, index) => {
@@ -370,6 +571,11 @@ function renderQueue(view, connected) {
     items.push(queueItem(item, index, queue.length, beyond, connected));
   });
   $("queue-list").replaceChildren(...items);
+  renderEstimates();
+  if (typing && striking) {
+    typing.focus();
+    if (caret) typing.setSelectionRange(...caret);
+  }
 }
 
 function queueItem(item, index, count, beyond, connected) {
@@ -388,13 +594,7 @@ function queueItem(item, index, count, beyond, connected) {
   who.append(name, ...badgesOf(item, item));
   const when = document.createElement("span");
   when.className = "when";
-  when.textContent =
-    item.starts_at != null
-      ? t("queue.when", {
-          time: clockTime(item.starts_at, directory.meeting.timezone),
-          duration: duration(item.override_seconds ?? item.seconds ?? 0),
-        }) + (item.override_seconds != null ? ` (${t("queue.allotment_fixed")})` : "")
-      : "";
+  if (item.starts_at != null) estimateCells.push([when, item]); // written by renderEstimates
   const actions = document.createElement("span");
   actions.className = "item-actions";
   const label = displayName(item);
@@ -403,11 +603,17 @@ function queueItem(item, index, count, beyond, connected) {
     itemButton("up", item, "▲", `${t("action.up")}: ${label}`, connected && index > 0),
     itemButton("down", item, "▼", `${t("action.down")}: ${label}`, connected && index < count - 1),
     itemButton("allot", item, "✎", `${t("action.set_time")}: ${label}`, connected),
+    itemButton("strike", item, t("action.strike"), `${t("action.strike")}: ${label}`, connected),
   );
   const foot = document.createElement("div");
   foot.className = "item-foot";
   foot.append(when, actions);
   li.append(place, who, foot);
+  if (item.id === striking) {
+    li.draggable = false; // the reason's text can be selected with a mouse
+    $("strike-name").textContent = label;
+    li.append($("strike-form"));
+  }
   return li;
 }
 

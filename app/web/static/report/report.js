@@ -73,9 +73,14 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-/** Take the server's answer as the page's state (after loading, saving or closing). */
+/**
+ * Take the server's answer as the page's state (after loading, saving or closing). An
+ * answer that does not say whether this person may edit (a save's, from a server that
+ * leaves the field out) keeps the permission the page already had: finding 10.
+ */
 function accept(answer) {
-  report = answer;
+  const mayEdit = "may_edit" in answer ? answer.may_edit : report?.may_edit;
+  report = { ...answer, may_edit: Boolean(mayEdit) };
   commitments = answer.commitments.map((c) => ({ ...c, card_ids: [...c.card_ids] }));
   cards = answer.cards;
   $("summary").value = answer.summary;

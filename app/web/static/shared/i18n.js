@@ -110,14 +110,20 @@ export function duration(seconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+const clockFormats = new Map(); // "lang|zone" -> Intl.DateTimeFormat: pages redraw estimates each second
+
 /** A clock time in the meeting's time zone (C1), in the page's language. */
 export function clockTime(epochSeconds, timeZone) {
-  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone || undefined };
-  try {
-    return new Intl.DateTimeFormat(current, options).format(new Date(epochSeconds * 1000));
-  } catch {
-    return new Intl.DateTimeFormat(current, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
-      new Date(epochSeconds * 1000),
-    );
+  const key = `${current}|${timeZone || ""}`;
+  let format = clockFormats.get(key);
+  if (!format) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      format = new Intl.DateTimeFormat(current, { ...options, timeZone: timeZone || undefined });
+    } catch {
+      format = new Intl.DateTimeFormat(current, options); // an unknown zone: the page's own
+    }
+    clockFormats.set(key, format);
   }
+  return format.format(new Date(epochSeconds * 1000));
 }

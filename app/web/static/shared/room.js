@@ -20,7 +20,10 @@ const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clo
 /** Close code of a link the secretariat revoked (app/access/credentials.py). */
 const REVOKED_CLOSE = 4403;
 
-/** Open the room's live channel. Returns { view(), connected(), now(), close() }. */
+/**
+ * Open the room's live channel. Returns { view(), version(), connected(), now(),
+ * estimate(startsAt), close() }: `estimate` is an estimated start moved with the clock (M7).
+ */
 export function connectRoom({ roomId, token, label = "", onView = () => {}, onConnection = () => {} }) {
   let socket = null;
   let view = null;
@@ -33,6 +36,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   let silenceMs = 25000;
   const samples = []; // { offset, delay } in seconds
   let offset = 0; // server time minus page time, seconds
+  let movesFrom = null; // M7: server time from which the view's estimates move with the clock
 
   const pageNow = () => Date.now() / 1000;
 
@@ -98,6 +102,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
         if (!samples.length) offset = message.server_time - at;
         view = message.room;
         version = message.version;
+        movesFrom = estimatesMoveFrom(null, view, null, message.at ?? message.server_time);
         connectedNow(message.viewer);
         onView(view);
         break;
@@ -113,6 +118,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
         }
         view = merge(view, message.room);
         version = message.version;
+        movesFrom = estimatesMoveFrom(movesFrom, view, message.room, message.at ?? now());
         onView(view);
         break;
       case "heartbeat":
@@ -164,11 +170,14 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     if (!document.hidden) ping();
   }
   document.addEventListener("visibilitychange", awake);
+  const now = () => pageNow() + offset;
   open();
   return {
     view: () => view,
+    version: () => version,
     connected: () => status === "live",
-    now: () => pageNow() + offset,
+    now,
+    estimate: (startsAt) => estimatedStart(startsAt, movesFrom, now()),
     close() {
       closed = true;
       document.removeEventListener("visibilitychange", awake);
@@ -191,6 +200,35 @@ export function merge(old, patch) {
         : value;
   }
   return merged;
+}
+
+// -- estimates that move with the clock (M7) ------------------------------------------
+
+/**
+ * From which server instant the view's estimated starts move with the clock. While a
+ * speech runs within its time they hold still until its deadline (`steady_until`); with
+ * none (a pause, overtime, a free floor) they were true when rendered (`at`) and move
+ * from then. A change that did not resend the queue kept the estimates it had, so they
+ * move from the earlier of the two. `patch` is null for a snapshot. A view without the
+ * field (an older server) is read the same way from its running deadline.
+ */
+export function estimatesMoveFrom(previous, view, patch, at) {
+  if (!view) return null;
+  let steady = view.steady_until;
+  if (steady === undefined) {
+    const speech = view.speech;
+    steady = speech?.status === "running" && speech.ends_at > at ? speech.ends_at : null;
+  }
+  if (steady != null) return steady;
+  const fresh = patch == null || "queue" in patch || previous == null;
+  return fresh ? at : Math.min(previous, at);
+}
+
+/** M7: `startsAt` moved by the time since `movesFrom`, never before `now` (server time). */
+export function estimatedStart(startsAt, movesFrom, now) {
+  if (startsAt == null) return null;
+  const moved = movesFrom == null ? startsAt : startsAt + Math.max(0, now - movesFrom);
+  return Math.max(moved, now);
 }
 
 // -- the countdown (T5, T6) ------------------------------------------------------------
