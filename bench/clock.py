@@ -56,7 +56,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from app.access.roles import Principal, Role
 from bench.fanout import machine, no_nan, percentile
-from bench.servers import Floorkeeper
+from bench.servers import Floorkeeper, free_port
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clock.json"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -77,7 +77,9 @@ READ = """() => {
 class Link:
     """A TCP proxy on 127.0.0.1 that delays each chunk, in order, and can cut every connection."""
 
-    def __init__(self, upstream: int, base_ms: float, jitter_ms: float, rng: random.Random) -> None:
+    def __init__(
+        self, upstream: int, base_ms: float, jitter_ms: float, rng: random.Random, port: int = 0
+    ) -> None:
         self.upstream = upstream
         self.base_ms = base_ms
         self.jitter_ms = jitter_ms
@@ -86,12 +88,12 @@ class Link:
         self._open: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[Any]] = set()
         self._server: asyncio.Server | None = None
-        self.port = 0
+        self.port = port  # chosen before the server starts: its allowed origins name it
         self.connections = 0
         self.cuts = 0
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def _delay(self) -> float:
@@ -376,7 +378,8 @@ async def all_back(moderator: Moderator, count: int, since: float) -> float:
     raise RuntimeError(f"the pages did not all reconnect within {GUARD_SECONDS:g} s")
 
 
-async def measure(plan: Plan, server: Floorkeeper) -> dict[str, Any]:
+async def measure(plan: Plan, server: Floorkeeper, ports: Sequence[int]) -> dict[str, Any]:
+    """The run on ``server``, each page through its own proxy on one of ``ports``."""
     assert server.meeting is not None
     room = server.meeting.room_id
     rng = random.Random(plan.seed)
@@ -391,7 +394,7 @@ async def measure(plan: Plan, server: Floorkeeper) -> dict[str, Any]:
     for index in range(plan.pages):
         delayed = _is_delayed(index, plan)
         base, jitter = (round(rng.uniform(50, 200), 1), 100.0) if delayed else (0.0, 0.0)
-        link = Link(server.port, base, jitter, random.Random(rng.random()))
+        link = Link(server.port, base, jitter, random.Random(rng.random()), ports[index])
         await link.start()
         links.append(link)
         runs.append(PageRun(index, delayed, base, jitter, link.port))
@@ -502,9 +505,11 @@ def _print_phase(name: str, f: dict[str, Any]) -> None:
 
 async def run_plan(plan: Plan) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="clock-") as tmp:
-        with Floorkeeper(Path(tmp), use_demo=False).running() as server:
+        ports = [free_port() for _ in range(plan.pages)]  # the proxies', known to the server
+        origins = [f"http://127.0.0.1:{port}" for port in ports]
+        with Floorkeeper(Path(tmp), use_demo=False, allowed_origins=origins).running() as server:
             async with asyncio.timeout(plan.budget):
-                return await measure(plan, server)
+                return await measure(plan, server, ports)
 
 
 def parse(argv: Sequence[str] | None = None) -> Plan:

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +138,12 @@ class Floorkeeper:
 
     name = "floorkeeper"
 
-    def __init__(self, directory: Path, use_demo: bool) -> None:
+    def __init__(
+        self, directory: Path, use_demo: bool, allowed_origins: Sequence[str] = ()
+    ) -> None:
         self.directory = directory
         self.port = free_port()
+        self.allowed_origins = tuple(allowed_origins)  # pages reached through a proxy
         self.database_url = f"sqlite:///{directory / 'floorkeeper.db'}"
         self.use_demo = use_demo and DEMO_PROGRAMME.exists()
         self.meeting: Meeting | None = None
@@ -157,6 +160,9 @@ class Floorkeeper:
             "PORT": str(self.port),
             "FLOORKEEPER_SECRET_KEY": SECRET,
         }
+        if self.allowed_origins:  # the live channel refuses any other origin (issue 13, 8)
+            origins = [f"http://127.0.0.1:{self.port}", *self.allowed_origins]
+            env["FLOORKEEPER_ALLOWED_ORIGINS"] = ",".join(origins)
         argv = [sys.executable, "-m", "app.cli", "serve"]
         if not self.use_demo:
             argv.append("--no-demo")
