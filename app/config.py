@@ -1,7 +1,7 @@
 """Settings: one frozen object, built once from an injectable environment (S13).
 
 Only this module reads environment variables. Bare names that hosting
-platforms set (``DATABASE_URL``, ``REDIS_URL``, ``PORT``) are read as they
+platforms set (``DATABASE_URL``, ``PORT``) are read as they
 are; everything else carries the ``FLOORKEEPER_`` prefix. Meeting rules
 (slots, ranks, warnings) are not settings: they come from the programme file.
 """
@@ -30,7 +30,7 @@ from app.errors import InvalidSetting
 ENV_PREFIX = "FLOORKEEPER_"
 #: A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
 GC_PAUSE_WARNING_SECONDS = 0.1
-BARE_NAMES = ("DATABASE_URL", "REDIS_URL", "PORT")
+BARE_NAMES = ("DATABASE_URL", "PORT")
 DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
 #: The shortest secret an operator may set (FLOORKEEPER_SECRET_KEY): 32 characters.
 MIN_SECRET_LENGTH = 32
@@ -47,7 +47,6 @@ class Settings(BaseModel):
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite:///./data/floorkeeper.db"
-    redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Signs every token (moderator, display, delegate links); change it to end them all. Unset:
