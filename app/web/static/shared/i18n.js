@@ -50,10 +50,26 @@ export async function useLanguage(code) {
   translate(document);
 }
 
-/** The string for `key` with {placeholders} filled in. */
+const pluralRules = new Map(); // lang -> Intl.PluralRules
+
+/**
+ * The string for `key` with {placeholders} filled in. A catalogue entry is a
+ * string, or an object of plural forms keyed by the language's CLDR categories
+ * ("one", "few", "many", "other"...): `vars.count` picks the form
+ * (Intl.PluralRules), so "1 stakeholder waiting" and "5 stakeholders waiting"
+ * read right in all six languages.
+ */
 export function t(key, vars = {}) {
-  const text = catalogue[key] ?? fallback[key] ?? key;
+  let text = catalogue[key] ?? fallback[key] ?? key;
+  if (typeof text === "object" && text !== null) text = pluralForm(text, vars.count);
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+function pluralForm(forms, count) {
+  let rules = pluralRules.get(current);
+  if (!rules) pluralRules.set(current, (rules = new Intl.PluralRules(current)));
+  const category = count === undefined ? "other" : rules.select(Number(count));
+  return forms[category] ?? forms.other ?? "";
 }
 
 /**
