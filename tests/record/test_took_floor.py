@@ -108,11 +108,21 @@ def test_R4_took_floor_seconds_is_read_from_the_programme_files_rules(engine: En
         assert chosen.rules["undo_seconds"] == 30  # the engine's rules are stored as before
 
 
-@pytest.mark.parametrize("wrong", ["-1", "601", "soon"])
-def test_R4_a_wrong_took_floor_seconds_is_refused_with_its_line_and_field(wrong: str) -> None:
+@pytest.mark.parametrize(
+    ("wrong", "why"),
+    [
+        ("-1", "greater than or equal to 0"),
+        ("601", "less than or equal to 600"),
+        ("soon", "a valid number"),
+    ],
+)
+def test_R4_a_wrong_took_floor_seconds_is_refused_with_its_line_and_field(
+    wrong: str, why: str
+) -> None:
     text = SMALL.replace("rooms:", f"rules: {{took_floor_seconds: {wrong}}}\nrooms:", 1)
 
     with pytest.raises(InvalidProgramme) as refused:
         parse_programme(text, "small.yaml")
 
     assert refused.value.detail.startswith("small.yaml line 2, rules.took_floor_seconds:")
+    assert why in refused.value.detail
