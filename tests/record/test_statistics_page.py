@@ -254,6 +254,18 @@ LABELS = """() => [...document.querySelectorAll('.chart svg:not(.probe)')].map(s
 }))"""
 
 
+def serious_violations(page: Any) -> list[str]:
+    """Axe's serious and critical findings on ``page``."""
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def open_statistics(served: Served, chromium: Any, lang: str) -> tuple[Any, list[str]]:
     room, segment = served.seeded.rooms[0], served.seeded.action_group
     token = served.token(Principal(Role.RAPPORTEUR, room_id=room))
@@ -282,6 +294,8 @@ def test_R4_issue_15_no_chart_label_is_clipped_at_1280x800(
         "wraps => wraps.map(w => [w.scrollWidth, w.clientWidth])"
     )
     timeline_rows = page.locator("#timeline-table tbody th").all_text_contents()
+    page.locator("#timeline-table summary").click()  # the table open, as a reader opens it
+    serious = serious_violations(page)
     page.close()
 
     assert problems == []
@@ -295,6 +309,7 @@ def test_R4_issue_15_no_chart_label_is_clipped_at_1280x800(
         for right in chart["values"]:
             assert right <= chart["width"], f"{chart['chart']}: a value runs off the chart"
     assert all(scroll <= client for scroll, client in tables)
+    assert serious == []  # axe, as for every page (tests/web/test_screens.py)
     timeline = {label["full"] or label["shown"]: label for label in charts[0]["labels"]}
     # the name the issue saw cut ("National Human Rights Council (Moroc") is shown whole
     assert timeline[NHRI["en"]]["shown"] == NHRI["en"]
@@ -322,6 +337,7 @@ def test_R4_issue_15_the_french_page_names_groups_categories_and_delegations_in_
     not_heard = text("#not-heard li")
     heading = text("#by-category-title")
     lang = page.evaluate("document.documentElement.lang")
+    serious = serious_violations(page)
     page.close()
 
     assert problems == []
@@ -345,3 +361,4 @@ def test_R4_issue_15_the_french_page_names_groups_categories_and_delegations_in_
     assert "États d'Amérique latine et des Caraïbes" in regions
     assert not_heard == ["Ghana (fin de la phase)"]
     assert heading == ["Temps de parole par catégorie"]
+    assert serious == []
