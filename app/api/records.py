@@ -140,6 +140,7 @@ def _record_json(scoped: ScopedRecord) -> dict[str, Any]:
         "title": scoped.title,
         "timezone": scoped.timezone,
         "interventions": export.record_json(scoped.lines),
+        "names": {code: dict(names) for code, names in scoped.names.items()},
     }
 
 
@@ -151,6 +152,7 @@ def _statistics_of(scoped: ScopedRecord) -> Any:
         title=scoped.title,
         registered=scoped.registered,
         observer_state_is_stakeholder=scoped.observer_state_is_stakeholder,
+        took_floor_seconds=scoped.took_floor_seconds,
     )
 
 

@@ -86,7 +86,7 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
         title=head.title,
         venue=head.venue,
         timezone=head.timezone,
-        rules=codec.dump(programme.rules),
+        rules=_rules(programme),
         questions=list(programme.source.questions),
         source=source[-300:],
     )
@@ -132,6 +132,14 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
         )
     session.flush()
     return meeting
+
+
+def _rules(programme: Programme) -> dict[str, object]:
+    """``Meeting.rules``: the engine's floor rules, and the record's took-the-floor minimum (R4)."""
+    return {
+        **codec.dump(programme.rules),
+        "took_floor_seconds": programme.source.rules.took_floor_seconds,
+    }
 
 
 def import_programme_file(

@@ -78,6 +78,8 @@ class RulesIn(_Strict):
     hard_stop: bool = False  # T5
     rcp_extra_minutes: float = Field(default=1, ge=0, le=60)  # P4
     undo_seconds: float = Field(default=30, gt=0, le=300)  # M3: "a short while"
+    # R4: the least a speech lasts to count as taking the floor (record, statistics, report)
+    took_floor_seconds: float = Field(default=10, ge=0, le=600)
     observer_state_is_stakeholder: bool = False  # P3
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}

@@ -8,7 +8,8 @@ pure ``app.record`` folds them into interventions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from app.db.models import Meeting
 from app.meeting import queries
-from app.record import DelegationInfo, Intervention, Scope, build_record
+from app.record import TOOK_FLOOR_SECONDS, DelegationInfo, Intervention, Scope, build_record
 from app.room.store import room_events
 
 
@@ -32,6 +33,9 @@ class ScopedRecord:
     lines: tuple[Intervention, ...]
     registered: tuple[DelegationInfo, ...]
     observer_state_is_stakeholder: bool
+    took_floor_seconds: float = TOOK_FLOOR_SECONDS  # R4, the meeting's setting
+    # the names of the delegations in the lines, by language (UNTERM short names)
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def segment_record(session: Session, room_id: int, segment_id: int) -> ScopedRecord:
@@ -94,6 +98,10 @@ def _scoped(
     lines: list[Intervention],
 ) -> ScopedRecord:
     assert meeting.id is not None
+    codes = {i.delegation for i in lines if i.delegation}
+    names = {
+        d.code: dict(d.names) for d in queries.delegations(session, meeting.id) if d.code in codes
+    }
     return ScopedRecord(
         scope=scope,
         key=key,
@@ -105,7 +113,14 @@ def _scoped(
         observer_state_is_stakeholder=bool(
             meeting.rules.get("observer_state_is_stakeholder", False)
         ),
+        took_floor_seconds=took_floor_seconds(meeting),
+        names=names,
     )
+
+
+def took_floor_seconds(meeting: Meeting) -> float:
+    """R4: the least a speech lasts to count as taking the floor, as the meeting sets it."""
+    return float(meeting.rules.get("took_floor_seconds", TOOK_FLOOR_SECONDS))
 
 
 def _zone(name: str) -> tzinfo:

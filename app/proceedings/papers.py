@@ -246,8 +246,9 @@ def built_report(
     segment = queries.segment_in_room(session, room_id, segment_id)
     built = _report(session, segment, session.get(RapporteurReport, segment_id))
     # The record is read as app.api.records reads it, so that the two agree.
-    lines = minutes.segment_record(session, room_id, segment_id).lines
-    return segment.key, replace(built, speakers=report_rules.speakers(lines))
+    scoped = minutes.segment_record(session, room_id, segment_id)
+    speakers = report_rules.speakers(scoped.lines, scoped.took_floor_seconds)
+    return segment.key, replace(built, speakers=speakers)
 
 
 def report_json(session: Session, room_id: int, segment_id: int) -> dict[str, Any]:

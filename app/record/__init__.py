@@ -1,6 +1,7 @@
 """The record of the floor (R1) and its statistics (R4), rebuilt from events (pure: no I/O)."""
 
 from app.record.interventions import (
+    TOOK_FLOOR_SECONDS,
     DelegationInfo,
     Group,
     Intervention,
@@ -8,10 +9,12 @@ from app.record.interventions import (
     SegmentInfo,
     build_record,
     group_of,
+    took_floor,
 )
 from app.record.statistics import Scope, Statistics, Tally, by_day, by_segment, statistics
 
 __all__ = [
+    "TOOK_FLOOR_SECONDS",
     "DelegationInfo",
     "Group",
     "Intervention",
@@ -25,4 +28,5 @@ __all__ = [
     "by_segment",
     "group_of",
     "statistics",
+    "took_floor",
 ]

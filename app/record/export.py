@@ -126,6 +126,7 @@ def statistics_json(stats: Statistics) -> dict[str, Any]:
         "title": stats.title,
         "segments": list(stats.segments),
         "attending_basis": stats.attending_basis,
+        "took_floor_seconds": stats.took_floor_seconds,
         "total": tally_json(stats.total),
         "by_group": {group.value: tally_json(t) for group, t in stats.by_group.items()},
         "by_category": {name: tally_json(t) for name, t in stats.by_category.items()},

@@ -69,6 +69,10 @@ from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
 
 #: ``closed_reason`` of a request the moderator struck (M4); its reason is ``struck_reason``.
 STRUCK = "struck"
+#: R4: the least a speech heard must last to count as taking the floor; a shorter one
+#: is an accidental grant cut at once. A meeting setting: ``took_floor_seconds`` in the
+#: programme file's ``rules`` (``Meeting.rules``).
+TOOK_FLOOR_SECONDS = 10.0
 
 
 class Outcome(StrEnum):
@@ -170,6 +174,16 @@ class Intervention:
     @property
     def heard(self) -> bool:
         return self.outcome is Outcome.HEARD
+
+
+def took_floor(line: Intervention, minimum: float = TOOK_FLOOR_SECONDS) -> bool:
+    """R4: ``line`` is a speech heard that lasted at least ``minimum`` seconds.
+
+    The record keeps every speech as the engine ended it (R1: a 3-second cut is
+    still ``heard``); the statistics and the report count only those that took
+    the floor.
+    """
+    return line.outcome is Outcome.HEARD and line.spoken >= minimum
 
 
 @dataclass(slots=True, eq=False)  # rows are told apart by identity

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
-from app.record.interventions import Group, Intervention, Outcome
+from app.record.interventions import TOOK_FLOOR_SECONDS, Group, Intervention, Outcome, took_floor
 
 #: Annex 2's guide for the summary (words); a meeting may set ``report_summary_words``.
 SUMMARY_WORDS = 250
@@ -44,6 +44,10 @@ SUMMARY_CHARS = 8000
 OBSERVATIONS_CHARS = 8000
 #: Enough rows for any action group; Annex 2 prints three.
 MAX_COMMITMENTS = 30
+#: UN documents are printed on A4 (ISO 216, 210 x 297 mm), not US Letter, with
+#: margins of 2.5 cm (millimetres: width, height; top, bottom, left, right).
+PAGE_MM = (210, 297)
+MARGINS_MM = (25, 25, 25, 25)
 
 # The template's own words (Annex 2), in the order they appear.
 TITLE = "Reporting template for action groups"
@@ -125,22 +129,24 @@ def chosen_cards(commitments: Iterable[Commitment]) -> set[int]:
     return {card for commitment in commitments for card in commitment.card_ids}
 
 
-def speakers(lines: Iterable[Intervention]) -> Speakers:
+def speakers(lines: Iterable[Intervention], least: float = TOOK_FLOOR_SECONDS) -> Speakers:
     """Who took the floor (in order of speech) and who asked but was not heard (A3).
 
     Programme speakers (the chair, panellists) are not delegations taking the
     floor. A delegation heard once is not listed as not heard for another
     request; a withdrawn request is neither. Requests still waiting when the
-    record is read count as not heard: the report is written at the end.
+    record is read count as not heard: the report is written at the end. A
+    speech shorter than ``least`` seconds (the meeting's ``took_floor_seconds``,
+    R4) did not take the floor: its delegation asked and was not heard.
     """
     heard: dict[str, str] = {}
     asked: dict[str, str] = {}
     for line in lines:
         if line.group is Group.PROGRAMME or not line.delegation:
             continue
-        if line.outcome in (Outcome.HEARD, Outcome.SPEAKING):
+        if line.outcome is Outcome.SPEAKING or took_floor(line, least):
             heard.setdefault(line.delegation, line.name)
-        elif line.outcome in (Outcome.NOT_HEARD, Outcome.WAITING):
+        elif line.outcome in (Outcome.NOT_HEARD, Outcome.WAITING, Outcome.HEARD):
             asked.setdefault(line.delegation, line.name)
     not_heard = tuple(name for code, name in asked.items() if code not in heard)
     return Speakers(tuple(heard.values()), not_heard)
@@ -215,6 +221,7 @@ def _cell(text: str) -> str:
 def docx(report: Report) -> bytes:
     """The report as a Word document, laid out as Annex 2 (tables with its labels)."""
     document = Document()
+    _a4(document)
     document.core_properties.title = f"{TITLE}: {report.action_group}"
     document.core_properties.author = report.rapporteur
     document.add_heading(TITLE, level=0)
@@ -259,6 +266,15 @@ def docx(report: Report) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _a4(document: Any) -> None:
+    """Every section on A4 with UN-like margins (python-docx's template is US Letter)."""
+    top, bottom, left, right = (Mm(mm) for mm in MARGINS_MM)
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+        section.top_margin, section.bottom_margin = top, bottom
+        section.left_margin, section.right_margin = left, right
 
 
 def _paragraphs(document: Any, text: str) -> None:

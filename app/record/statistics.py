@@ -8,6 +8,10 @@ The figures are those of Table 1 in 000 §2 and of R4:
 
 * *interventions*: speeches heard, by Member States, observer States, UN
   system entities, other stakeholders, and programme speakers (``Group``);
+  a speech shorter than the meeting's ``took_floor_seconds`` (10 s unless the
+  programme file says otherwise) did not take the floor: an accidental grant
+  cut at once is counted apart (``brief``), not as an intervention, and its
+  seconds are in no sum;
 * *delegations attending and speaking*: a delegation attends a scope if it
   asked for the floor in it, or, for a day or the meeting, if it has
   registered participants (registration is for the meeting and does not say
@@ -30,11 +34,13 @@ from enum import StrEnum
 
 from app.record.interventions import (
     STRUCK,
+    TOOK_FLOOR_SECONDS,
     DelegationInfo,
     Group,
     Intervention,
     Outcome,
     group_of,
+    took_floor,
 )
 
 
@@ -60,6 +66,7 @@ class Tally:
     spoken_seconds: float
     overtime_seconds: float
     overruns: int  # speeches heard that ran into overtime (T5)
+    brief: int = 0  # speeches heard shorter than took_floor_seconds: not interventions (R4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,7 @@ class Statistics:
     by_category: dict[str, Tally]  # P1 categories that appear in the record
     by_regional_group: dict[str, Tally]  # delegations with a UN regional group
     regional_balance: tuple[RegionalShare, ...]  # Member States only
+    took_floor_seconds: float = TOOK_FLOOR_SECONDS  # the least a speech counted lasted
 
 
 def statistics(
@@ -93,8 +101,13 @@ def statistics(
     title: str = "",
     registered: Iterable[DelegationInfo] = (),
     observer_state_is_stakeholder: bool = False,
+    took_floor_seconds: float = TOOK_FLOOR_SECONDS,
 ) -> Statistics:
-    """R4 over ``lines``. ``registered`` counts as attending outside a single segment."""
+    """R4 over ``lines``. ``registered`` counts as attending outside a single segment.
+
+    A speech counts as an intervention if it lasted ``took_floor_seconds`` at least.
+    """
+    least = took_floor_seconds
     present = {} if scope is Scope.SEGMENT else {d.code: d for d in registered}
     groups = {d.code: group_of(d.category, observer_state_is_stakeholder) for d in present.values()}
     categories = {d.code: d.category.value for d in present.values()}
@@ -104,11 +117,12 @@ def statistics(
         group: _tally(
             [i for i in lines if i.group is group],
             {code for code, g in groups.items() if g is group},
+            least,
         )
         for group in Group
     }
-    by_category = _split(lines, lambda i: i.category.value if i.category else "", categories)
-    by_region = _split(lines, lambda i: i.regional_group, regions)
+    by_category = _split(lines, lambda i: i.category.value if i.category else "", categories, least)
+    by_region = _split(lines, lambda i: i.regional_group, regions, least)
     return Statistics(
         scope=scope,
         key=key,
@@ -119,11 +133,12 @@ def statistics(
             if scope is Scope.SEGMENT
             else "asked for the floor, or has registered participants"
         ),
-        total=_tally(lines, set(present)),
+        total=_tally(lines, set(present), least),
         by_group=by_group,
         by_category=by_category,
         by_regional_group=by_region,
-        regional_balance=_balance(lines),
+        regional_balance=_balance(lines, least),
+        took_floor_seconds=least,
     )
 
 
@@ -150,6 +165,7 @@ def _split(
     lines: Sequence[Intervention],
     key: Callable[[Intervention], str],
     present: dict[str, str],
+    least: float,
 ) -> dict[str, Tally]:
     """A tally per value of ``key``, over delegations' lines (programme turns left out)."""
     mine = [i for i in lines if i.delegation and key(i)]
@@ -158,13 +174,14 @@ def _split(
         value: _tally(
             [i for i in mine if key(i) == value],
             {code for code, v in present.items() if v == value},
+            least,
         )
         for value in values
     }
 
 
-def _tally(lines: Sequence[Intervention], attending: set[str]) -> Tally:
-    heard = [i for i in lines if i.outcome is Outcome.HEARD]
+def _tally(lines: Sequence[Intervention], attending: set[str], least: float) -> Tally:
+    heard = [i for i in lines if took_floor(i, least)]
     asked = {i.delegation for i in lines if i.request_id is not None and i.delegation}
     return Tally(
         requests=sum(1 for i in lines if i.request_id is not None),
@@ -179,13 +196,14 @@ def _tally(lines: Sequence[Intervention], attending: set[str]) -> Tally:
         spoken_seconds=sum(i.spoken for i in heard),
         overtime_seconds=sum(i.overtime for i in heard),
         overruns=sum(1 for i in heard if i.overtime > 0),
+        brief=sum(1 for i in lines if i.outcome is Outcome.HEARD and not took_floor(i, least)),
     )
 
 
-def _balance(lines: Sequence[Intervention]) -> tuple[RegionalShare, ...]:
+def _balance(lines: Sequence[Intervention], least: float) -> tuple[RegionalShare, ...]:
     """Each regional group's share of what Member States said (R4's balance)."""
     states = [i for i in lines if i.group is Group.MEMBER_STATES and i.regional_group]
-    heard = [i for i in states if i.heard]
+    heard = [i for i in states if took_floor(i, least)]
     count = len(heard)
     seconds = sum(i.spoken for i in heard)
     shares = []

@@ -259,3 +259,19 @@ def _rows(document: Any) -> list[Any]:
 
 def _pairs(table: Any) -> list[tuple[str, str]]:
     return [(row.cells[0].text, row.cells[1].text) for row in table.rows]
+
+
+def test_R3_the_word_document_is_a4_with_un_margins_not_us_letter(staffed: Api) -> None:
+    drafted(staffed)
+
+    answer = staffed.get(cards_path(staffed, "report.docx"), "rapporteur")
+
+    assert answer.status_code == 200, answer.text
+    sections = Document(io.BytesIO(answer.content)).sections
+    assert len(sections) >= 1
+    for section in sections:
+        # A4 is 210 x 297 mm (US Letter, python-docx's default, is 215.9 x 279.4 mm)
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        margins = (section.top_margin, section.bottom_margin)
+        margins += (section.left_margin, section.right_margin)
+        assert [round(m.mm) for m in margins] == [25, 25, 25, 25]

@@ -23,7 +23,7 @@ from app.access.roles import Role
 from tests.api_client import bearer
 from tests.conftest import missing_service
 from tests.web.screens import Moderator
-from tests.web.server import Site
+from tests.web.server import MovableClock, Site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -45,8 +45,12 @@ def chromium(request: pytest.FixtureRequest) -> Browser:
     return browser
 
 
-def _hold_the_action_group(site: Site) -> None:
-    """The chair's welcome, then Mexico speaks; Ghana waits when the phase closes (A3)."""
+def _hold_the_action_group(site: Site, clock: MovableClock) -> None:
+    """The chair's welcome, then Mexico speaks 90 s; Ghana waits when the phase closes (A3).
+
+    Mexico's speech lasts longer than the meeting's ``took_floor_seconds`` (R4: 10 s),
+    so the report lists it as having taken the floor; the clock moves, nothing sleeps.
+    """
     moderator = Moderator(site, site.seeded.rooms[0])
     moderator.send("programme", type="open_segment", segment_id=site.seeded.action_group)
     for kind, command in (("floor", "grant"), ("speech", "start"), ("speech", "end")):
@@ -56,6 +60,7 @@ def _hold_the_action_group(site: Site) -> None:
         moderator.send("floor", type="add_request", delegation=code)
     moderator.send("floor", type="grant")
     moderator.send("speech", type="start")
+    clock.advance(90)
     moderator.send("speech", type="end")
     moderator.send("programme", type="close_phase")
 
@@ -79,12 +84,13 @@ def _shots() -> Path | None:
 
 
 def test_R2_R3_a_delegates_card_goes_into_the_rapporteurs_report(
-    chromium: Browser, site: Site
+    chromium: Browser, clocked: tuple[Site, MovableClock]
 ) -> None:
     from playwright.sync_api import expect
 
+    site, clock = clocked
     room, segment = site.seeded.rooms[0], site.seeded.action_group
-    _hold_the_action_group(site)
+    _hold_the_action_group(site, clock)
     errors: list[str] = []
 
     # The delegate writes its card on the phone, for the segment open in the room.
