@@ -5,7 +5,7 @@
 // line prints them), and a rehearsal of a day. Texts are set with textContent, never as HTML.
 
 import { CommandRefused, getJSON, pageToken } from "../shared/commands.js";
-import { chosenLanguage, clockTime, languagePicker, nameOf, t, translate, useLanguage } from "../shared/i18n.js";
+import { LANGUAGES, chosenLanguage, clockTime, languagePicker, nameOf, t, translate, useLanguage } from "../shared/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -89,7 +89,8 @@ function renderProgramme() {
   $("rooms").replaceChildren(
     ...meeting.rooms.map((room) => {
       const li = document.createElement("li");
-      li.textContent = t("secretariat.room_line", { name: room.name, language: room.language });
+      const language = LANGUAGES.find((l) => l.code === room.language)?.name || room.language;
+      li.textContent = t("secretariat.room_line", { name: room.name, language });
       return li;
     }),
   );
@@ -99,7 +100,7 @@ function renderProgramme() {
       const section = document.createElement("section");
       section.className = "day";
       const title = document.createElement("h3");
-      title.textContent = t("secretariat.day_title", { number: day.number, date: day.date });
+      title.textContent = t("secretariat.day_title", { number: day.number, date: isolated(day.date) });
       if (day.title) title.textContent += ` · ${day.title}`;
       const list = document.createElement("ol");
       list.className = "segments";
@@ -124,9 +125,12 @@ function renderProgramme() {
     }),
   );
   $("rehearse-day").replaceChildren(
-    ...meeting.days.map((d) => new Option(t("secretariat.day_title", { number: d.number, date: d.date }), d.number)),
+    ...meeting.days.map((d) => new Option(t("secretariat.day_title", { number: d.number, date: isolated(d.date) }), d.number)),
   );
 }
+
+/** An ISO date kept left to right inside an Arabic sentence (first-strong isolate). */
+const isolated = (text) => `\u2068${text}\u2069`;
 
 function renderIssueForm() {
   const room = $("issue-room").value;
