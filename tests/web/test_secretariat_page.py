@@ -60,7 +60,8 @@ def test_the_page_lists_rooms_segments_by_day_and_credentials_by_role(
     expect(page.locator("#rooms")).to_contain_text("Plenary hall")
     expect(page.locator("#rooms")).to_contain_text("Breakout room 2")
     day = page.locator(".day")
-    expect(day.locator("h3")).to_have_text(re.compile(r"^Day 2 · 2017-12-05"))
+    # The date is isolated (U+2068 ... U+2069) so that it stays left to right in Arabic.
+    expect(day.locator("h3")).to_have_text(re.compile("^Day 2 · \u20682017-12-05\u2069"))
     expect(day.locator(".segment")).to_have_count(2)
     expect(day.locator(".segment .status").first).to_have_text("scheduled")
     moderators = page.locator(".credential-group[data-role=moderator]")
