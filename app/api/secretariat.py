@@ -7,6 +7,10 @@ exchanges an account's name and password for a secretariat token. A
 secretariat of one meeting issues, lists, revokes and rotates the tokens of
 its meeting only (``app.access.rules``: ``scope_of_new_credential``,
 ``credential_in_scope``).
+
+It is longer than 400 lines on purpose: it is the one router of the routes that are the
+secretariat's alone, so that their rules (``SECRETARIAT_ONLY``, ``ADMINISTRATOR_ONLY``) and
+their scope checks (``ensure_in_scope``) are read, and reviewed, in one file.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from starlette.requests import HTTPConnection
 from app.access import rules, scope
 from app.access.accounts import WrongCredentials, authenticate
 from app.access.credentials import CredentialRegistry, Issued
+from app.access.links import page_links
 from app.access.policy import ADMINISTRATOR_ONLY, PUBLIC, SECRETARIAT_ONLY
 from app.access.ratelimit import address_of
 from app.access.roles import Principal, Role
@@ -31,7 +36,6 @@ from app.errors import NotFound
 from app.meeting import overview, queries
 from app.room.audit import audit_trail
 from app.services import services_of
-from app.web.links import page_links
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)

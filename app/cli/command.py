@@ -268,7 +268,7 @@ def _print_links(
     (``app.access.credentials``).
     """
     from app.access.credentials import CredentialRegistry
-    from app.web.links import page_links
+    from app.access.links import page_links
 
     base = base.rstrip("/")
     engine = make_engine(settings.database_url)

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.access.credentials import CredentialRegistry
 from app.access.guard import PageRefused
+from app.access.links import main_link
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE
 from app.access.roles import Principal, Role
 from app.api.deps import PrincipalDep
@@ -32,7 +33,6 @@ from app.db.engine import in_session, in_worker
 from app.errors import NotFound
 from app.meeting import queries
 from app.services import services_of
-from app.web.links import main_link
 
 router = APIRouter(include_in_schema=False)
 
