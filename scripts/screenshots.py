@@ -123,7 +123,34 @@ def _shoot(browser: Browser, site: Site, out: Path) -> list[Path]:
         page.screenshot(path=str(target))
         written.append(target)
         context.close()
-    return written + _shoot_record(browser, site, out)
+    return written + _shoot_record(browser, site, out) + _shoot_secretariat(browser, site, out)
+
+
+def _shoot_secretariat(browser: Browser, site: Site, out: Path) -> list[Path]:
+    """The secretariat page (1280x800, en): a named wall display's link and QR code open."""
+    one, two = site.seeded.rooms
+    site.moderator(one)
+    site.display(two)
+    secretariat = site.token(Role.SECRETARIAT)
+    httpx.post(
+        f"{site.base}/api/credentials",
+        json={"role": "display", "room_id": one, "label": "Wall, left of the podium"},
+        headers={"Authorization": f"Bearer {secretariat}"},
+    ).raise_for_status()
+    context = browser.new_context(viewport=_size(1280, 800))  # type: ignore[arg-type]
+    context.add_init_script("localStorage.setItem('floorkeeper.language', 'en')")
+    page = context.new_page()
+    page.goto(f"{site.base}/secretariat?token={secretariat}")
+    page.wait_for_selector("body[data-ready=true]")
+    wall = page.locator(".credential", has_text="Wall, left of the podium")
+    wall.locator(".credential-link summary").click()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=wall.locator("img.qr").element_handle()
+    )
+    target = out / "secretariat-1280x800.png"
+    page.screenshot(path=str(target))
+    context.close()
+    return [target]
 
 
 def _shoot_record(browser: Browser, site: Site, out: Path) -> list[Path]:

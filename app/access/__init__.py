@@ -13,6 +13,7 @@
 * ``credentials``  the recorded tokens: their meeting, their expiry, revocable at once
 * ``accounts``     secretariat accounts (name and password) for ``/api/login``
 * ``ratelimit``    limits on pings and floor requests (a stuck button, a script)
+* ``links``        the full link of a credential: the page its role opens, as a URL
 
 Nothing is re-exported here: ``app.live.view`` and ``app.room.audit`` import
 ``app.access.roles``, and a package that imported its guard on the way would

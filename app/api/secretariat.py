@@ -1,15 +1,21 @@
-"""The secretariat's routes: credentials (issue, list, revoke, rotate) and login.
+"""The secretariat's routes: credentials (issue, list, revoke, rotate), login, and the
+secretariat page's reads and actions (a meeting's overview, its credentials with their
+links, every delegation's link, a rehearsal of a day).
 
 Every route here is the secretariat's alone, but for ``/api/login``, which
 exchanges an account's name and password for a secretariat token. A
 secretariat of one meeting issues, lists, revokes and rotates the tokens of
 its meeting only (``app.access.rules``: ``scope_of_new_credential``,
 ``credential_in_scope``).
+
+It is longer than 400 lines on purpose: it is the one router of the routes that are the
+secretariat's alone, so that their rules (``SECRETARIAT_ONLY``, ``ADMINISTRATOR_ONLY``) and
+their scope checks (``ensure_in_scope``) are read, and reviewed, in one file.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
@@ -18,14 +24,16 @@ from starlette.requests import HTTPConnection
 from app.access import rules, scope
 from app.access.accounts import WrongCredentials, authenticate
 from app.access.credentials import CredentialRegistry, Issued
-from app.access.policy import PUBLIC, SECRETARIAT_ONLY
+from app.access.links import page_links
+from app.access.policy import ADMINISTRATOR_ONLY, PUBLIC, SECRETARIAT_ONLY
 from app.access.ratelimit import address_of
 from app.access.roles import Principal, Role
+from app.access.scope import note_meeting
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import BodyIn, ErrorOut
-from app.db.engine import in_session, in_worker
+from app.db.engine import in_session, in_transaction, in_worker
 from app.errors import NotFound
-from app.meeting import queries
+from app.meeting import overview, queries
 from app.room.audit import audit_trail
 from app.services import services_of
 
@@ -159,7 +167,7 @@ async def revoke_credential(
     token_id: str, registry: RegistryDep, caller: PrincipalDep, connection: HTTPConnection
 ) -> CredentialOut:
     """Revoke a token: refused at once on HTTP, and its live sockets are closed (4403)."""
-    await _ensure_in_scope(connection, registry, caller, token_id)
+    await ensure_in_scope(connection, registry, caller, token_id)
     revoked = await in_worker(registry.revoke, token_id)
     registry.close_sockets(token_id)
     return _out(revoked)
@@ -170,7 +178,7 @@ async def rotate_credential(
     token_id: str, registry: RegistryDep, caller: PrincipalDep, connection: HTTPConnection
 ) -> IssuedOut:
     """Revoke a token and issue its successor with the same role, scope and label."""
-    await _ensure_in_scope(connection, registry, caller, token_id)
+    await ensure_in_scope(connection, registry, caller, token_id)
     successor = await in_worker(registry.rotate, token_id)
     registry.close_sockets(token_id)
     return _issued_out(successor)
@@ -180,7 +188,7 @@ async def _room_meeting(connection: HTTPConnection, room_id: int | None) -> int 
     return None if room_id is None else await scope.meeting_of(connection, "room", room_id)
 
 
-async def _ensure_in_scope(
+async def ensure_in_scope(
     connection: HTTPConnection, registry: CredentialRegistry, caller: Principal, token_id: str
 ) -> None:
     if caller.meeting_id is None:
@@ -252,3 +260,205 @@ async def room_audit(
     """The room's commands, newest first: what, when, who sent it and from where."""
     rows = await in_worker(audit_trail, engine, room_id, limit, before)
     return [AuditOut(**row) for row in rows]
+
+
+# -- the secretariat page -------------------------------------------------------------
+
+
+class RoomOut(BaseModel):
+    id: int
+    key: str
+    name: str
+    language: str
+
+
+class SegmentOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    room_id: int
+    format: str
+    scheduled_start: float = Field(description="UTC epoch seconds")
+    scheduled_end: float
+    status: Literal["scheduled", "open", "closed"]
+
+
+class DayOut(BaseModel):
+    id: int
+    number: int
+    date: str
+    title: str
+    segments: list[SegmentOut]
+
+
+class DelegationOut(BaseModel):
+    code: str
+    category: str
+    names: dict[str, str]
+
+
+class MeetingOverviewOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    timezone: str
+    rehearsal_of: int | None
+    rooms: list[RoomOut]
+    days: list[DayOut]
+    delegations: list[DelegationOut]
+
+
+@router.get("/secretariat/meetings/{meeting_id}", dependencies=[SECRETARIAT_ONLY])
+async def meeting_overview(
+    meeting_id: int, engine: EngineDep, connection: HTTPConnection
+) -> MeetingOverviewOut:
+    """The meeting's rooms and its days' segments, each with its status (open, closed...)."""
+    runners = services_of(connection).rooms
+    open_now = {
+        room_id: (runner.state.segment.plan.id if runner.state.segment else None)
+        for room_id, runner in runners.items()
+    }
+    seen = await in_session(engine, overview.overview, meeting_id, open_now)
+    registered = await in_session(engine, queries.delegations, meeting_id)
+    found = seen.meeting
+    assert found.id is not None
+    return MeetingOverviewOut(
+        id=found.id,
+        key=found.key,
+        title=found.title,
+        timezone=found.timezone,
+        rehearsal_of=found.rehearsal_of,
+        rooms=[
+            RoomOut(id=r.id or 0, key=r.key, name=r.name, language=r.language) for r in seen.rooms
+        ],
+        days=[
+            DayOut(
+                id=d.id or 0,
+                number=d.number,
+                date=d.date,
+                title=d.title,
+                segments=[
+                    SegmentOut(
+                        id=s.id or 0,
+                        key=s.key,
+                        title=s.title,
+                        room_id=s.room_id,
+                        format=s.format,
+                        scheduled_start=s.scheduled_start,
+                        scheduled_end=s.scheduled_end,
+                        status=seen.status[s.id or 0],
+                    )
+                    for s in seen.segments
+                    if s.day_id == d.id
+                ],
+            )
+            for d in seen.days
+        ],
+        delegations=[
+            DelegationOut(code=d.code, category=d.category, names=d.names) for d in registered
+        ],
+    )
+
+
+class CredentialLinksOut(CredentialOut):
+    expires_at: float | None
+    links: dict[str, str] = Field(
+        description="the pages it opens (moderator, display, podium, delegate, secretariat), "
+        "as full URLs; none once revoked"
+    )
+    qr: str = Field(description="the path of its link's QR code (SVG), or empty")
+
+
+def _base(connection: HTTPConnection) -> str:
+    return str(connection.base_url).rstrip("/")
+
+
+def credential_links(
+    connection: HTTPConnection, caller: Principal, issued: Issued
+) -> CredentialLinksOut:
+    """A credential with its full links; a secretariat token's only to the administrator."""
+    p = issued.principal
+    shown = issued.revoked_at is None and (
+        p.role is not Role.SECRETARIAT or caller.meeting_id is None
+    )
+    links = page_links(_base(connection), p, issued.token) if shown else {}
+    return CredentialLinksOut(
+        **_out(issued).model_dump(),
+        expires_at=p.expires_at,
+        links=links,
+        qr=f"/secretariat/credentials/{issued.id}.svg" if links else "",
+    )
+
+
+@router.get("/secretariat/meetings/{meeting_id}/credentials", dependencies=[SECRETARIAT_ONLY])
+async def meeting_credentials(
+    meeting_id: int,
+    engine: EngineDep,
+    registry: RegistryDep,
+    caller: PrincipalDep,
+    connection: HTTPConnection,
+) -> list[CredentialLinksOut]:
+    """The meeting's credentials (and, for the administrator, the administrator's), oldest
+    first, with each one's full links while it is live."""
+    await in_session(engine, queries.ensure_meeting, meeting_id)
+    rows = await in_worker(registry.list)
+    return [
+        credential_links(connection, caller, row)
+        for row in rows
+        if row.principal.meeting_id == meeting_id
+        or (caller.meeting_id is None and row.principal.meeting_id is None)
+    ]
+
+
+class DelegateLinksOut(BaseModel):
+    delegations: int = Field(description="how many delegations now have a live link")
+
+
+@router.post("/secretariat/meetings/{meeting_id}/delegate-links", dependencies=[SECRETARIAT_ONLY])
+async def delegate_links(
+    meeting_id: int, engine: EngineDep, registry: RegistryDep
+) -> DelegateLinksOut:
+    """Give every delegation of the meeting its link: the badge sheet's (the same token),
+    issued if it has none yet; a delegation that has one keeps it."""
+    _, delegations = await in_session(engine, queries.meeting_delegations, meeting_id)
+    for delegation in delegations:
+        wanted = Principal(Role.DELEGATE, delegation=delegation.code, meeting_id=meeting_id)
+        await in_worker(registry.ensure, wanted, f"badge: {delegation.code}")
+    return DelegateLinksOut(delegations=len(delegations))
+
+
+class RehearsalIn(BodyIn):
+    day: int = Field(ge=1, le=366, description="the day of the meeting that starts now")
+
+
+class RehearsalOut(BaseModel):
+    id: int
+    key: str
+    title: str
+    rooms: list[RoomOut]
+
+
+@router.post(
+    "/secretariat/meetings/{meeting_id}/rehearsals",
+    status_code=201,
+    dependencies=[ADMINISTRATOR_ONLY],
+)
+async def rehearse_day(
+    meeting_id: int, body: RehearsalIn, engine: EngineDep, connection: HTTPConnection
+) -> RehearsalOut:
+    """Copy the meeting so that its day ``day`` starts now (``floorkeeper rehearse --day N``);
+    the copy's rooms run at once, no restart needed. A new meeting: the administrator's."""
+    services = services_of(connection)
+    copy, rooms, segments = await in_transaction(
+        engine, overview.rehearse_meeting, meeting_id, body.day, services.now()
+    )
+    assert copy.id is not None
+    room_ids = [r.id for r in rooms if r.id is not None]
+    note_meeting(connection, copy.id, room_ids, segments)
+    await services.start_rooms(room_ids)
+    return RehearsalOut(
+        id=copy.id,
+        key=copy.key,
+        title=copy.title,
+        rooms=[RoomOut(id=r.id or 0, key=r.key, name=r.name, language=r.language) for r in rooms],
+    )

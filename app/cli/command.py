@@ -25,7 +25,7 @@ from app.access.tokens import Signer
 from app.config import Environment, Settings, load_settings
 from app.db.engine import make_engine, session_scope
 from app.db.migrations import is_empty, migrate
-from app.db.models import Delegation, Meeting, Room
+from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import DomainError
 
 
@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="migrate, load the demo if empty, and serve")
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo meeting")
+    serve.add_argument(
+        "--base-url", default=None, help="where the links printed point (default: HOST:PORT)"
+    )
     serve.set_defaults(run=_serve)
 
     migrate_cmd = commands.add_parser("migrate", help="bring the database to the current schema")
@@ -98,9 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(run=_admin_create)
 
     links = commands.add_parser(
-        "links", help="print a meeting's moderator, display, podium and delegate links"
+        "links",
+        help="print a meeting's secretariat, moderator, display, podium and delegate links",
     )
-    links.add_argument("--meeting", help="the meeting key (default: the first meeting)")
+    links.add_argument(
+        "--meeting", help="the meeting key (default: the meeting running now, see serve)"
+    )
     links.add_argument(
         "--base-url", default=None, help="where the service is reached (default: HOST:PORT)"
     )
@@ -136,7 +142,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine.dispose()
     if shows_links(settings):
         try:
-            _print_links(settings, None, _base_url(settings))
+            _print_links(settings, None, args.base_url or _base_url(settings), False)
         except DomainError as nothing:  # an empty database: serve anyway, the secretariat imports
             print(f"no rehearsal links: {nothing.detail}")
     else:  # links are credentials: never in the logs of a shared or production host
@@ -248,15 +254,21 @@ def _base_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
-def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None:
-    """A rehearsal's links, as full URLs: per room its moderator, display and podium links, a
-    delegate's link and the administrator's token.
+def _print_links(
+    settings: Settings, meeting_key: str | None, base: str, every_delegation: bool = True
+) -> None:
+    """A meeting's links, as full URLs: the secretariat page (which lists them all), per room
+    its moderator, display and podium links, and each delegation's phone link (``serve``: the
+    first one, and where the others are).
 
+    Without ``meeting_key``, the meeting the service is running now (``running_meeting``).
     They are recorded (revocable) and reused from one run to the next while they keep half
-    their life (``CredentialRegistry.ensure``); the meeting's expire after its last day, the
-    administrator's token after 12 hours (``app.access.credentials``).
+    their life (``CredentialRegistry.ensure``): a delegation's link is its badge's; the
+    meeting's expire after its last day, the administrator's after 12 hours
+    (``app.access.credentials``).
     """
     from app.access.credentials import CredentialRegistry
+    from app.access.links import page_links
 
     base = base.rstrip("/")
     engine = make_engine(settings.database_url)
@@ -264,40 +276,84 @@ def _print_links(settings: Settings, meeting_key: str | None, base: str) -> None
         signer = Signer(service_secret(engine, settings, time.time))
         registry = CredentialRegistry(engine, signer, time.time)
         with Session(engine) as session:
-            meeting = _first_meeting(session, meeting_key)
+            meeting = (
+                _first_meeting(session, meeting_key)
+                if meeting_key
+                else running_meeting(session, time.time())
+            )
             rooms = session.exec(
                 select(Room).where(Room.meeting_id == meeting.id).order_by(col(Room.id))
             ).all()
-            first = session.exec(
+            delegations = session.exec(
                 select(Delegation)
                 .where(Delegation.meeting_id == meeting.id)
                 .order_by(col(Delegation.id))
-            ).first()
-        secretariat = registry.ensure(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
+            ).all()
+        assert meeting.id is not None
+
+        def links(principal: Principal, label: str) -> tuple[Issued, dict[str, str]]:
+            issued = registry.ensure(principal, label)
+            page = page_links(base, issued.principal, issued.token)
+            if page.get("secretariat"):
+                page["secretariat"] += f"&meeting={meeting.id}"
+            return issued, page
+
+        secretariat, page = links(Principal(Role.SECRETARIAT), "rehearsal: secretariat")
         print(f"{meeting.title} (meeting {meeting.key!r})")
-        print(f"  administrator token (every meeting, {_until(secretariat)}): {secretariat.token}")
+        print(
+            f"  secretariat (every meeting, {_until(secretariat)}; lists every link "
+            f"and prints the badges): {page['secretariat']}"
+        )
         for room in rooms:
-            moderator = registry.ensure(
+            moderator, console = links(
                 Principal(Role.MODERATOR, room_id=room.id, meeting_id=meeting.id),
                 f"rehearsal: moderator of {room.key}",
             )
-            display = registry.ensure(
+            _, wall = links(
                 Principal(Role.DISPLAY, room_id=room.id, meeting_id=meeting.id),
                 f"rehearsal: display of {room.key}",
             )
             print(f"  {room.name} (room {room.id}, {_until(moderator)})")
-            print(f"    moderator: {base}/moderator/{room.id}?token={moderator.token}")
-            print(f"    display:   {base}/display/{room.id}?token={display.token}")
-            print(f"    podium:    {base}/podium/{room.id}?token={display.token}")
-        if first is not None:
-            delegate = registry.ensure(
-                Principal(Role.DELEGATE, delegation=first.code, meeting_id=meeting.id),
-                f"rehearsal: delegate of {first.code}",
+            print(f"    moderator: {console['moderator']}")
+            print(f"    display:   {wall['display']}")
+            print(f"    podium:    {wall['podium']}")
+        shown = delegations if every_delegation else delegations[:1]
+        for delegation in shown:
+            _, phone = links(
+                Principal(Role.DELEGATE, delegation=delegation.code, meeting_id=meeting.id),
+                f"badge: {delegation.code}",  # the badge sheet's link: the same token
             )
-            print(f"  delegate of {first.code}: {base}/delegate?token={delegate.token}")
-        print(f"  API: {base}/docs")
+            print(f"  delegate of {delegation.code}: {phone['delegate']}")
+        if len(shown) < len(delegations):
+            more = len(delegations) - len(shown)
+            print(
+                f"  the other {more} delegations' links: on the secretariat page above, "
+                f"or `floorkeeper links --meeting {meeting.key}`"
+            )
+        print(f"  API: {base}/docs (Authorization: Bearer <the secretariat link's token>)")
     finally:
         engine.dispose()
+
+
+def running_meeting(session: Session, now: float) -> Meeting:
+    """The meeting the service is running: the newest one with a segment still to come or
+    under way at ``now`` (a rehearsal just made, a meeting just imported), else the newest.
+
+    ``serve`` and ``links`` print its links: after ``rehearse --day 2`` and a restart, the
+    rehearsal's, not the original meeting's (issue 15).
+    """
+    live = session.exec(
+        select(Meeting)
+        .join(Segment, col(Segment.meeting_id) == col(Meeting.id))
+        .where(col(Segment.scheduled_end) > now)
+        .order_by(col(Meeting.id).desc())
+    ).first()
+    if live is not None:
+        return live
+    newest = session.exec(select(Meeting).order_by(col(Meeting.id).desc())).first()
+    if newest is None:
+        raise DomainError("no meeting: import one first")
+    return newest
 
 
 def _until(issued: Issued) -> str:

@@ -7,7 +7,9 @@ of this meeting (``app.access.credentials``: it opens this meeting only, and
 the meeting's own secretariat revokes and rotates it), the same one every
 time the sheet is printed, until the secretariat revokes or rotates it. The
 QR codes are SVG files served by this module (``segno``), so the page keeps
-the strict CSP (``img-src 'self'``, no inline image data).
+the strict CSP (``img-src 'self'``, no inline image data); so is the QR code
+of any live credential's link, for the secretariat page
+(``/secretariat/credentials/{id}.svg``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.access.credentials import CredentialRegistry
 from app.access.guard import PageRefused
+from app.access.links import main_link
 from app.access.policy import PUBLIC, SECRETARIAT_ONLY, SECRETARIAT_PAGE
 from app.access.roles import Principal, Role
+from app.api.deps import PrincipalDep
+from app.api.secretariat import ensure_in_scope
 from app.db.engine import in_session, in_worker
 from app.errors import NotFound
 from app.meeting import queries
@@ -128,11 +133,27 @@ async def badge_qr(request: Request, meeting_id: int, code: str) -> Response:
     if code not in {d.code for d in delegations}:
         raise NotFound(f"no delegation {code!r} in meeting {meeting_id}")
     link = await in_worker(delegate_link, request, _registry(request), meeting_id, code)
+    return _qr_svg(link)
+
+
+def _qr_svg(link: str) -> Response:
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=4, xmldecl=False)
     return Response(
         buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
     )
+
+
+@router.get("/secretariat/credentials/{token_id}.svg", dependencies=[SECRETARIAT_ONLY])
+async def credential_qr(request: Request, token_id: str, caller: PrincipalDep) -> Response:
+    """The QR code of a live credential's link, as SVG (its meeting's secretariat only)."""
+    registry = _registry(request)
+    await ensure_in_scope(request, registry, caller, token_id)
+    issued = await in_worker(registry.get, token_id)
+    link = main_link(str(request.base_url), issued.principal, issued.token)
+    if issued.revoked_at is not None or not link:
+        raise NotFound(f"credential {token_id!r} has no live link: rotate it for a new one")
+    return _qr_svg(link)
 
 
 @router.get("/secretariat/badges.css", dependencies=[PUBLIC])

@@ -25,6 +25,7 @@ from app.access.policy import (
     DELEGATE_PAGE,
     MODERATOR_PAGE,
     RECORD_PAGE,
+    SECRETARIAT_PAGE,
     WATCH_PAGE,
     WATCH_ROOM,
 )
@@ -93,6 +94,15 @@ async def report_page(
 ) -> HTMLResponse:
     """The rapporteur's report of a segment (R3); the record's readers may open it."""
     return _page("report")
+
+
+@router.get("/secretariat", dependencies=[SECRETARIAT_PAGE])
+async def secretariat_page(
+    token: str | None = Query(default=None), meeting: int | None = Query(default=None, ge=1)
+) -> HTMLResponse:
+    """The secretariat's page: rooms and segments, credentials with links and QR codes,
+    imports and rehearsals (tablet or laptop)."""
+    return _page("secretariat")
 
 
 # -- what the pages need besides the room view ----------------------------------------
