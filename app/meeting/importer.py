@@ -119,6 +119,7 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
             list(draft.moderators),
             draft.rapporteur,
             draft.plan,
+            dict(draft.titles),
         )
     for row in programme.delegations:
         session.add(
@@ -156,6 +157,7 @@ def _add_segment(
     moderators: list[str],
     rapporteur: str,
     plan: SegmentPlan,
+    titles: dict[str, str],
 ) -> Segment:
     segment = Segment(
         meeting_id=meeting_id,
@@ -163,6 +165,7 @@ def _add_segment(
         room_id=room_id,
         key=key,
         title=plan.title,
+        titles=titles,
         format=format_key,
         scheduled_start=plan.scheduled_start,
         scheduled_end=plan.scheduled_end,
@@ -239,6 +242,7 @@ def rehearse(session: Session, key: str, day_number: int, now: float) -> Meeting
             list(segment.moderators),
             segment.rapporteur,
             plan,
+            dict(segment.titles),
         )
     old_delegations = session.exec(select(Delegation).where(Delegation.meeting_id == original.id))
     for delegation in old_delegations.all():
