@@ -121,7 +121,7 @@ def build(
                     tuple(segment.moderators),
                     segment.rapporteur,
                     plan,
-                    dict(segment.titles),
+                    {str(lang): title for lang, title in segment.titles.items()},
                 )
             )
     _no_overlaps(source, drafts, seen)
