@@ -165,6 +165,7 @@ class ProgrammeIn(_Strict):
     rules: RulesIn = Field(default_factory=RulesIn)
     questions: list[str] = Field(default_factory=list)  # A1's guiding questions
     delegations: str | None = None  # a CSV beside the file (app.meeting.delegations)
+    segment_titles: str | None = None  # a CSV beside the file: key, then a column per language
     rooms: list[RoomIn] = Field(min_length=1)
     formats: dict[Key, FormatIn] = Field(min_length=1)
     days: list[DayIn] = Field(min_length=1)
