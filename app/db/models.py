@@ -64,6 +64,8 @@ class Segment(SQLModel, table=True):
     room_id: int = Field(foreign_key="room.id", index=True)
     key: str = Field(max_length=80)
     title: str = Field(max_length=300)
+    # The title per language ({"ar": …, "zh": …}), for the displays; ``title`` is the fallback.
+    titles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     format: str = Field(max_length=40)  # the format's key; its rule id is in the plan
     scheduled_start: float  # UTC epoch seconds
     scheduled_end: float

@@ -27,7 +27,7 @@ from app.timing.allotment import Allotment, SpeechStatus, total_allotted
 from app.timing.plan import PhaseKind
 from app.timing.programme import SegmentRun
 
-#: How many waiting speakers a display shows.
+#: How many waiting speakers a display shows (``wall.waiting`` counts them all).
 DISPLAY_NEXT = 5
 
 #: The distinct views: every role is shown one of these (see ``view_role``).
@@ -67,6 +67,25 @@ def room_view(
         "guarantee": _guarantee(state) if state.segment else None,
         "undo": _undo(state.undo, now) if full else None,
         "steady_until": projection.steady_until,
+        "wall": _wall(state),
+    }
+
+
+def _wall(state: RoomState) -> dict[str, Any]:
+    """What the room's screens show beside the floor: how many wait, the guiding questions.
+
+    ``waiting`` counts every waiting request (a display is sent the first
+    ``DISPLAY_NEXT``). ``questions`` are the segment's guiding questions in every
+    phase of a format that shows them (A1), so the wall keeps them in a side
+    panel while Member States speak; ``questions_focus`` is true in the phase
+    that puts them first (the welcome).
+    """
+    run = state.segment
+    focus = run is not None and programme.current_phase(run).show_questions
+    return {
+        "waiting": len(state.queue.waiting),
+        "questions": list(run.plan.questions) if run is not None else [],
+        "questions_focus": focus,
     }
 
 

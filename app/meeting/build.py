@@ -11,7 +11,7 @@ holds, so a bad file is never half-imported.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,7 @@ class SegmentDraft:
     moderators: tuple[str, ...]
     rapporteur: str
     plan: SegmentPlan
+    titles: dict[str, str] = field(default_factory=dict)  # per language, for the displays
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ def build(
                     tuple(segment.moderators),
                     segment.rapporteur,
                     plan,
+                    {str(lang): title for lang, title in segment.titles.items()},
                 )
             )
     _no_overlaps(source, drafts, seen)

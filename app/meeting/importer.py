@@ -11,6 +11,8 @@ one over it is refused before it is parsed.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -38,10 +40,19 @@ DELEGATIONS_SETTING = "FLOORKEEPER_MAX_DELEGATIONS_BYTES"
 
 
 def parse_programme(
-    text: str, name: str, delegations: list[DelegationRow] | None = None
+    text: str,
+    name: str,
+    delegations: list[DelegationRow] | None = None,
+    titles: dict[str, dict[str, str]] | None = None,
 ) -> Programme:
-    """Check a programme's text; raises InvalidProgramme naming field and line."""
+    """Check a programme's text; raises InvalidProgramme naming field and line.
+
+    ``titles`` are segments' titles per language read beside the file (by segment
+    key); a segment's own ``titles`` win over them.
+    """
     source = read_source(text, name)
+    if titles:
+        _merge_titles(source.data, titles, name)
     try:
         programme = ProgrammeIn.model_validate(source.data)
     except ValidationError as errors:
@@ -60,7 +71,48 @@ def load_programme_file(
     if isinstance(listed, str) and listed:
         csv_path = (path.parent / listed).resolve()
         rows = read_delegations(_read(csv_path, max_csv_bytes, DELEGATIONS_SETTING), csv_path.name)
-    return parse_programme(text, path.name, rows)
+    named = source.data.get("segment_titles")
+    titles: dict[str, dict[str, str]] = {}
+    if isinstance(named, str) and named:
+        titles_path = (path.parent / named).resolve()
+        text_of = _read(titles_path, max_csv_bytes, DELEGATIONS_SETTING)
+        titles = _read_titles(text_of, titles_path.name)
+    return parse_programme(text, path.name, rows, titles)
+
+
+def _read_titles(text: str, name: str) -> dict[str, dict[str, str]]:
+    """A CSV of segment titles per language: ``key`` then one column per language."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or reader.fieldnames[0] != "key":
+        raise InvalidProgramme(f"{name} line 1: the first column must be 'key'")
+    titles: dict[str, dict[str, str]] = {}
+    for row in reader:
+        key = (row.pop("key") or "").strip()
+        if key in titles:
+            raise InvalidProgramme(
+                f"{name} line {reader.line_num}: segment {key!r} is listed twice"
+            )
+        titles[key] = {
+            lang: title.strip() for lang, title in row.items() if title and title.strip()
+        }
+    return titles
+
+
+def _merge_titles(data: object, titles: dict[str, dict[str, str]], name: str) -> None:
+    """Give each segment of ``data`` (the parsed YAML) the titles listed for its key."""
+    if not isinstance(data, dict):
+        return
+    keys: set[str] = set()
+    for day in data.get("days") or []:
+        for segment in (day.get("segments") or []) if isinstance(day, dict) else []:
+            if isinstance(segment, dict) and segment.get("key") in titles:
+                keys.add(segment["key"])
+                segment["titles"] = {**titles[segment["key"]], **(segment.get("titles") or {})}
+    unknown = sorted(set(titles) - keys)
+    if unknown:
+        raise InvalidProgramme(
+            f"{name}: no segment {', '.join(map(repr, unknown))} in the programme"
+        )
 
 
 def _read(path: Path, limit: int, setting: str) -> str:
@@ -119,6 +171,7 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
             list(draft.moderators),
             draft.rapporteur,
             draft.plan,
+            dict(draft.titles),
         )
     for row in programme.delegations:
         session.add(
@@ -164,6 +217,7 @@ def _add_segment(
     moderators: list[str],
     rapporteur: str,
     plan: SegmentPlan,
+    titles: dict[str, str],
 ) -> Segment:
     segment = Segment(
         meeting_id=meeting_id,
@@ -171,6 +225,7 @@ def _add_segment(
         room_id=room_id,
         key=key,
         title=plan.title,
+        titles=titles,
         format=format_key,
         scheduled_start=plan.scheduled_start,
         scheduled_end=plan.scheduled_end,
@@ -247,6 +302,7 @@ def rehearse(session: Session, key: str, day_number: int, now: float) -> Meeting
             list(segment.moderators),
             segment.rapporteur,
             plan,
+            dict(segment.titles),
         )
     old_delegations = session.exec(select(Delegation).where(Delegation.meeting_id == original.id))
     for delegation in old_delegations.all():

@@ -38,6 +38,8 @@ def _clock(value: object) -> object:
 Clock = Annotated[str, BeforeValidator(_clock), Field(pattern=_CLOCK.pattern)]
 Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Minutes = Annotated[float, Field(gt=0, le=24 * 60)]
+#: The six languages of the UN: a room's display speaks one, a segment's title is given in any.
+Language = Literal["ar", "zh", "en", "fr", "ru", "es"]
 
 
 def minutes_of(clock: str) -> int:
@@ -91,7 +93,7 @@ class RulesIn(_Strict):
 class RoomIn(_Strict):
     key: Key
     name: Name = Field(min_length=1, max_length=200)
-    language: Literal["ar", "zh", "en", "fr", "ru", "es"] = "en"
+    language: Language = "en"
 
 
 class SpeakerIn(_Strict):
@@ -138,6 +140,10 @@ class FormatIn(_Strict):
 class SegmentIn(_Strict):
     key: Key
     title: str = Field(min_length=1, max_length=300)
+    # The title in other languages, shown by a display that speaks one (else ``title``).
+    titles: dict[Language, Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=dict
+    )
     room: Key
     start: Clock
     end: Clock
@@ -161,6 +167,7 @@ class ProgrammeIn(_Strict):
     rules: RulesIn = Field(default_factory=RulesIn)
     questions: list[str] = Field(default_factory=list)  # A1's guiding questions
     delegations: str | None = None  # a CSV beside the file (app.meeting.delegations)
+    segment_titles: str | None = None  # a CSV beside the file: key, then a column per language
     rooms: list[RoomIn] = Field(min_length=1)
     formats: dict[Key, FormatIn] = Field(min_length=1)
     days: list[DayIn] = Field(min_length=1)

@@ -32,7 +32,7 @@ from app.access.policy import (
 from app.access.roles import may_moderate
 from app.api.deps import EngineDep, PrincipalDep
 from app.db.engine import in_session
-from app.db.models import Delegation, Meeting, Room
+from app.db.models import Delegation, Meeting, Room, Segment
 from app.errors import DomainError
 from app.meeting import queries
 
@@ -132,6 +132,7 @@ async def room_directory(
         if moderator
         else [],
         "delegations": [_delegation_out(d) for d in delegations],
+        "programme": [_programme_out(s) for s in segments],
     }
 
 
@@ -157,6 +158,27 @@ def _room(room: Room) -> dict[str, Any]:
 
 def _meeting(meeting: Meeting) -> dict[str, Any]:
     return {"id": meeting.id, "title": meeting.title, "timezone": meeting.timezone}
+
+
+#: Programme speakers a format names by their role; a segment's row names the people.
+_PLACEHOLDERS = ("moderator", "rapporteur")
+
+
+def _programme_out(segment: Segment) -> dict[str, Any]:
+    """What the wall shows of a segment of its room: titles per language, speakers by name.
+
+    A format's programme speaker named after its role ("Moderator", "Rapporteur")
+    stands for the segment's ``moderators`` and ``rapporteur``: ``names`` maps
+    the placeholder to the people, for every screen that shows it.
+    """
+    people = {"moderator": ", ".join(segment.moderators), "rapporteur": segment.rapporteur}
+    names: dict[str, str] = {}
+    for phase in segment.plan.get("phases", []):
+        for speaker in phase.get("speakers", []):
+            name, role = speaker.get("name", ""), speaker.get("role", "")
+            if role in _PLACEHOLDERS and name.casefold() == role and people[role]:
+                names[name] = people[role]
+    return {"id": str(segment.id), "title": segment.title, "titles": segment.titles, "names": names}
 
 
 def _delegation_out(delegation: Delegation) -> dict[str, Any]:

@@ -45,6 +45,26 @@ QUESTIONS = [
 ]
 
 
+#: The action group's people, whom the format names "Moderator" and "Rapporteur".
+MODERATORS = ("Ms. Marit Maij", "H.E. Mr. Omar Hilale")
+RAPPORTEUR = "H.E. Mr. Arturo Cabrera"
+#: The action group's title in the displays' languages (the programme's is English).
+TITLES = {
+    "ar": "فريق العمل 1: البعد الإنساني",
+    "zh": "行动小组1：人的层面",
+    "fr": "Groupe d’action 1 : dimension humaine",
+    "es": "Grupo de acción 1: dimensión humana",
+    "ru": "Группа действий 1: человеческое измерение",
+}
+PANEL_TITLES = {
+    "ar": "حلقة النقاش الأولى",
+    "zh": "第一小组讨论",
+    "fr": "Table ronde I",
+    "es": "Mesa redonda I",
+    "ru": "Дискуссионная группа I",
+}
+
+
 def make_app() -> FastAPI:
     """``create_app`` as ``serve`` builds it (its own security headers included)."""
     from app.main import create_app
@@ -99,6 +119,13 @@ def seed(database_url: str, start: float) -> Seeded:
         action_group = session.get(Segment, seeded.action_group)
         assert action_group is not None
         action_group.plan = {**action_group.plan, "questions": QUESTIONS}
+        action_group.moderators = list(MODERATORS)
+        action_group.rapporteur = RAPPORTEUR
+        action_group.titles = dict(TITLES)
+        panel = session.get(Segment, seeded.panel)
+        assert panel is not None
+        panel.titles = dict(PANEL_TITLES)
+        session.add(panel)
         session.add(action_group)
         second = session.get(Room, seeded.rooms[1])
         assert second is not None

@@ -377,9 +377,10 @@ def test_t5_display_countdown_contrast_is_at_least_7_to_1_in_every_state(
             assert ratio >= 7.0, f"{path} {state}: {colour} on {background} is {ratio:.2f}:1"
 
 
-def test_a1_display_shows_the_guiding_questions_during_the_opening_only(
+def test_a1_display_shows_the_guiding_questions_first_during_the_opening(
     browser: Browser, site: Site
 ) -> None:
+    """First during the opening; then beside the floor (issue 15, tests/web/test_wall.py)."""
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
     moderator.send("programme", type="open_segment", segment_id=site.seeded.action_group)
@@ -387,9 +388,10 @@ def test_a1_display_shows_the_guiding_questions_during_the_opening_only(
     expect(display.locator("#questions-box")).to_be_visible()
     expect(display.locator("#questions li")).to_have_text(QUESTIONS)
     expect(display.locator("#phase-title")).to_have_text("Welcome by chair")
+    expect(display.locator("#questions-box")).to_have_attribute("data-focus", "true")
     moderator.send("programme", type="close_phase")
     expect(display.locator("#phase-title")).to_have_text("Member State interventions")
-    expect(display.locator("#questions-box")).to_be_hidden()
+    expect(display.locator("#questions-box")).to_have_attribute("data-focus", "false")
 
 
 def test_p7_console_adds_reorders_overrides_and_gives_the_floor(

@@ -36,9 +36,8 @@ globalThis.location = { protocol: "http:", host: "example.test" };
 globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} };
 Date.now = () => pageTime * 1000;
 
-const { clockText, connectRoom, estimatedStart, estimatesMoveFrom, merge, speechClock } = await import(
-  "../../../app/web/static/shared/room.js"
-);
+const { OFFLINE_GRACE_MS, clockText, connectRoom, estimatedStart, estimatesMoveFrom, merge, speechClock } =
+  await import("../../../app/web/static/shared/room.js");
 
 beforeEach(() => {
   sockets.length = 0;
@@ -138,6 +137,71 @@ test("T6 a lost link says so, keeps the view, and reconnects from its last versi
   mock.timers.tick(250);
   assert.equal(sockets.length, 2);
   assert.match(sockets[1].url, /since=9/);
+  room.close();
+  mock.timers.reset();
+});
+
+test("issue 15: a server silent for a heartbeat and a grace makes the page offline at once, then it reconnects", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const statuses = [];
+  const room = connectRoom({ roomId: 2, token: "t", onConnection: (s) => statuses.push(s) });
+  const frozen = sockets[0];
+  frozen.close = function () {
+    this.readyState = 2; // CLOSING: a frozen server never completes the handshake, no close event
+  };
+  const heartbeat = { role: "display", heartbeat: 2 };
+  frozen.deliver({ type: "snapshot", version: 4, server_time: pageTime, room: { c: 3 }, viewer: heartbeat });
+  mock.timers.tick(1_500);
+  frozen.deliver({ type: "heartbeat", version: 4, server_time: pageTime }); // heard: the watch restarts
+  mock.timers.tick(2_000 + OFFLINE_GRACE_MS - 1);
+  assert.equal(room.connected(), true);
+  assert.deepEqual(statuses, ["live"]);
+  mock.timers.tick(1); // a heartbeat and a grace since the last frame: offline, without a close event
+  assert.deepEqual(statuses, ["live", "offline"]);
+  assert.equal(frozen.readyState, 2); // given up on
+  assert.deepEqual(room.view(), { c: 3 }); // the room it holds stays
+  mock.timers.tick(400); // the first backoff
+  assert.equal(sockets.length, 2);
+  assert.match(sockets[1].url, /since=4/);
+  frozen.deliver({ type: "change", version: 5, room: { c: 99 } }); // the old socket no longer counts
+  assert.deepEqual(room.view(), { c: 3 });
+  sockets[1].deliver({ type: "resumed", version: 4, viewer: heartbeat });
+  assert.deepEqual(statuses, ["live", "offline", "live"]);
+  room.close();
+  mock.timers.reset();
+});
+
+test("issue 15: a closed link is reconnecting for the grace, then offline until it is back", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const statuses = [];
+  const room = connectRoom({ roomId: 2, token: "t", onConnection: (s) => statuses.push(s) });
+  sockets[0].deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: { heartbeat: 10 } });
+  sockets[0].close(1012); // the server restarts
+  assert.deepEqual(statuses, ["live", "reconnecting"]);
+  mock.timers.tick(OFFLINE_GRACE_MS - 1); // a retry is open meanwhile, but says nothing yet
+  assert.equal(sockets.length, 2);
+  assert.equal(statuses.at(-1), "reconnecting");
+  mock.timers.tick(1);
+  assert.equal(statuses.at(-1), "offline");
+  mock.timers.tick(5_000);
+  const last = sockets.at(-1);
+  last.deliver({ type: "resumed", version: 1, viewer: { heartbeat: 10 } });
+  assert.equal(statuses.at(-1), "live");
+  assert.equal(room.connected(), true);
+  room.close();
+  mock.timers.reset();
+});
+
+test("issue 15: a quick reconnect never shows offline", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const statuses = [];
+  const room = connectRoom({ roomId: 2, token: "t", onConnection: (s) => statuses.push(s) });
+  sockets[0].deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: { heartbeat: 10 } });
+  sockets[0].close(1012);
+  mock.timers.tick(400);
+  sockets[1].deliver({ type: "resumed", version: 1, viewer: { heartbeat: 10 } });
+  mock.timers.tick(OFFLINE_GRACE_MS * 2);
+  assert.deepEqual(statuses, ["live", "reconnecting", "live"]);
   room.close();
   mock.timers.reset();
 });

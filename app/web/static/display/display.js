@@ -1,19 +1,32 @@
-// The wall: who speaks, the countdown as large as the screen allows, its state told
-// by colour AND words, icon and frame (T5), the next speakers, the phase, and the
-// guiding questions during an action group's opening (A1). Its language is the
-// room's setting, not the viewer's. Each next speaker's estimated start moves with the
-// clock while the speaker on the floor runs over, and is never in the past (M7).
+// The wall: the room, the time of day (C1), who speaks, the countdown as large as the
+// screen allows with its allotment and a progress bar, its state told by colour AND
+// words, icon and frame (T5), the next speakers and how many wait, the phase, and the
+// guiding questions (A1: first during the opening, in a side panel while the floor is
+// open). Its language is the room's setting, or the screen's own `?lang=`. Each next
+// speaker's estimated start moves with the clock while the speaker on the floor runs
+// over, and is never in the past (M7). Offline, a banner says so and the countdown is
+// marked as not live (room.js).
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { clockTime, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { setText, showConnection } from "../shared/render.js";
+import { setText } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
+import {
+  allotmentText,
+  programmeName,
+  programmeOf,
+  screenLanguage,
+  segmentTitle,
+  showScreenConnection,
+  usedFraction,
+} from "./screen.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
 const roomId = Number(location.pathname.split("/").filter(Boolean).pop());
 
 let names = new Map();
+let programme = new Map();
 let room = null;
 let timeZone = undefined; // the meeting's (C1)
 let etaCells = []; // [element, starts_at] of the next speakers
@@ -21,24 +34,28 @@ let etaSecond = null;
 
 async function main() {
   const directory = await getJSON(`/api/pages/rooms/${roomId}`, token);
-  await useLanguage(directory.room.language);
+  await useLanguage(screenLanguage(directory.room.language));
   names = new Map(directory.delegations.map((d) => [d.code, d.names]));
+  programme = programmeOf(directory);
   timeZone = directory.meeting?.timezone;
   document.title = `${directory.room.name} · floorkeeper`;
+  $("room-name").textContent = directory.room.name;
   room = connectRoom({
     roomId,
     token,
     label: `display ${directory.room.name}`,
     onView: render,
     onConnection: (status) => {
-      showConnection(status);
+      showScreenConnection(status);
       render();
     },
   });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), (now) => {
+    drawProgress(now);
     const second = Math.floor(now);
     if (second !== etaSecond) {
       etaSecond = second;
+      setText($("time-of-day"), clockTime(now, timeZone));
       renderEstimates();
     }
   });
@@ -55,22 +72,37 @@ function render() {
   const view = room?.view();
   const segment = view?.segment ?? null;
   const speech = view?.speech ?? null;
-  $("segment-title").textContent = segment ? segment.title : t("segment.none");
+  $("segment-title").textContent = segment ? segmentTitle(programme, segment) : t("segment.none");
   $("phase-title").textContent = segment ? phaseTitle(segment.phase) : "";
   $("speaker-name").textContent = speech
-    ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
+    ? nameOf(names.get(speech.speaker.id), programmeName(programme, segment, speech.speaker.name))
     : t("floor.free");
+  setText($("allotment"), allotmentText(speech));
 
   etaCells = [];
   const next = (view?.queue ?? []).map((q) => nextSpeaker(nameOf(names.get(q.delegation_id), q.name), q));
-  if (!next.length && segment?.phase?.programme_next) next.push(nextSpeaker(segment.phase.programme_next, null));
+  const upcoming = segment?.phase?.programme_next;
+  if (!next.length && upcoming) next.push(nextSpeaker(programmeName(programme, segment, upcoming), null));
   $("next-list").replaceChildren(...next);
   $("next-box").hidden = next.length === 0;
+  const waiting = view?.wall?.waiting ?? view?.queue?.length ?? 0;
+  setText($("waiting"), waiting ? t("display.waiting", { count: waiting }) : "");
   renderEstimates();
 
-  const questions = segment?.questions ?? [];
+  // A1: the guiding questions first during the opening, then beside the floor.
+  const questions = view?.wall?.questions ?? segment?.questions ?? [];
   $("questions").replaceChildren(...questions.map(listItem));
   $("questions-box").hidden = questions.length === 0;
+  $("questions-box").dataset.focus = String(Boolean(view?.wall?.questions_focus));
+}
+
+/** The bar beside the countdown: the share of the allotment used, in the T5 state's colour. */
+function drawProgress(now) {
+  const speech = room.view()?.speech ?? null;
+  const { state, seconds } = speechClock(speech, now);
+  const bar = $("progress");
+  bar.dataset.state = state;
+  bar.style.setProperty("--used", usedFraction(speech, seconds).toFixed(4));
 }
 
 /** A next speaker: the name, then "about 16:14" while the projection reaches them (C3). */

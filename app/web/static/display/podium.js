@@ -1,10 +1,12 @@
-// The podium: the speaker sees only the countdown and its state, full screen (T5),
-// in the room's language.
+// The podium: the speaker sees their name, the phase, the countdown with its allotment
+// and its state, full screen; the whole screen takes the T5 state's colours so the
+// wrap-up warning reaches the corner of the eye. In the room's language, or `?lang=`.
 
 import { getJSON, pageToken } from "../shared/commands.js";
-import { useLanguage } from "../shared/i18n.js";
-import { showConnection } from "../shared/render.js";
-import { connectRoom, runCountdown } from "../shared/room.js";
+import { nameOf, phaseTitle, useLanguage } from "../shared/i18n.js";
+import { setText } from "../shared/render.js";
+import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
+import { allotmentText, programmeName, programmeOf, screenLanguage, showScreenConnection } from "./screen.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -12,15 +14,33 @@ const roomId = Number(location.pathname.split("/").filter(Boolean).pop());
 
 async function main() {
   const directory = await getJSON(`/api/pages/rooms/${roomId}`, token);
-  await useLanguage(directory.room.language);
+  await useLanguage(screenLanguage(directory.room.language));
+  const names = new Map(directory.delegations.map((d) => [d.code, d.names]));
+  const programme = programmeOf(directory);
+  const render = () => {
+    const view = room.view();
+    const segment = view?.segment ?? null;
+    const speech = view?.speech ?? null;
+    setText(
+      $("speaker-name"),
+      speech ? nameOf(names.get(speech.speaker.id), programmeName(programme, segment, speech.speaker.name)) : "",
+    );
+    setText($("phase-title"), segment ? phaseTitle(segment.phase) : "");
+    setText($("allotment"), allotmentText(speech));
+  };
   const room = connectRoom({
     roomId,
     token,
     label: `podium ${directory.room.name}`,
-    onView: () => {},
-    onConnection: showConnection,
+    onView: render,
+    onConnection: (status) => {
+      showScreenConnection(status);
+      render();
+    },
   });
-  runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"));
+  runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), (now) => {
+    document.body.dataset.state = speechClock(room.view()?.speech ?? null, now).state;
+  });
 }
 
 main().catch((error) => {

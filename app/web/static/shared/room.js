@@ -9,6 +9,13 @@
 // resume); the clock offset is estimated NTP-style from ping/pong, keeping the
 // lowest-delay sample of a sliding window; a lost link is retried with backoff and
 // resumed from the last version (docs/protocol.md).
+//
+// Liveness: the server sends something at least every `viewer.heartbeat` seconds (a
+// heartbeat, a pong, a change). A page that has heard nothing for a heartbeat and a
+// grace (OFFLINE_GRACE_MS) is offline: it says so at once, drops the socket without
+// waiting for its close handshake (a frozen server never answers it; a browser waits a
+// minute for it) and opens a new one. A closed link is "reconnecting" for the grace,
+// then offline too. Pages mark their countdown as not live while offline.
 
 import { t } from "./i18n.js";
 
@@ -16,6 +23,9 @@ const PING_EVERY_MS = 5000;
 const SAMPLES = 16;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
+/** Heard nothing for a heartbeat and this long, or reconnecting this long: offline. */
+export const OFFLINE_GRACE_MS = 3000;
+const HEARTBEAT_MS = 10000; // until the server says its own (viewer.heartbeat)
 
 /** Close code of a link the secretariat revoked (app/access/credentials.py). */
 const REVOKED_CLOSE = 4403;
@@ -32,8 +42,9 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   let attempt = 0;
   let closed = false;
   let pinger = null;
-  let watchdog = null;
-  let silenceMs = 25000;
+  let watchdog = null; // fires a heartbeat and a grace after the last message
+  let lapse = null; // fires a grace after the link closed
+  let heartbeatMs = HEARTBEAT_MS;
   const samples = []; // { offset, delay } in seconds
   let offset = 0; // server time minus page time, seconds
   let movesFrom = null; // M7: server time from which the view's estimates move with the clock
@@ -55,23 +66,37 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   }
 
   function open() {
-    socket = new WebSocket(url());
-    socket.addEventListener("message", (event) => receive(event.data));
-    socket.addEventListener("close", lost);
-    socket.addEventListener("open", () => ping());
+    const ws = new WebSocket(url());
+    socket = ws;
+    // A socket given up on (silent) may still close or speak later: only the current one counts.
+    ws.addEventListener("message", (event) => {
+      if (ws === socket) receive(event.data);
+    });
+    ws.addEventListener("close", (event) => {
+      if (ws === socket) lost(event);
+    });
+    ws.addEventListener("open", () => {
+      if (ws === socket) ping();
+    });
+    heard(); // a socket that never answers is silent like one that stopped
   }
 
   function lost(event) {
     clearInterval(pinger);
     clearTimeout(watchdog);
+    socket = null;
     if (closed) return;
     if (event?.code === REVOKED_CLOSE) {
       // The secretariat withdrew this link: retrying would never succeed (docs/protocol.md).
       closed = true;
+      clearTimeout(lapse);
       setStatus("revoked");
       return;
     }
-    setStatus(view ? "reconnecting" : "connecting");
+    if (status !== "offline") {
+      setStatus(view ? "reconnecting" : "connecting");
+      if (view && lapse == null) lapse = setTimeout(offline, OFFLINE_GRACE_MS);
+    }
     const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.75 + Math.random() / 2);
     attempt += 1;
     setTimeout(() => {
@@ -79,10 +104,24 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     }, delay);
   }
 
-  /** A link that has said nothing for too long is dead even if TCP has not noticed. */
+  function offline() {
+    lapse = null;
+    if (!closed && view && status !== "live") setStatus("offline");
+  }
+
+  /** Heard nothing for a heartbeat and a grace: the link is dead even if TCP has not noticed. */
+  function silent() {
+    const dead = socket;
+    socket = null; // its close event, whenever it comes, is no longer this page's business
+    if (view) setStatus("offline");
+    // Give up on it now: close() waits for a handshake a frozen server never sends.
+    dead?.close();
+    lost({ code: 1006 });
+  }
+
   function heard() {
     clearTimeout(watchdog);
-    watchdog = setTimeout(() => socket?.close(), silenceMs);
+    watchdog = setTimeout(silent, heartbeatMs + OFFLINE_GRACE_MS);
   }
 
   function send(message) {
@@ -134,7 +173,10 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
 
   function connectedNow(viewer) {
     attempt = 0;
-    if (viewer?.heartbeat) silenceMs = Math.max(3 * viewer.heartbeat * 1000, 2 * PING_EVERY_MS);
+    clearTimeout(lapse);
+    lapse = null;
+    if (viewer?.heartbeat) heartbeatMs = viewer.heartbeat * 1000;
+    heard();
     clearInterval(pinger);
     pinger = setInterval(ping, PING_EVERY_MS);
     setStatus("live");
@@ -183,6 +225,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
       document.removeEventListener("visibilitychange", awake);
       clearInterval(pinger);
       clearTimeout(watchdog);
+      clearTimeout(lapse);
       socket?.close();
     },
   };
