@@ -33,11 +33,13 @@ code's names for things. Conventions the pages rely on (``shared/i18n.js``):
 * a param ``X`` with a sibling ``X_code`` is a delegation's name (``X_code``
   its code), shown by the page in its language where it knows the delegation;
 * ``count`` picks the plural form (a template is then a mapping of CLDR forms).
+
+The module is longer than 400 lines on purpose: ``MESSAGES`` is one table, so that
+every code the service can send is in one place (a test lists them all).
 """
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from typing import Self
 
@@ -91,7 +93,9 @@ MESSAGES: dict[str, Template] = {
     "queue.empty": "no one is waiting for the floor in '{phase}'",
     "queue.no_one_else": "no one else is waiting for the floor in '{phase}'",
     "request.not_found": "no waiting request '{request}' in this room",
-    "request.already_granted": "the request of {speaker} was already granted: {speaker} has the floor",
+    "request.already_granted": (
+        "the request of {speaker} was already granted: {speaker} has the floor"
+    ),
     "request.no_reason": "no reason is given: say why the request is struck (M4)",
     "list.closed": (
         "the list of speakers of '{phase}' is closed: only the chair adds to it (O3); "
@@ -125,9 +129,9 @@ MESSAGES: dict[str, Template] = {
     },
     "room.too_busy": "room {room} is too busy: try the command again",
     "room.moved_on": "room {room} moved on from version {version}",
-    "command.being_recorded": "command {command_id} is being recorded",
+    "command.being_recorded": "command '{command_id}' is being recorded",
     "command.id_reused": (
-        "command id {command_id} was already used for {kind}, a different command: "
+        "command id '{command_id}' was already used for {kind}, a different command: "
         "nothing was done; send this command with a new id"
     ),
     "database.busy": (
@@ -141,10 +145,11 @@ MESSAGES: dict[str, Template] = {
     # -- the meeting: programme, delegations, participants (P5) -----------------------------
     "programme.invalid": "{problems}",
     "setting.invalid": "{problems}",
-    "meeting.not_found": "no meeting {meeting}",
-    "meeting.no_day": "meeting {meeting} has no day {day} (days: {days})",
+    "meeting.not_found": "no meeting '{meeting}'",
+    "meeting.id_not_found": "no meeting {meeting}",
+    "meeting.no_day": "meeting '{meeting}' has no day {day} (days: {days})",
     "meeting.day_not_found": "no day {day} in meeting {meeting}",
-    "meeting.day_empty": "day {day} of {meeting} has no segment to rehearse",
+    "meeting.day_empty": "day {day} of '{meeting}' has no segment to rehearse",
     "meeting.none": "no meeting: import one first",
     "meeting.exists": "a meeting '{meeting}' exists already; change meeting.key",
     "segment.not_found": "no segment {segment}",
@@ -154,13 +159,19 @@ MESSAGES: dict[str, Template] = {
         "segment '{segment}' has been opened: its roles are part of the record now"
     ),
     "delegation.not_found": "no delegation '{delegation}' is registered",
-    "delegation.not_in_meeting": "no delegation '{delegation}' in meeting {meeting}",
+    "delegation.not_in_meeting": "no delegation '{delegation}' is registered for meeting {meeting}",
+    "delegation.ask_secretariat": (
+        "no delegation '{delegation}' is registered for meeting {meeting}: ask the secretariat"
+    ),
+    "delegation.not_in_this_meeting": "no delegation '{delegation}' is registered for this meeting",
     "delegation.unregistered": "{what}: no meeting of this service registers it",
     "delegation.ambiguous": "{what} could be of meetings {meetings}: name the meeting (meeting_id)",
-    "delegation.full": (
-        "{delegation} has {count} participants already: a delegation is limited to "
-        "{size} (1 head + {others}, P5); replace one instead of adding another"
-    ),
+    "delegation.full": {
+        "one": "{delegation} has {count} participant already: a delegation is limited to "
+        "{size} (1 head + {others}, P5); replace one instead of adding another",
+        "other": "{delegation} has {count} participants already: a delegation is limited to "
+        "{size} (1 head + {others}, P5); replace one instead of adding another",
+    },
     "delegation.has_head": "{delegation} has a head of delegation already (P5)",
     "participant.not_found": "no participant {participant} in delegation {delegation}",
     "simulation.too_few": (
@@ -193,9 +204,7 @@ MESSAGES: dict[str, Template] = {
         "the report of “{segment}” is closed, so {what} can no longer change; "
         "ask the secretariat to add anything further to the meeting's record"
     ),
-    "report.unknown_cards": (
-        "the report names cards {cards} that are not cards of this segment"
-    ),
+    "report.unknown_cards": ("the report names cards {cards} that are not cards of this segment"),
     # -- access: tokens, accounts, rules (S13) ----------------------------------------------
     "token.invalid": "this link or token is not valid: ask the secretariat for a new one",
     "token.revoked": (
@@ -206,7 +215,7 @@ MESSAGES: dict[str, Template] = {
         "ask the secretariat for a new one"
     ),
     "token.expired": "this link expired on {ended}: ask the secretariat for a new one",
-    "credential.not_found": "no credential {token} was issued here",
+    "credential.not_found": "no credential '{token}' was issued here",
     "credential.own_meeting": "{who} issues tokens for its own meeting only",
     "credential.other_meeting": "{who} cannot manage a token of another meeting",
     "access.no_meeting": "{who} names no meeting: ask the secretariat for a new link",
@@ -251,7 +260,10 @@ MESSAGES: dict[str, Template] = {
     "access.delegate_page": "this is the page of a delegation; {who} has its own link",
     "access.secretariat_page": "{who} cannot open the secretariat's pages",
     "account.invalid_name": "an account name is 2 to 80 letters, digits or . _ @ - (no spaces)",
-    "account.short_password": "a password has at least {count} characters",
+    "account.short_password": {
+        "one": "a password has at least {count} character",
+        "other": "a password has at least {count} characters",
+    },
     "account.exists": "there is already a secretariat account named '{name}'",
     "account.wrong": "the account name or the password is wrong: check both and try again",
     "account.passwords_differ": "the two passwords differ: nothing was created",
@@ -286,9 +298,7 @@ def placeholders(code: str) -> frozenset[str]:
     """The names in ``code``'s template (every plural form's)."""
     template = MESSAGES[code]
     forms = [template] if isinstance(template, str) else list(template.values())
-    return frozenset(
-        name for form in forms for _, name, _, _ in string.Formatter().parse(form) if name
-    )
+    return frozenset(part.split("}")[0] for form in forms for part in form.split("{")[1:])
 
 
 def render(code: str, params: Mapping[str, Param]) -> str:
