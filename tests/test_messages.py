@@ -48,7 +48,7 @@ def _names(entry: str | dict[str, str]) -> set[str]:
 
 def test_every_code_is_dotted_snake_case_and_every_template_renders() -> None:
     for code in MESSAGES:
-        assert re.fullmatch(r"[a-z][a-z_]*(\.[a-z][a-z_]*)+", code), code
+        assert re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+", code), code
         params = dict.fromkeys(placeholders(code), 2)
         assert "{" not in render(code, params), code
 
