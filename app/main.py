@@ -41,7 +41,7 @@ from app.api.limits import BodyLimit
 from app.config import Settings, load_settings
 from app.db.engine import service_engine
 from app.db.models import Room
-from app.errors import DomainError, Unavailable
+from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
 from app.live.gcwatch import watching
 from app.live.hub import LiveConfig
 from app.room.runner import RoomRunner, runner_for
@@ -139,7 +139,7 @@ UNAVAILABLE: dict[str, Any] = {
 
 
 def document_errors(app: FastAPI) -> None:
-    """Say in /openapi.json what a 422 really is: ``{"error", "detail"}`` as every refusal.
+    """Say in /openapi.json what a 422 really is: ``{"error", "detail", "code", "params"}``.
 
     FastAPI documents its own ``HTTPValidationError`` (a list of problems); the
     handler below answers with one readable string instead (S12). Every API
@@ -156,10 +156,12 @@ def document_errors(app: FastAPI) -> None:
                 schemas["HTTPValidationError"] = {
                     "title": "HTTPValidationError",
                     "type": "object",
-                    "required": ["error", "detail"],
+                    "required": ["error", "detail", "code", "params"],
                     "properties": {
                         "error": {"type": "string", "title": "Error"},
                         "detail": {"type": "string", "title": "Detail"},
+                        "code": {"type": "string", "title": "Code"},
+                        "params": {"type": "object", "title": "Params"},
                     },
                 }
             for path, operations in document.get("paths", {}).items():
@@ -172,20 +174,25 @@ def document_errors(app: FastAPI) -> None:
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    """Every refusal as ``{"error", "detail"}`` with the status its class suggests (S12)."""
+    """Every refusal as ``{"error", "detail", "code", "params"}``, with its class's status (S12)."""
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(
-            {"error": type(error).__name__, "detail": error.detail}, status_code=error.status_hint
-        )
+        return JSONResponse(refusal_body(error), status_code=error.status_hint)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         # Starlette's and FastAPI's own refusals (404 path, 405, an unparsable body) in our shape
-        reason = HTTPStatus(error.status_code).phrase.replace(" ", "")
+        phrase = HTTPStatus(error.status_code).phrase
+        code = "http." + phrase.lower().replace(" ", "_")
+        params: dict[str, Param] = {} if code in MESSAGES else {"reason": str(error.detail)}
         return JSONResponse(
-            {"error": reason, "detail": str(error.detail)},
+            body(
+                phrase.replace(" ", ""),
+                str(error.detail),
+                code if code in MESSAGES else "http.refused",
+                params,
+            ),
             status_code=error.status_code,
             headers=error.headers,
         )
@@ -193,7 +200,7 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooManyRequests)
     async def too_many(_request: Request, error: TooManyRequests) -> JSONResponse:
         return JSONResponse(
-            {"error": "TooManyRequests", "detail": error.detail},
+            refusal_body(error),
             status_code=429,
             headers={"Retry-After": str(error.retry_after)},
         )
@@ -202,15 +209,17 @@ def add_error_handlers(app: FastAPI) -> None:
     async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:
         # the database or the room cannot take it now: nothing was done; the page retries
         return JSONResponse(
-            {"error": type(error).__name__, "detail": error.detail},
+            refusal_body(error),
             status_code=503,
             headers={"Retry-After": str(error.retry_after)},
         )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = _problems(error.errors())
         return JSONResponse(
-            {"error": "InvalidRequest", "detail": _problems(error.errors())}, status_code=422
+            body("InvalidRequest", problems, "request.invalid", {"problems": problems}),
+            status_code=422,
         )
 
     @app.exception_handler(WebSocketRequestValidationError)
@@ -220,7 +229,8 @@ def add_error_handlers(app: FastAPI) -> None:
         # FastAPI's own handler closes (1008) before the upgrade: a bare 403 with no body
         detail = _problems(error.errors())
         if _may_deny(websocket):
-            return JSONResponse({"error": "InvalidRequest", "detail": detail}, status_code=422)
+            answer = body("InvalidRequest", detail, "request.invalid", {"problems": detail})
+            return JSONResponse(answer, status_code=422)
         await websocket.close(1008, detail.encode()[:MAX_CLOSE_REASON].decode(errors="ignore"))
         return None
 
@@ -229,13 +239,23 @@ def add_error_handlers(app: FastAPI) -> None:
     async def no_such_socket(scope: Scope, receive: Receive, send: Send) -> None:
         # Starlette answers an unknown websocket path with a bare 403, too
         if scope["type"] == "websocket" and _may_deny(WebSocket(scope, receive, send)):
-            detail = f"no live channel at {scope['path'][:200]}: see docs/protocol.md"
-            response = JSONResponse({"error": "NotFound", "detail": detail}, status_code=404)
+            missing = NotFound("channel.not_found", path=scope["path"][:200])
+            response = JSONResponse(refusal_body(missing), status_code=404)
             await response(scope, receive, send)
             return
         await not_found(scope, receive, send)
 
     app.router.default = no_such_socket
+
+
+def body(error: str, detail: str, code: str, params: dict[str, Param]) -> dict[str, Any]:
+    """A refusal on the wire: its class, its English text, its code and the code's params."""
+    return {"error": error, "detail": detail, "code": code, "params": params}
+
+
+def refusal_body(error: DomainError) -> dict[str, Any]:
+    """``error`` as ``{"error", "detail", "code", "params"}`` (docs/protocol.md)."""
+    return body(type(error).__name__, error.detail, error.code, error.params)
 
 
 #: A websocket close reason is at most 123 bytes (RFC 6455 §5.5).

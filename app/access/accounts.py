@@ -48,9 +48,9 @@ class AccountExists(FloorRuleRefused):
 def check_new(name: str, password: str) -> None:
     """Refuse a name or password that cannot be an account's (before anything is written)."""
     if not NAME.match(name):
-        raise InvalidAccount("an account name is 2 to 80 letters, digits or . _ @ - (no spaces)")
+        raise InvalidAccount("account.invalid_name")
     if len(password) < MIN_PASSWORD:
-        raise InvalidAccount(f"a password has at least {MIN_PASSWORD} characters")
+        raise InvalidAccount("account.short_password", count=MIN_PASSWORD)
 
 
 def create_account(
@@ -60,7 +60,7 @@ def create_account(
     check_new(name, password)
     with Session(engine, expire_on_commit=False) as session:
         if session.exec(select(SecretariatAccount).where(SecretariatAccount.name == name)).first():
-            raise AccountExists(f"there is already a secretariat account named {name!r}")
+            raise AccountExists("account.exists", name=name)
         account = SecretariatAccount(
             name=name, password_hash=_hasher.hash(password), created_at=now, meeting_id=meeting_id
         )
@@ -81,9 +81,7 @@ def authenticate(engine: Engine, name: str, password: str) -> SecretariatAccount
         except (VerificationError, InvalidHashError):
             account = None
         if account is None:
-            raise WrongCredentials(
-                "the account name or the password is wrong: check both and try again"
-            )
+            raise WrongCredentials("account.wrong")
         if _hasher.check_needs_rehash(account.password_hash):
             account.password_hash = _hasher.hash(password)
             session.add(account)

@@ -256,7 +256,7 @@ class CredentialRegistry:
     def _row(self, session: Session, token_id: str) -> Credential:
         row = session.get(Credential, token_id)
         if row is None:
-            raise NotFound(f"no credential {token_id!r} was issued here")
+            raise NotFound("credential.not_found", token=token_id)
         return row
 
     def _principal(self, row: Credential) -> Principal:
@@ -300,9 +300,9 @@ def with_meeting(session: Session, principal: Principal) -> Principal:
     if principal.room_id is not None:
         room = session.get(Room, principal.room_id)
         if room is None:
-            raise NotFound(f"no room {principal.room_id} in this service")
+            raise NotFound("room.not_found", room=principal.room_id)
         if meeting not in (None, room.meeting_id):
-            raise DomainError(f"room {principal.room_id} is not a room of meeting {meeting}")
+            raise DomainError("room.not_of_meeting", room=principal.room_id, meeting=meeting)
         meeting = room.meeting_id
     if meeting is None and principal.delegation is not None:
         registering = select(Delegation.meeting_id).where(Delegation.code == principal.delegation)
@@ -318,9 +318,9 @@ def _only(ids: Iterable[int | None], what: str) -> int:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise NotFound(f"{what}: no meeting of this service registers it")
+        raise NotFound("delegation.unregistered", what=what)
     listed = ", ".join(str(m) for m in found)
-    raise DomainError(f"{what} could be of meetings {listed}: name the meeting (meeting_id)")
+    raise DomainError("delegation.ambiguous", what=what, meetings=listed)
 
 
 def expiry(session: Session, principal: Principal, now: float) -> float:

@@ -40,7 +40,7 @@ from app.access.roles import Principal
 from app.access.rules import Grant, Rule, asked_delegation
 from app.access.scope import ensure_in_meeting
 from app.access.tokens import authenticate
-from app.errors import DomainError, NotAllowed, NotFound
+from app.errors import DomainError, NotAllowed, NotFound, Param, placeholders
 from app.services import services_of
 
 
@@ -48,7 +48,8 @@ class PageRefused(DomainError):
     """A page's refusal: rendered as HTML (``app.web.pages``), with the status of its cause."""
 
     def __init__(self, cause: DomainError) -> None:
-        super().__init__(cause.detail)
+        super().__init__(cause.code, **cause.params)
+        self.detail = cause.detail  # a text of its own, if the cause had no code
         self.status_hint = cause.status_hint
 
 
@@ -72,7 +73,7 @@ class _Check:
         room_id = _room_id(connection)
         if "room_id" in connection.path_params:
             if room_id not in services_of(connection).rooms:
-                raise NotFound(f"no room {connection.path_params['room_id']} in this service")
+                raise NotFound("room.not_found", room=str(connection.path_params["room_id"]))
         if rule.grants == {Grant.ANYONE}:
             return None
         principal = await authenticate(connection)
@@ -84,15 +85,17 @@ class _Check:
             return principal
         holders = rule.holders()
         if principal is None:
-            raise NotAllowed(rule.need or f"credentials are needed: this is for {holders}")
-        words = {
+            if rule.need:
+                raise NotAllowed(rule.need)
+            raise NotAllowed("access.needed_for", holders=holders)
+        words: dict[str, Param] = {
             "who": principal.describe(),
-            "room_id": room_id,
-            "delegation": asked_delegation(body),
+            "room_id": "" if room_id is None else room_id,
+            "delegation": asked_delegation(body) or "",
             "holders": holders,
         }
-        template = rule.refuse or "{who} cannot do this: it is for {holders}"
-        raise NotAllowed(template.format(**words))
+        code = rule.refuse or "access.refused"
+        raise NotAllowed(code, **{k: v for k, v in words.items() if k in placeholders(code)})
 
 
 class _TokenCheck(_Check, SecurityBase):
@@ -118,7 +121,7 @@ async def authorized(connection: HTTPConnection) -> Principal:
     """The principal the route's rule let through (a route whose rule needs a token)."""
     principal: Principal | None = getattr(connection.state, "principal", None)
     if principal is None:  # a route whose rule lets anyone in has no principal to give
-        raise NotAllowed("credentials are needed")
+        raise NotAllowed("access.needed")
     return principal
 
 
@@ -133,7 +136,7 @@ def _check_ids(connection: HTTPConnection) -> None:
     for name, raw in connection.path_params.items():
         if isinstance(raw, str) and raw.lstrip("-").isdigit() and abs(int(raw)) > MAX_ID:
             thing = name.removesuffix("_id").replace("_", " ")
-            raise NotFound(f"no {thing} {raw[:40]}")
+            raise NotFound("id.not_found", thing=thing, id=raw[:40])
 
 
 def _room_id(connection: HTTPConnection) -> int | None:

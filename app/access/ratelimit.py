@@ -40,7 +40,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 
 from app.access.tokens import principal_of
-from app.errors import DomainError
+from app.errors import DomainError, Param
 from app.services import services_of
 
 #: A page pings every 5 s (app/web/static/shared/room.js); ten in ten seconds is a flood.
@@ -57,8 +57,8 @@ class TooManyRequests(DomainError):
 
     status_hint = 429
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, code: str, /, retry_after: int, **params: Param) -> None:
+        super().__init__(code, **params)
         self.retry_after = retry_after
 
 
@@ -105,9 +105,7 @@ async def _limit_floor_requests(connection: HTTPConnection) -> None:
     wait = limits.retry_after(limits.floor_requests, _client_key(connection))
     if wait is not None:
         raise TooManyRequests(
-            f"too many floor requests from this device: at most {limits.floor_requests}; "
-            f"try again in {wait} s (a request already made keeps its place, P6)",
-            wait,
+            "limit.floor_requests", retry_after=wait, limit=str(limits.floor_requests), seconds=wait
         )
 
 
@@ -125,13 +123,14 @@ class PingWindow:
         self._seconds = float(limit.get_expiry())
         self._hits: deque[float] = deque(maxlen=max(1, limit.amount))  # the latest, oldest first
 
-    def refusal(self, now: float) -> str | None:
+    def refusal(self, now: float) -> DomainError | None:
         """Count one ping at ``now`` (monotonic); None if it may be answered, else why not."""
         hits = self._hits
         if len(hits) == hits.maxlen:
             wait = hits[0] + self._seconds - now
             if wait > 0:
-                return f"too many pings: at most {self.limit}; wait {max(1, math.ceil(wait))} s"
+                seconds = max(1, math.ceil(wait))
+                return DomainError("channel.pings", limit=str(self.limit), seconds=seconds)
         hits.append(now)
         return None
 
@@ -196,16 +195,19 @@ class LoginThrottle:
         wait = self.per_account.wait(_account_key(name, address), now)
         if wait is not None:
             raise TooManyRequests(
-                f"too many failed logins for {name!r} from this device: at most "
-                f"{self.per_account.limit}; try again in {wait} s",
-                wait,
+                "limit.logins_account",
+                retry_after=wait,
+                name=name,
+                limit=str(self.per_account.limit),
+                seconds=wait,
             )
         wait = self.per_address.wait(address, now)
         if wait is not None:
             raise TooManyRequests(
-                f"too many failed logins from this address: at most {self.per_address.limit}; "
-                f"try again in {wait} s",
-                wait,
+                "limit.logins_address",
+                retry_after=wait,
+                limit=str(self.per_address.limit),
+                seconds=wait,
             )
 
     def failed(self, name: str, address: str) -> None:

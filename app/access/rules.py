@@ -183,10 +183,10 @@ def scope_of_new_credential(
             None,
             caller.meeting_id,
         ):
-            raise NotAllowed(f"{caller.describe()} issues tokens for its own meeting only")
+            raise NotAllowed("credential.own_meeting", who=caller.describe())
         meeting = caller.meeting_id
     elif meeting is not None and room_meeting not in (None, meeting):
-        raise DomainError(f"room {wanted.room_id} is not a room of meeting {meeting}")
+        raise DomainError("room.not_of_meeting", room=str(wanted.room_id), meeting=meeting)
     return replace(wanted, meeting_id=room_meeting if meeting is None else meeting)
 
 
@@ -202,4 +202,4 @@ def ensure_credential_in_scope(
 ) -> None:
     """A scoped secretariat revokes and rotates only the tokens of its meeting."""
     if not credential_in_scope(caller, issued, room_meeting):
-        raise NotAllowed(f"{caller.describe()} cannot manage a token of another meeting")
+        raise NotAllowed("credential.other_meeting", who=caller.describe())

@@ -88,15 +88,15 @@ async def ensure_in_meeting(connection: HTTPConnection, principal: Principal) ->
     if principal.meeting_id is None:
         if principal.role is Role.SECRETARIAT:
             return  # the administrator: every meeting
-        raise NotAllowed(
-            f"{principal.describe()} names no meeting: ask the secretariat for a new link"
-        )
+        raise NotAllowed("access.no_meeting", who=principal.describe())
     for name, meeting in (await _path_meetings(connection)).items():
         if meeting != principal.meeting_id:
             thing = name.removesuffix("_id")
             raise NotAllowed(
-                f"{principal.describe()} cannot act on {thing} "
-                f"{connection.path_params[name]}: it belongs to another meeting"
+                "access.other_meeting",
+                who=principal.describe(),
+                thing=thing,
+                id=str(connection.path_params[name]),
             )
 
 

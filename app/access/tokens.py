@@ -36,12 +36,6 @@ from app.services import Services, services_of
 # v2: every token carries its expiry ("e"); a v1 token (no expiry, never recorded) is refused.
 SALT = "floorkeeper.credential.v2"
 
-NOT_RECORDED = (
-    "this link or token was not issued by this service's secretariat (or no longer is): "
-    "ask the secretariat for a new one"
-)
-REVOKED = "this link was revoked by the secretariat: ask the secretariat for a new one"
-
 
 class Signer:
     """Signs principals into tokens and reads them back, with the service's secret."""
@@ -81,22 +75,20 @@ class Signer:
                 expires_at=float(data["e"]),
             )
         except (BadSignature, KeyError, ValueError, TypeError):
-            raise NotAllowed(
-                "this link or token is not valid: ask the secretariat for a new one"
-            ) from None
+            raise NotAllowed("token.invalid") from None
 
 
 def checked(services: Services, principal: Principal) -> Principal:
     """``principal`` if its credential is recorded, live and unexpired; refused otherwise."""
     status = services.credentials.status(principal)
     if status == "revoked":
-        raise NotAllowed(REVOKED)
+        raise NotAllowed("token.revoked")
     if status != "live":
-        raise Unauthenticated(NOT_RECORDED)
+        raise Unauthenticated("token.not_recorded")
     assert principal.expires_at is not None  # read from the token: every token has one
     if principal.expires_at <= services.now():
         ended = datetime.fromtimestamp(principal.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-        raise TokenExpired(f"this link expired on {ended}: ask the secretariat for a new one")
+        raise TokenExpired("token.expired", ended=ended)
     return principal
 
 

@@ -189,7 +189,7 @@ async def enter_paper_card(
     writer = rules.card_writer(principal, room_id)
     author = card_rules.clean(body.author)
     if not body.delegation and not author:
-        raise DomainError("a paper card names its delegation, or the author written on it")
+        raise DomainError("card.paper_names_delegation")
     return await _submit(
         engine, room_id, segment_id, body, body.delegation, author, writer, room.now()
     )

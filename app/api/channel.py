@@ -55,7 +55,7 @@ from app.access.ratelimit import PingWindow, ping_window
 from app.access.roles import Principal, Role, may_moderate
 from app.api.deps import RoomDep
 from app.api.schemas import ScreenOut
-from app.errors import NotAllowed
+from app.errors import DomainError, NotAllowed
 from app.live import protocol
 from app.live.frames import EXTENSION, FrameSink, text_frame
 from app.live.hub import Change, LiveConfig, Resync, Screen
@@ -128,10 +128,7 @@ def _check_origin(websocket: WebSocket) -> None:
     if not origin_allowed(
         origin, settings, websocket.scope["scheme"], websocket.scope.get("server")
     ):
-        raise NotAllowed(
-            f"pages from {origin[:200]} may not open this room's live channel: "
-            "the service allows its own origin, or those in FLOORKEEPER_ALLOWED_ORIGINS"
-        )
+        raise NotAllowed("access.origin", origin=origin[:200])
 
 
 def _sink(websocket: WebSocket) -> FrameSink | None:
@@ -274,7 +271,9 @@ async def _listen(
         screen.heard_at = time.monotonic()
         text = message.get("text")
         if text is None:
-            await _send(websocket, screen, protocol.error(screen.last_sent, "send JSON text"))
+            await _send(
+                websocket, screen, protocol.error(screen.last_sent, DomainError("channel.not_json"))
+            )
             continue
         if len(text) > protocol.MAX_PAGE_MESSAGE:
             return 1009, "a page sends only short messages"
@@ -286,7 +285,8 @@ async def _listen(
                 f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
                 for e in invalid.errors()
             )
-            await _send(websocket, screen, protocol.error(screen.last_sent, problem[:500]))
+            invalid_message = DomainError("channel.invalid", problems=problem[:500])
+            await _send(websocket, screen, protocol.error(screen.last_sent, invalid_message))
             continue
         if isinstance(request, PingMessage):
             if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited

@@ -25,7 +25,7 @@ async def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
     try:
         return services_of(connection).rooms[room_id]
     except KeyError:
-        raise NotFound(f"no room {room_id} in this service") from None
+        raise NotFound("room.not_found", room=room_id) from None
 
 
 async def get_engine(connection: HTTPConnection) -> Engine:

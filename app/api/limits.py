@@ -14,6 +14,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import render
+
 
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with a 413 a person can read."""
@@ -58,8 +60,9 @@ class BodyLimit:
         body = json.dumps(
             {
                 "error": "TooLarge",
-                "detail": f"the request body is over {self.max_bytes} bytes, the limit set "
-                "by FLOORKEEPER_MAX_BODY_BYTES: send less",
+                "detail": render("body.too_large", {"limit": self.max_bytes}),
+                "code": "body.too_large",
+                "params": {"limit": self.max_bytes},
             }
         ).encode()
         await send(

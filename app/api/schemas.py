@@ -330,8 +330,12 @@ class ScreenOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """Every refusal: its class, its English text, a stable code and the code's params."""
+
     error: str
     detail: str
+    code: str  # a key of app.errors.MESSAGES; the pages' catalogues say it as error.<code>
+    params: dict[str, str | int | float] = {}
 
 
 class Health(BaseModel):

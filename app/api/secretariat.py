@@ -127,7 +127,7 @@ async def issue_credential(
 ) -> IssuedOut:
     """Issue a recorded token for a moderator, display, delegate, rapporteur or secretariat."""
     if body.room_id is not None and body.room_id not in services_of(connection).rooms:
-        raise NotFound(f"no room {body.room_id} in this service")
+        raise NotFound("room.not_found", room=body.room_id)
     room_meeting = await _room_meeting(connection, body.room_id)
     wanted = rules.scope_of_new_credential(
         caller,

@@ -65,7 +65,9 @@ async def _read_text(
     """The body as text, refused (413) as soon as it passes ``limit`` bytes."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in types:
-        raise UnsupportedMedia(f"send the file as {' or '.join(types)}, not {media or 'nothing'}")
+        raise UnsupportedMedia(
+            "file.media_type", types=" or ".join(types), given=media or "nothing"
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(what, limit, setting)
@@ -77,7 +79,7 @@ async def _read_text(
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise UnsupportedMedia("the file must be UTF-8 text") from None
+        raise UnsupportedMedia("file.not_utf8") from None
 
 
 class MeetingCreated(BaseModel):

@@ -212,7 +212,7 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
         password = getpass.getpass(f"password for {args.name}: ")
         check_new(args.name, password)
         if getpass.getpass("the same password again: ") != password:
-            raise DomainError("the two passwords differ: nothing was created")
+            raise DomainError("account.passwords_differ")
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -367,7 +367,7 @@ def _first_meeting(session: Session, key: str | None = None) -> Meeting:
         query = query.where(Meeting.key == key)
     meeting = session.exec(query).first()
     if meeting is None:
-        raise DomainError(f"no meeting {key!r}" if key else "no meeting: import one first")
+        raise DomainError("meeting.not_found", meeting=key) if key else DomainError("meeting.none")
     return meeting
 
 

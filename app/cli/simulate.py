@@ -52,7 +52,7 @@ def run_simulation(
         ).first()
         if segment is None:
             keys = ", ".join(session.exec(select(Segment.key).order_by(col(Segment.id))).all())
-            raise NotFound(f"no segment {segment_key!r}; segments are: {keys}")
+            raise NotFound("segment.unknown_key", segment=segment_key, segments=keys)
         meeting = session.get(Meeting, segment.meeting_id)
         assert meeting is not None
         plan = codec.load(SegmentPlan, segment.plan)
@@ -66,9 +66,7 @@ def run_simulation(
     states = [speaker_of(r) for r in rows if r.category == Category.MEMBER_STATE.value]
     others = [speaker_of(r) for r in rows if is_stakeholder(Category(r.category))]
     if member_states > len(states) or stakeholders > len(others):
-        raise NotFound(
-            f"the meeting has {len(states)} Member States and {len(others)} stakeholders registered"
-        )
+        raise NotFound("simulation.too_few", states=len(states), others=len(others))
     result = simulate(
         plan,
         member_states=rng.sample(states, member_states),

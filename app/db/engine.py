@@ -241,13 +241,10 @@ _POSTGRES_FAULTS: dict[str, Fault] = {
 }
 #: What a person reads, and when to retry (seconds). Nothing was saved: a fault rolls back.
 _ANSWERS: dict[Fault, tuple[str, int]] = {
-    "busy": (
-        "the database is busy (locked by another program): nothing was saved; try again in 2 s",
-        2,
-    ),
-    "full": ("the database disk is full: nothing was saved; free space and retry", 30),
-    "read-only": ("the database is read-only: nothing was saved; make it writable and retry", 30),
-    "unreachable": ("the database cannot be reached: nothing was saved; retry", 5),
+    "busy": ("database.busy", 2),
+    "full": ("database.full", 30),
+    "read-only": ("database.read_only", 30),
+    "unreachable": ("database.unreachable", 5),
 }
 
 
@@ -271,9 +268,9 @@ def unavailable(error: BaseException) -> DatabaseUnavailable | None:
     fault = fault_of(error)
     if fault is None:
         return None
-    detail, retry_after = _ANSWERS[fault]
+    code, retry_after = _ANSWERS[fault]
     log.warning("database %s: %s", fault, _reason(error))
-    return DatabaseUnavailable(detail, retry_after=retry_after)
+    return DatabaseUnavailable(code, retry_after=retry_after)
 
 
 def _reason(error: BaseException) -> str:

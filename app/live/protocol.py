@@ -20,7 +20,8 @@ Server to page:
                  server's receive and send times (NTP-style).
 * ``heartbeat``  sent when nothing else was; ``version`` is the last one sent,
                  so a page that lost a message sees the gap.
-* ``error``      a page sent something this protocol does not know.
+* ``error``      a page sent something this protocol does not know (``detail``,
+                 ``code`` and ``params`` as every refusal: app/errors.py).
 
 Page to server: ``ping`` (its own send time ``t0``), ``resume`` (its last
 version) and ``report`` (its clock offset estimate, uncertainty and round
@@ -39,6 +40,8 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from app.errors import DomainError
 
 #: The largest message a page may send (bytes of text); larger closes with 1009.
 MAX_PAGE_MESSAGE = 4096
@@ -97,8 +100,17 @@ def heartbeat(version: int, server_time: float) -> str:
     return _dumps({"type": "heartbeat", "version": version, "server_time": server_time})
 
 
-def error(version: int, detail: str) -> str:
-    return _dumps({"type": "error", "version": version, "detail": detail})
+def error(version: int, refusal: DomainError) -> str:
+    """A refusal as the page reads it: its English ``detail``, its ``code`` and ``params``."""
+    return _dumps(
+        {
+            "type": "error",
+            "version": version,
+            "detail": refusal.detail,
+            "code": refusal.code,
+            "params": refusal.params,
+        }
+    )
 
 
 # -- patches -------------------------------------------------------------------

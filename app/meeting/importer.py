@@ -132,7 +132,7 @@ def import_programme(session: Session, programme: Programme, source: str = "") -
     """Write the meeting in ``session`` (the caller commits). Refuses a key in use."""
     head = programme.source.meeting
     if session.exec(select(Meeting.id).where(Meeting.key == head.key)).first() is not None:
-        raise InvalidProgramme(f"a meeting {head.key!r} exists already; change meeting.key")
+        raise InvalidProgramme("meeting.exists", meeting=head.key)
     meeting = Meeting(
         key=head.key,
         title=head.title,
@@ -243,18 +243,18 @@ def rehearse(session: Session, key: str, day_number: int, now: float) -> Meeting
     """Copy meeting ``key`` shifted in time so that its day ``day_number`` starts at ``now``."""
     original = session.exec(select(Meeting).where(Meeting.key == key)).first()
     if original is None or original.id is None:
-        raise NotFound(f"no meeting {key!r}")
+        raise NotFound("meeting.not_found", meeting=key)
     days = session.exec(select(Day).where(Day.meeting_id == original.id)).all()
     target = next((d for d in days if d.number == day_number), None)
     if target is None:
         numbers = ", ".join(str(d.number) for d in sorted(days, key=lambda d: d.number))
-        raise NotFound(f"meeting {key!r} has no day {day_number} (days: {numbers})")
+        raise NotFound("meeting.no_day", meeting=key, day=day_number, days=numbers)
     segments = session.exec(
         select(Segment).where(Segment.meeting_id == original.id).order_by(col(Segment.id))
     ).all()
     first = min((s.scheduled_start for s in segments if s.day_id == target.id), default=None)
     if first is None:
-        raise NotFound(f"day {day_number} of {key!r} has no segment to rehearse")
+        raise NotFound("meeting.day_empty", day=day_number, meeting=key)
     delta = now - first
     copy = Meeting(
         key=_rehearsal_key(session, key),

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.category import Category
 from app.db.models import Day, Delegation, Meeting, Participant, Room, Segment
-from app.errors import NotFound
+from app.errors import NotFound, Param
 from app.record import DelegationInfo, SegmentInfo
 from app.timing import Speaker
 
@@ -29,7 +29,7 @@ def meetings(session: Session) -> list[Meeting]:
 
 def meeting(session: Session, meeting_id: int) -> Meeting:
     """The meeting ``meeting_id`` (404 if none)."""
-    return _found(session.get(Meeting, meeting_id), f"no meeting {meeting_id}")
+    return _found(session.get(Meeting, meeting_id), "meeting.id_not_found", meeting=meeting_id)
 
 
 def programme(
@@ -55,12 +55,14 @@ def days(session: Session, meeting_id: int) -> list[Day]:
 def day(session: Session, meeting_id: int, number: int) -> Day:
     """Day ``number`` of the meeting (404 if none)."""
     query = select(Day).where(Day.meeting_id == meeting_id, Day.number == number)
-    return _found(session.exec(query).first(), f"no day {number} in meeting {meeting_id}")
+    return _found(
+        session.exec(query).first(), "meeting.day_not_found", day=number, meeting=meeting_id
+    )
 
 
 def room(session: Session, room_id: int) -> Room:
     """The room ``room_id`` (404 if none)."""
-    return _found(session.get(Room, room_id), f"there is no room {room_id} in this meeting")
+    return _found(session.get(Room, room_id), "room.not_in_meeting", room=room_id)
 
 
 def rooms(session: Session, meeting_id: int) -> list[Room]:
@@ -76,13 +78,13 @@ def segment_in_room(session: Session, room_id: int, segment_id: int) -> Segment:
     """Segment ``segment_id``, if it is one of room ``room_id``'s (404 if not)."""
     segment = session.get(Segment, segment_id)
     if segment is None or segment.room_id != room_id:
-        raise NotFound(f"no segment {segment_id} in room {room_id}")
+        raise NotFound("segment.not_in_room", segment=segment_id, room=room_id)
     return segment
 
 
 def segment(session: Session, segment_id: int) -> Segment:
     """Segment ``segment_id``, in whichever room (404 if none)."""
-    return _found(session.get(Segment, segment_id), f"no segment {segment_id}")
+    return _found(session.get(Segment, segment_id), "segment.not_found", segment=segment_id)
 
 
 def segments(session: Session, meeting_id: int) -> list[Segment]:
@@ -143,16 +145,24 @@ def delegation_directory(
 ) -> tuple[Delegation, Meeting, list[Room]]:
     """The delegation ``code`` of the meeting its token names (404 if none), and its rooms."""
     query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
-    missing = f"no delegation {code!r} is registered for meeting {meeting_id}: ask the secretariat"
-    delegation = _found(session.exec(query).first(), missing)
+    delegation = _found(
+        session.exec(query).first(),
+        "delegation.ask_secretariat",
+        delegation=code,
+        meeting=meeting_id,
+    )
     return delegation, meeting(session, meeting_id), rooms(session, meeting_id)
 
 
 def delegation_by_code(session: Session, meeting_id: int, code: str) -> Delegation:
     """The delegation registered as ``code`` in the meeting (404 if none)."""
     query = select(Delegation).where(Delegation.meeting_id == meeting_id, Delegation.code == code)
-    missing = f"no delegation {code!r} is registered for meeting {meeting_id}"
-    return _found(session.exec(query).first(), missing)
+    return _found(
+        session.exec(query).first(),
+        "delegation.not_in_meeting",
+        delegation=code,
+        meeting=meeting_id,
+    )
 
 
 def ensure_meeting(session: Session, meeting_id: int) -> None:
@@ -166,8 +176,9 @@ def ensure_delegation(session: Session, code: str, meeting_id: int | None) -> No
     if meeting_id is not None:
         query = query.where(Delegation.meeting_id == meeting_id)
     if session.exec(query).first() is None:
-        where = "" if meeting_id is None else f" in meeting {meeting_id}"
-        raise NotFound(f"no delegation {code!r} is registered{where}")
+        if meeting_id is None:
+            raise NotFound("delegation.not_found", delegation=code)
+        raise NotFound("delegation.not_in_meeting", delegation=code, meeting=meeting_id)
 
 
 def speaker_of(delegation: Delegation) -> Speaker:
@@ -184,8 +195,8 @@ def room_speaker(session: Session, room_id: int, code: str) -> Speaker:
         .join(Room, col(Room.meeting_id) == col(Delegation.meeting_id))
         .where(Room.id == room_id, Delegation.code == code)
     )
-    missing = f"no delegation {code!r} is registered for this meeting"
-    return speaker_of(_found(session.exec(query).first(), missing))
+    found = _found(session.exec(query).first(), "delegation.not_in_this_meeting", delegation=code)
+    return speaker_of(found)
 
 
 def delegation_info(delegation: Delegation) -> DelegationInfo:
@@ -209,8 +220,8 @@ def registered(session: Session, meeting_id: int) -> tuple[DelegationInfo, ...]:
     return tuple(delegation_info(d) for d in rows)
 
 
-def _found(row: R | None, missing: str) -> R:
-    """``row``, or NotFound with the message ``missing`` (what was asked for, not found)."""
+def _found(row: R | None, missing: str, **params: Param) -> R:
+    """``row``, or NotFound with the code ``missing`` (what was asked for, not found)."""
     if row is None:
-        raise NotFound(missing)
+        raise NotFound(missing, **params)
     return row

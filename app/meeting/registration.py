@@ -83,11 +83,10 @@ def add_participant(
     size = int(meeting.rules.get("delegation_size", DELEGATION_SIZE))
     if len(people) >= size:
         raise FloorRuleRefused(
-            f"{code} has {len(people)} participants already: a delegation is limited to "
-            f"{size} (1 head + {size - 1}, P5); replace one instead of adding a fifth"
+            "delegation.full", delegation=code, count=len(people), size=size, others=size - 1
         )
     if head and any(p.head for p in people):
-        raise FloorRuleRefused(f"{code} has a head of delegation already (P5)")
+        raise FloorRuleRefused("delegation.has_head", delegation=code)
     assert delegation.id is not None
     person = Participant(delegation_id=delegation.id, name=name, head=head)
     session.add(person)
@@ -112,7 +111,7 @@ def remove_participant(session: Session, meeting_id: int, code: str, participant
     delegation = queries.delegation_by_code(session, meeting_id, code)
     person = session.get(Participant, participant_id)
     if person is None or person.delegation_id != delegation.id:
-        raise NotFound(f"no participant {participant_id} in delegation {code}")
+        raise NotFound("participant.not_found", participant=participant_id, delegation=code)
     session.delete(person)
 
 
@@ -126,9 +125,7 @@ def set_segment_roles(
     """Name the segment's moderators, rapporteur and RCP chairs (P4), before it opens."""
     segment = queries.segment(session, segment_id)
     if _was_opened(session, segment):
-        raise FloorRuleRefused(
-            f"segment {segment.key!r} has been opened: its roles are part of the record now"
-        )
+        raise FloorRuleRefused("segment.roles_recorded", segment=segment.key)
     categories = {d.code: d.category for d in queries.delegations(session, segment.meeting_id)}
     for chair in rcp_chairs:
         if categories.get(chair) != Category.MEMBER_STATE.value:

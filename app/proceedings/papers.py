@@ -146,7 +146,7 @@ def edit(
     segment = queries.segment_in_room(session, room_id, segment_id)
     card = session.get(RecommendationCard, card_id)
     if card is None or card.segment_id != segment_id:
-        raise NotFound(f"no card {card_id} in this segment")
+        raise NotFound("card.not_found", card=card_id)
     delegation = _delegation_of(session, card)
     owner = delegation.code if delegation else None
     rules.ensure_may_edit_card(principal, room_id, owner, card.paper)
@@ -209,9 +209,7 @@ def save_report(
     ).all()
     unknown = chosen - {c.id for c in rows}
     if unknown:
-        raise DomainError(
-            f"the report names cards {sorted(unknown)} that are not cards of this segment"
-        )
+        raise DomainError("report.unknown_cards", cards=", ".join(map(str, sorted(unknown))))
     for card in rows:
         if card.chosen != (card.id in chosen):
             card.chosen = card.id in chosen

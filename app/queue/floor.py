@@ -183,7 +183,8 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             if state.segment is not None and state.segment.plan.id == plan.id:
                 return []  # M2: opening the open segment again is harmless, never a restart
             if state.speech is not None:
-                raise IllegalCommand(command, f"{state.speech.speaker.name} has the floor")
+                who = state.speech.speaker
+                raise IllegalCommand("floor.taken", speaker=who.name, speaker_code=who.id)
             closing = _close_segment(state, now) if state.segment is not None else []
             return [*closing, SegmentOpened(now, plan)]
         case RequestFloor():
@@ -196,7 +197,7 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
     waits_for_ruling = EndSpeech | GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder
     if on_floor is not None and procedure.is_point_of_order(on_floor):
         if isinstance(command, waits_for_ruling):
-            raise IllegalCommand(command, procedure.being_heard(on_floor))
+            raise procedure.being_heard(on_floor)
     run = _require_segment(state, command)
     match command:
         case CloseSegment():
@@ -205,10 +206,8 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             if segment_id is not None:
                 _check_segment(state, segment_id)
             if phase_key is not None and phase_key != programme.current_phase(run).key:
-                raise FloorChanged(
-                    f"the phase '{_phase_title(run, phase_key)}' is no longer open: "
-                    f"'{programme.current_phase(run).title}' runs now"
-                )
+                current = programme.current_phase(run)
+                raise procedure.phase_gone(_phase_title(run, phase_key), phase_key, current)
             return _close_phase(state, run, now)
         case ClearQueue():
             # R1: cleared requests close as not heard and stay in the record;
@@ -232,7 +231,7 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
         case StrikeRequest(request_id=request_id, reason=reason):
             request = _require_request(state, request_id)
             if not reason.strip():
-                raise IllegalCommand(command, "no reason is given (M4: say why it is struck)")
+                raise IllegalCommand("request.no_reason")
             return [RequestStruck(now, request, reason.strip())]
         case Undo():
             return [_undo(state, now)]
@@ -245,7 +244,7 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
         case CloseSpeakersList() | ReopenSpeakersList():
             return procedure.list_changed(run, state.queue, command, now)
     if state.speech is None:
-        raise IllegalCommand(command, "no one has the floor")
+        raise IllegalCommand("floor.nobody")
     return list(speech.decide(state.speech, command, now))
 
 
@@ -256,21 +255,20 @@ def _check_expected_speaker(state: RoomState, command: Command, now: float) -> N
     if expected is None or expected == (on_floor.speaker.id if on_floor is not None else ""):
         return
     if on_floor is None:
-        raise FloorChanged("no one has the floor now: the speech the console showed has ended")
-    given = f"{on_floor.speaker.name} {'already has' if expected == '' else 'has'} the floor"
-    ago = f"(given {now - on_floor.granted_at:.0f} s ago)"
-    if expected == "":
-        raise FloorChanged(f"{given} {ago}")
-    raise FloorChanged(f"{given} now {ago}, not the speaker the console showed")
+        raise FloorChanged("floor.changed_ended")
+    code = "floor.already_given" if expected == "" else "floor.changed_speaker"
+    who = on_floor.speaker
+    ago = round(now - on_floor.granted_at)
+    raise FloorChanged(code, speaker=who.name, speaker_code=who.id, seconds=ago)
 
 
 def _check_segment(state: RoomState, segment_id: str) -> None:
     """M1: the segment the console showed is the one open."""
     run = state.segment
     if run is None:
-        raise FloorChanged(f"the segment {segment_id!r} is no longer open")
+        raise FloorChanged("segment.no_longer_open", segment=segment_id)
     if run.plan.id != segment_id:
-        raise FloorChanged(f"the segment {segment_id!r} is no longer open: '{run.plan.title}' is")
+        raise FloorChanged("segment.other_open", segment=segment_id, open=run.plan.title)
 
 
 def _phase_title(run: SegmentRun, key: str) -> str:
@@ -289,35 +287,34 @@ def _undo(state: RoomState, now: float) -> FloorRestored:
     """M3: the floor as it was before its last change, if nothing changed since."""
     point = state.undo
     if point is None:
-        raise FloorRuleRefused("nothing to undo: the floor has not changed in this segment")
+        raise FloorRuleRefused("undo.nothing")
     if point.before is None:
-        raise FloorRuleRefused(f"nothing to undo: {point.changed} after {point.what}")
+        raise FloorRuleRefused("undo.spent", changed=point.changed, what=point.what)
     if now > point.until:
         window = point.until - point.at
         raise FloorRuleRefused(
-            f"nothing to undo: {point.what} was {now - point.at:.0f} s ago "
-            f"(an undo is possible for {window:g} s)"
+            "undo.too_late", what=point.what, seconds=round(now - point.at), window=f"{window:g}"
         )
     return undo.restored(point, now, state.speech)
 
 
 def _require_segment(state: RoomState, command: Command) -> SegmentRun:
     if state.segment is None:
-        raise IllegalCommand(command, "no segment is open in this room")
+        raise IllegalCommand("segment.none_open")
     return state.segment
 
 
 def _require_positive(command: Command, seconds: float | None) -> None:
     """A moderator's allotment is a positive time (T2's override), or none."""
     if seconds is not None and seconds <= 0:
-        raise IllegalCommand(command, f"the allotment is {seconds:g} s (give a positive time)")
+        raise IllegalCommand("speech.allotment_not_positive", seconds=f"{seconds:g}")
 
 
 def _require_request(state: RoomState, request_id: str) -> FloorRequest:
     request = find(state.queue, request_id)
     if request is None:
         _refuse_if_granted(state, request_id)
-        raise NotFound(f"no waiting request {request_id!r} in this room")
+        raise NotFound("request.not_found", request=request_id)
     return request
 
 
@@ -325,8 +322,8 @@ def _refuse_if_granted(state: RoomState, request_id: str) -> None:
     """M1: a command aimed at a request that has been granted meanwhile says so."""
     on_floor = procedure.substantive(state.speech, state.held)
     if on_floor is not None and on_floor.request_id == request_id:
-        name = on_floor.speaker.name
-        raise FloorChanged(f"the request of {name} was already granted: {name} has the floor")
+        who = on_floor.speaker
+        raise FloorChanged("request.already_granted", speaker=who.name, speaker_code=who.id)
 
 
 def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]:
@@ -338,19 +335,18 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
     ):
         return []  # P6: a second press keeps the same place (M5: a granted one, too)
     if who.category is None or not is_open_to(who.category):
-        raise FloorRuleRefused(f"{who.name} speaks by programme, not by request (P1)")
+        raise FloorRuleRefused("floor.by_programme", speaker=who.name, speaker_code=who.id)
     if run.closing is not None and not _heard_later(run, who.category, run.phase_index + 1):
         if command.on_behalf or _heard_later(run, who.category):
             # A3, A4: a closing phase gives the floor to no one new; a request it
             # accepted now would be closed as not heard when its speaker finishes
+            closing = programme.current_phase(run)
             raise FloorRuleRefused(
-                f"'{programme.current_phase(run).title}' is closing and no later phase "
-                "hears this delegation; recommendations can still be sent in writing"
+                "floor.closing_not_heard_later", phase=closing.title, phase_key=closing.key
             )
     if not command.on_behalf and not _heard_later(run, who.category):
         raise FloorRuleRefused(
-            f"the floor is not open to {who.category.value.replace('_', ' ')} delegations "
-            f"for the rest of '{run.plan.title}'; recommendations can still be sent in writing"
+            "floor.not_open_to", speaker=who.name, speaker_code=who.id, segment=run.plan.title
         )
     if not command.on_behalf:
         procedure.refuse_if_closed(run, state.queue, who.category)  # O3: only the chair adds
@@ -385,7 +381,8 @@ def _heard_later(run: SegmentRun, category: Category, start: int | None = None) 
 
 def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -> list[Event]:
     if run.closing is not None:
-        raise IllegalCommand(command, f"'{programme.current_phase(run).title}' is closing")
+        closing = programme.current_phase(run)
+        raise IllegalCommand("phase.closing", phase=closing.title, phase_key=closing.key)
     if command.request_id is not None:
         _refuse_if_granted(state, command.request_id)  # M1: not sent back and granted again
     # "Next speaker": the current speech ends first (or, if its speaker has not
@@ -396,7 +393,7 @@ def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -
     after = _fold(state, freeing, events)
     after = _fold(after, _when_floor_free(after, now, _freed_at(events)), events)
     if after.segment is None:
-        raise IllegalCommand(command, f"'{run.plan.title}' has closed")
+        raise IllegalCommand("segment.closed", segment=run.plan.title)
     if after.segment.phase_index != run.phase_index and command.request_id is None:
         return events  # the phase ended with that speech; the moderator sees the new one
     replacing = _replacing(state, freeing)
@@ -418,14 +415,12 @@ def _grant_on(
     elif phase.kind is PhaseKind.PROGRAMME:
         return _next_programme_speaker(state, run, phase, command, now)
     elif phase.kind is PhaseKind.DISCUSSION:
-        raise IllegalCommand(
-            command, f"'{phase.title}' has no speakers' list: give the floor by name"
-        )
+        raise IllegalCommand("phase.by_name", phase=phase.title, phase_key=phase.key)
     else:
         found = order.next_in(phase, tuple(r for r in state.queue.waiting if r.id != skip))
         if found is None:
-            anyone = "no one else" if skip is not None else "no one"
-            raise IllegalCommand(command, f"{anyone} is waiting for the floor in '{phase.title}'")
+            code = "queue.no_one_else" if skip is not None else "queue.empty"
+            raise IllegalCommand(code, phase=phase.title, phase_key=phase.key)
         request = found
     by_rule = order.in_rule_order(phase, state.queue.waiting)
     out_of_order = by_rule is None or by_rule.id != request.id  # P2: recorded, never refused
@@ -464,7 +459,7 @@ def _next_programme_speaker(
 ) -> FloorGranted:
     if run.programme_cursor >= len(phase.speakers):
         raise IllegalCommand(
-            command, f"every programme speaker of '{phase.title}' has spoken; close the phase"
+            "floor.programme_speakers_done", phase=phase.title, phase_key=phase.key
         )
     listed = phase.speakers[run.programme_cursor]
     seconds, basis = (
@@ -517,8 +512,11 @@ def _hear_point(
         return [procedure.heard(run, point, None, now)]
     if not run.plan.rules.point_of_order_interrupts:
         raise FloorRuleRefused(
-            f"the point of order of {point.name} waits for the end of "
-            f"{on_floor.speaker.name}'s speech (the meeting's rules, O1)"
+            "point.waits_for_speech",
+            raiser=point.name,
+            raiser_code=point.delegation_id,
+            speaker=on_floor.speaker.name,
+            speaker_code=on_floor.speaker.id,
         )
     pause: list[Event] = []
     if on_floor.status is SpeechStatus.RUNNING:
@@ -560,8 +558,12 @@ def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
         waiting = [r for r in state.queue.waiting if order.accepts(phase, r)]
         if waiting:
             raise FloorRuleRefused(
-                f"'{phase.title}' keeps {phase.protected_slots} slots (A4): "
-                f"{heard} heard, {len(waiting)} still waiting"
+                "phase.protected_slots",
+                phase=phase.title,
+                phase_key=phase.key,
+                count=phase.protected_slots,
+                heard=heard,
+                waiting=len(waiting),
             )
     if state.speech is not None:
         if run.closing is not None:

@@ -73,11 +73,20 @@ def substantive(on_floor: Allotment | None, held: Allotment | None) -> Allotment
     return held if is_point_of_order(on_floor) else on_floor
 
 
-def being_heard(on_floor: Allotment) -> str:
-    """Why a command must wait while a point of order is heard (IllegalCommand's words)."""
-    return (
-        f"the point of order of {on_floor.speaker.name} is being heard: "
-        "the chair rules on it first (O1)"
+def being_heard(on_floor: Allotment) -> IllegalCommand:
+    """Why a command must wait while a point of order is heard (the refusal to raise)."""
+    who = on_floor.speaker
+    return IllegalCommand("point.being_heard", speaker=who.name, speaker_code=who.id)
+
+
+def phase_gone(phase_title: str, phase_key: str, current: PhasePlan) -> FloorChanged:
+    """M1: the phase the console showed has closed; says which one runs now."""
+    return FloorChanged(
+        "phase.no_longer_open",
+        phase=phase_title,
+        phase_key=phase_key,
+        current=current.title,
+        current_key=current.key,
     )
 
 
@@ -85,7 +94,7 @@ def raised(run: SegmentRun, queue: Queue, command: RaisePointOfOrder, now: float
     """O1: the point joins its list; a second press of a waiting point changes nothing."""
     who = command.delegation
     if who.category is None or not is_open_to(who.category):
-        raise FloorRuleRefused(f"{who.name} speaks by programme, not by request (P1)")
+        raise FloorRuleRefused("floor.by_programme", speaker=who.name, speaker_code=who.id)
     if any(p.delegation_id == who.id for p in queue.points):
         return []
     point = PointOfOrder(
@@ -104,11 +113,11 @@ def chosen(queue: Queue, command: HearPointOfOrder) -> PointOfOrder:
     """The point the chair hears: the first raised, or the one the console showed (M1)."""
     if command.point_id is None:
         if not queue.points:
-            raise IllegalCommand(command, "no point of order is waiting")
+            raise IllegalCommand("point.none_waiting")
         return queue.points[0]
     point = next((p for p in queue.points if p.id == command.point_id), None)
     if point is None:
-        raise FloorChanged(f"the point of order {command.point_id!r} is no longer waiting")
+        raise FloorChanged("point.no_longer_waiting", point=command.point_id)
     return point
 
 
@@ -139,10 +148,10 @@ def ruled(
 ) -> PointOfOrderRuled:
     """O1: the ruling, recorded as text; the held speech comes back exactly as held."""
     if on_floor is None or not is_point_of_order(on_floor):
-        raise IllegalCommand(command, "no point of order is being heard")
+        raise IllegalCommand("point.none_heard")
     ruling = command.ruling.strip()
     if not ruling:
-        raise IllegalCommand(command, "no ruling is given (O1: the ruling is recorded as text)")
+        raise IllegalCommand("point.no_ruling")
     assert on_floor.request_id is not None  # a point's allotment names the point (heard)
     assert on_floor.requested_at is not None
     left = speech.seconds_left(on_floor, now)
@@ -172,10 +181,7 @@ def refuse_if_closed(run: SegmentRun, queue: Queue, category: Category) -> None:
     """O3: a delegation's own request to a closed list is refused, naming the list."""
     phase = list_phase(run, category)
     if phase is not None and phase.key in queue.closed_lists:
-        raise FloorRuleRefused(
-            f"the list of speakers of '{phase.title}' is closed: only the chair adds to it "
-            "(O3); a point of order can still be raised"
-        )
+        raise FloorRuleRefused("list.closed", phase=phase.title, phase_key=phase.key)
 
 
 def list_changed(
@@ -185,14 +191,12 @@ def list_changed(
     key = command.phase_key or current_phase(run).key
     index = next((n for n, p in enumerate(run.plan.phases) if p.key == key), None)
     if index is None:
-        raise NotFound(f"no phase {key!r} in '{run.plan.title}'")
+        raise NotFound("phase.not_found", key=key, segment=run.plan.title)
     phase = run.plan.phases[index]
     if index < run.phase_index:
-        raise FloorChanged(
-            f"the phase '{phase.title}' is no longer open: '{current_phase(run).title}' runs now"
-        )
+        raise phase_gone(phase.title, phase.key, current_phase(run))
     if phase.kind is not PhaseKind.FLOOR:
-        raise IllegalCommand(command, f"'{phase.title}' has no list of speakers")
+        raise IllegalCommand("phase.no_list", phase=phase.title, phase_key=phase.key)
     closed = key in queue.closed_lists
     if isinstance(command, CloseSpeakersList):
         return [] if closed else [SpeakersListClosed(now, key)]

@@ -36,10 +36,7 @@ class ReportClosed(FloorRuleRefused):
     """The segment's report is closed: its cards and its draft no longer change (R2, R3)."""
 
     def __init__(self, segment_title: str, what: str) -> None:
-        super().__init__(
-            f"the report of “{segment_title}” is closed, so {what} can no longer change; "
-            "ask the secretariat to add anything further to the meeting's record"
-        )
+        super().__init__("report.closed", segment=segment_title, what=what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +62,12 @@ def card_delegation(writer: Writer, asked: str | None) -> str:
     """
     if writer.delegation is not None and not writer.moderates_room:
         if asked not in (None, "", writer.delegation):
-            raise NotAllowed(f"{writer.description} cannot write a card for {asked}")
+            raise NotAllowed("card.not_for", who=writer.description, delegation=asked)
         return writer.delegation
     if not writer.moderates_room:
-        raise NotAllowed(
-            f"{writer.description} cannot write recommendation cards: "
-            "a delegation writes its own, the secretariat enters paper cards"
-        )
+        raise NotAllowed("card.not_writer", who=writer.description)
     if not asked:
-        raise NotAllowed(
-            f"{writer.description} writes cards on a delegation's behalf: name the delegation"
-        )
+        raise NotAllowed("card.name_delegation", who=writer.description)
     return asked
 
 
@@ -84,13 +76,13 @@ def ensure_may_edit(writer: Writer, card_delegation: str | None, paper: bool) ->
     if writer.secretariat:
         return
     if paper and card_delegation is None:
-        raise NotAllowed(f"{writer.description} cannot change a paper card: the secretariat does")
+        raise NotAllowed("card.paper", who=writer.description)
     if writer.moderates_room:
         return
     if writer.delegation is not None and writer.delegation == card_delegation:
         return
     owner = card_delegation or "the secretariat"
-    raise NotAllowed(f"{writer.description} cannot change a card of {owner}")
+    raise NotAllowed("card.of_other", who=writer.description, owner=owner)
 
 
 def clean(text: str) -> str:

@@ -79,7 +79,7 @@ class RoomRunner:
         self._arrivals = 0  # commands that have asked for the lock, ever: their tickets
         # The last database fault met (detail, retry after), and the first ticket it does not
         # answer: the commands with tickets before it waited behind the command that met it.
-        self._fault: tuple[str, int] | None = None
+        self._fault: DatabaseUnavailable | None = None
         self._fault_before = 0
         self._rescheduled = asyncio.Event()
         self.state: RoomState = RoomState(str(room_id))
@@ -111,11 +111,7 @@ class RoomRunner:
         meanwhile. ``sender`` is who sent it, for the audit trail.
         """
         if self._waiting >= self._max_waiting:
-            raise RoomBusy(
-                f"the room is busy ({self._waiting} commands are waiting): this one was not "
-                "taken; try again in 1 s",
-                retry_after=1,
-            )
+            raise RoomBusy("room.busy", retry_after=1, count=self._waiting)
         ticket = self._arrivals
         self._arrivals += 1
         self._waiting += 1
@@ -125,12 +121,11 @@ class RoomRunner:
             self._waiting -= 1
         try:
             if self._fault is not None and ticket < self._fault_before:
-                detail, retry_after = self._fault  # it waited behind the fault: no second trip
-                raise DatabaseUnavailable(detail, retry_after=retry_after)
+                raise self._fault.again()  # it waited behind the fault: no second trip
             try:
                 return await self._handle(command, command_id, sender)
             except DatabaseUnavailable as error:
-                self._fault = error.detail, error.retry_after
+                self._fault = error
                 self._fault_before = self._arrivals  # those waiting now waited behind it
                 raise
         finally:
@@ -157,7 +152,7 @@ class RoomRunner:
                 self._publish(ack)
             self._rescheduled.set()
             return ack
-        raise VersionConflict(f"room {self.room_id} is too busy: try the command again")
+        raise VersionConflict("room.too_busy", room=self.room_id)
 
     def view(self, role: Role) -> dict[str, object]:
         return room_view(self.state, self.version, self._now(), role)

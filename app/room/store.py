@@ -193,7 +193,7 @@ class RoomStore:
                 connection.rollback()
                 earlier = _find(connection, room_id, command_id, attempt)
                 if earlier is None:
-                    raise VersionConflict(f"command {command_id!r} is being recorded") from None
+                    raise VersionConflict("command.being_recorded", command_id=command_id) from None
                 return earlier, None
             connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, attempt.sender, now))
             if events:
@@ -303,7 +303,7 @@ def _write_state(
         except IntegrityError:
             pass  # another process wrote the first change meanwhile
     connection.rollback()
-    raise VersionConflict(f"room {room_id} moved on from version {version}")
+    raise VersionConflict("room.moved_on", room=room_id, version=version)
 
 
 def _event_time(event: Event, now: float) -> float:

@@ -317,19 +317,24 @@ def decide(allotment: Allotment, command: SpeechCommand, now: float) -> tuple[Sp
             return ()  # M2: a repeated resume is harmless; it never pauses
         case ExtendSpeech(seconds=seconds), _:
             if seconds <= 0:
-                raise IllegalCommand(
-                    command, f"the extension is {seconds:g} s (give a positive time)"
-                )
+                raise IllegalCommand("speech.extension_not_positive", seconds=f"{seconds:g}")
             return (SpeechExtended(now, seconds),)
         case SetAllotment(seconds=seconds), SpeechStatus.ALLOTTED:
             if seconds <= 0:
-                raise IllegalCommand(
-                    command, f"the allotment is {seconds:g} s (give a positive time)"
-                )
+                raise IllegalCommand("speech.allotment_not_positive", seconds=f"{seconds:g}")
             return (AllotmentOverridden(now, seconds),)
         case EndSpeech(), _:
             return (ended(allotment, now),)
-    raise IllegalCommand(command, f"the speech of {allotment.speaker.name} is {status.value}")
+    speaker = allotment.speaker
+    raise IllegalCommand(_NOT_NOW[status], speaker=speaker.name, speaker_code=speaker.id)
+
+
+#: Why a command does not fit the speech's status (its code).
+_NOT_NOW = {
+    SpeechStatus.ALLOTTED: "speech.not_started",
+    SpeechStatus.RUNNING: "speech.running",
+    SpeechStatus.PAUSED: "speech.paused",
+}
 
 
 def due(allotment: Allotment, now: float) -> tuple[SpeechEvent, ...]:

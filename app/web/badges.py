@@ -131,7 +131,7 @@ async def badge_qr(request: Request, meeting_id: int, code: str) -> Response:
     engine = services_of(request).engine
     _, delegations = await in_session(engine, queries.meeting_delegations, meeting_id)
     if code not in {d.code for d in delegations}:
-        raise NotFound(f"no delegation {code!r} in meeting {meeting_id}")
+        raise NotFound("delegation.not_in_meeting", delegation=code, meeting=meeting_id)
     link = await in_worker(delegate_link, request, _registry(request), meeting_id, code)
     return _qr_svg(link)
 

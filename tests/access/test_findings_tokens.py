@@ -126,6 +126,8 @@ def test_finding_1_a_meeting_token_expires_after_its_last_day_and_says_when(site
     assert expired.json() == {
         "error": "TokenExpired",
         "detail": "this link expired on 2017-12-08 06:00 UTC: ask the secretariat for a new one",
+        "code": "token.expired",
+        "params": {"ended": "2017-12-08 06:00 UTC"},
     }
     refused = _refused_live(site.client, f"/api/rooms/{room}/live?token={display}")
     assert refused.status_code == 401

@@ -12,8 +12,10 @@ def test_at_most_the_limit_in_any_window_and_the_wait_is_until_the_oldest_leaves
     assert [window.refusal(t) for t in (0.0, 1.0, 2.0)] == [None, None, None]
     refused = window.refusal(5.0)
     assert refused is not None
-    assert "at most 3 per 10 second" in refused
-    assert refused.endswith("wait 5 s")  # the ping of t=0 leaves the window at t=10
+    assert "at most 3 per 10 second" in refused.detail
+    assert refused.code == "channel.pings"
+    assert refused.params["seconds"] == 5
+    assert refused.detail.endswith("wait 5 s")  # the ping of t=0 leaves the window at t=10
     assert window.refusal(10.0) is None  # it has left: one more fits
     assert window.refusal(10.5) is not None  # t=1, 2 and 10 are in the window
 

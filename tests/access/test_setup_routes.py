@@ -221,6 +221,8 @@ def test_finding_2_an_alias_bomb_posted_as_a_programme_is_refused_with_its_line(
     assert answer.json() == {
         "error": "InvalidProgramme",
         "detail": f"programme.yaml {ALIAS_REFUSED}",
+        "code": "programme.invalid",
+        "params": {"problems": f"programme.yaml {ALIAS_REFUSED}"},
     }
 
 
@@ -265,6 +267,12 @@ def test_finding_2_a_programme_over_its_limit_is_a_413_naming_the_setting(
         "error": "TooLarge",
         "detail": "programme.yaml is over 2048 bytes, "
         "the limit set by FLOORKEEPER_MAX_PROGRAMME_BYTES",
+        "code": "file.too_large",
+        "params": {
+            "what": "programme.yaml",
+            "limit": 2048,
+            "setting": "FLOORKEEPER_MAX_PROGRAMME_BYTES",
+        },
     }
     text = "# " + "x" * 2048 + "\n"
     assert _yaml(limited, text).json() == refused

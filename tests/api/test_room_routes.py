@@ -94,7 +94,9 @@ def test_an_illegal_command_is_a_409_that_names_the_state(api: Api) -> None:
     assert response.status_code == 409
     assert response.json() == {
         "error": "IllegalCommand",
-        "detail": "can't StartSpeech when no segment is open in this room",
+        "detail": "no segment is open in this room: open a segment first",
+        "code": "segment.none_open",
+        "params": {},
     }
 
 

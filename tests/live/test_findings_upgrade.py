@@ -40,7 +40,7 @@ def _refused(url: str, **options: Any) -> tuple[int, dict[str, str]]:
     status, body = asyncio.run(_refusal(url, **options))
     assert body, f"an empty {status}"
     answer: dict[str, str] = json.loads(body)
-    assert set(answer) == {"error", "detail"}
+    assert set(answer) == {"error", "detail", "code", "params"}
     return status, answer
 
 

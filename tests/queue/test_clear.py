@@ -82,5 +82,5 @@ def test_clearing_an_empty_queue_changes_nothing() -> None:
 
 
 def test_clearing_needs_an_open_segment() -> None:
-    with pytest.raises(IllegalCommand, match="can't ClearQueue when no segment is open"):
+    with pytest.raises(IllegalCommand, match="no segment is open in this room"):
         RoomLog().do(ClearQueue(), START)

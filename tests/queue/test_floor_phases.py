@@ -137,9 +137,11 @@ def test_A1_when_every_programme_speaker_has_spoken_the_phase_must_be_closed() -
     with pytest.raises(IllegalCommand) as refused:
         room.do(GrantFloor(), START + 4 * MIN)
     assert refused.value.detail == (
-        "can't GrantFloor when every programme speaker of 'Welcome by chair' has spoken; "
-        "close the phase"
+        "every programme speaker of 'Welcome by chair' has spoken: "
+        "close the phase to open the next one"
     )
+    assert refused.value.code == "floor.programme_speakers_done"
+    assert refused.value.params == {"phase": "Welcome by chair", "phase_key": "welcome"}
 
 
 def test_A1_concluding_remarks_give_the_rapporteur_then_the_moderator() -> None:
@@ -358,7 +360,7 @@ def test_A8_a_debate_that_reaches_its_maximum_closes_the_segment_with_its_speake
     grant(room, START + 149 * MIN)
     room.do(StartSpeech(), START + 149 * MIN)
 
-    with pytest.raises(IllegalCommand, match="can't GrantFloor when 'Concluding session' has"):
+    with pytest.raises(IllegalCommand, match="'Concluding session' has closed"):
         room.do(GrantFloor(), START + 151 * MIN)
     closed = room.do(EndSpeech(), START + 151 * MIN)
 
@@ -769,15 +771,14 @@ def test_commands_that_need_a_segment_name_the_rooms_state() -> None:
     for command in (GrantFloor(), ClosePhase(), CloseSegment(), GiveFloor("Chair")):
         with pytest.raises(IllegalCommand) as refused:
             apply(empty, command, START)
-        assert refused.value.detail == (
-            f"can't {type(command).__name__} when no segment is open in this room"
-        )
+        assert refused.value.code == "segment.none_open"
+        assert refused.value.detail == "no segment is open in this room: open a segment first"
 
 
 def test_speech_commands_when_no_one_has_the_floor_are_refused() -> None:
     room = in_member_states()
     for command in (StartSpeech(), PauseSpeech(), EndSpeech(), ExtendSpeech(30.0)):
-        with pytest.raises(IllegalCommand, match="when no one has the floor"):
+        with pytest.raises(IllegalCommand, match="no one has the floor"):
             room.do(command, START + 10 * MIN)
 
 
@@ -788,7 +789,7 @@ def test_pause_when_the_speech_is_not_running_names_the_speech() -> None:
 
     with pytest.raises(IllegalCommand) as refused:
         room.do(PauseSpeech(), START + 10 * MIN)
-    assert refused.value.detail == "can't PauseSpeech when the speech of MEX is allotted"
+    assert refused.value.detail == "the speech of MEX has not started yet: start it first"
 
 
 def test_a_refused_command_changes_nothing() -> None:
@@ -832,7 +833,7 @@ def test_a_new_segment_is_refused_while_someone_has_the_floor() -> None:
     room.do(RequestFloor(state("MEX")), START + 10 * MIN)
     grant(room, START + 10 * MIN)
 
-    with pytest.raises(IllegalCommand, match="can't OpenSegment when MEX has the floor"):
+    with pytest.raises(IllegalCommand, match="MEX has the floor: end the speech first"):
         room.do(OpenSegment(panel()), START + 11 * MIN)
 
 

@@ -205,9 +205,10 @@ def test_O1_a_profile_may_make_a_point_wait_for_the_end_of_the_speech() -> None:
     with pytest.raises(FloorRuleRefused) as refused:
         log.do(HearPointOfOrder(), T + 11)
     assert refused.value.detail == (
-        "the point of order of Mexico waits for the end of France's speech "
+        "the point of order of Mexico waits until France has finished speaking "
         "(the meeting's rules, O1)"
     )
+    assert refused.value.code == "point.waits_for_speech"
     log.do(EndSpeech(), T + 60)
     log.do(HearPointOfOrder(), T + 61)
     assert (on_floor(log), log.state.held) == ("MEX", None)

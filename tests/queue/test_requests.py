@@ -151,10 +151,12 @@ def test_A4_a_member_state_request_during_the_stakeholder_block_is_refused_clear
         room.do(RequestFloor(state("MEX")), MS_PHASE + 11 * MIN)
 
     assert refused.value.detail == (
-        "the floor is not open to member state delegations for the rest of "
+        "the floor is not open to MEX for the rest of "
         "'Action group 1: human dimension'; recommendations can still be sent in writing"
     )
-    with pytest.raises(FloorRuleRefused, match="observer state delegations"):
+    assert refused.value.code == "floor.not_open_to"
+    assert refused.value.params["speaker_code"] == "MEX"
+    with pytest.raises(FloorRuleRefused, match="not open to VAT for the rest of"):
         room.do(RequestFloor(observer("VAT")), MS_PHASE + 11 * MIN)
 
 
@@ -169,12 +171,12 @@ def test_A7_a_ceremony_takes_no_floor_requests() -> None:
     room = RoomLog()
     room.do(OpenSegment(ceremony()), START)
 
-    with pytest.raises(FloorRuleRefused, match="not open to member state delegations"):
+    with pytest.raises(FloorRuleRefused, match="the floor is not open to MEX for the rest of"):
         room.do(RequestFloor(state("MEX")), START + 1)
 
 
 def test_a_request_needs_an_open_segment() -> None:
-    with pytest.raises(IllegalCommand, match="can't RequestFloor when no segment is open"):
+    with pytest.raises(IllegalCommand, match="no segment is open in this room"):
         RoomLog().do(RequestFloor(state("MEX")), START)
 
 

@@ -133,7 +133,7 @@ async function send(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new CommandRefused(response.status, answer.detail || response.statusText);
+  if (!response.ok) throw new CommandRefused(response.status, answer.detail ? answer : response.statusText);
   return answer;
 }
 

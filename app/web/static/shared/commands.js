@@ -1,13 +1,24 @@
 // Commands go over HTTP, each with an id the page chooses: a retry after a network
 // failure carries the SAME id, so the server answers it without applying it twice.
 // While the live channel is down the page refuses to send at all (not queued blindly).
+// A refusal carries a stable code and its params (docs/protocol.md): CommandRefused's
+// `detail` is the page-language text of the code, or the server's English if the
+// page's catalogue does not have it.
+
+import { refusalText } from "./i18n.js";
 
 const RETRY_DELAYS = [300, 700, 1500, 3000, 5000]; // ms; then the moderator is told
 
 export class CommandRefused extends Error {
-  constructor(status, detail) {
+  /** `refusal`: the server's body ({error, detail, code, params}), or an English text. */
+  constructor(status, refusal) {
+    const body = typeof refusal === "object" && refusal !== null ? refusal : { detail: refusal };
+    const detail = refusalText(body.code, body.params, body.detail);
     super(detail);
     this.status = status;
+    this.code = body.code ?? null;
+    this.params = body.params ?? {};
+    this.english = body.detail;
     this.detail = detail;
   }
 }
@@ -52,11 +63,7 @@ export class Commands {
       if (response && response.ok) return response.json();
       const retriable = !response || response.status >= 500 || response.status === 429;
       if (!retriable) {
-        const detail = await response
-          .json()
-          .then((body) => body.detail)
-          .catch(() => response.statusText);
-        throw new CommandRefused(response.status, detail || response.statusText);
+        throw new CommandRefused(response.status, await refusalOf(response));
       }
       if (attempt >= RETRY_DELAYS.length) throw new Unreachable();
       await wait(RETRY_DELAYS[attempt]);
@@ -72,12 +79,13 @@ export function pageToken() {
 /** GET a JSON resource with the page's token. */
 export async function getJSON(path, token) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-  if (!response.ok) {
-    const detail = await response
-      .json()
-      .then((body) => body.detail)
-      .catch(() => response.statusText);
-    throw new CommandRefused(response.status, detail);
-  }
+  if (!response.ok) throw new CommandRefused(response.status, await refusalOf(response));
   return response.json();
+}
+
+/** The refusal in a response's body, or its status text if the body is not one. */
+export async function refusalOf(response) {
+  const body = await response.json().catch(() => null);
+  if (body && typeof body === "object" && typeof body.detail === "string") return body;
+  return { detail: response.statusText };
 }

@@ -111,10 +111,31 @@ export function languagePicker(select, onChange) {
   });
 }
 
+const knownNames = new Map(); // a delegation's code or English name -> its names (refusals)
+
 /** A delegation's UN short name in the page's language (UNTERM), or the best we have. */
 export function nameOf(names, fallbackName) {
   if (!names) return fallbackName;
+  for (const known of [fallbackName, names.en]) if (known) knownNames.set(known, names);
   return names[current] || names.en || fallbackName;
+}
+
+/**
+ * A server's refusal in the page's language: `error.<code>` of the catalogue with the
+ * refusal's params, else the server's English `detail`. A param `X` beside `X_key` is
+ * a phase title (phaseTitle), beside `X_code` a delegation's name (as the page named
+ * it with nameOf); `count` picks the plural form (app/errors.py says the conventions).
+ */
+export function refusalText(code, params, detail) {
+  const key = `error.${code}`;
+  if (!code || !(key in catalogue || key in fallback)) return detail || code || "";
+  const vars = { ...(params || {}) };
+  for (const [name, value] of Object.entries(vars)) {
+    if (`${name}_key` in vars) vars[name] = phaseTitle({ key: vars[`${name}_key`], title: value });
+    const names = knownNames.get(vars[`${name}_code`]) || knownNames.get(value);
+    if (`${name}_code` in vars && names) vars[name] = names[current] || names.en || value;
+  }
+  return t(key, vars);
 }
 
 /** "2:05", "1:02:05"; never negative (the state says overtime). */
