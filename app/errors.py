@@ -216,6 +216,7 @@ MESSAGES: dict[str, Template] = {
     ),
     "token.expired": "this link expired on {ended}: ask the secretariat for a new one",
     "credential.not_found": "no credential '{token}' was issued here",
+    "credential.no_live_link": "credential '{token}' has no live link: rotate it for a new one",
     "credential.own_meeting": "{who} issues tokens for its own meeting only",
     "credential.other_meeting": "{who} cannot manage a token of another meeting",
     "access.no_meeting": "{who} names no meeting: ask the secretariat for a new link",

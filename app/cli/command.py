@@ -352,7 +352,7 @@ def running_meeting(session: Session, now: float) -> Meeting:
         return live
     newest = session.exec(select(Meeting).order_by(col(Meeting.id).desc())).first()
     if newest is None:
-        raise DomainError("no meeting: import one first")
+        raise DomainError("meeting.none")
     return newest
 
 

@@ -152,7 +152,7 @@ async def credential_qr(request: Request, token_id: str, caller: PrincipalDep) -
     issued = await in_worker(registry.get, token_id)
     link = main_link(str(request.base_url), issued.principal, issued.token)
     if issued.revoked_at is not None or not link:
-        raise NotFound(f"credential {token_id!r} has no live link: rotate it for a new one")
+        raise NotFound("credential.no_live_link", token=token_id)
     return _qr_svg(link)
 
 
