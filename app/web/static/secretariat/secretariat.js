@@ -293,11 +293,10 @@ async function send(path, { method = "POST", json, text, type } = {}) {
   }
   const response = await fetch(path, { method, headers, body });
   if (!response.ok) {
-    const detail = await response
-      .json()
-      .then((answer) => answer.detail)
-      .catch(() => response.statusText);
-    throw new CommandRefused(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+    // the whole refusal (code, params): CommandRefused says it in the page's language
+    const answer = await response.json().catch(() => ({ detail: response.statusText }));
+    if (typeof answer.detail !== "string") answer.detail = JSON.stringify(answer.detail);
+    throw new CommandRefused(response.status, answer);
   }
   return response.json();
 }
