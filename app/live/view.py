@@ -68,7 +68,8 @@ def room_view(
         "guarantee": _guarantee(state) if state.segment else None,
         "undo": _undo(state.undo, now) if full else None,
         "steady_until": projection.steady_until,
-    } | ({"console": _console(state, now)} if full and state.segment else {})
+        "console": _console(state, now) if full and state.segment else None,
+    }
 
 
 def _undo(point: UndoPoint | None, now: float) -> dict[str, Any] | None:
