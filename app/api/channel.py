@@ -90,7 +90,7 @@ async def live(
         id=secrets.token_hex(4),
         role=viewer.role,
         connected_at=room.now(),
-        label=label,
+        label=viewer.name or label,  # the credential's name (the secretariat's), else the page's
         delegation=viewer.delegation,
     )
     about = {

@@ -19,7 +19,8 @@ from typing import Any
 
 from app.access.roles import Role
 from app.category import is_stakeholder
-from app.queue import RoomState, UndoPoint
+from app.errors import DomainError
+from app.queue import ClosePhase, GrantFloor, RoomState, UndoPoint, apply
 from app.queue import order as queue_order
 from app.queue.projection import Projection, project
 from app.timing import programme
@@ -68,6 +69,7 @@ def room_view(
         "undo": _undo(state.undo, now) if full else None,
         "steady_until": projection.steady_until,
         "wall": _wall(state),
+        "console": _console(state, now) if full and state.segment else None,
     }
 
 
@@ -217,3 +219,52 @@ def _guarantee(state: RoomState) -> dict[str, Any] | None:
             "latest_start": programme.block_latest_start(run.plan, index - 1) if index else None,
         }
     return None
+
+
+def _console(state: RoomState, now: float) -> dict[str, Any]:
+    """What the console's buttons would do now, so it words its warnings from the engine.
+
+    ``next``: whether "next speaker" would give the floor (the engine is asked, on a
+    copy: it is pure), so the button is disabled when it can do nothing.
+    ``close_phase``: the waiting requests a later phase hears (they carry over, counted
+    by the first phase that hears them) and those no later phase hears (they close as
+    not heard, A3); none carry over from the last phase, whose end closes the segment.
+    ``close_segment``: every waiting request closes as not heard.
+    """
+    run = state.segment
+    assert run is not None
+    try:
+        apply(state, GrantFloor(expected_speaker=_on_floor(state)), now)
+        can_next = True
+    except DomainError:
+        can_next = False
+    try:
+        apply(state, ClosePhase(), now)
+        can_close = True
+    except DomainError:
+        can_close = False  # A4: the protected block refuses; the console says why on a tap
+    later = run.plan.phases[run.phase_index + 1 :]
+    waiting = state.queue.waiting
+    carried: dict[str, dict[str, Any]] = {}  # the first later phase that hears each request
+    for request in waiting:
+        heard_by = next(
+            (p for p in later if p.kind is PhaseKind.FLOOR and request.category in p.eligible), None
+        )
+        if heard_by is not None:
+            entry = carried.setdefault(heard_by.key, {"key": heard_by.key, "title": heard_by.title})
+            entry["count"] = entry.get("count", 0) + 1
+    carry_over = sum(c["count"] for c in carried.values())
+    return {
+        "next": can_next,
+        "close_phase": {
+            "allowed": can_close,
+            "carry_over": list(carried.values()),
+            "close": len(waiting) - carry_over,
+            "closes_segment": not later,
+        },
+        "close_segment": {"close": len(waiting)},
+    }
+
+
+def _on_floor(state: RoomState) -> str:
+    return state.speech.speaker.id if state.speech is not None else ""

@@ -11,9 +11,26 @@
 // Undo says what just happened, for as long as the server's undo window lasts
 // (`view.undo.until`, read on the server's clock). A request can be struck, with a
 // reason, from its row. Estimated starts move with the clock between events (M7).
+//
+// At 1024×768 (issue 15) every primary control stays in view: the floor column does not
+// scroll (the countdown gives up height), toasts and the Screens list float over the
+// queue, and the rows of the queue are one line each. The frequent actions have keys
+// (`SHORTCUTS`, listed by `?`); a key presses its button, so it follows the button's rules.
+// The warnings of "close phase" and "close segment" say what the engine will do with
+// the waiting requests (`view.console`, from app/live/view.py).
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
-import { chosenLanguage, clockTime, duration, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
+import {
+  chosenLanguage,
+  clockTime,
+  duration,
+  language,
+  languagePicker,
+  nameOf,
+  phaseTitle,
+  t,
+  useLanguage,
+} from "../shared/i18n.js";
 import { badgesOf, setText, showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 
@@ -53,6 +70,7 @@ async function main() {
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();
+  wireShortcuts();
   watchScreens();
   render();
 }
@@ -153,14 +171,15 @@ function wire() {
     const title = phase ? phaseTitle(phase) : "";
     // M1: the phase and segment the moderator saw when tapping, not whatever runs later
     const body = { type: "close_phase", phase_key: phase?.key, segment_id: segment?.id };
-    confirmThen(t("confirm.close_phase", { phase: title }), () =>
+    confirmThen(closePhaseWarning(title), () =>
       change("programme", body, () => t("happened.phase_closed", { phase: title })),
     );
   });
   $("act-close-segment").addEventListener("click", () => {
     const segment = room.view()?.segment;
     const body = { type: "close_segment", segment_id: segment?.id };
-    confirmThen(t("confirm.close_segment", { segment: segment?.title ?? "" }), () =>
+    const count = room.view()?.console?.close_segment?.close ?? (room.view()?.queue ?? []).length;
+    confirmThen(t("confirm.close_segment", { segment: segment?.title ?? "", count }), () =>
       send("programme", body),
     );
   });
@@ -198,6 +217,26 @@ async function undoLast() {
   if (ack) outcome = { say: () => t("happened.undone"), undoable: false, until: room.now() + SAID_SECONDS };
 }
 
+/**
+ * What closing the phase does to the waiting requests, as the engine will do it (A3):
+ * those a later phase hears carry over to it, the others close as not heard; closing
+ * the last phase closes the segment and every waiting request.
+ */
+function closePhaseWarning(title) {
+  const plan = room.view()?.console?.close_phase;
+  const parts = [t("confirm.close_phase", { phase: title })];
+  if (!plan) return parts[0];
+  if (plan.closes_segment) parts.push(t("console.close_phase.last", { count: plan.close }));
+  else if (!plan.carry_over.length && !plan.close) parts.push(t("console.close_phase.none_waiting"));
+  else {
+    for (const to of plan.carry_over) {
+      parts.push(t("console.close_phase.carry_over", { count: to.count, phase: phaseTitle(to) }));
+    }
+    if (plan.close) parts.push(t("console.close_phase.not_heard", { count: plan.close }));
+  }
+  return parts.join(" ");
+}
+
 function confirmThen(text, action) {
   const dialog = $("confirm-dialog");
   $("confirm-text").textContent = text;
@@ -212,13 +251,52 @@ function confirmThen(text, action) {
   dialog.showModal();
 }
 
+/** "Tuesday 5 December 2017": a segment's day, in the meeting's time zone and the page's language. */
+function dayOf(epochSeconds) {
+  const zone = directory.meeting.timezone || undefined;
+  const options = { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+  try {
+    return new Intl.DateTimeFormat(language(), { ...options, timeZone: zone }).format(epochSeconds * 1000);
+  } catch {
+    return new Intl.DateTimeFormat(language(), options).format(epochSeconds * 1000);
+  }
+}
+
+/**
+ * The segment due by the meeting's clock (the server's, `room.now()`): the first, in
+ * programme order, that has not ended by its schedule; else the last one.
+ */
+function dueSegment(segments, now) {
+  return segments.find((s) => s.scheduled_end > now) ?? segments[segments.length - 1] ?? null;
+}
+
+/** The picker: the due segment first and chosen, then every segment under its day's heading. */
 function openSegment() {
   const select = $("segment-choice");
-  select.replaceChildren(
-    ...directory.segments.map(
-      (s) => new Option(`${clockTime(s.scheduled_start, directory.meeting.timezone)} · ${s.title}`, s.id),
-    ),
-  );
+  const segments = [...directory.segments].sort((a, b) => a.scheduled_start - b.scheduled_start);
+  const due = dueSegment(segments, room.now());
+  const label = (s) => `${clockTime(s.scheduled_start, directory.meeting.timezone)} · ${s.title}`;
+  const groups = [];
+  if (due) {
+    const first = document.createElement("optgroup");
+    first.label = t("console.segment.due", { day: dayOf(due.scheduled_start) });
+    first.dataset.due = "true";
+    first.append(new Option(label(due), due.id, true, true));
+    groups.push(first);
+  }
+  let group = null;
+  for (const s of segments) {
+    if (s === due) continue;
+    const day = dayOf(s.scheduled_start);
+    if (group?.label !== day) {
+      group = document.createElement("optgroup");
+      group.label = day;
+      groups.push(group);
+    }
+    group.append(new Option(label(s), s.id));
+  }
+  select.replaceChildren(...groups);
+  if (due) select.value = String(due.id);
   const dialog = $("segment-dialog");
   dialog.returnValue = "";
   dialog.addEventListener(
@@ -231,6 +309,7 @@ function openSegment() {
     { once: true },
   );
   dialog.showModal();
+  select.focus();
 }
 
 function askAllotment(item) {
@@ -357,14 +436,37 @@ const fold = (text) =>
     .replace(/[\u0300-\u036f]/g, "")
     .toLocaleLowerCase();
 
-/** Delegations whose code or name in any of the six languages contains the query. */
+const STATES = new Set(["member_state", "observer_state"]);
+
+/**
+ * How well a delegation matches the query, lower is better: its code, then a name that
+ * starts with it, then a word of a name that does, then a name that contains it.
+ */
+function matchRank(delegation, q) {
+  const code = fold(delegation.code);
+  if (code === q) return 0;
+  const folded = Object.values(delegation.names).map(fold);
+  if (code.startsWith(q) || folded.some((name) => name.startsWith(q))) return 1;
+  if (folded.some((name) => name.split(/[\s(),.'’-]+/).some((word) => word.startsWith(q)))) return 2;
+  if (folded.some((name) => name.includes(q))) return 3;
+  return null;
+}
+
+/**
+ * Delegations whose code or name in any of the six languages contains the query, best
+ * match first; on an equal match, States before organisations ("Maroc": Morocco before
+ * the Moroccan human rights council), then by name in the page's language.
+ */
 function matches(query) {
   const q = fold(query.trim());
   if (!q) return [];
-  const found = directory.delegations.filter(
-    (d) => fold(d.code).startsWith(q) || Object.values(d.names).some((name) => fold(name).includes(q)),
-  );
-  return found.slice(0, 8);
+  const ranked = [];
+  for (const d of directory.delegations) {
+    const rank = matchRank(d, q);
+    if (rank != null) ranked.push({ d, rank, state: STATES.has(d.category) ? 0 : 1, name: nameOf(d.names, d.code) });
+  }
+  ranked.sort((a, b) => a.rank - b.rank || a.state - b.state || a.name.localeCompare(b.name, language()));
+  return ranked.slice(0, 8).map((r) => r.d);
 }
 
 function showMatches() {
@@ -525,7 +627,7 @@ function render() {
     "act-plus30": Boolean(current),
     "act-plus60": Boolean(current),
     "act-end": Boolean(current),
-    "act-next": Boolean(segment),
+    "act-next": Boolean(segment) && view?.console?.next === true,
     "act-open-segment": !segment && directory.segments.length > 0,
     "act-close-phase": Boolean(segment),
     "act-close-segment": Boolean(segment),
@@ -540,8 +642,15 @@ function render() {
   const guarantee = view?.guarantee;
   $("guarantee").textContent =
     guarantee && segment && guarantee.phase_key !== segment.phase.key
-      ? t("guarantee.protected", { slots: guarantee.slots, waiting: guarantee.waiting_stakeholders })
+      ? t("guarantee.protected", {
+          slots: t("console.guarantee.slots", { count: guarantee.slots }),
+          waiting: t("console.guarantee.waiting", { count: guarantee.waiting_stakeholders }),
+        })
       : "";
+  const waiting = (view?.queue ?? []).length;
+  setText($("queue-count"), segment ? t("console.queue.count", { count: waiting }) : "");
+  $("shortcuts-open").title = t("console.shortcuts.title");
+  renderClosed(segment);
   renderQueue(view, connected);
   renderOutcome(room.now());
   renderScreens();
@@ -591,9 +700,12 @@ function queueItem(item, index, count, beyond, connected) {
   const name = document.createElement("span");
   name.className = "name";
   name.textContent = displayName(item);
-  who.append(name, ...badgesOf(item, item));
+  who.append(name);
   const when = document.createElement("span");
   when.className = "when";
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  meta.append(when, ...badgesOf(item, item));
   if (item.starts_at != null) estimateCells.push([when, item]); // written by renderEstimates
   const actions = document.createElement("span");
   actions.className = "item-actions";
@@ -605,10 +717,10 @@ function queueItem(item, index, count, beyond, connected) {
     itemButton("allot", item, "✎", `${t("action.set_time")}: ${label}`, connected),
     itemButton("strike", item, t("action.strike"), `${t("action.strike")}: ${label}`, connected),
   );
-  const foot = document.createElement("div");
-  foot.className = "item-foot";
-  foot.append(when, actions);
-  li.append(place, who, foot);
+  const main = document.createElement("div");
+  main.className = "main";
+  main.append(who, meta);
+  li.append(place, main, actions);
   if (item.id === striking) {
     li.draggable = false; // the reason's text can be selected with a mouse
     $("strike-name").textContent = label;
@@ -627,6 +739,88 @@ function itemButton(action, item, text, label, enabled) {
   button.disabled = !enabled || busy;
   if (action !== "grant") button.className = "secondary-button";
   return button;
+}
+
+// -- the links to a closed segment's record ------------------------------------------
+
+let closedSegment = null; // { id, title }: the segment this console last saw close
+let lastSegment = null;
+
+/** Once a segment closes, the way to its report (R3) and statistics (R4). */
+function renderClosed(segment) {
+  if (segment) {
+    lastSegment = { id: segment.id, title: segment.title };
+    closedSegment = null;
+  } else if (lastSegment) {
+    closedSegment = lastSegment; // closed here or by another console
+    lastSegment = null;
+  }
+  const links = $("closed-links");
+  links.hidden = !closedSegment;
+  if (!closedSegment) return;
+  const key = encodeURIComponent(token);
+  setText($("closed-title"), t("console.closed.title", { segment: closedSegment.title }));
+  $("closed-report").href = `/report/${roomId}/${closedSegment.id}?token=${key}`;
+  $("closed-statistics").href =
+    `/static/record/statistics.html?token=${key}&room=${roomId}&segment=${closedSegment.id}`;
+}
+
+// -- keyboard shortcuts for the frequent actions ------------------------------------
+
+/** Each key presses its button (so a disabled button's key does nothing). */
+const SHORTCUTS = [
+  { key: "s", button: "act-start", action: "action.start" },
+  { key: "p", button: "act-pause", action: "action.pause" },
+  { key: "r", button: "act-resume", action: "action.resume" },
+  { key: "t", button: "act-plus30", action: "action.plus30" },
+  { key: "e", button: "act-end", action: "action.end" },
+  { key: "n", button: "act-next", action: "action.next" },
+  { key: "u", button: "act-undo", action: "action.undo" },
+];
+
+/** Whether the user is typing (a field, a list, an open dialog): keys are theirs then. */
+function typing(event) {
+  const target = event.target;
+  if (document.querySelector("dialog[open]")) return true;
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]"));
+}
+
+function wireShortcuts() {
+  $("shortcuts-list").replaceChildren(
+    ...[...SHORTCUTS, { key: "?", action: "console.shortcuts.show" }].map(({ key, action }) => {
+      const row = document.createElement("tr");
+      const keyCell = document.createElement("td");
+      const kbd = document.createElement("kbd");
+      kbd.textContent = key.toUpperCase();
+      keyCell.append(kbd);
+      const what = document.createElement("td");
+      what.dataset.i18n = action;
+      what.textContent = t(action);
+      row.append(keyCell, what);
+      return row;
+    }),
+  );
+  $("shortcuts-open").addEventListener("click", showShortcuts);
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      showShortcuts();
+      return;
+    }
+    const shortcut = SHORTCUTS.find((s) => s.key === event.key.toLowerCase());
+    if (!shortcut) return;
+    const button = $(shortcut.button);
+    event.preventDefault();
+    if (!button.disabled && !button.hidden) button.click();
+  });
+}
+
+function showShortcuts() {
+  const dialog = $("shortcuts-dialog");
+  if (!dialog.open) dialog.showModal();
+  $("shortcuts-close").focus();
 }
 
 // -- the room's screens: who is connected, how well its clock agrees, how stale ----
