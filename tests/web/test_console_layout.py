@@ -449,24 +449,29 @@ def test_keyboard_shortcuts_start_pause_resume_extend_end_next_undo_and_question
     expect(speaker).to_have_text("The floor is free")
     console.locator("#add-search").blur()
 
-    console.keyboard.press("n")
+    def press(key: str, button: str) -> None:
+        """A key presses its button: wait until the button can act (the view has come)."""
+        expect(console.locator(button)).to_be_enabled()
+        console.keyboard.press(key)
+
+    press("n", "#act-next")
     expect(speaker).to_have_text("Ghana")
     expect(state).to_have_attribute("data-state", "ready")
-    console.keyboard.press("s")
+    press("s", "#act-start")
     expect(state).to_have_attribute("data-state", "normal")
-    console.keyboard.press("p")
+    press("p", "#act-pause")
     expect(state).to_have_attribute("data-state", "paused")
     paused = moderator.view()["speech"]
-    console.keyboard.press("t")
+    press("t", "#act-plus30")
     left = paused["seconds_left"] + 30
     shown = {f"{int(s) // 60}:{int(s) % 60:02d}" for s in (left, left + 1)}  # floor or ceil
     expect(console.locator("#countdown-time")).to_have_text(re.compile("|".join(shown)))
-    console.keyboard.press("r")
+    press("r", "#act-resume")
     expect(state).to_have_attribute("data-state", "normal")
     assert moderator.view()["speech"]["allotted"] == paused["allotted"] + 30
-    console.keyboard.press("e")
+    press("e", "#act-end")
     expect(speaker).to_have_text("The floor is free")
-    console.keyboard.press("u")
+    press("u", "#act-undo")
     expect(speaker).to_have_text("Ghana")
     expect(console.locator("#undo-text")).to_have_text("Undone: the floor is back as it was")
 
