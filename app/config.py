@@ -30,7 +30,7 @@ from app.errors import InvalidSetting
 ENV_PREFIX = "FLOORKEEPER_"
 #: A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
 GC_PAUSE_WARNING_SECONDS = 0.1
-BARE_NAMES = ("DATABASE_URL", "PORT")
+BARE_NAMES = ("DATABASE_URL", "PORT", "REDIS_URL")
 DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
 #: The shortest secret an operator may set (FLOORKEEPER_SECRET_KEY): 32 characters.
 MIN_SECRET_LENGTH = 32
@@ -47,6 +47,9 @@ class Settings(BaseModel):
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite:///./data/floorkeeper.db"
+    # Fan-out across processes (app/live/relay.py); unset: one process, as the embedded default.
+    redis_url: str | None = None
+    redis_prefix: str = "floorkeeper:"  # the relay's stream names start with it
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Signs every token (moderator, display, delegate links); change it to end them all. Unset:

@@ -44,6 +44,7 @@ from app.db.models import Room
 from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
 from app.live.gcwatch import watching
 from app.live.hub import LiveConfig
+from app.live.relay import Relay
 from app.room.runner import RoomRunner, runner_for
 from app.room.store import RoomStore
 from app.services import Services, State
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                 app.state.services = services  # for what runs outside a request (tests, tools)
                 for runner in rooms.values():
                     schedulers.start_soon(runner.run_scheduler)
+                if settings.redis_url:
+                    schedulers.start_soon(_relay(services, settings.redis_url).run)
                 schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
                 yield {"services": services}
                 schedulers.cancel_scope.cancel()
@@ -278,3 +281,18 @@ def _may_deny(websocket: WebSocket) -> bool:
         websocket.application_state is WebSocketState.CONNECTING
         and "websocket.http.response" in extensions
     )
+
+
+def _relay(services: Services, url: str) -> Relay:
+    """The fan-out across processes: each runner publishes through it, and follows it."""
+    credentials = services.credentials
+
+    async def on_revoked(token_id: str) -> None:
+        await to_thread.run_sync(credentials.recall, token_id)
+        credentials.close_sockets(token_id, announce=False)
+
+    relay = Relay(url, services.rooms, prefix=services.settings.redis_prefix, on_revoked=on_revoked)
+    credentials.announce = relay.revoked
+    for runner in services.rooms.values():
+        runner.relay = relay.publish
+    return relay

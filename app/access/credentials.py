@@ -96,6 +96,7 @@ class CredentialRegistry:
         self._now = now
         self._live: dict[str, Signed] = {}
         self._revoked: set[str] = set()
+        self.announce: Callable[[str], None] | None = None  # the relay's, with REDIS_URL
         self._absent: set[str] = set()
         self._sockets: dict[str, set[anyio.CancelScope]] = {}
 
@@ -225,8 +226,13 @@ class CredentialRegistry:
 
     # -- the live channel (event loop) --------------------------------------------------
 
-    def close_sockets(self, token_id: str) -> int:
-        """Close every live socket of ``token_id`` (call on the event loop); how many."""
+    def close_sockets(self, token_id: str, *, announce: bool = True) -> int:
+        """Close every live socket of ``token_id`` (call on the event loop); how many.
+
+        With ``announce`` (and REDIS_URL), every other process closes its own too.
+        """
+        if announce and self.announce is not None:
+            self.announce(token_id)
         scopes = self._sockets.get(token_id, set())
         for scope in scopes:
             scope.cancel()

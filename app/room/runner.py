@@ -88,6 +88,8 @@ class RoomRunner:
         self._live: dict[Role, dict[str, object]] = {}
         self._live_at = now()
         self._steady_until: float | None = None  # M7: the live views' estimates hold until
+        # Set with REDIS_URL (app/live/relay.py): each committed change, for the other processes.
+        self.relay: Callable[[int, Change], None] | None = None
 
     async def load(self) -> None:
         """Read the room's state from the database (start-up, or after a conflict)."""
@@ -193,7 +195,33 @@ class RoomRunner:
             for role, room in views.items()
         }
         self._live, self._live_at = views, now
-        self.hub.publish(Change(ack.version, texts))
+        change = Change(ack.version, texts)
+        self.hub.publish(change)
+        if self.relay is not None:
+            self.relay(self.room_id, change)
+
+    async def follow(self, change: Change) -> None:
+        """Another process committed ``change``: take it in order, or reload on a gap."""
+        async with self._lock:
+            if change.version <= self.version:
+                return  # this process has it already (it reloaded past it)
+            state, version = await to_thread.run_sync(self._store.load, self.room_id)
+            if change.version != self.version + 1 or version != change.version:
+                self.state, self.version = state, version
+                self._live_at = self._now()
+                self._live = self._render_live(self._live_at)
+                self.hub.resync_all()  # a version missed: every screen from the database
+            else:
+                self.state, self.version = state, version
+                self._live_at = self._now()
+                self._live = self._render_live(self._live_at)
+                self.hub.publish(change)
+            self._rescheduled.set()
+
+    async def catch_up(self) -> None:
+        """The relay reconnected: whatever was missed meanwhile, from the database."""
+        async with self._lock:
+            await self.load()
 
     def wake(self) -> None:
         """Re-read the deadline (tests call it after moving a fake clock)."""
