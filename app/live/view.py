@@ -11,6 +11,11 @@ view's own ``now`` and are never before it (M7); ``steady_until`` says until
 when they hold still (a running speech's deadline), after which they move
 with the clock. The moderator's view carries the undo point (M3) while it
 can be used: what an undo would bring back and until when.
+
+The delegate's view adds ``lapsed``: the delegations whose last request closed
+as not heard (A3, the segment closed, the queue cleared), so that a phone can
+say its request lapsed and offer the written recommendation (R2), even after
+a reload and once the segment has closed.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def room_view(
     if projection is None:
         projection = project(state, now)
     full = role in (Role.MODERATOR, Role.SECRETARIAT, Role.RAPPORTEUR)
-    return {
+    view: dict[str, Any] = {
         "room_id": state.room_id,
         "version": version,
         "server_time": now,
@@ -89,6 +94,24 @@ def _wall(state: RoomState) -> dict[str, Any]:
         "questions": list(run.plan.questions) if run is not None else [],
         "questions_focus": focus,
     }
+    if role is Role.DELEGATE:
+        view["lapsed"] = _lapsed(state)
+    return view
+
+
+def _lapsed(state: RoomState) -> list[dict[str, Any]]:
+    """A3, R2: each delegation's last request closed as not heard, until it asks again."""
+    return [
+        {
+            "delegation_id": lapse.delegation_id,
+            "request_id": lapse.request_id,
+            "segment_id": lapse.segment_id,
+            "phase_key": lapse.phase_key,
+            "reason": lapse.reason,
+            "at": lapse.at,
+        }
+        for lapse in state.queue.lapsed
+    ]
 
 
 def _undo(point: UndoPoint | None, now: float) -> dict[str, Any] | None:

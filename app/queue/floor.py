@@ -103,7 +103,15 @@ from app.queue.events import (
     SpeakersListClosed,
     SpeakersListReopened,
 )
-from app.queue.requests import FloorRequest, Queue, find, is_open_to, open_request_of, without
+from app.queue.requests import (
+    FloorRequest,
+    Lapse,
+    Queue,
+    find,
+    is_open_to,
+    open_request_of,
+    without,
+)
 from app.queue.slot import floor_allotment
 from app.queue.undo import UndoPoint
 from app.timing import allotment as speech
@@ -675,15 +683,17 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
     match event:
         case SegmentOpened(at=at, plan=plan):
             return RoomState(state.room_id, programme.open_run(plan, at), None, Queue())
-        case SegmentClosed():
-            return RoomState(state.room_id, None, None, Queue())
+        case SegmentClosed():  # what lapsed stays said until a segment opens (R2)
+            return RoomState(state.room_id, None, None, Queue(lapsed=state.queue.lapsed))
         case PhaseClosing() | PhaseEnded() | PhaseStarted():
             assert state.segment is not None
             return replace(state, segment=programme.evolve(state.segment, event))
         case FloorRequested(request=request):
             queue = state.queue
             waiting = order.insert(queue.waiting, request)
-            return replace(state, queue=replace(queue, waiting=waiting, next_seq=request.seq + 1))
+            lapsed = tuple(x for x in queue.lapsed if x.delegation_id != request.delegation_id)
+            queue = replace(queue, waiting=waiting, next_seq=request.seq + 1, lapsed=lapsed)
+            return replace(state, queue=queue)
         case RequestWithdrawn(request=request) | RequestStruck(request=request):
             return replace(state, queue=without(state.queue, frozenset({request.id})))
         case RequestReturned(request=request):
@@ -711,8 +721,8 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
         case SpeakersListReopened(phase_key=key):
             queue = replace(state.queue, closed_lists=state.queue.closed_lists - {key})
             return replace(state, queue=queue)
-        case RequestsClosed(requests=requests):
-            return replace(state, queue=without(state.queue, frozenset(r.id for r in requests)))
+        case RequestsClosed(at=at, requests=requests, reason=reason):
+            return replace(state, queue=_lapsed(state, requests, reason, at))
         case RequestMoved(request_id=request_id, to=to):
             waiting = order.move(state.queue.waiting, request_id, to)
             return replace(state, queue=replace(state.queue, waiting=waiting))
@@ -739,6 +749,21 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return replace(state, speech=speech.evolve(state.speech, event), queue=queue)
     assert state.speech is not None, f"{type(event).__name__} with no one on the floor"
     return replace(state, speech=speech.evolve(state.speech, event))
+
+
+def _lapsed(
+    state: RoomState, requests: tuple[FloorRequest, ...], reason: ClosedBecause, at: float
+) -> Queue:
+    """The queue without ``requests``, each kept as its delegation's lapse (A3, R2)."""
+    run = state.segment
+    segment, phase = (run.plan.id, programme.current_phase(run).key) if run else ("", "")
+    closed = {
+        r.delegation_id: Lapse(r.delegation_id, r.id, segment, phase, reason.value, at)
+        for r in requests
+    }
+    kept = tuple(x for x in state.queue.lapsed if x.delegation_id not in closed)
+    queue = without(state.queue, frozenset(r.id for r in requests))
+    return replace(queue, lapsed=(*kept, *closed.values()))
 
 
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:

@@ -22,6 +22,12 @@ were raised, ahead of every request whatever its rank: they are not requests
 to speak on substance, so they take no place in ``waiting``, no rank and no
 P8 mark. ``closed_lists`` names the phases whose list of speakers the chair
 has closed (O3): their waiting requests stay, and only the chair adds.
+
+``lapsed`` keeps, per delegation, its last request closed as not heard (the
+phase ended, A3, the segment closed, or the queue was cleared), until the
+delegation asks again or another segment opens: its phone says the request
+lapsed and offers the written recommendation instead (A3, R2). It survives
+the closing of the segment, since that is when most requests lapse.
 """
 
 from __future__ import annotations
@@ -61,6 +67,18 @@ class PointOfOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class Lapse:
+    """A request closed as not heard (A3, R2): whose, in which phase, why and when."""
+
+    delegation_id: str
+    request_id: str
+    segment_id: str
+    phase_key: str
+    reason: str  # app.queue.events.ClosedBecause's value
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     waiting: tuple[FloorRequest, ...] = ()
     spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
@@ -68,6 +86,7 @@ class Queue:
     granted: FloorRequest | None = None  # M5: the granted request, until its speaker starts
     points: tuple[PointOfOrder, ...] = ()  # O1: raised, not yet heard, in order raised
     closed_lists: frozenset[str] = frozenset()  # O3: phase keys whose list is closed
+    lapsed: tuple[Lapse, ...] = ()  # A3, R2: last request closed as not heard, per delegation
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

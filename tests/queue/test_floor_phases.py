@@ -13,6 +13,7 @@ from app.queue import (
     GiveFloor,
     GrantFloor,
     OpenSegment,
+    Queue,
     RequestFloor,
     RequestsClosed,
     RoomState,
@@ -865,7 +866,10 @@ def test_closing_the_segment_ends_the_speech_and_closes_the_requests() -> None:
         START + 11 * MIN, 1, "member_states", PhaseEndReason.SEGMENT_CLOSED
     )
     assert events[-1] == SegmentClosed(START + 11 * MIN, "ag1")
-    assert room.state == RoomState("plenary")
+    # A fresh room, but for what lapsed: Ghana's phone says so until a segment opens (R2).
+    (lapse,) = room.state.queue.lapsed
+    assert (lapse.delegation_id, lapse.reason) == ("GHA", ClosedBecause.SEGMENT_CLOSED.value)
+    assert room.state == RoomState("plenary", queue=Queue(lapsed=(lapse,)))
     assert next_deadline(room.state) is None
 
 

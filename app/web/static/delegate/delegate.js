@@ -7,6 +7,19 @@
 // Below, a recommendation card (R2) for the segment open in the room: recommendation,
 // means of implementation, partnerships; the delegation's own cards can be edited until
 // the segment's report is closed (R3). The form follows the last segment opened.
+//
+// Issue 15, the phone as a delegation uses it at 360×640:
+// - a request that lapsed (the phase or the segment closed, or the queue was cleared,
+//   before the delegation was heard: the view's `lapsed`, A3) is said so, with the way
+//   to a written recommendation card (R2), never "you have not asked";
+// - a place beyond the cut-off (C3: the projection's `reached` is false) says it is
+//   unlikely to be reached in this phase, rather than a bare place with no time;
+// - becoming next and getting the floor vibrate and, if the user turned the sound on
+//   (off by default, remembered), play a short tone: once per transition, never on a
+//   redraw, a reconnect or the first view of a page just opened;
+// - a refused request keeps the button disabled, with the reason beside it, until the
+//   speaker, the phase or the segment changes;
+// - "Card received" and a card's refusals are said beside the card's buttons.
 
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
@@ -16,13 +29,17 @@ import { connectRoom, runCountdown } from "../shared/room.js";
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
 const ROOM_KEY = "floorkeeper.delegate.room";
+const SOUND_KEY = "floorkeeper.delegate.sound";
 
 let me = { delegation: { code: "", names: {} }, meeting: {}, rooms: [] };
 let room = null;
 let commands = null;
 let busy = false;
 let asking = false; // the withdrawal's confirm step is open
-let wasNext = false;
+let alerted = null; // "next", "floor" or "" once a view has been seen; null before
+let refusal = null; // {detail, at}: the last refused request, while the room stays as it was
+let sound = false;
+let audio = null; // the AudioContext, made on the user's tap that turns the sound on
 let etaSecond = null;
 let names = new Map(); // every delegation's names, for the speaker on the floor
 let stopCountdown = () => {};
@@ -63,24 +80,38 @@ async function main() {
     $("withdraw").focus();
   });
   $("withdraw-yes").addEventListener("click", withdraw);
+  $("lapsed-card").addEventListener("click", goToCard);
+  sound = remembered(SOUND_KEY) === "on";
+  $("sound").checked = sound;
+  $("sound").addEventListener("change", () => {
+    sound = $("sound").checked;
+    remember(SOUND_KEY, sound ? "on" : "off");
+    if (sound) audioContext()?.resume?.(); // a tap: browsers let a page's sound start here
+  });
   open(Number(picker.value));
 }
 
 function initialRoom() {
   const ids = me.rooms.map((r) => String(r.id));
   const asked = new URLSearchParams(location.search).get("room");
-  let stored = null;
-  try {
-    stored = localStorage.getItem(ROOM_KEY);
-  } catch {
-    // storage blocked
-  }
-  return [asked, stored].find((id) => ids.includes(id)) ?? ids[0];
+  return [asked, remembered(ROOM_KEY)].find((id) => ids.includes(id)) ?? ids[0];
 }
 
 function rememberRoom(id) {
+  remember(ROOM_KEY, id);
+}
+
+function remembered(key) {
   try {
-    localStorage.setItem(ROOM_KEY, id);
+    return localStorage.getItem(key);
+  } catch {
+    return null; // storage blocked
+  }
+}
+
+function remember(key, value) {
+  try {
+    localStorage.setItem(key, value);
   } catch {
     // not remembered
   }
@@ -89,7 +120,8 @@ function rememberRoom(id) {
 function open(id) {
   roomId = id;
   room?.close();
-  wasNext = false;
+  alerted = null;
+  refusal = null;
   getJSON(`/api/pages/rooms/${roomId}`, token)
     .then((directory) => {
       names = new Map(directory.delegations.map((d) => [d.code, d.names]));
@@ -122,14 +154,29 @@ function mine(view) {
   return (view?.queue ?? []).find((q) => q.delegation_id === me.delegation.code) ?? null;
 }
 
+/** A3, R2: the delegation's last request closed as not heard, while it has not asked again. */
+function lapsed(view) {
+  return (view?.lapsed ?? []).find((l) => l.delegation_id === me.delegation.code) ?? null;
+}
+
+/** What a refusal of a request holds to: it stands while none of these change. */
+function roomKey(view) {
+  const phase = view?.segment?.phase;
+  return [view?.segment?.id, phase?.index, phase?.closing, view?.speech?.speaker?.id, mine(view)?.id].join("|");
+}
+
 async function send(body) {
   busy = true;
   render();
   try {
     await commands.send("requests", { delegation: me.delegation.code, ...body });
+    refusal = null;
     return true;
   } catch (error) {
-    if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
+    if (error instanceof CommandRefused) {
+      if (body.type === "request") refusal = { detail: error.detail, at: roomKey(room.view()) };
+      showNotice(t("notice.refused", { detail: error.detail }));
+    }
     else if (error instanceof NotConnected) showNotice(t("notice.disconnected"));
     else showNotice(t("notice.failed"));
     return false;
@@ -164,35 +211,105 @@ function render() {
   const speech = view?.speech ?? null;
   const speaking = speech?.speaker?.id === code;
 
+  const lapse = request ? null : lapsed(view);
+  if (refusal && refusal.at !== roomKey(view)) refusal = null; // the room moved on: try again
+
   const button = $("request");
   const live = room.connected() && Boolean(view?.segment);
   button.dataset.mode = request ? "requested" : "request";
   button.textContent = t(request ? "delegate.requested" : "delegate.request");
-  button.disabled = busy || !live || speaking;
+  button.disabled = busy || !live || speaking || Boolean(refusal);
+  const refused = $("request-refused");
+  refused.hidden = !refusal;
+  setText(refused, refusal ? `${t("notice.refused", { detail: refusal.detail })} ${t("delegate.refused_until")}` : "");
   if (!request) asking = false;
   $("withdraw").hidden = !request || asking;
   $("withdraw").disabled = busy || !live;
   $("withdraw-confirm").hidden = !request || !asking;
   $("withdraw-yes").disabled = busy || !live;
 
-  $("place").textContent = speaking
+  // C3: a place the phase's time cannot reach is said so, rather than a place with no time.
+  const unreached = Boolean(request && view?.segment && request.reached === false);
+  const place = $("place");
+  place.dataset.reached = request ? String(!unreached) : "";
+  place.textContent = speaking
     ? t("delegate.speaking")
     : request
-      ? t("delegate.place", { place: request.place })
-      : t("delegate.none");
+      ? t(unreached ? "delegate.unreached" : "delegate.place", { place: request.place })
+      : lapse
+        ? t("delegate.not_heard")
+        : t("delegate.none");
+  const ahead = request && !speaking && request.place > 1 ? request.place - 1 : 0;
+  $("ahead").hidden = !ahead;
+  setText($("ahead"), ahead ? t("delegate.ahead", { count: ahead }) : "");
   renderEta();
+  renderLapse(speaking ? null : lapse);
 
   const isNext = request?.place === 1 && !speaking && view?.segment?.phase?.kind === "floor";
   $("next-alert").hidden = !isNext;
   document.body.classList.toggle("is-next", isNext);
-  if (isNext && !wasNext && "vibrate" in navigator) navigator.vibrate([300, 150, 300]);
-  wasNext = isNext;
+  alertOnce(speaking ? "floor" : isNext ? "next" : "", Boolean(view));
 
   $("speaker-name").textContent = speech
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
     : t("floor.free");
   $("phase-title").textContent = view?.segment ? phaseTitle(view.segment.phase) : t("segment.none");
   followSegment(view);
+}
+
+/** R2: the request lapsed; the card is the way left to be heard. */
+function renderLapse(lapse) {
+  const box = $("lapsed");
+  box.hidden = !lapse;
+  box.dataset.reason = lapse?.reason ?? "";
+  if (!lapse) return;
+  setText($("lapsed-text"), `${t(`delegate.lapsed.${lapse.reason}`)} ${t("delegate.lapsed.written")}`);
+  $("lapsed-card").hidden = !cardSegment || cardState.closed;
+}
+
+function goToCard() {
+  editCard(null);
+  $("card").scrollIntoView({ block: "start" });
+  $("card-recommendation").focus({ preventScroll: true });
+}
+
+/**
+ * Vibrate, and sound if asked, when the delegation becomes next and when it gets the
+ * floor: once per transition. The first view a page holds sets the state, silently
+ * (opening the page, or another room, is not a transition).
+ */
+function alertOnce(state, seen) {
+  if (!seen) return;
+  const before = alerted;
+  alerted = state;
+  if (before === null || state === before || !state) return;
+  const floor = state === "floor";
+  if ("vibrate" in navigator) navigator.vibrate(floor ? [600] : [300, 150, 300]);
+  if (sound) tone(floor ? [660, 880] : [880]);
+}
+
+function audioContext() {
+  const Context = window.AudioContext ?? window.webkitAudioContext;
+  if (!audio && Context) audio = new Context();
+  return audio;
+}
+
+/** A short beep per frequency, one after the other: no audio file needed. */
+function tone(frequencies) {
+  const context = audioContext();
+  if (!context) return;
+  context.resume?.();
+  frequencies.forEach((frequency, i) => {
+    const start = context.currentTime + i * 0.25;
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.2, start);
+    gain.gain.exponentialRampToValueAtTime(0.001, start + 0.2);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(start);
+    oscillator.stop(start + 0.2);
+  });
 }
 
 /** M7: "expected about 16:14", moved with the clock while the speaker runs over. */
@@ -212,13 +329,15 @@ function cardPath(tail = "cards") {
   return `/api/rooms/${encodeURIComponent(r)}/segments/${encodeURIComponent(s)}/${tail}`;
 }
 
-/** Point the form at the segment open in the room; keep the last one once it closes. */
+/** Point the form at the segment open in the room; keep the last one once it closes.
+ * With none open, a lapsed request's segment (R2: its written recommendation). */
 function followSegment(view) {
-  const segmentId = view?.segment?.id;
+  const lapse = view?.segment ? null : lapsed(view);
+  const segmentId = view?.segment?.id ?? lapse?.segment_id;
   if (segmentId == null) return;
   if (cardSegment?.roomId === roomId && cardSegment?.segmentId === String(segmentId)) return;
   cardSegment = { roomId, segmentId: String(segmentId) };
-  cardState = { cards: [], closed: false, dimension: view.segment.title };
+  cardState = { cards: [], closed: false, dimension: view?.segment?.title ?? "" }; // the server's, once loaded
   editCard(null);
   $("card").hidden = false;
   loadCards();
@@ -240,6 +359,7 @@ const FIELDS = { recommendation: "card-recommendation", means_of_implementation:
 
 function editCard(card) {
   editing = card ? card.id : null;
+  $("card-status").hidden = true;
   for (const [field, id] of Object.entries(FIELDS)) $(id).value = card ? card[field] : "";
   renderCards();
   if (card) $("card-recommendation").focus();
@@ -250,7 +370,7 @@ async function submitCard(event) {
   if (cardBusy || !cardSegment) return;
   const body = Object.fromEntries(Object.entries(FIELDS).map(([field, id]) => [field, $(id).value]));
   if (!body.recommendation.trim()) {
-    showNotice(t("card.empty"));
+    cardStatus(t("card.empty"), true);
     $("card-recommendation").focus();
     return;
   }
@@ -267,12 +387,12 @@ async function submitCard(event) {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new CommandRefused(response.status, answer.detail || response.statusText);
     if (editing == null) cardClientId = newCommandId();
-    showNotice(t("card.sent"));
     editCard(null);
     await loadCards();
+    cardStatus(t("card.sent"));
   } catch (error) {
-    if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
-    else showNotice(t("notice.failed"));
+    if (error instanceof CommandRefused) cardStatus(t("notice.refused", { detail: error.detail }), true);
+    else cardStatus(t("notice.failed"), true);
     if (error instanceof CommandRefused && error.status === 409) await loadCards();
   } finally {
     cardBusy = false;
@@ -280,8 +400,18 @@ async function submitCard(event) {
   }
 }
 
+/** Said beside the card's buttons, where the user is (a live region), not at the top. */
+function cardStatus(text, problem = false) {
+  const status = $("card-status");
+  status.textContent = text;
+  status.dataset.problem = String(problem);
+  status.hidden = false;
+  status.scrollIntoView({ block: "nearest" });
+}
+
 function renderCards() {
   if (!cardSegment) return;
+  if (!$("lapsed").hidden) $("lapsed-card").hidden = cardState.closed;
   const { cards, closed } = cardState;
   $("card-dimension").textContent = t("card.hint", { dimension: cardState.dimension });
   $("card-form").hidden = closed;
