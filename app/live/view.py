@@ -76,6 +76,9 @@ def room_view(
         "wall": _wall(state),
         "console": _console(state, now) if full and state.segment else None,
     }
+    if role is Role.DELEGATE:
+        view["lapsed"] = _lapsed(state)
+    return view
 
 
 def _wall(state: RoomState) -> dict[str, Any]:
@@ -94,9 +97,6 @@ def _wall(state: RoomState) -> dict[str, Any]:
         "questions": list(run.plan.questions) if run is not None else [],
         "questions_focus": focus,
     }
-    if role is Role.DELEGATE:
-        view["lapsed"] = _lapsed(state)
-    return view
 
 
 def _lapsed(state: RoomState) -> list[dict[str, Any]]:

@@ -385,7 +385,7 @@ async function submitCard(event) {
       body: JSON.stringify(body),
     });
     const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new CommandRefused(response.status, answer.detail || response.statusText);
+    if (!response.ok) throw new CommandRefused(response.status, answer.detail ? answer : response.statusText);
     if (editing == null) cardClientId = newCommandId();
     editCard(null);
     await loadCards();
