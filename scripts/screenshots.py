@@ -96,6 +96,12 @@ def _shoot(browser: Browser, site: Site, out: Path) -> list[Path]:
             _size(1920, 1080),
             None,
         ),
+        (  # the same room's wall in Chinese: a screen's own language (?lang=)
+            "display-zh-1920x1080",
+            f"/display/{one}?token={site.display(one)}&lang=zh",
+            _size(1920, 1080),
+            None,
+        ),
         (
             "display-en-3840x2160",
             f"/display/{one}?token={site.display(one)}",

@@ -271,7 +271,8 @@ def test_R3_the_word_document_is_a4_with_un_margins_not_us_letter(staffed: Api) 
     assert len(sections) >= 1
     for section in sections:
         # A4 is 210 x 297 mm (US Letter, python-docx's default, is 215.9 x 279.4 mm)
-        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-        margins = (section.top_margin, section.bottom_margin)
-        margins += (section.left_margin, section.right_margin)
-        assert [round(m.mm) for m in margins] == [25, 25, 25, 25]
+        sizes = [section.page_width, section.page_height]
+        margins = [section.top_margin, section.bottom_margin]
+        margins += [section.left_margin, section.right_margin]
+        assert [round(m.mm) if m is not None else None for m in sizes] == [210, 297]
+        assert [round(m.mm) if m is not None else None for m in margins] == [25, 25, 25, 25]

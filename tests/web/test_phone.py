@@ -24,7 +24,7 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     # As for test_screens*.py (tests/web/conftest.py): test_tools.py says why, and fails in CI.
     pytest.skip("playwright is not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FloatRect, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def _alerts(page: Page) -> tuple[list[Any], list[float]]:
 SUBPIXEL = 1.0
 
 
-def _inside_viewport(box: dict[str, float] | None) -> bool:
+def _inside_viewport(box: FloatRect | None) -> bool:
     assert box is not None, "the element is not laid out"
     return (
         box["x"] >= -SUBPIXEL

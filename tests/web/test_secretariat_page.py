@@ -25,7 +25,7 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     pytest.skip("playwright is not installed", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, FilePayload, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +134,7 @@ def test_a_programme_with_an_error_shows_its_line_and_field_then_imports_once_fi
     wrong = SMALL.replace("language: fr", "langage: fr").encode()
     page.set_input_files(
         "#programme-file",
-        files=[{"name": "small.yaml", "mimeType": "application/yaml", "buffer": wrong}],
+        files=[FilePayload(name="small.yaml", mimeType="application/yaml", buffer=wrong)],
     )
     page.click("#import-programme")
     error = page.locator("#error")
@@ -142,7 +142,7 @@ def test_a_programme_with_an_error_shows_its_line_and_field_then_imports_once_fi
     expect(error).to_contain_text("programme.yaml line 4, rooms.1.langage:")
     page.set_input_files(
         "#programme-file",
-        files=[{"name": "small.yaml", "mimeType": "application/yaml", "buffer": SMALL.encode()}],
+        files=[FilePayload(name="small.yaml", mimeType="application/yaml", buffer=SMALL.encode())],
     )
     page.click("#import-programme")
     expect(page.locator("#notice")).to_have_text("Imported Small meeting (small).")
