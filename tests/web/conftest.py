@@ -51,6 +51,20 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+@pytest.fixture(autouse=True)
+def _pages_closed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Close every page a test opened in the shared browser, passed or failed.
+
+    A page left open keeps its live socket reconnecting to a server that is
+    gone and its countdown drawing: dozens of them load the machine until
+    later servers miss their start-up guard.
+    """
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     with running_site(tmp_path) as running:

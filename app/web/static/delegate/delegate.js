@@ -183,6 +183,8 @@ async function send(body) {
   } finally {
     busy = false;
     render();
+    // a refusal's reason can be long (six languages): the delegate must see it whole
+    if (refusal && body.type === "request") $("request-refused").scrollIntoView({ block: "nearest" });
   }
 }
 
