@@ -4,7 +4,7 @@
 // the programme and delegations imports (the server's line-and-field errors, as the command
 // line prints them), and a rehearsal of a day. Texts are set with textContent, never as HTML.
 
-import { CommandRefused, getJSON, pageToken } from "../shared/commands.js";
+import { CommandRefused, getJSON, pageToken, refusalOf } from "../shared/commands.js";
 import { LANGUAGES, chosenLanguage, clockTime, languagePicker, nameOf, t, translate, useLanguage } from "../shared/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -292,12 +292,7 @@ async function send(path, { method = "POST", json, text, type } = {}) {
     body = text;
   }
   const response = await fetch(path, { method, headers, body });
-  if (!response.ok) {
-    // the whole refusal (code, params): CommandRefused says it in the page's language
-    const answer = await response.json().catch(() => ({ detail: response.statusText }));
-    if (typeof answer.detail !== "string") answer.detail = JSON.stringify(answer.detail);
-    throw new CommandRefused(response.status, answer);
-  }
+  if (!response.ok) throw new CommandRefused(response.status, await refusalOf(response));
   return response.json();
 }
 
