@@ -22,6 +22,7 @@ timeout, and the pages' retries (same command ids) find the database again.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -88,6 +89,7 @@ class RoomRunner:
         self._live: dict[Role, dict[str, object]] = {}
         self._live_at = now()
         self._steady_until: float | None = None  # M7: the live views' estimates hold until
+        self._ahead = False  # `state` is past `version` (`follow`): render no live view from it
         # Set with REDIS_URL (app/live/relay.py): each committed change, for the other processes.
         self.relay: Callable[[int, Change], None] | None = None
 
@@ -95,6 +97,7 @@ class RoomRunner:
         """Read the room's state from the database (start-up, or after a conflict)."""
         before = self.version
         self.state, self.version = await to_thread.run_sync(self._store.load, self.room_id)
+        self._ahead = False
         self._live_at = self._now()
         self._live = self._render_live(self._live_at)
         if self.version != before and len(self.hub):
@@ -149,7 +152,7 @@ class RoomRunner:
                 continue
             if decision is None:
                 return ack  # answered before, or a tick with nothing due
-            self.state, self.version = decision.state, ack.version
+            self.state, self.version, self._ahead = decision.state, ack.version, False
             if decision.events:
                 self._publish(ack)
             self._rescheduled.set()
@@ -170,7 +173,7 @@ class RoomRunner:
         """
         now = self._now()
         steady = self._steady_until is not None and now <= self._steady_until
-        if self.state.segment is None or now <= self._live_at or steady:
+        if self.state.segment is None or now <= self._live_at or steady or self._ahead:
             return self.version, self._live_at, self._live[view_role(role)]
         return self.version, now, self._render(view_role(role), now, project(self.state, now))
 
@@ -201,20 +204,32 @@ class RoomRunner:
             self.relay(self.room_id, change)
 
     async def follow(self, change: Change) -> None:
-        """Another process committed ``change``: take it in order, or reload on a gap."""
+        """Another process committed ``change``: take it in order, or reload on a gap.
+
+        In order, the screens get it as its process rendered it, and the live
+        views become that process's (the change's patches merged in), so that
+        a snapshot here and the patches after it add up exactly. The database
+        may already be past it (the next changes are on their way): the
+        state read is then ahead of ``version`` (``_ahead``) until they come,
+        which a command here meets as a conflict and the scheduler as an
+        early tick, both harmless, and the live views are not rendered from it.
+        """
         async with self._lock:
             if change.version <= self.version:
                 return  # this process has it already (it reloaded past it)
             state, version = await to_thread.run_sync(self._store.load, self.room_id)
-            if change.version != self.version + 1 or version != change.version:
-                self.state, self.version = state, version
+            in_order = change.version == self.version + 1 and version >= change.version
+            if not (in_order and self._live):
+                self.state, self.version, self._ahead = state, version, False
                 self._live_at = self._now()
                 self._live = self._render_live(self._live_at)
                 self.hub.resync_all()  # a version missed: every screen from the database
             else:
-                self.state, self.version = state, version
-                self._live_at = self._now()
-                self._live = self._render_live(self._live_at)
+                self.state, self.version = state, change.version
+                self._ahead = version != change.version
+                self._live_at, self._live = _published(change, self._live)
+                steady = next(iter(self._live.values())).get("steady_until")
+                self._steady_until = float(steady) if isinstance(steady, int | float) else None
                 self.hub.publish(change)
             self._rescheduled.set()
 
@@ -245,6 +260,19 @@ class RoomRunner:
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)
+
+
+def _published(
+    change: Change, live: dict[Role, dict[str, object]]
+) -> tuple[float, dict[Role, dict[str, object]]]:
+    """The live views as ``change``'s process published them: (rendered at, view per role)."""
+    at = 0.0
+    views: dict[Role, dict[str, object]] = {}
+    for role in LIVE_VIEWS:
+        message = json.loads(change.texts[role])
+        at = message["at"]
+        views[role] = protocol.merge(live[role], message["room"])
+    return at, views
 
 
 def _decide(state: RoomState, command: Command, now: float) -> Decision | None:
