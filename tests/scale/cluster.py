@@ -74,6 +74,20 @@ START_GUARD = 60.0  # seconds: three processes starting at once on a loaded mach
 
 Json = dict[str, Any]
 
+#: The settings every process shares, here as in deploy/compose.yaml (test_compose.py checks).
+SHARED_SETTINGS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "FLOORKEEPER_REDIS_PREFIX",
+    "FLOORKEEPER_SECRET_KEY",
+    "FLOORKEEPER_ENVIRONMENT",
+    "FLOORKEEPER_ALLOWED_ORIGINS",
+)
+#: How each process is started: meetings are imported once, never by three processes at once.
+SERVE = ("serve", "--no-demo")
+#: The variables of deploy/nginx.conf (the official image fills them in from its environment).
+NGINX_VARIABLES = ("FLOORKEEPER_UPSTREAMS", "FLOORKEEPER_LISTEN")
+
 #: The main configuration around deploy/nginx.conf: every file nginx writes under its prefix.
 NGINX_MAIN = """\
 worker_processes 1;
@@ -148,7 +162,7 @@ class Backend:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--no-demo"],
+                [sys.executable, "-m", "app.cli", *SERVE],
                 cwd=ROOT,
                 env={**self.env, "PORT": str(self.port)},
                 stdout=log,
@@ -399,15 +413,19 @@ def running_cluster(tmp: Path, processes: int = 3) -> Iterator[Cluster]:
     try:
         nginx_port = free_port()
         prefix = f"fk-cluster-{uuid.uuid4().hex[:12]}:"
-        env = {
-            **os.environ,
+        shared = {  # what deploy/compose.yaml sets for its processes too (test_compose.py)
             "DATABASE_URL": database.url,
             "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
             "FLOORKEEPER_REDIS_PREFIX": prefix,
             "FLOORKEEPER_SECRET_KEY": SECRET,
             "FLOORKEEPER_ENVIRONMENT": "production",
-            "FLOORKEEPER_HOST": "127.0.0.1",
             "FLOORKEEPER_ALLOWED_ORIGINS": f"http://127.0.0.1:{nginx_port}",
+        }
+        assert set(shared) == set(SHARED_SETTINGS)
+        env = {
+            **os.environ,
+            **shared,
+            "FLOORKEEPER_HOST": "127.0.0.1",  # compose: 0.0.0.0, each process in its container
             "FLOORKEEPER_DEMO_PROGRAMME": "",
             # a test screen sends no pings: keep it open for the whole module
             "FLOORKEEPER_LIVE_SILENCE_SECONDS": "600",
@@ -455,6 +473,7 @@ class LiveScreen:
     token: str
     origin: str
     seen: list[tuple[str, int]] = field(default_factory=list)  # (type, version) of each message
+    events: dict[int, list[str]] = field(default_factory=dict)  # a change's events, by version
     room: Json | None = None
     version: int | None = None
     closed: int | None = None  # the close code, once the server closed it
@@ -508,6 +527,7 @@ class LiveScreen:
             assert version == self.version + 1, f"version {version} after {self.version}"
             self.room = protocol.merge(self.room, message["room"])
             self.version = version
+            self.events[version] = message["events"]
 
     def changes(self) -> list[int]:
         """The versions it received as changes, in order."""

@@ -17,11 +17,22 @@ import httpx
 import pytest
 
 from app.access.roles import Role
-from tests.scale.cluster import Cluster, LiveScreen, bearer, running_cluster, screens_at, until
+from tests.scale.cluster import (
+    GUARD,
+    Cluster,
+    Json,
+    LiveScreen,
+    bearer,
+    running_cluster,
+    screens_at,
+    until,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 
 EXTEND = {"type": "extend", "seconds": 10}
+WARNING_SECONDS = 30  # T5: the demo's warning_seconds (docs/rules.md)
+WARNING_IN = 6.0  # seconds from the start of the short speech to its warning
 
 
 @pytest.fixture(scope="module")
@@ -154,38 +165,66 @@ async def test_a_redis_outage_loses_nothing_and_every_screen_ends_at_the_latest_
     await close(screens)
 
 
-async def test_a_process_killed_mid_speech_its_screens_resume_elsewhere_missing_nothing(
+async def short_speech(
+    cluster: Cluster, http: httpx.AsyncClient, moderator: dict[str, str], warning_in: float
+) -> Json:
+    """The next programme speaker, given an allotment whose T5 warning is ``warning_in`` s after
+    the start, started: the start's acknowledgement."""
+    first = cluster.backends[0].base
+    await cluster.command(http, first, "speech", {"type": "end"}, moderator)
+    await cluster.command(http, first, "floor", {"type": "grant"}, moderator)
+    seconds = WARNING_SECONDS + warning_in
+    await cluster.command(
+        http, first, "speech", {"type": "set_allotment", "seconds": seconds}, moderator
+    )
+    return await cluster.command(http, first, "speech", {"type": "start"}, moderator)
+
+
+async def test_T5_a_process_killed_mid_speech_its_screens_resume_elsewhere_and_it_warns_once(
     cluster: Cluster, http: httpx.AsyncClient, moderator: dict[str, str], speech: int
 ) -> None:
     one, two, three = (backend.base for backend in cluster.backends)
-    victims = await displays(cluster, [three, three], speech)
-    witness = (await displays(cluster, [two], speech))[0]
+    victim = cluster.backends[2]
+    started = await short_speech(cluster, http, moderator, warning_in=WARNING_IN)
+    start = started["version"]
+    victims = await displays(cluster, [three, three], start)
+    witness = (await displays(cluster, [two], start))[0]
     assert victims[0].room is not None
     deadline = victims[0].room["speech"]["ends_at"]
     speaker = victims[0].room["speech"]["speaker"]
 
-    cluster.backends[2].kill()
+    victim.kill()  # before the warning is due: another process must give it
     for screen in victims:
         await screen.dropped()
         await screen.reconnect(cluster.nginx)  # as a page does: `since` = the version it holds
-    await screens_at(victims, speech)
+    await screens_at(victims, start)
 
     for screen in victims:
         assert screen.room is not None
-        assert screen.seen[-1] in (("resumed", speech), ("snapshot", speech))
+        assert screen.seen[-1] in (("resumed", start), ("snapshot", start))
         assert screen.room["speech"]["status"] == "running"
         assert screen.room["speech"]["speaker"] == speaker
         assert screen.room["speech"]["ends_at"] == deadline  # the deadline survived the kill
+    await until(
+        lambda: "WarningReached" in [kind for _, kind in cluster.recorded()[-3:]],
+        "the warning given by a surviving process",
+        seconds=WARNING_IN + GUARD,
+    )
     acked = [
         (await cluster.command(http, cluster.nginx, "speech", EXTEND, moderator))["version"]
         for _ in range(3)
     ]
     await screens_at([*victims, witness], acked[-1])
-    assert acked == list(range(speech + 1, speech + 4))
+
+    recorded = [(v, kind) for v, kind in cluster.recorded() if v > start]
+    assert [kind for _, kind in recorded].count("WarningReached") == 1  # once, by one process
+    warned = next(v for v, kind in recorded if kind == "WarningReached")
+    assert sorted({v for v, _ in recorded}) == list(range(start + 1, acked[-1] + 1))
+    assert acked == list(range(warned + 1, warned + 4))
     for screen in [*victims, witness]:
-        after = [version for _, version in screen.seen if version > speech]
-        assert after == acked, screen.reached  # each version once, in order
+        after = [version for _, version in screen.seen if version > start]
+        assert after == list(range(start + 1, acked[-1] + 1)), screen.reached  # each once
+        assert screen.events[warned] == ["WarningReached"]
         assert screen.room is not None
         assert screen.room["speech"]["ends_at"] == deadline + 30  # three extensions of 10 s
     await close([*victims, witness])
-    cluster.revive()
