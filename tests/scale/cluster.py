@@ -15,14 +15,12 @@ Theory of operation
   ``DATABASE_URL``, ``REDIS_URL``, ``FLOORKEEPER_REDIS_PREFIX``,
   ``FLOORKEEPER_SECRET_KEY`` and ``FLOORKEEPER_ALLOWED_ORIGINS`` (nginx's
   origin), as compose.yaml sets them;
-* nginx with ``deploy/nginx.conf`` rendered for them (``nginx_config``),
+* nginx with ``deploy/nginx.conf`` rendered for them (``tests/scale/nginx.py``),
   run in the foreground under a temporary prefix on a free port.
 
-A test knows which process a screen reached by connecting it straight to
-that process's port; screens that reconnect after a process died go through
-nginx, as a page does. ``LiveScreen`` is such a screen: it keeps every
-message it received (``seen``: each message's type and version) and folds
-them into the room, as a page does.
+A test knows which process a screen (``tests/scale/screens.py``) reached by
+connecting it straight to that process's port; screens that reconnect after
+a process died go through nginx, as a page does.
 
 Every wait is a condition polled until a deadline (``GUARD``), never a fixed
 sleep: these are real processes on a shared machine.
@@ -30,49 +28,40 @@ sleep: these are real processes on a shared machine.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from string import Template
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
 from app.db.engine import make_engine
 from app.db.models import Meeting, Room, RoomEvent, Segment
-from app.live import protocol
 from app.room.store import RoomStore
 from tests.conftest import POSTGRES_URL, missing_service
+from tests.scale.nginx import Nginx, binary_or_skip, start_nginx
+from tests.scale.screens import GUARD, Json
 from tests.tcp_proxy import TcpProxy
 from tests.web.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX_SITE = ROOT / "deploy" / "nginx.conf"
 DEMO_PROGRAMME = ROOT / "app" / "meeting" / "data" / "gcm-2017.yaml"
 SECRET = "cluster-tests-secret-0123456789abcdef"
 REDIS = ("127.0.0.1", 6379)
-GUARD = 10.0  # seconds: a condition not met in this long is a failure, not slowness
 START_GUARD = 60.0  # seconds: three processes starting at once on a loaded machine
 
-Json = dict[str, Any]
 
 #: The settings every process shares, here as in deploy/compose.yaml (test_compose.py checks).
 SHARED_SETTINGS = (
@@ -85,53 +74,11 @@ SHARED_SETTINGS = (
 )
 #: How each process is started: meetings are imported once, never by three processes at once.
 SERVE = ("serve", "--no-demo")
-#: The variables of deploy/nginx.conf (the official image fills them in from its environment).
-NGINX_VARIABLES = ("FLOORKEEPER_UPSTREAMS", "FLOORKEEPER_LISTEN")
-
-#: The main configuration around deploy/nginx.conf: every file nginx writes under its prefix.
-NGINX_MAIN = """\
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 512; }}
-http {{
-    access_log {prefix}/access.log;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {prefix}/floorkeeper.conf;
-}}
-"""
-
-
-def nginx_config(backends: list[int], port: int) -> str:
-    """deploy/nginx.conf for processes on ``backends`` (127.0.0.1) and nginx on ``port``.
-
-    Only its two variables are filled in, as the official image's template
-    step does (it substitutes the variables its environment defines and
-    leaves nginx's own ``$…`` alone).
-    """
-    servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends)
-    site = Template(NGINX_SITE.read_text()).safe_substitute(
-        FLOORKEEPER_UPSTREAMS=servers, FLOORKEEPER_LISTEN=f"127.0.0.1:{port}"
-    )
-    assert "${FLOORKEEPER_" not in site, "deploy/nginx.conf has a variable the tests do not set"
-    return site
 
 
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header of ``token`` (as tests/api_client.py, without its TestClient)."""
     return {"Authorization": f"Bearer {token}"}
-
-
-async def until(condition: Callable[[], bool], what: str, seconds: float = GUARD) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not in {seconds:.0f} s: {what}"
-        await asyncio.sleep(0.02)
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = GUARD) -> None:
@@ -307,7 +254,7 @@ def _rehearsal(database_url: str) -> tuple[int, int]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            copy = session.exec(select(Meeting).where(Meeting.rehearsal_of.is_not(None))).one()  # type: ignore[union-attr]
+            copy = session.exec(select(Meeting).where(col(Meeting.rehearsal_of).is_not(None))).one()
             room = session.exec(
                 select(Room).where(Room.meeting_id == copy.id, Room.key == "plenary")
             ).one()
@@ -324,8 +271,6 @@ def _rehearsal(database_url: str) -> tuple[int, int]:
 
 
 def _redis_answers() -> bool:
-    import socket
-
     try:
         with socket.create_connection(REDIS, timeout=1) as sock:
             sock.sendall(b"PING\r\n")
@@ -361,54 +306,15 @@ def _fresh_database() -> _Database:
     return _Database(admin_url.set(database=name).render_as_string(hide_password=False), drop)
 
 
-def nginx_binary() -> str:
-    """The nginx to run: on the PATH, or Debian's /usr/sbin/nginx (not on a user's PATH)."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-    if found is None:
-        missing_service("nginx is not installed (apt package nginx)")
-    assert found is not None
-    return found
-
-
-@dataclass
-class _Nginx:
-    process: subprocess.Popen[bytes]
-    prefix: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful: its workers finish and exit
-            try:
-                self.process.wait(timeout=GUARD)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=GUARD)
-
-
-def _start_nginx(binary: str, prefix: Path, backends: list[int], port: int) -> _Nginx:
-    prefix.mkdir(parents=True, exist_ok=True)
-    (prefix / "floorkeeper.conf").write_text(nginx_config(backends, port))
-    (prefix / "nginx.conf").write_text(NGINX_MAIN.format(prefix=prefix))
-    # -e: the first error log before the configuration is read (nginx 1.19.5+)
-    command = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr"]
-    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-    assert checked.returncode == 0, f"nginx -t: {checked.stderr}"
-    with (prefix / "nginx.out").open("ab") as out:
-        process = subprocess.Popen(
-            [*command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT
-        )
-    return _Nginx(process, prefix)
-
-
 @contextmanager
 def running_cluster(tmp: Path, processes: int = 3) -> Iterator[Cluster]:
     """The topology on a fresh database, Redis behind a proxy, ``processes`` backends, nginx."""
-    binary = nginx_binary()
+    binary = binary_or_skip()
     if not _redis_answers():
         missing_service(f"Redis at {REDIS[0]}:{REDIS[1]} does not answer")
     database = _fresh_database()
     redis = TcpProxy(REDIS)
-    nginx: _Nginx | None = None
+    nginx: Nginx | None = None
     backends: list[Backend] = []
     try:
         nginx_port = free_port()
@@ -436,7 +342,7 @@ def running_cluster(tmp: Path, processes: int = 3) -> Iterator[Cluster]:
             Backend(f"process {n}", free_port(), env, tmp / f"process-{n}.log")
             for n in range(1, processes + 1)
         ]
-        nginx = _start_nginx(binary, tmp / "nginx", [b.port for b in backends], nginx_port)
+        nginx = start_nginx(binary, tmp / "nginx", [b.port for b in backends], nginx_port)
         cluster = Cluster(database.url, redis, prefix, backends, nginx_port, room_id, segment_id)
         cluster.revive()
         wait_for(lambda: _through(cluster.nginx), "nginx serving", START_GUARD)
@@ -455,101 +361,3 @@ def _through(base: str) -> bool:
         return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
-
-
-# -- the screens ----------------------------------------------------------------------
-
-
-@dataclass
-class LiveScreen:
-    """A display's live socket: every message kept (``seen``), the room folded as a page does.
-
-    ``follow`` reads in a task of its own until the socket closes (``closed``
-    holds its close code then); ``reconnect`` opens it again with
-    ``since`` = the last version held, as a page does after a drop.
-    """
-
-    room_id: int
-    token: str
-    origin: str
-    seen: list[tuple[str, int]] = field(default_factory=list)  # (type, version) of each message
-    events: dict[int, list[str]] = field(default_factory=dict)  # a change's events, by version
-    room: Json | None = None
-    version: int | None = None
-    closed: int | None = None  # the close code, once the server closed it
-    reached: str = ""  # the base URL it connected to last
-    problem: BaseException | None = None
-    _sockets: list[ClientConnection] = field(default_factory=list)  # every one it opened
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    async def open(self, base: str, since: int | None = None) -> None:
-        query: dict[str, Any] = {"token": self.token}
-        if since is not None:
-            query["since"] = since
-        url = base.replace("http://", "ws://") + f"/api/rooms/{self.room_id}/live?"
-        socket = await asyncio.wait_for(
-            connect(url + urlencode(query), origin=self.origin, max_queue=None),  # type: ignore[arg-type]
-            GUARD,
-        )
-        self.closed, self.reached = None, base
-        self._sockets.append(socket)
-        self._tasks.append(asyncio.create_task(self._follow(socket)))
-
-    async def reconnect(self, base: str) -> None:
-        """After a drop: again, through ``base``, resuming from the version it holds."""
-        await self.open(base, since=self.version)
-
-    async def _follow(self, socket: ClientConnection) -> None:
-        try:
-            async for text in socket:
-                assert isinstance(text, str)
-                self.fold(json.loads(text))
-        except ConnectionClosed:
-            pass
-        except BaseException as error:  # an assertion of ``fold``: the test reports it
-            self.problem = error
-        finally:
-            code = socket.close_code
-            self.closed = 1006 if code is None else code
-
-    def fold(self, message: Json) -> None:
-        kind, version = message["type"], message["version"]
-        if kind in ("snapshot", "resumed", "change"):
-            self.seen.append((kind, version))
-        if kind == "snapshot":
-            self.room, self.version = message["room"], version
-        elif kind == "resumed":
-            assert self.version is not None
-            assert version == self.version, message
-        elif kind == "change":
-            assert self.room is not None
-            assert self.version is not None
-            assert version == self.version + 1, f"version {version} after {self.version}"
-            self.room = protocol.merge(self.room, message["room"])
-            self.version = version
-            self.events[version] = message["events"]
-
-    def changes(self) -> list[int]:
-        """The versions it received as changes, in order."""
-        return [version for kind, version in self.seen if kind == "change"]
-
-    def at(self, version: int) -> bool:
-        if self.problem is not None:
-            raise AssertionError(f"screen on {self.reached}: {self.problem}")
-        return self.version is not None and self.version >= version
-
-    async def at_version(self, version: int, seconds: float = GUARD) -> None:
-        await until(lambda: self.at(version), f"a screen on {self.reached} at {version}", seconds)
-
-    async def dropped(self) -> None:
-        await until(lambda: self.closed is not None, f"the socket on {self.reached} closed")
-
-    async def close(self) -> None:
-        for socket in self._sockets:
-            await socket.close()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-async def screens_at(screens: list[LiveScreen], version: int) -> None:
-    """Every screen holds ``version`` (or later)."""
-    await until(lambda: all(s.at(version) for s in screens), f"every screen at {version}")

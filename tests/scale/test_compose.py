@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from app.config import Settings
-from tests.scale.cluster import NGINX_SITE, NGINX_VARIABLES, ROOT, SERVE, SHARED_SETTINGS
+from tests.scale.cluster import ROOT, SERVE, SHARED_SETTINGS
+from tests.scale.nginx import NGINX_SITE, NGINX_VARIABLES
 
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 PROCESSES = ("floorkeeper-1", "floorkeeper-2", "floorkeeper-3")
