@@ -11,6 +11,11 @@ The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
 deadline: a double fire is harmless. Nothing polls.
 
+On PostgreSQL, the store decides under a lock on the room's row on the
+state it reads there (``RoomStore.record``): when that is newer than the
+runner's (another process wrote), the runner takes it as the base of the
+change it publishes.
+
 A room's commands wait for its lock at most ``max_waiting`` deep: one more is
 answered ``RoomBusy`` (503) at once. A command that meets a database fault
 (``DatabaseUnavailable``, 503: nothing saved) also answers the commands that
@@ -24,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from functools import partial
 
 from anyio import to_thread
 
@@ -138,23 +142,34 @@ class RoomRunner:
         for _ in range(self._retries):
             now = self._now()
             attempt = CommandAttempt(
-                self.room_id, self.version, command_id, kind, now, sender, bound_to
+                self.room_id, self.version, self.state, command_id, kind, now, sender, bound_to
             )
+            decide = _Decide(command, now)
             try:
-                ack, decision = await to_thread.run_sync(
-                    self._store.record, attempt, partial(_decide, self.state, command, now)
-                )
+                ack, decision = await to_thread.run_sync(self._store.record, attempt, decide)
             except VersionConflict:
                 await self.load()  # another process wrote: decide again on its state
                 continue
             if decision is None:
                 return ack  # answered before, or a tick with nothing due
+            base = decide.on
+            if base is not None and base is not self.state:  # a newer state, read by the store
+                self._rebase(base, ack.version - (1 if decision.events else 0))
             self.state, self.version = decision.state, ack.version
             if decision.events:
                 self._publish(ack)
             self._rescheduled.set()
             return ack
         raise VersionConflict("room.too_busy", room=self.room_id)
+
+    def _rebase(self, state: RoomState, version: int) -> None:
+        """The store read ``state`` at ``version`` under the room's lock, newer than ours
+        (another process wrote): it is what the change is published as a patch of."""
+        self.state, self.version = state, version
+        self._live_at = self._now()
+        self._live = self._render_live(self._live_at)
+        if len(self.hub):
+            self.hub.resync_all()  # they missed what the other process wrote
 
     def view(self, role: Role) -> dict[str, object]:
         return room_view(self.state, self.version, self._now(), role)
@@ -245,6 +260,21 @@ class RoomRunner:
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)
+
+
+class _Decide:
+    """The engine's call for one attempt, on the state the store hands it, which it keeps
+    (``on``): the runner's own, or a newer one read under the room's lock (PostgreSQL)."""
+
+    __slots__ = ("command", "now", "on")
+
+    def __init__(self, command: Command, now: float) -> None:
+        self.command, self.now = command, now
+        self.on: RoomState | None = None
+
+    def __call__(self, state: RoomState) -> Decision | None:
+        self.on = state
+        return _decide(state, self.command, self.now)
 
 
 def _decide(state: RoomState, command: Command, now: float) -> Decision | None:
