@@ -8,13 +8,18 @@ row of ``room_lease``: the room, the ``holder`` (this process's name, see
 ``process_name``) and ``expires_at`` (UTC epoch seconds, on the holder's
 clock).
 
-* ``acquire_or_renew`` is one conditional ``UPDATE``: it takes the row if the
-  caller holds it already or the lease has expired, and sets the new expiry.
-  Two processes cannot both succeed: on PostgreSQL the second ``UPDATE``
-  waits for the first's row lock and then finds the condition false; on
-  SQLite writes are serial. A room that has never had a lease has no row:
-  the ``INSERT`` that follows is the claim, and of two racing inserts the
-  primary key refuses the second (``IntegrityError``: not taken).
+* ``acquire_or_renew`` is one statement, an upsert: ``INSERT … ON CONFLICT
+  (room_id) DO UPDATE … WHERE holder = me OR expires_at < now``. A room
+  that never had a lease gets its row; an existing row is taken only if the
+  caller holds it already or it has expired; one row written means the
+  lease is the caller's until ``now + seconds``. Two processes cannot both
+  succeed: of two racing inserts the primary key turns the second into the
+  conditional update, and on PostgreSQL the second update waits for the
+  first's row lock and then evaluates its condition on the row the first
+  wrote (false); on SQLite writes are serial. An upsert rather than an
+  ``UPDATE`` then an ``INSERT`` that fails: every process that is not the
+  holder tries every interval, and PostgreSQL logs each failed insert as an
+  error.
 * The holder renews every ``seconds / 3`` (``Holder.renew_every``); the
   others try at the same interval and take over once the holder has missed
   its renewals for ``seconds``: a process that died loses its rooms within
@@ -37,11 +42,12 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, update
+from sqlalchemy import Table, and_, bindparam, delete, or_
 from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
 from app.db.engine import database_faults
@@ -49,17 +55,22 @@ from app.db.models import RoomLease
 
 LEASES: Table = RoomLease.__table__  # type: ignore[attr-defined]
 
-_RENEW = (
-    update(LEASES)
-    .where(
-        and_(
-            LEASES.c.room_id == bindparam("r_id"),
-            or_(LEASES.c.holder == bindparam("me"), LEASES.c.expires_at < bindparam("now")),
-        )
+
+def _take(dialect: Any) -> Any:
+    """The upsert that takes or renews a lease, in ``dialect``'s words (the same on both)."""
+    claim = dialect.insert(LEASES).values(
+        room_id=bindparam("r_id"), holder=bindparam("me"), expires_at=bindparam("until")
     )
-    .values(holder=bindparam("me"), expires_at=bindparam("until"))
-)
-_CLAIM = insert(LEASES)
+    take = claim.on_conflict_do_update(
+        index_elements=[LEASES.c.room_id],
+        set_={"holder": claim.excluded.holder, "expires_at": claim.excluded.expires_at},
+        where=or_(LEASES.c.holder == claim.excluded.holder, LEASES.c.expires_at < bindparam("now")),
+    )
+    # SQLAlchemy keeps the driver's row count of an UPDATE or DELETE only, unless asked
+    return take.execution_options(preserve_rowcount=True)
+
+
+_TAKE = {"postgresql": _take(postgresql), "sqlite": _take(sqlite)}
 _RELEASE = delete(LEASES).where(
     and_(LEASES.c.room_id == bindparam("r_id"), LEASES.c.holder == bindparam("me"))
 )
@@ -82,23 +93,15 @@ class LeaseStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._take = _TAKE[engine.dialect.name]
 
     def acquire_or_renew(self, room_id: int, holder: str, now: float, ttl: float) -> bool:
         """Whether ``holder`` holds the room's lease until ``now + ttl`` (taken or renewed)."""
         with database_faults, self._engine.connect() as connection:
             values = {"r_id": room_id, "me": holder, "now": now, "until": now + ttl}
-            if connection.execute(_RENEW, values).rowcount == 1:
-                connection.commit()
-                return True
-            try:
-                connection.execute(
-                    _CLAIM, {"room_id": room_id, "holder": holder, "expires_at": now + ttl}
-                )
-            except IntegrityError:  # a live lease of another, or another's claim just now
-                connection.rollback()
-                return False
+            taken = connection.execute(self._take, values).rowcount == 1
             connection.commit()
-            return True
+            return taken
 
     def release(self, room_id: int, holder: str) -> None:
         """Give the room's lease up, if ``holder`` holds it (a clean shutdown)."""
