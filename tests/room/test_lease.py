@@ -365,3 +365,12 @@ def test_with_redis_url_the_service_takes_each_rooms_lease_and_releases_it_on_sh
         held = [leases.lease_of(room) for room in seeded.rooms]
     assert len({lease.holder for lease in held if lease is not None}) == 1  # one process
     assert [leases.lease_of(room) for room in seeded.rooms] == [None, None]
+
+
+def test_serve_writes_the_services_info_lines_such_as_a_lease_taken() -> None:
+    """uvicorn's logging configuration alone leaves ``app.*`` INFO lines unwritten."""
+    from app.cli.logs import log_config
+
+    config = log_config()
+    assert config["loggers"]["app"] == {"handlers": ["default"], "level": "INFO"}
+    assert "default" in config["handlers"]
