@@ -3,7 +3,8 @@
 The lifespan opens the database, builds one ``RoomRunner`` per room with
 its state read back from the database (a restart resumes the same
 deadlines, T6), starts every room's scheduler in one task group, and stops
-them on shutdown.
+them on shutdown (with ``REDIS_URL``, each releases its room's scheduler
+lease, ``app.room.lease``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
 from app.live.gcwatch import watching
 from app.live.hub import LiveConfig
 from app.live.relay import Relay
+from app.room.lease import holder_for
 from app.room.runner import RoomRunner, runner_for
 from app.room.store import RoomStore
 from app.services import Services, State
@@ -62,9 +64,10 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         # the operator's secret, or the one kept in the database (app/access/secret.py)
         signer = Signer(await to_thread.run_sync(service_secret, engine, settings, now))
         store = RoomStore(engine)
+        holder = holder_for(engine, settings)  # several processes: one schedules each room
 
         def open_room(room_id: int) -> RoomRunner:
-            return runner_for(room_id, store, now, settings)
+            return runner_for(room_id, store, now, settings, holder)
 
         room_ids = await to_thread.run_sync(_room_ids, engine)
         rooms = {room_id: open_room(room_id) for room_id in room_ids}
