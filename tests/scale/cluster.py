@@ -48,7 +48,7 @@ from sqlmodel import Session, col, select
 from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
 from app.db.engine import make_engine
-from app.db.models import Meeting, Room, RoomEvent, Segment
+from app.db.models import Meeting, Room, RoomEvent, RoomLease, Segment
 from app.room.store import RoomStore
 from tests.conftest import POSTGRES_URL, missing_service
 from tests.scale.nginx import Nginx, binary_or_skip, start_nginx
@@ -123,6 +123,10 @@ class Backend:
             return httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
 
     @property
     def alive(self) -> bool:
@@ -211,6 +215,22 @@ class Cluster:
             return [(version, kind) for version, kind in rows]
         finally:
             engine.dispose()
+
+    def lease_holder(self) -> Backend | None:
+        """The process holding the room's scheduler lease (``room_lease``), if one does now.
+
+        A holder's name is ``host:pid:random`` (``app.room.lease.process_name``).
+        """
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                lease = session.get(RoomLease, self.room_id)
+        finally:
+            engine.dispose()
+        if lease is None or lease.expires_at < time.time():
+            return None
+        pid = int(lease.holder.split(":")[1])
+        return next((b for b in self.backends if b.alive and b.pid == pid), None)
 
     def acknowledged(self, command_id: str) -> int | None:
         """The version recorded for ``command_id``, if it was applied."""
