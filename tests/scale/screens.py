@@ -105,6 +105,19 @@ class LiveScreen:
             self.version = version
             self.events[version] = message["events"]
 
+    def received_in_order(self, after: int, last: int) -> bool:
+        """Whether it got every version from ``after`` to ``last``, each once, in order, or a
+        snapshot at the version where it skipped some (a snapshot holds them all)."""
+        got = [(kind, version) for kind, version in self.seen if version > after]
+        previous = after
+        for kind, version in got:
+            if version <= previous:
+                return False  # repeated, or out of order
+            if version != previous + 1 and kind != "snapshot":
+                return False  # missed, and not made whole by a snapshot
+            previous = version
+        return previous == last
+
     def changes(self) -> list[int]:
         """The versions it received as changes, in order."""
         return [version for kind, version in self.seen if kind == "change"]
