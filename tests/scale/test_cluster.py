@@ -138,7 +138,7 @@ async def test_a_redis_outage_loses_nothing_and_every_screen_ends_at_the_latest_
     acks = [await cluster.command(http, one, "speech", EXTEND, moderator)]
     await on_one.at_version(acks[-1]["version"])  # its own process's screen keeps up
     acks.append(await cluster.command(http, two, "speech", EXTEND, moderator))
-    await on_two.at_version(acks[-1]["version"])  # another process: it reloads (a conflict)
+    await on_two.at_version(acks[-1]["version"])  # another process: decided on the row, resynced
     acks.append(await cluster.command(http, one, "speech", EXTEND, moderator))
     await on_one.at_version(acks[-1]["version"])
     cluster.redis.restore()
