@@ -84,7 +84,9 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                     rooms=rooms,
                     credentials=credentials,
                     meeting_map=meeting_map,
-                    rate_limits=RateLimits(now=now),
+                    rate_limits=RateLimits(
+                        now=now, redis_url=settings.redis_url, prefix=settings.redis_prefix
+                    ),
                     live=LiveConfig.of(settings),
                     schedulers=schedulers,
                     open_room=open_room,
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                 schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
                 yield {"services": services}
                 schedulers.cancel_scope.cancel()
+            await services.rate_limits.aclose()
         engine.dispose()
 
     app = FastAPI(

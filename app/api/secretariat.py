@@ -223,13 +223,13 @@ async def login(
     """
     throttle = services_of(connection).rate_limits.logins
     address = address_of(connection)
-    throttle.check(body.name, address)  # access: failed logins are rate-limited
+    await throttle.check(body.name, address)  # access: failed logins are rate-limited
     try:
         account = await in_worker(authenticate, engine, body.name, body.password)
     except WrongCredentials:
-        throttle.failed(body.name, address)
+        await throttle.failed(body.name, address)
         raise
-    throttle.succeeded(body.name, address)
+    await throttle.succeeded(body.name, address)
     principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
     issued = await in_worker(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
