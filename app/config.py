@@ -49,7 +49,7 @@ class Settings(BaseModel):
     database_url: str = "sqlite:///./data/floorkeeper.db"
     # Fan-out across processes (app/live/relay.py); unset: one process, as the embedded default.
     redis_url: str | None = None
-    redis_prefix: str = "floorkeeper:"  # the relay's stream names start with it
+    redis_prefix: str = "floorkeeper:"  # the relay's streams and the rate limits' keys
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Signs every token (moderator, display, delegate links); change it to end them all. Unset:
