@@ -268,7 +268,8 @@ class LoginThrottle:
             except REDIS_FAULTS as error:
                 shared.failed(error)
             else:
-                return shared.worked()
+                shared.worked()
+                return
         self.per_account.fail(account, now)
         self.per_address.fail(address, now)
 
