@@ -9,13 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from app.access.policy import ACT_FOR_DELEGATION, RUN_ROOM
+from app.access.policy import ACT_FOR_DELEGATION, INSCRIBE, RUN_ROOM
 from app.access.ratelimit import FLOOR_REQUEST_LIMIT
+from app.access.roles import Role
 from app.api.deps import EngineDep, RoomDep, SenderDep
 from app.api.schemas import (
     AddRequestIn,
     ErrorOut,
     FloorCommandIn,
+    InscribeIn,
     OpenSegmentIn,
     ProgrammeCommandIn,
     RequestCommandIn,
@@ -25,7 +27,7 @@ from app.api.schemas import (
 from app.db import codec
 from app.db.engine import in_session
 from app.meeting import queries
-from app.queue import Command, OpenSegment, RequestFloor
+from app.queue import Command, Inscribe, OpenSegment, RequestFloor
 from app.room.store import CommandAck
 from app.timing import SegmentPlan
 
@@ -88,6 +90,19 @@ async def request_command(
         command = RequestFloor(who)
     else:
         command = body.to_command()
+    return await room.handle(command, body.command_id, sender=sender)
+
+
+@router.post("/inscriptions", status_code=200, dependencies=[INSCRIBE])
+async def inscription_command(
+    room_id: int, body: InscribeIn, room: RoomDep, engine: EngineDep, sender: SenderDep
+) -> CommandAck:
+    """O4: inscribe on a segment's list before it opens: a delegate for its own delegation
+    (the answer's ``Inscribed`` event is the acknowledgement), the secretariat for any."""
+    plan = await in_session(engine, _segment_plan, room_id, body.segment_id)
+    who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
+    by_secretariat = sender.role == Role.SECRETARIAT.value
+    command = Inscribe(plan, who, body.tier, by_secretariat=by_secretariat)
     return await room.handle(command, body.command_id, sender=sender)
 
 

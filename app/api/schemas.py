@@ -26,6 +26,7 @@ from app.queue import (
     MoveRequest,
     SetRequestAllotment,
     StrikeRequest,
+    Tier,
     Undo,
     WithdrawRequest,
 )
@@ -281,6 +282,16 @@ class WithdrawIn(CommandIn):
 
 
 RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")]
+
+
+class InscribeIn(CommandIn):
+    """O4: inscribe a delegation on a segment's list, within the segment's window."""
+
+    type: Literal["inscribe"]
+    segment_id: int  # the programme's id of the segment, as for open_segment
+    delegation: str = Field(min_length=1, max_length=32)
+    tier: Tier = Field(strict=False)  # the level of representation of who will speak (JSON)
+
 
 # -- answers -------------------------------------------------------------------------
 
