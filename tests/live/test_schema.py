@@ -53,6 +53,13 @@ async def _whole_protocol(server: LiveServer) -> dict[str, list[Json]]:
         for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):
             await moderator.command("floor", {"type": "add_request", "delegation": code})
         await moderator.clock_commands(4)
+        # O1, O3: a point of order waiting, heard (the speech held), ruled; a list closed
+        await moderator.command("requests", {"type": "point_of_order", "delegation": "GHA"})
+        await moderator.command("floor", {"type": "hear_point"})
+        await moderator.command("floor", {"type": "rule_point", "ruling": "Ruled in order"})
+        await moderator.command("speech", {"type": "resume"})
+        await moderator.command("floor", {"type": "close_list", "phase_key": "member_states"})
+        await moderator.command("floor", {"type": "reopen_list", "phase_key": "member_states"})
         await moderator.command("speech", {"type": "end"})
         await moderator.command("programme", {"type": "close_phase"})
         await moderator.command("floor", {"type": "grant"})
