@@ -33,9 +33,16 @@ from typing import Any
 from app.access.roles import Role
 from app.category import is_stakeholder
 from app.errors import DomainError
-from app.queue import ClosePhase, GrantFloor, HearPointOfOrder, RoomState, UndoPoint, apply
+from app.queue import (
+    ClosePhase,
+    GrantFloor,
+    HearPointOfOrder,
+    RoomState,
+    UndoPoint,
+    apply,
+    procedure,
+)
 from app.queue import order as queue_order
-from app.queue import procedure
 from app.queue.projection import Projection, project
 from app.timing import programme
 from app.timing.allotment import Allotment, SpeechStatus, total_allotted
@@ -115,7 +122,9 @@ def _procedure(state: RoomState, full: bool) -> dict[str, Any]:
 
     ``point`` is the point being heard (its raiser has ``speech``); ``held`` is the speech
     it interrupted, exactly as it will come back after the ruling (paused, its seconds
-    left), null when the floor was free. ``interrupts`` is the meeting's rule: false, a
+    left), null when the floor was free. A request joins the first list whose
+    ``eligible`` holds its category (O3), so a phone can tell whether a closed list is
+    its own. ``interrupts`` is the meeting's rule: false, a
     point waits for the end of the speech on the floor.
     """
     run = state.segment
@@ -137,7 +146,10 @@ def _procedure(state: RoomState, full: bool) -> dict[str, Any]:
         for phase in run.plan.phases[run.phase_index :]:
             if phase.kind is PhaseKind.FLOOR:
                 closed = phase.key in state.queue.closed_lists
-                lists.append({"key": phase.key, "title": phase.title, "closed": closed})
+                hears = sorted(c.value for c in phase.eligible)
+                lists.append(
+                    {"key": phase.key, "title": phase.title, "closed": closed, "eligible": hears}
+                )
     return {
         "points": points,
         "point": None

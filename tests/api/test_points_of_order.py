@@ -124,7 +124,7 @@ def test_O1_M6_a_retried_point_of_order_is_one_point_and_its_id_means_one_comman
     assert len(view_of(api, "moderator")["procedure"]["points"]) == 1
 
 
-def test_O1_hearing_a_point_pauses_the_speaker_and_the_ruling_gives_back_exactly_the_seconds_left(  # noqa: E501
+def test_O1_hearing_a_point_pauses_the_speaker_and_the_ruling_gives_back_exactly_the_seconds_left(
     api: Api,
 ) -> None:
     speaking(api, "GHA")
@@ -197,9 +197,7 @@ def test_O1_while_a_point_is_heard_a_second_hearing_is_refused_saying_who_is_hea
     assert again.status_code == 409
     assert again.json()["code"] == "point.being_heard"
     assert "Mexico" in again.json()["detail"]
-    assert [p["delegation_id"] for p in view_of(api, "moderator")["procedure"]["points"]] == [
-        "CHE"
-    ]
+    assert [p["delegation_id"] for p in view_of(api, "moderator")["procedure"]["points"]] == ["CHE"]
 
 
 def test_O3_a_closed_list_refuses_a_delegates_request_and_still_takes_a_point_of_order(
