@@ -111,6 +111,17 @@ def test_every_message_sent_to_every_role_validates_against_the_schema(
             assert not problems, (name, message, problems)
 
 
+def test_O1_O3_the_session_sends_a_point_heard_with_its_held_speech_and_a_closed_list(
+    session: dict[str, list[Json]],
+) -> None:
+    """The checks here saw the procedure's objects filled, not only empty, on every view."""
+    for name, messages in session.items():
+        patches = [m["room"].get("procedure", {}) for m in messages if m["type"] == "change"]
+        assert any(p.get("point") and p.get("held") for p in patches), name
+        lists = [item for p in patches for item in p.get("lists", [])]
+        assert any(item["closed"] for item in lists), name
+
+
 def test_each_snapshot_validates_against_its_own_roles_room_schema(
     session: dict[str, list[Json]],
 ) -> None:
