@@ -103,6 +103,12 @@ def test_O1_a_point_of_order_from_a_phone_holds_the_speaker_on_every_screen_who_
         expect(page.locator("#speaker-name")).to_have_text("Mexico")  # the raiser has the floor
     expect(mexico.locator("#point-state")).to_have_text("Your point of order is being heard")
     expect(ghana.locator("#point-state")).to_be_hidden()
+    expect(ghana.locator("#place")).to_have_text(
+        re.compile(
+            r"^Your speech is held while a point of order is heard: you resume with \d:\d\d left$"
+        )
+    )
+    expect(ghana.locator("#request")).to_be_disabled()
 
     # The point takes its time (the cap, 5 min); Ghana's seconds do not run meanwhile.
     console.click("#act-start")
@@ -127,6 +133,7 @@ def test_O1_a_point_of_order_from_a_phone_holds_the_speaker_on_every_screen_who_
         assert float(page.locator("#countdown").get_attribute("data-seconds") or "nan") == left
     expect(mexico.locator("#point-state")).to_be_hidden()
     expect(point).to_be_enabled()
+    expect(ghana.locator("#place")).to_have_text("You have the floor")
 
     before = clock()
     console.click("#act-resume")

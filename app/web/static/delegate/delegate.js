@@ -30,7 +30,7 @@
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import { pointOfOrder, setText, showConnection, showNotice, showPointOfOrder } from "../shared/render.js";
-import { connectRoom, runCountdown } from "../shared/room.js";
+import { clockText, connectRoom, runCountdown } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -242,6 +242,7 @@ function render() {
   const request = mine(view);
   const speech = view?.speech ?? null;
   const speaking = speech?.speaker?.id === code;
+  const held = view?.procedure?.held?.speaker?.id === code ? view.procedure.held : null; // O1
 
   const lapse = request ? null : lapsed(view);
   if (refusal && refusal.at !== roomKey(view)) refusal = null; // the room moved on: try again
@@ -250,7 +251,7 @@ function render() {
   const live = room.connected() && Boolean(view?.segment);
   button.dataset.mode = request ? "requested" : "request";
   button.textContent = t(request ? "delegate.requested" : "delegate.request");
-  button.disabled = busy || !live || speaking || Boolean(refusal);
+  button.disabled = busy || !live || speaking || Boolean(held) || Boolean(refusal);
   const refused = $("request-refused");
   refused.hidden = !refusal;
   setText(refused, refusal ? `${t("notice.refused", { detail: refusal.detail })} ${t("delegate.refused_until")}` : "");
@@ -268,7 +269,9 @@ function render() {
   place.dataset.reached = request ? String(!unreached) : "";
   place.textContent = speaking
     ? t("delegate.speaking")
-    : request
+    : held
+      ? t("delegate.held", { time: clockText(held.seconds_left) })
+      : request
       ? t(unreached ? "delegate.unreached" : "delegate.place", { place: request.place })
       : lapse
         ? t("delegate.not_heard")
@@ -282,7 +285,8 @@ function render() {
   const isNext = request?.place === 1 && !speaking && view?.segment?.phase?.kind === "floor";
   $("next-alert").hidden = !isNext;
   document.body.classList.toggle("is-next", isNext);
-  alertOnce(speaking ? "floor" : isNext ? "next" : "", Boolean(view));
+  // a speech held by a point of order is still the delegation's floor: no second alert
+  alertOnce(speaking || held ? "floor" : isNext ? "next" : "", Boolean(view));
 
   $("speaker-name").textContent = speech
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
