@@ -87,7 +87,9 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                     rooms=rooms,
                     credentials=credentials,
                     meeting_map=meeting_map,
-                    rate_limits=RateLimits(now=now),
+                    rate_limits=RateLimits(
+                        now=now, redis_url=settings.redis_url, prefix=settings.redis_prefix
+                    ),
                     live=LiveConfig.of(settings),
                     schedulers=schedulers,
                     open_room=open_room,
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                 schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
                 yield {"services": services}
                 schedulers.cancel_scope.cancel()
+            await services.rate_limits.aclose()
         engine.dispose()
 
     app = FastAPI(
@@ -287,15 +290,31 @@ def _may_deny(websocket: WebSocket) -> bool:
 
 
 def _relay(services: Services, url: str) -> Relay:
-    """The fan-out across processes: each runner publishes through it, and follows it."""
+    """The fan-out across processes: each runner publishes through it, and follows it;
+    a revocation or a meeting announced by another process is taken in here."""
     credentials = services.credentials
 
     async def on_revoked(token_id: str) -> None:
         await to_thread.run_sync(credentials.recall, token_id)
         credentials.close_sockets(token_id, announce=False)
 
-    relay = Relay(url, services.rooms, prefix=services.settings.redis_prefix, on_revoked=on_revoked)
+    async def on_meeting(meeting_id: int, rooms: list[int], segments: list[int]) -> None:
+        await services.meeting_imported(meeting_id, rooms, segments, announce=False)
+
+    async def on_reconnect() -> None:  # a revocation announced while Redis was away
+        for token_id in await to_thread.run_sync(credentials.reload):
+            credentials.close_sockets(token_id, announce=False)
+
+    relay = Relay(
+        url,
+        services.rooms,
+        prefix=services.settings.redis_prefix,
+        on_revoked=on_revoked,
+        on_meeting=on_meeting,
+        on_reconnect=on_reconnect,
+    )
     credentials.announce = relay.revoked
+    services.relay = relay  # the rooms started later publish through it too (start_rooms)
     for runner in services.rooms.values():
         runner.relay = relay.publish
     return relay
