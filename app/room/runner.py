@@ -121,6 +121,7 @@ class RoomRunner:
         self._holder = holder
         self._lease_until = -math.inf
         self._lease_check_at = -math.inf
+        self._unfollowed: int | None = None  # a version the holder saw stored, not followed
 
     async def load(self) -> None:
         """Read the room's state from the database (start-up, or after a conflict)."""
@@ -257,6 +258,9 @@ class RoomRunner:
         async with self._lock:
             if change.version <= self.version:
                 return  # this process has it already (it reloaded past it)
+            if not change.texts:  # the lease holder's word: a change no relay carried
+                await self.load()
+                return
             state, version = await to_thread.run_sync(self._store.load, self.room_id)
             in_order = change.version == self.version + 1 and version >= change.version
             if not (in_order and self._live):
@@ -351,6 +355,31 @@ class RoomRunner:
             log.info("took the scheduler lease of room %s (%s)", self.room_id, holder.name)
             async with self._lock:
                 await self.load()  # what the previous holder did meanwhile
+            self._unfollowed = None
+            return
+        await self._watch_unrelayed()
+
+    async def _watch_unrelayed(self) -> None:
+        """The holder's watch for a change that no relay carried: its process died between
+        the commit and the publish. A version stored at one renewal and still not followed
+        at the next is read from the database here (its screens resync), and the other
+        processes are told to read it too (a change with no texts: ``follow``)."""
+        try:
+            stored = await to_thread.run_sync(self._store.version, self.room_id)
+        except DatabaseUnavailable:
+            return  # the next renewal looks again
+        if stored <= self.version:
+            self._unfollowed = None
+            return
+        if self._unfollowed is None or self.version >= self._unfollowed:
+            self._unfollowed = stored  # maybe on its way through the relay: next round
+            return
+        log.warning("room %s: version %s was never relayed; reloading it", self.room_id, stored)
+        async with self._lock:
+            await self.load()
+        self._unfollowed = None
+        if self.relay is not None:
+            self.relay(self.room_id, Change(self.version, {}))
 
     async def _release_lease(self) -> None:
         holder = self._holder

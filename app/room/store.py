@@ -74,6 +74,7 @@ _FIND = core_select(
         COMMANDS.c.command_id == bindparam("command_id"),
     )
 )
+_VERSION = core_select(STATES.c.version).where(STATES.c.room_id == bindparam("room_id"))
 # Built once: every command executes these (SQLAlchemy caches their compiled form by them).
 _NEW_COMMAND = insert(COMMANDS)
 _AUDIT_ROW = insert(AUDIT)
@@ -148,6 +149,12 @@ class RoomStore:
             if row is None:
                 return RoomState(str(room_id)), 0
             return codec.load(RoomState, row.state), row.version
+
+    def version(self, room_id: int) -> int:
+        """The room's stored version (0 for a room never used): one indexed read."""
+        with database_faults, self._engine.connect() as connection:
+            stored = connection.execute(_VERSION, {"room_id": room_id}).scalar()
+        return int(stored or 0)
 
     def find_ack(self, room_id: int, command_id: str) -> CommandAck | None:
         """The first answer to ``command_id`` in this room, if it was recorded."""

@@ -25,12 +25,13 @@ from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 from app.db.models import RoomEvent, Segment
+from app.live.hub import Change
 from app.queue import Decision, GrantFloor, OpenSegment
 from app.room.audit import SCHEDULER
 from app.room.lease import Holder, Lease, LeaseStore
 from app.room.runner import RoomRunner
 from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
-from app.timing import SegmentPlan, StartSpeech
+from app.timing import PauseSpeech, SegmentPlan, SpeechStatus, StartSpeech
 from tests.builders import seed_meeting
 from tests.conftest import missing_service
 from tests.fakes import FakeClock
@@ -374,3 +375,36 @@ def test_serve_writes_the_services_info_lines_such_as_a_lease_taken() -> None:
     config = log_config()
     assert config["loggers"]["app"] == {"handlers": ["default"], "level": "INFO"}
     assert "default" in config["handlers"]
+
+
+@pytest.mark.anyio
+async def test_a_change_whose_process_died_before_relaying_it_reaches_every_process(
+    database: Engine,
+) -> None:
+    """b commits and dies before its relay publishes: a, the lease holder, sees the stored
+    version at one renewal, reads it at the next, and tells the others to read it too."""
+    clock = FakeClock(START)
+    a, b = await _two_processes(database, clock)
+    await a.scheduler_round()  # a holds the lease
+    markers: list[Change] = []
+    a.relay = lambda _room, change: markers.append(change)
+    c = RoomRunner(a.room_id, RoomStore(database), clock)  # a third process, following
+    await c.load()
+    await b.load()
+    await b.handle(PauseSpeech(), "pause-0001", sender=SCHEDULER)  # never relayed: b died
+    assert a.version == c.version == b.version - 1
+
+    clock.now += TTL / 3
+    await a.scheduler_round()  # renewal: a stored version not followed yet (maybe in flight)
+    assert a.version == b.version - 1
+    assert markers == []
+    clock.now += TTL / 3
+    await a.scheduler_round()  # still not followed one renewal later: read it, say so
+    assert a.version == b.version
+    assert a.state.speech is not None
+    assert a.state.speech.status is SpeechStatus.PAUSED
+    assert [(m.version, m.texts) for m in markers] == [(b.version, {})]
+
+    await c.follow(markers[0])
+    assert c.version == b.version
+    assert c.state == a.state
