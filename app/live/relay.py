@@ -30,11 +30,11 @@ and the hub is the whole story (one process, as before).
   database (``Follower.catch_up``: a reload, and a resync of its screens if
   its version moved), then ``on_reconnect`` (the credentials read again: a
   revocation missed meanwhile), and reading resumes from the streams' ends.
+  A meeting announced meanwhile is found by the first request for one of its
+  rooms (``Services.room``).
 * A change with no texts is the lease holder's word that a version was
   committed but never relayed (its process died before publishing): a
   follower behind it reads the room from the database.
-  A meeting announced meanwhile is found by the first request for one of its
-  rooms (``Services.room``).
 
 Streams, not pub/sub: an entry stays readable by id, so a reader that was
 busy between two reads misses nothing, and the stream's cap bounds memory.
