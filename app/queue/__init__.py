@@ -4,6 +4,7 @@
 """
 
 from app.queue.commands import (
+    CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
@@ -17,11 +18,13 @@ from app.queue.commands import (
     RaisePointOfOrder,
     ReopenSpeakersList,
     RequestFloor,
+    RequestReply,
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
     Tick,
     Undo,
+    WithdrawReply,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -33,6 +36,11 @@ from app.queue.events import (
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    RepliesCalled,
+    RepliesClosed,
+    ReplyRequested,
+    ReplyReturned,
+    ReplyWithdrawn,
     RequestAllotmentSet,
     RequestMoved,
     RequestReturned,
@@ -43,10 +51,11 @@ from app.queue.events import (
     SpeakersListReopened,
 )
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
-from app.queue.requests import FloorRequest, PointOfOrder, Queue
+from app.queue.requests import FloorRequest, PointOfOrder, Queue, Reply
 from app.queue.undo import Floor, UndoPoint
 
 __all__ = [
+    "CallReplies",
     "ClearQueue",
     "ClosePhase",
     "CloseSegment",
@@ -72,9 +81,16 @@ __all__ = [
     "Queue",
     "RaisePointOfOrder",
     "ReopenSpeakersList",
+    "RepliesCalled",
+    "RepliesClosed",
+    "Reply",
+    "ReplyRequested",
+    "ReplyReturned",
+    "ReplyWithdrawn",
     "RequestAllotmentSet",
     "RequestFloor",
     "RequestMoved",
+    "RequestReply",
     "RequestReturned",
     "RequestStruck",
     "RequestWithdrawn",
@@ -88,6 +104,7 @@ __all__ = [
     "Tick",
     "Undo",
     "UndoPoint",
+    "WithdrawReply",
     "WithdrawRequest",
     "apply",
     "evolve",

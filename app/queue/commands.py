@@ -166,6 +166,31 @@ class ReopenSpeakersList:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestReply:
+    """O2: a delegation asks for a right of reply, from its phone or through the chair
+    (``on_behalf``); its own list, apart from the speakers'. A second press changes
+    nothing; past the meeting's number of replies it is refused."""
+
+    delegation: Speaker
+    on_behalf: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawReply:
+    """O2: a delegation takes back its waiting reply; nothing to withdraw is not an error
+    (M2). With ``reply_id`` (M1) only that reply."""
+
+    delegation_id: str
+    reply_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallReplies:
+    """O2: the chair takes the replies now: "next speaker" gives the floor to the first
+    reply waiting, then the next, until none waits. A repeat changes nothing (M2)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Sent by the scheduler at a deadline: warnings, time up, phase ends (T5, A3)."""
 
@@ -188,6 +213,9 @@ FloorCommand = (
     | RulePointOfOrder
     | CloseSpeakersList
     | ReopenSpeakersList
+    | RequestReply
+    | WithdrawReply
+    | CallReplies
     | Tick
 )
 

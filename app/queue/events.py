@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest, PointOfOrder, Queue
+from app.queue.requests import FloorRequest, PointOfOrder, Queue, Reply
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
@@ -153,6 +153,47 @@ class SpeakersListReopened:
     phase_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyRequested:
+    """O2: a right of reply joins its own list, apart from the speakers' list."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWithdrawn:
+    """O2: the delegation took back its waiting reply."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesCalled:
+    """O2: the chair called the replies: "next speaker" takes them now."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyReturned:
+    """O2, M5: the floor went to someone else before this reply started; the reply is
+    back at the head of the replies, as it was."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesClosed:
+    """O2: replies still waiting when the segment closed (not heard, R1)."""
+
+    at: float
+    replies: tuple[Reply, ...]
+    reason: ClosedBecause
+
+
 QueueEvent = (
     FloorRequested
     | RequestWithdrawn
@@ -168,6 +209,11 @@ QueueEvent = (
     | PointOfOrderRuled
     | SpeakersListClosed
     | SpeakersListReopened
+    | ReplyRequested
+    | ReplyWithdrawn
+    | RepliesCalled
+    | ReplyReturned
+    | RepliesClosed
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

@@ -24,7 +24,14 @@ from app.timing.allotment import (
     cue,
     seconds_left,
 )
-from app.timing.plan import FloorRules, PhaseKind, PhasePlan, ProgrammeSpeaker, SegmentPlan
+from app.timing.plan import (
+    FloorRules,
+    PhaseKind,
+    PhasePlan,
+    ProgrammeSpeaker,
+    RepliesTaken,
+    SegmentPlan,
+)
 from app.timing.programme import (
     PhaseClosing,
     PhaseEnded,
@@ -51,6 +58,7 @@ __all__ = [
     "PhasePlan",
     "PhaseStarted",
     "ProgrammeSpeaker",
+    "RepliesTaken",
     "ResumeSpeech",
     "SegmentClosed",
     "SegmentOpened",
