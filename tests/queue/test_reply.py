@@ -172,7 +172,7 @@ def test_O2_the_first_and_second_replies_have_their_own_limits_and_a_third_is_re
     log.do(StartSpeech(), now)
     log.do(RequestReply(FRANCE), now + 5)  # while its first reply is on the floor
     log.do(EndSpeech(), now + 300)
-    assert log.state.queue.replied == ("FRA",)
+    assert list(log.state.queue.replied) == ["FRA"]
     log.do(GrantFloor(), now + 301)
     assert on_floor(log) == ("FRA", Basis.REPLY, 300.0)  # the second reply's limit
     log.do(StartSpeech(), now + 301)
@@ -186,7 +186,7 @@ def test_O2_the_first_and_second_replies_have_their_own_limits_and_a_third_is_re
     log.do(EndSpeech(), now + 400)
     with pytest.raises(FloorRuleRefused, match="has used its right of reply"):
         log.do(RequestReply(FRANCE, on_behalf=True), now + 401)  # the chair cannot either
-    assert log.state.queue.replied == ("FRA", "FRA")
+    assert list(log.state.queue.replied) == ["FRA", "FRA"]
 
 
 def test_O2_the_seeds_informal_meeting_takes_no_right_of_reply() -> None:
