@@ -111,6 +111,8 @@ class _RuleCheck:
                 self.moved.add(request_id)
             case events.RequestAllotmentSet(request_id=request_id, seconds=seconds):
                 self.allotment_set[request_id] = seconds
+            case events.FloorGranted(allotment=a) if a.basis is Basis.REPLY:
+                self._reply_granted(event)
             case events.FloorGranted():
                 self._granted(event)
             case events.ReplyRequested(reply=r):
@@ -123,8 +125,6 @@ class _RuleCheck:
             case events.RepliesClosed(replies=closed):
                 for r in closed:
                     self.replies.pop(r.id, None)
-            case events.FloorGranted(allotment=a) if a.basis is Basis.REPLY:
-                self._reply_granted(event)
             case events.PointOfOrderHeard() | events.PointOfOrderRuled():
                 self.point = isinstance(event, events.PointOfOrderHeard)
             case AllotmentOverridden(seconds=seconds) if not self.point:
