@@ -389,14 +389,15 @@ REPLIERS = (0, 1, 2, len(DELEGATIONS) - 8, len(DELEGATIONS) - 1)  # the panellis
 def _answer(n: int) -> Op | None:
     """The reply operation woven after the ``n``-th drawn operation, if any."""
     who = REPLIERS[(n // 19) % len(REPLIERS)]
-    return {
+    woven: dict[int, Op] = {
         2: Answer(who),
         5: Answer(REPLIERS[(n // 19 + 2) % len(REPLIERS)], on_behalf=True),
         8: Raw(CallReplies()),
         11: Answer(0, grant=n // 19),
         14: Answer(who, withdraw=True),
         17: Answer(who),
-    }.get(n % 19)
+    }
+    return woven.get(n % 19)
 
 
 def _with_answers(ops: list[Op]) -> list[Op]:
