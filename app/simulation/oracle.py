@@ -147,7 +147,7 @@ class _RuleCheck:
         rank = self.plan.rules.rank_of(r.category)
         if r.category is Category.MEMBER_STATE and r.delegation_id in self.plan.rcp_chairs:
             rank = self.plan.rules.rcp_rank  # P4
-        speaking = self.on_floor if not self.replying else None  # O2: a reply is not
+        speaking = None if self.replying else self.on_floor  # O2: replying is not speaking
         first = r.delegation_id not in self.spoken and r.delegation_id != speaking
         if r.rank != rank:
             self._fail(event.at, f"P2/P4: {r.name} queued at rank {r.rank}, the rules say {rank}")
