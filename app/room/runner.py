@@ -9,7 +9,22 @@ publish only after the commit.
 
 The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
-deadline: a double fire is harmless. Nothing polls.
+deadline: a double fire is harmless. Nothing polls, with one process.
+
+With several processes (a ``Holder``, ``app.room.lease``), every process
+follows every room, but only the one holding the room's lease in the
+database ticks: each round of the scheduler first renews the lease when a
+renewal is due (every third of its length, on the runner's clock), and the
+others try at the same interval, taking the room over once the lease has
+expired. A process that takes a room over reloads it from the database
+before it ticks, and logs it ("took the scheduler lease of room N"). The
+lease is released when the scheduler stops (a clean shutdown), so that a
+restart takes the room at once.
+
+On PostgreSQL, the store decides under a lock on the room's row on the
+state it reads there (``RoomStore.record``): when that is newer than the
+runner's (another process wrote), the runner takes it as the base of the
+change it publishes.
 
 A room's commands wait for its lock at most ``max_waiting`` deep: one more is
 answered ``RoomBusy`` (503) at once. A command that meets a database fault
@@ -23,9 +38,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
-from functools import partial
+from contextlib import suppress
 
+import anyio
 from anyio import to_thread
 
 from app.access.roles import Role
@@ -38,15 +55,21 @@ from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
 from app.queue.projection import Projection, project
 from app.room.audit import SCHEDULER, Sender
 from app.room.fingerprint import fingerprint
+from app.room.lease import Holder
 from app.room.store import CommandAck, CommandAttempt, RoomStore
 
 log = logging.getLogger(__name__)
 
 
 def runner_for(
-    room_id: int, store: RoomStore, now: Callable[[], float], settings: Settings
+    room_id: int,
+    store: RoomStore,
+    now: Callable[[], float],
+    settings: Settings,
+    holder: Holder | None = None,
 ) -> RoomRunner:
-    """A room's runner as the settings configure it (start-up and new meetings alike)."""
+    """A room's runner as the settings configure it (start-up and new meetings alike);
+    ``holder``: this process's side of the scheduler leases (several processes)."""
     hub = RoomHub(max_backlog=settings.max_backlog_per_screen)
     return RoomRunner(
         room_id,
@@ -55,6 +78,7 @@ def runner_for(
         hub=hub,
         retries=settings.command_retries,
         max_waiting=settings.room_max_waiting,
+        holder=holder,
     )
 
 
@@ -67,6 +91,7 @@ class RoomRunner:
         hub: RoomHub | None = None,
         retries: int = 5,
         max_waiting: int = 32,
+        holder: Holder | None = None,
     ) -> None:
         self.room_id = room_id
         self.hub = hub if hub is not None else RoomHub()  # an empty hub is falsy (len 0)
@@ -90,6 +115,10 @@ class RoomRunner:
         self._steady_until: float | None = None  # M7: the live views' estimates hold until
         # Set with REDIS_URL (app/live/relay.py): each committed change, for the other processes.
         self.relay: Callable[[int, Change], None] | None = None
+        # The scheduler's lease (several processes): held until, and when to renew or try again.
+        self._holder = holder
+        self._lease_until = -math.inf
+        self._lease_check_at = -math.inf
 
     async def load(self) -> None:
         """Read the room's state from the database (start-up, or after a conflict)."""
@@ -138,23 +167,34 @@ class RoomRunner:
         for _ in range(self._retries):
             now = self._now()
             attempt = CommandAttempt(
-                self.room_id, self.version, command_id, kind, now, sender, bound_to
+                self.room_id, self.version, self.state, command_id, kind, now, sender, bound_to
             )
+            decide = _Decide(command, now)
             try:
-                ack, decision = await to_thread.run_sync(
-                    self._store.record, attempt, partial(_decide, self.state, command, now)
-                )
+                ack, decision = await to_thread.run_sync(self._store.record, attempt, decide)
             except VersionConflict:
                 await self.load()  # another process wrote: decide again on its state
                 continue
             if decision is None:
                 return ack  # answered before, or a tick with nothing due
+            base = decide.on
+            if base is not None and base is not self.state:  # a newer state, read by the store
+                self._rebase(base, ack.version - (1 if decision.events else 0))
             self.state, self.version = decision.state, ack.version
             if decision.events:
                 self._publish(ack)
             self._rescheduled.set()
             return ack
         raise VersionConflict("room.too_busy", room=self.room_id)
+
+    def _rebase(self, state: RoomState, version: int) -> None:
+        """The store read ``state`` at ``version`` under the room's lock, newer than ours
+        (another process wrote): it is what the change is published as a patch of."""
+        self.state, self.version = state, version
+        self._live_at = self._now()
+        self._live = self._render_live(self._live_at)
+        if len(self.hub):
+            self.hub.resync_all()  # they missed what the other process wrote
 
     def view(self, role: Role) -> dict[str, object]:
         return room_view(self.state, self.version, self._now(), role)
@@ -227,24 +267,100 @@ class RoomRunner:
         """Re-read the deadline (tests call it after moving a fake clock)."""
         self._rescheduled.set()
 
+    @property
+    def holds_lease(self) -> bool:
+        """Whether this process schedules the room: it holds the lease (always, alone)."""
+        return self._holder is None or self._now() < self._lease_until
+
     async def run_scheduler(self) -> None:
-        """Sleep until the next deadline, then Tick; forever, never crashing the room."""
-        while True:
-            deadline = next_deadline(self.state)
-            delay = None if deadline is None else max(0.0, deadline - self._now())
-            self._rescheduled.clear()
-            try:
-                await asyncio.wait_for(self._rescheduled.wait(), delay)
-            except TimeoutError:
+        """Sleep until the next deadline, then Tick; forever, never crashing the room.
+
+        With a holder, the lease is renewed, or tried, between ticks, and
+        released when the scheduler is stopped.
+        """
+        try:
+            while True:
                 try:
-                    tick_id = f"tick:{self.room_id}:{deadline:.3f}"
-                    await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
+                    wake_at = await self.scheduler_round()
                 except DatabaseUnavailable as fault:  # logged where it was met: try again soon
                     log.warning("tick postponed in room %s: %s", self.room_id, fault.detail)
                     await asyncio.sleep(1.0)
+                    continue
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)
+                    continue
+                delay = None if wake_at is None else max(0.0, wake_at - self._now())
+                self._rescheduled.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._rescheduled.wait(), delay)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._release_lease()
+
+    async def scheduler_round(self) -> float | None:
+        """One round of the scheduler: keep the lease (if due), then tick if a deadline is
+        due and this process holds the room. Returns when to come back, on the runner's
+        clock (None: only a command changes anything)."""
+        holder = self._holder
+        if holder is not None and self._now() >= self._lease_check_at:
+            await self._keep_lease(holder)
+        deadline = next_deadline(self.state) if self.holds_lease else None
+        if deadline is not None and deadline <= self._now():
+            tick_id = f"tick:{self.room_id}:{deadline:.3f}"
+            await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
+            deadline = next_deadline(self.state) if self.holds_lease else None
+        if holder is None:
+            return deadline
+        return self._lease_check_at if deadline is None else min(deadline, self._lease_check_at)
+
+    async def _keep_lease(self, holder: Holder) -> None:
+        """Renew the room's lease, or take it if it expired; a taken room is reloaded first."""
+        now = self._now()
+        held = now < self._lease_until
+        self._lease_check_at = now + holder.renew_every
+        try:
+            took = await to_thread.run_sync(
+                holder.leases.acquire_or_renew, self.room_id, holder.name, now, holder.seconds
+            )
+        except DatabaseUnavailable as fault:  # held until it expires; tried again next round
+            log.warning("scheduler lease of room %s not renewed: %s", self.room_id, fault.detail)
+            return
+        if not took:
+            if held:
+                log.warning("lost the scheduler lease of room %s", self.room_id)
+            self._lease_until = -math.inf
+            return
+        self._lease_until = now + holder.seconds
+        if not held:
+            log.info("took the scheduler lease of room %s (%s)", self.room_id, holder.name)
+            async with self._lock:
+                await self.load()  # what the previous holder did meanwhile
+
+    async def _release_lease(self) -> None:
+        holder = self._holder
+        if holder is None or self._lease_until == -math.inf:
+            return
+        self._lease_until = -math.inf
+        try:
+            await to_thread.run_sync(holder.leases.release, self.room_id, holder.name)
+        except DatabaseUnavailable as fault:  # it expires on its own
+            log.warning("scheduler lease of room %s not released: %s", self.room_id, fault.detail)
+
+
+class _Decide:
+    """The engine's call for one attempt, on the state the store hands it, which it keeps
+    (``on``): the runner's own, or a newer one read under the room's lock (PostgreSQL)."""
+
+    __slots__ = ("command", "now", "on")
+
+    def __init__(self, command: Command, now: float) -> None:
+        self.command, self.now = command, now
+        self.on: RoomState | None = None
+
+    def __call__(self, state: RoomState) -> Decision | None:
+        self.on = state
+        return _decide(state, self.command, self.now)
 
 
 def _decide(state: RoomState, command: Command, now: float) -> Decision | None:

@@ -26,6 +26,7 @@ from app.timing.allotment import (
 )
 from app.timing.plan import (
     FloorRules,
+    InscriptionWindow,
     PhaseKind,
     PhasePlan,
     ProgrammeSpeaker,
@@ -50,6 +51,7 @@ __all__ = [
     "EndSpeech",
     "ExtendSpeech",
     "FloorRules",
+    "InscriptionWindow",
     "PauseSpeech",
     "PhaseClosing",
     "PhaseEndReason",
