@@ -144,6 +144,11 @@ MESSAGES: dict[str, Template] = {
         "the point of order of {raiser} waits until {speaker} has finished speaking "
         "(the meeting's rules, O1)"
     ),
+    "reply.not_taken": "'{segment}' takes no right of reply (the meeting's rules, O2)",
+    "reply.limit_reached": (
+        "{speaker} has used its right of reply in '{segment}': at most {limit} per delegation (O2)"
+    ),
+    "reply.none_waiting": "no right of reply is waiting",
     "undo.nothing": "nothing to undo: the floor has not changed in this segment",
     "undo.spent": "nothing to undo: {changed} after {what}",
     "undo.too_late": (

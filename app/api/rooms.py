@@ -21,6 +21,7 @@ from app.api.schemas import (
     OpenSegmentIn,
     PointOfOrderIn,
     ProgrammeCommandIn,
+    ReplyIn,
     RequestCommandIn,
     RequestIn,
     SpeechCommandIn,
@@ -28,7 +29,14 @@ from app.api.schemas import (
 from app.db import codec
 from app.db.engine import in_session
 from app.meeting import queries
-from app.queue import Command, Inscribe, OpenSegment, RaisePointOfOrder, RequestFloor
+from app.queue import (
+    Command,
+    Inscribe,
+    OpenSegment,
+    RaisePointOfOrder,
+    RequestFloor,
+    RequestReply,
+)
 from app.room.store import CommandAck
 from app.timing import SegmentPlan
 
@@ -71,7 +79,8 @@ async def floor_command(
 ) -> CommandAck:
     """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7),
     strike one (M4), undo the last change of the floor (M3), hear a point of order and
-    rule on it (O1), close or reopen a phase's list of speakers (O3)."""
+    rule on it (O1), close or reopen a phase's list of speakers (O3), call the rights of
+    reply (O2)."""
     command: Command
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
@@ -90,8 +99,9 @@ async def request_command(
     sender: SenderDep,
     principal: PrincipalDep,
 ) -> CommandAck:
-    """A delegation requests the floor, withdraws (P6, P7) or raises a point of order (O1):
-    only for itself (its rule); the moderator raises one on any delegation's behalf."""
+    """A delegation requests the floor, withdraws (P6, P7), raises a point of order (O1) or
+    asks for a right of reply and withdraws it (O2): only for itself (its rule); the
+    moderator raises a point or asks a reply on any delegation's behalf."""
     command: Command
     if isinstance(body, RequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
@@ -99,6 +109,9 @@ async def request_command(
     elif isinstance(body, PointOfOrderIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
         command = RaisePointOfOrder(who, on_behalf=principal.role is not Role.DELEGATE)
+    elif isinstance(body, ReplyIn):
+        who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
+        command = RequestReply(who, on_behalf=principal.role is not Role.DELEGATE)
     else:
         command = body.to_command()
     return await room.handle(command, body.command_id, sender=sender)

@@ -23,6 +23,7 @@ from app.access.roles import Role
 from app.db.engine import DatabaseState
 from app.meeting.names import Name
 from app.queue import (
+    CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
@@ -37,6 +38,7 @@ from app.queue import (
     StrikeRequest,
     Tier,
     Undo,
+    WithdrawReply,
     WithdrawRequest,
 )
 from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
@@ -313,6 +315,15 @@ class ReopenListIn(CommandIn):
         return ReopenSpeakersList(self.phase_key)
 
 
+class CallRepliesIn(CommandIn):
+    """O2: the chair takes the rights of reply now: "next speaker" gives them the floor."""
+
+    type: Literal["call_replies"]
+
+    def to_command(self) -> CallReplies:
+        return CallReplies()
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -325,7 +336,8 @@ FloorCommandIn = Annotated[
     | HearPointIn
     | RulePointIn
     | CloseListIn
-    | ReopenListIn,
+    | ReopenListIn
+    | CallRepliesIn,
     Field(discriminator="type"),
 ]
 
@@ -356,7 +368,29 @@ class PointOfOrderIn(CommandIn):
     delegation: str = Field(min_length=1, max_length=32)
 
 
-RequestCommandIn = Annotated[RequestIn | WithdrawIn | PointOfOrderIn, Field(discriminator="type")]
+class ReplyIn(CommandIn):
+    """O2: ask for a right of reply for ``delegation``: a delegate for its own only, the
+    moderator on behalf of any; a second press of a waiting reply changes nothing."""
+
+    type: Literal["reply"]
+    delegation: str = Field(min_length=1, max_length=32)
+
+
+class WithdrawReplyIn(CommandIn):
+    """O2: withdraw the delegation's waiting reply; with ``reply_id`` only that one (M1, M2)."""
+
+    type: Literal["withdraw_reply"]
+    delegation: str = Field(min_length=1, max_length=32)
+    reply_id: str | None = Field(default=None, max_length=80)
+
+    def to_command(self) -> WithdrawReply:
+        return WithdrawReply(self.delegation, self.reply_id)
+
+
+RequestCommandIn = Annotated[
+    RequestIn | WithdrawIn | PointOfOrderIn | ReplyIn | WithdrawReplyIn,
+    Field(discriminator="type"),
+]
 
 
 class InscribeIn(CommandIn):

@@ -62,7 +62,7 @@ class Programme:
 
 
 def floor_rules(rules: RulesIn) -> FloorRules:
-    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3)."""
+    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3, O1, O2)."""
     return FloorRules(
         slot_seconds=rules.slot_minutes * MIN,
         flex_seconds=None if rules.flex_minutes is None else rules.flex_minutes * MIN,
@@ -74,6 +74,10 @@ def floor_rules(rules: RulesIn) -> FloorRules:
         rcp_extra_seconds=rules.rcp_extra_minutes * MIN,
         undo_seconds=rules.undo_seconds,
         observer_state_is_stakeholder=rules.observer_state_is_stakeholder,
+        point_of_order_seconds=rules.point_of_order_minutes * MIN,
+        point_of_order_interrupts=rules.point_of_order_interrupts,
+        reply_limits=tuple(minutes * MIN for minutes in rules.reply_minutes),
+        replies_taken=rules.replies_taken,
         ranks=tuple(sorted(rules.ranks.items())),
         default_rank=rules.default_rank,
         rcp_rank=rules.rcp_rank,

@@ -1,7 +1,8 @@
 """The programme file, as pydantic validates it (the edge; the engine sees plans).
 
 A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
-of T1-T5, P2-P4 and M3's undo window is a setting with the seeds' default),
+of T1-T5, P2-P4, M3's undo window, O1's point of order and O2's rights of
+reply is a setting with the seeds' default),
 its ``rooms``, reusable ``formats`` (A1-A8: a sequence of phases) and its
 ``days`` with segments. A segment names a format and may fill in its
 programme speakers or override a phase's numbers. Unknown keys are refused,
@@ -23,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from app.category import Category
 from app.meeting.names import Name
-from app.timing.plan import PhaseKind
+from app.timing.plan import PhaseKind, RepliesTaken
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -83,6 +84,13 @@ class RulesIn(_Strict):
     # R4: the least a speech lasts to count as taking the floor (record, statistics, report)
     took_floor_seconds: float = Field(default=10, ge=0, le=600)
     observer_state_is_stakeholder: bool = False  # P3
+    # O1: a point of order's cap, and whether it interrupts the speaker (false: it waits)
+    point_of_order_minutes: Minutes = 5
+    point_of_order_interrupts: bool = True
+    # O2: each right of reply's limit, the first, the second ... (GA: [10, 5]; HRC: [3, 2]);
+    # how many there are is how many replies a delegation has per segment. Empty: none
+    reply_minutes: tuple[Minutes, ...] = Field(default=(), max_length=10)
+    replies_taken: RepliesTaken = RepliesTaken.AT_END  # O2: "end", or "called" by the chair
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}
     )

@@ -4,6 +4,7 @@
 """
 
 from app.queue.commands import (
+    CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
@@ -20,6 +21,7 @@ from app.queue.commands import (
     RaisePointOfOrder,
     ReopenSpeakersList,
     RequestFloor,
+    RequestReply,
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
@@ -27,6 +29,7 @@ from app.queue.commands import (
     Tick,
     Undo,
     WithdrawInscription,
+    WithdrawReply,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -44,6 +47,11 @@ from app.queue.events import (
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    RepliesCalled,
+    RepliesClosed,
+    ReplyRequested,
+    ReplyReturned,
+    ReplyWithdrawn,
     RequestAllotmentSet,
     RequestMoved,
     RequestReturned,
@@ -55,10 +63,19 @@ from app.queue.events import (
 )
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
 from app.queue.inscription import drawn_order
-from app.queue.requests import FloorRequest, Inscription, InscriptionList, PointOfOrder, Queue, Tier
+from app.queue.requests import (
+    FloorRequest,
+    Inscription,
+    InscriptionList,
+    PointOfOrder,
+    Queue,
+    Reply,
+    Tier,
+)
 from app.queue.undo import Floor, UndoPoint
 
 __all__ = [
+    "CallReplies",
     "ClearQueue",
     "ClosePhase",
     "CloseSegment",
@@ -95,9 +112,16 @@ __all__ = [
     "Queue",
     "RaisePointOfOrder",
     "ReopenSpeakersList",
+    "RepliesCalled",
+    "RepliesClosed",
+    "Reply",
+    "ReplyRequested",
+    "ReplyReturned",
+    "ReplyWithdrawn",
     "RequestAllotmentSet",
     "RequestFloor",
     "RequestMoved",
+    "RequestReply",
     "RequestReturned",
     "RequestStruck",
     "RequestWithdrawn",
@@ -114,6 +138,7 @@ __all__ = [
     "Undo",
     "UndoPoint",
     "WithdrawInscription",
+    "WithdrawReply",
     "WithdrawRequest",
     "apply",
     "drawn_order",

@@ -167,6 +167,31 @@ class ReopenSpeakersList:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestReply:
+    """O2: a delegation asks for a right of reply, from its phone or through the chair
+    (``on_behalf``); its own list, apart from the speakers'. A second press changes
+    nothing; past the meeting's number of replies it is refused."""
+
+    delegation: Speaker
+    on_behalf: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawReply:
+    """O2: a delegation takes back its waiting reply; nothing to withdraw is not an error
+    (M2). With ``reply_id`` (M1) only that reply."""
+
+    delegation_id: str
+    reply_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallReplies:
+    """O2: the chair takes the replies now: "next speaker" gives the floor to the first
+    reply waiting, then the next, until none waits. A repeat changes nothing (M2)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Inscribe:
     """O4: inscribe a delegation on a segment's list, within its window (``plan.inscription``),
     at its level of representation; from its own page or by the secretariat."""
@@ -237,6 +262,9 @@ FloorCommand = (
     | RulePointOfOrder
     | CloseSpeakersList
     | ReopenSpeakersList
+    | RequestReply
+    | WithdrawReply
+    | CallReplies
     | Inscribe
     | WithdrawInscription
     | SwapInscriptions

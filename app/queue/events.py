@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest, Inscription, PointOfOrder, Queue, Tier
+from app.queue.requests import FloorRequest, Inscription, PointOfOrder, Queue, Reply, Tier
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
@@ -154,6 +154,47 @@ class SpeakersListReopened:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyRequested:
+    """O2: a right of reply joins its own list, apart from the speakers' list."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWithdrawn:
+    """O2: the delegation took back its waiting reply."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesCalled:
+    """O2: the chair called the replies: "next speaker" takes them now."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyReturned:
+    """O2, M5: the floor went to someone else before this reply started; the reply is
+    back at the head of the replies, as it was."""
+
+    at: float
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class RepliesClosed:
+    """O2: replies still waiting when the segment closed (not heard, R1)."""
+
+    at: float
+    replies: tuple[Reply, ...]
+    reason: ClosedBecause
+
+
+@dataclass(frozen=True, slots=True)
 class Inscribed:
     """O4: the acknowledgement of an inscription (``title``: the segment's)."""
 
@@ -231,6 +272,11 @@ QueueEvent = (
     | PointOfOrderRuled
     | SpeakersListClosed
     | SpeakersListReopened
+    | ReplyRequested
+    | ReplyWithdrawn
+    | RepliesCalled
+    | ReplyReturned
+    | RepliesClosed
     | InscriptionEvent
     | InscribedSpeakerAbsent
     | InscribedSpeakerDropped

@@ -45,7 +45,10 @@ The procedure of formal bodies (``app.queue.procedure``): a point of order
 goes before every request; hearing it holds the speech on the floor
 (``RoomState.held``, paused, never ended) and the ruling puts it back with the
 seconds it had (O1). A phase's list of speakers can be closed and reopened:
-while closed, only the chair adds (O3).
+while closed, only the chair adds (O3). Rights of reply (``app.queue.reply``)
+are a list of their own, taken by "next speaker" when the chair calls them or
+at the end of the last floor phase's list; a reply fills no slot and marks no
+one as having spoken (O2).
 
 Inscription before the segment (``app.queue.inscription``): the lists of the
 segments not yet open (``RoomState.inscriptions``) take inscriptions, swaps
@@ -56,7 +59,7 @@ calling it: to the end of its tier, then dropped (O5).
 
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
-O1, O3, O4-O6.
+O1, O2, O3, O4-O6.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -70,8 +73,9 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import inscription, order, procedure, undo
+from app.queue import inscription, order, procedure, reply, undo
 from app.queue.commands import (
+    CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
@@ -88,6 +92,7 @@ from app.queue.commands import (
     RaisePointOfOrder,
     ReopenSpeakersList,
     RequestFloor,
+    RequestReply,
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
@@ -95,6 +100,7 @@ from app.queue.commands import (
     Tick,
     Undo,
     WithdrawInscription,
+    WithdrawReply,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -113,6 +119,11 @@ from app.queue.events import (
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    RepliesCalled,
+    RepliesClosed,
+    ReplyRequested,
+    ReplyReturned,
+    ReplyWithdrawn,
     RequestAllotmentSet,
     RequestMoved,
     RequestReturned,
@@ -138,6 +149,7 @@ from app.timing import allotment as speech
 from app.timing import programme
 from app.timing.allotment import (
     Allotment,
+    AllotmentOverridden,
     Basis,
     EndSpeech,
     Speaker,
@@ -277,6 +289,14 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return [procedure.ruled(state.speech, state.held, command, now)]
         case CloseSpeakersList() | ReopenSpeakersList():
             return procedure.list_changed(run, state.queue, command, now)
+        case RequestReply():
+            on_floor = procedure.substantive(state.speech, state.held)
+            return reply.requested(run, state.queue, on_floor, command, now)
+        case WithdrawReply():
+            on_floor = procedure.substantive(state.speech, state.held)
+            return reply.withdrawn(state.queue, on_floor, command, now)
+        case CallReplies():
+            return reply.called(state.queue, command, now)
         case MarkAbsent(request_id=request_id):
             called = inscription.called_request(state.queue, request_id)
             request = called or _require_request(state, request_id)
@@ -394,6 +414,7 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
         rank = plan.rules.rcp_rank  # P4
     on_floor = procedure.substantive(state.speech, state.held)
     speaking = on_floor is not None and on_floor.speaker.id == who.id
+    speaking = speaking and not reply.is_reply(on_floor)  # O2: a reply is not a contribution
     request = FloorRequest(
         id=f"{plan.id}.{state.queue.next_seq}",
         delegation_id=who.id,
@@ -438,9 +459,27 @@ def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -
     if command.request_id is None and after.queue.points:  # O1: before every request
         first = after.queue.points[0]
         return [*events, procedure.heard(after.segment, first, None, now, replacing)]
-    returned = next((e.request.id for e in freeing if isinstance(e, RequestReturned)), None)
-    granted = _grant_on(after, after.segment, command, now, skip=returned)
-    return [*events, replace(granted, replacing=replacing)]
+    returned = next(
+        (
+            e.request.id if isinstance(e, RequestReturned) else e.reply.id
+            for e in freeing
+            if isinstance(e, RequestReturned | ReplyReturned)
+        ),
+        None,
+    )
+    asked = (
+        reply.taken_now(after.segment, after.queue, skip=returned)
+        if command.request_id is None
+        else reply.find(after.queue, command.request_id)
+    )
+    if asked is None:
+        granted = _grant_on(after, after.segment, command, now, skip=returned)
+        return [*events, replace(granted, replacing=replacing)]
+    # O2: the replies are taken now, or the chair named one; the reply's limit is the
+    # rules', and the chair's own time is recorded as an override of it
+    granted = replace(reply.granted(after.segment, after.queue, asked, now), replacing=replacing)
+    overridden = [] if command.seconds is None else [AllotmentOverridden(now, command.seconds)]
+    return [*events, granted, *overridden]
 
 
 def _grant_on(
@@ -573,6 +612,8 @@ def _free_floor(state: RoomState, now: float) -> list[Event]:
     granted = state.queue.granted
     if granted is not None:
         return [RequestReturned(now, granted)]
+    if state.queue.replying is not None:  # O2: a granted reply, too
+        return [ReplyReturned(now, state.queue.replying)]
     return _end_speech(state, now)
 
 
@@ -589,6 +630,7 @@ def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
     speaking = (
         on_floor is not None
         and on_floor.started_at is not None
+        and not reply.is_reply(on_floor)  # O2: a reply fills no slot
         and fills_a_slot(run, state.queue, on_floor.speaker)
     )
     heard = run.heard_in_phase + (1 if speaking else 0)
@@ -621,6 +663,8 @@ def _close_segment(
     events.append(PhaseEnded(now, run.phase_index, phase.key, reason))
     if state.queue.waiting:
         events.append(RequestsClosed(now, state.queue.waiting, ClosedBecause.SEGMENT_CLOSED))
+    if state.queue.replies:  # O2: replies not taken close as not heard too
+        events.append(RepliesClosed(now, state.queue.replies, ClosedBecause.SEGMENT_CLOSED))
     events.append(SegmentClosed(now, run.plan.id))
     return events
 
@@ -658,7 +702,7 @@ def _due(state: RoomState, now: float) -> list[Event]:
 def _freed_at(events: Iterable[Event]) -> float:
     """When the floor was last freed among ``events`` (a speech ended, a granted
     speaker sent back, M5, an undo, M3, or a ruling, O1); -inf if it was not."""
-    freeing = SpeechEnded | RequestReturned | FloorRestored | PointOfOrderRuled
+    freeing = SpeechEnded | RequestReturned | ReplyReturned | FloorRestored | PointOfOrderRuled
     absent = InscribedSpeakerAbsent | InscribedSpeakerDropped  # O5: when it was called
     return max(
         (e.at for e in events if isinstance(e, freeing) or (isinstance(e, absent) and e.called)),
@@ -768,6 +812,21 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
         case SpeakersListReopened(phase_key=key):
             queue = replace(state.queue, closed_lists=state.queue.closed_lists - {key})
             return replace(state, queue=queue)
+        case ReplyRequested(reply=asked):
+            queue = replace(
+                state.queue, replies=(*state.queue.replies, asked), next_seq=asked.seq + 1
+            )
+            return replace(state, queue=queue)
+        case ReplyWithdrawn(reply=asked):
+            return replace(state, queue=reply.without(state.queue, asked.id))
+        case RepliesCalled():
+            return replace(state, queue=replace(state.queue, replies_called=True))
+        case ReplyReturned(reply=asked):  # M5: back at the head of the replies, as it was
+            replies = (asked, *state.queue.replies)
+            queue = replace(state.queue, replies=replies, replying=None)
+            return replace(state, speech=None, queue=queue)
+        case RepliesClosed():
+            return replace(state, queue=replace(state.queue, replies=(), replies_called=False))
         case RequestsClosed(at=at, requests=requests, reason=reason):
             return replace(state, queue=_lapsed(state, requests, reason, at))
         case RequestMoved(request_id=request_id, to=to):
@@ -779,8 +838,11 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
                 for r in state.queue.waiting
             )
             return replace(state, queue=replace(state.queue, waiting=waiting))
+        case FloorGranted(allotment=granted) if reply.is_reply(granted):
+            queue = reply.given(replace(state.queue, granted=None), granted)
+            return replace(state, speech=granted, queue=queue)
         case FloorGranted(allotment=granted, programme_index=index):
-            queue = replace(state.queue, granted=None)
+            queue = replace(state.queue, granted=None, replying=None)
             if granted.request_id is not None:
                 kept = find(queue, granted.request_id)  # M5: until the speaker starts
                 queue = replace(without(queue, frozenset({granted.request_id})), granted=kept)
@@ -792,7 +854,7 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return _after_speech(state, event)
         case SpeechStarted():  # M5: once the speaker speaks, the request is used
             assert state.speech is not None
-            queue = replace(state.queue, granted=None)
+            queue = replace(state.queue, granted=None, replying=None)
             return replace(state, speech=speech.evolve(state.speech, event), queue=queue)
     assert state.speech is not None, f"{type(event).__name__} with no one on the floor"
     return replace(state, speech=speech.evolve(state.speech, event))
@@ -814,8 +876,11 @@ def _lapsed(
 
 
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
-    queue, segment = state.queue, state.segment
-    if event.heard:
+    queue, segment = replace(state.queue, replying=None), state.segment
+    if event.basis is Basis.REPLY:  # O2: counted against the limits; no slot, no P8
+        if event.heard:
+            queue = replace(queue, replied=(*queue.replied, event.speaker.id))
+    elif event.heard:
         if segment is not None and fills_a_slot(segment, queue, event.speaker):
             segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
         if event.request_id is not None:

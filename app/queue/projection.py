@@ -21,6 +21,12 @@ rules, assuming every speaker uses exactly the allotment T2 would give:
   does not mean an early end. Only the moderator's ``ClosePhase`` (or an
   A3 limit) ends a phase early, and then the drift shows it.
 
+* O2: rights of reply waiting take the limit of each delegation's next reply;
+  called by the chair, they come first (after the points of order); taken at
+  the end (the default), they come after the last floor phase's speakers,
+  from its projected end; waiting for a call that has not come, they are not
+  placed (``Projection.replies``, apart from the requests).
+
 The projected end of the segment and the drift (C2) follow from the same walk.
 
 M7: the walk starts from the running deadline and from ``now``, so the
@@ -35,13 +41,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.queue import order, procedure
+from app.queue import order, procedure, reply
 from app.queue.floor import RoomState, fills_a_slot
 from app.queue.requests import FloorRequest
 from app.queue.slot import floor_allotment
 from app.timing import programme
 from app.timing.allotment import Basis, SpeechStatus, seconds_left
-from app.timing.plan import PhaseKind
+from app.timing.plan import PhaseKind, RepliesTaken
 from app.timing.programme import SegmentRun
 
 
@@ -64,6 +70,7 @@ class Projection:
     segment_ends_at: float | None  # C2
     drift: float | None  # C2: seconds behind the programme (negative: ahead)
     steady_until: float | None = None  # M7: the estimates hold still until then
+    replies: tuple[ProjectedRequest, ...] = ()  # O2: the rights of reply, in their order
 
 
 def project(state: RoomState, now: float) -> Projection:
@@ -78,27 +85,67 @@ def project(state: RoomState, now: float) -> Projection:
         t += max(0.0, state.held.seconds_left)
     t += len(state.queue.points) * run.plan.rules.point_of_order_seconds  # O1: first
     placed: dict[str, ProjectedRequest] = {}
+    replies: list[ProjectedRequest] = []
+    floors = [n for n, p in enumerate(run.plan.phases) if p.kind is PhaseKind.FLOOR]
+    at_end = run.plan.rules.replies_taken is RepliesTaken.AT_END and bool(floors)
+    if state.queue.replies_called:  # O2: the chair called them: they come first
+        t = _place_replies(state, programme.current_phase(run).key, t, replies)
     phase_end = t
     for index in range(run.phase_index, len(run.plan.phases)):
         current = index == run.phase_index
         phase_run = run if current else _started(run, index, t)
         t = _walk_phase(state, phase_run, t, placed, current=current)
+        if at_end and not replies and index == floors[-1]:  # O2: after its speakers
+            t = _place_replies(state, run.plan.phases[index].key, t, replies)
         if current:
             phase_end = t
+    unplaced = state.queue.replies[len(replies) :]
+    replies += [
+        ProjectedRequest(r.id, r.delegation_id, None, None, None, None, False) for r in unplaced
+    ]
     projected = tuple(
         placed.get(r.id) or ProjectedRequest(r.id, r.delegation_id, None, None, None, None, False)
         for r in state.queue.waiting
     )
     cut_off = next((p.request_id for p in projected if not p.reached), None)
     return Projection(
-        projected, cut_off, phase_end, t, programme.drift(run, t), _steady_until(state, now)
+        projected,
+        cut_off,
+        phase_end,
+        t,
+        programme.drift(run, t),
+        _steady_until(state, now),
+        tuple(replies),
     )
+
+
+def _place_replies(
+    state: RoomState, phase_key: str, t: float, into: list[ProjectedRequest]
+) -> float:
+    """O2: the waiting replies from ``t``, each with its delegation's next limit."""
+    assert state.segment is not None
+    limits = state.segment.plan.rules.reply_limits
+    on_floor = procedure.substantive(state.speech, state.held)
+    taken = list(state.queue.replied)  # a delegation id per reply heard or on the floor
+    if reply.is_reply(on_floor) and on_floor is not None:
+        taken.append(on_floor.speaker.id)
+    for asked in state.queue.replies:
+        seconds = limits[min(taken.count(asked.delegation_id), len(limits) - 1)]
+        into.append(
+            ProjectedRequest(
+                asked.id, asked.delegation_id, phase_key, t, seconds, Basis.REPLY, True
+            )
+        )
+        taken.append(asked.delegation_id)
+        t += seconds
+    return t
 
 
 def _steady_until(state: RoomState, now: float) -> float | None:
     """M7: the running deadline, while it is ahead; from then on estimates move."""
     speech = state.speech
-    if not state.queue.waiting or speech is None or speech.status is not SpeechStatus.RUNNING:
+    waits = state.queue.waiting or state.queue.replies
+    if not waits or speech is None or speech.status is not SpeechStatus.RUNNING:
         return None
     assert speech.ends_at is not None
     return speech.ends_at if speech.ends_at > now else None
@@ -138,8 +185,9 @@ def _walk_phase(
     limited = programme.phase_limit(run) is not None
     # A4: only a first turn of a delegation the phase hears by the rules fills a slot
     speech = procedure.substantive(state.speech, state.held) if current else None
+    fills = speech is not None and not reply.is_reply(speech)  # O2: a reply fills none
     heard = run.heard_in_phase + (
-        1 if speech is not None and fills_a_slot(run, state.queue, speech.speaker) else 0
+        1 if fills and speech is not None and fills_a_slot(run, state.queue, speech.speaker) else 0
     )
     cut = False
     for position, request in enumerate(queue):

@@ -23,6 +23,13 @@ to speak on substance, so they take no place in ``waiting``, no rank and no
 P8 mark. ``closed_lists`` names the phases whose list of speakers the chair
 has closed (O3): their waiting requests stay, and only the chair adds.
 
+Rights of reply (O2) are a list of their own too (``replies``), in the order
+asked, apart from the speakers' list: no rank, no P8 mark, and a closed list
+(O3) does not stop them. ``replied`` counts each delegation's replies heard in
+the segment (one id per reply) against the meeting's limits; ``replies_called``
+says the chair called them; ``replying`` keeps a granted reply until its
+speaker starts (M5, like ``granted``).
+
 ``lapsed`` keeps, per delegation, its last request closed as not heard (the
 phase ended, A3, the segment closed, or the queue was cleared), until the
 delegation asks again or another segment opens: its phone says the request
@@ -96,6 +103,19 @@ class PointOfOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class Reply:
+    """O2: a delegation asked for a right of reply (from its phone or through the chair)."""
+
+    id: str
+    delegation_id: str
+    name: str
+    category: Category
+    requested_at: float
+    seq: int  # shared with requests: ids are unique in the segment
+    on_behalf: bool = False  # asked by the moderator for the delegation
+
+
+@dataclass(frozen=True, slots=True)
 class Inscription:
     """O4: a delegation inscribed on a segment's list before the segment opens."""
 
@@ -139,6 +159,10 @@ class Queue:
     points: tuple[PointOfOrder, ...] = ()  # O1: raised, not yet heard, in order raised
     closed_lists: frozenset[str] = frozenset()  # O3: phase keys whose list is closed
     lapsed: tuple[Lapse, ...] = ()  # A3, R2: last request closed as not heard, per delegation
+    replies: tuple[Reply, ...] = ()  # O2: asked, not yet given, in order asked
+    replied: tuple[str, ...] = ()  # O2: a delegation id per reply heard in the segment
+    replies_called: bool = False  # O2: the chair called the replies; until none waits
+    replying: Reply | None = None  # O2, M5: the granted reply, until its speaker starts
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

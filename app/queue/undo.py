@@ -26,6 +26,9 @@ Which events make up one change is read from the events themselves:
   follows "next speaker"); the held speech is part of the floor an undo brings
   back (``Floor.held``). A point raised, a ruling and a list closed or
   reopened (O3) are changes since;
+* rights of reply (O2): a reply given the floor is the floor given, a reply
+  withdrawn or sent back (M5) opens a change like a request's; a reply asked
+  for and the chair's call of the replies are changes since;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -33,7 +36,7 @@ Which events make up one change is read from the events themselves:
   takes the point with it (``SegmentClosed`` starts a fresh state).
 
 The undo itself (``FloorRestored``) spends the point: an undo is not undone.
-Rules: M3 (with O1, O3, O5).
+Rules: M3 (with O1, O2, O3, O5).
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ from app.queue.events import (
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    RepliesCalled,
+    ReplyRequested,
+    ReplyReturned,
+    ReplyWithdrawn,
     RequestReturned,
     RequestsClosed,
     RequestStruck,
@@ -145,6 +152,10 @@ def _opens(floor: Floor, event: Event) -> str | None:
             return f"the end of {who.name}'s speech"
         case RequestReturned(request=r):
             return f"{r.name} sent back to the head of the queue"
+        case ReplyReturned(reply=r):
+            return f"{r.name}'s reply sent back to the head of the replies"
+        case ReplyWithdrawn(reply=r):
+            return f"the withdrawal of {r.name}'s reply"
         case FloorGranted(replacing=None) | PointOfOrderHeard(replacing=None):
             return f"the floor given to {_name(event)}"
         case RequestWithdrawn(request=r):
@@ -203,6 +214,10 @@ def _change(floor: Floor, event: Event) -> str:
             return "it was undone already"
         case PointOfOrderRaised(point=p):
             return f"{p.name} raised a point of order"
+        case ReplyRequested(reply=r):
+            return f"{r.name} asked for a right of reply"
+        case RepliesCalled():
+            return "the chair called the replies"
         case PointOfOrderRuled(raised_by=who):
             return f"the chair ruled on {who.name}'s point of order"
         case SpeakersListClosed(phase_key=key) | SpeakersListReopened(phase_key=key):

@@ -53,6 +53,7 @@ COLUMNS = (
     "closed_reason",
     "struck_reason",
     "undone",
+    "reply",
 )
 TIMES = frozenset({"requested_at", "granted_at", "started_at", "ended_at", "closed_at"})
 DURATIONS = frozenset({"allotted", "extended", "spoken", "overtime"})

@@ -33,7 +33,13 @@ the order the events were stored:
   heard (``PointOfOrderHeard`` to ``PointOfOrderRuled``) the speech it
   interrupted is held, and the clock events of the raiser touch no row; the
   held speech carries on after the ruling, one row. The points themselves
-  (who raised them, when, the ruling) are in their events.
+  (who raised them, when, the ruling) are in their events;
+* a right of reply (O2) is a line of its own, marked ``reply``: asked
+  (``ReplyRequested``), withdrawn, closed as not heard when the segment
+  closes (``RepliesClosed``), sent back (``ReplyReturned``, M5), or given the
+  floor and heard like any speech (basis ``reply``). It is not a
+  contribution: the statistics count it apart (R4) and the report does not
+  list it among the delegations that took the floor.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -171,6 +177,7 @@ class Intervention:
     struck_reason: str | None = None  # M4: the moderator's reason for striking it
     # M3: the changes of this line that were undone, in the moderator's words, in order
     undone: tuple[str, ...] = ()
+    reply: bool = False  # O2: a right of reply, not a contribution (R4 counts it apart)
 
     @property
     def heard(self) -> bool:
@@ -218,6 +225,7 @@ class _Row:
     struck_reason: str | None = None
     undone: list[str] = field(default_factory=list)  # M3: kept whatever comes back
     overrides_when_asked: tuple[str, ...] = ()  # before a grant that was sent back (M5)
+    reply: bool = False  # O2
 
     def override(self, what: str) -> None:
         """Record one of the moderator's overrides, once, where it first happened."""
@@ -282,8 +290,28 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
                 first_time=r.first_time,
                 on_behalf=r.on_behalf,
             )
+        case queue_events.ReplyRequested(at=at, reply=r):
+            run.requests[r.id] = _Row(
+                r.id,
+                r.delegation_id,
+                r.name,
+                r.category,
+                run.phase,
+                requested_in=run.phase,
+                requested_at=at,
+                on_behalf=r.on_behalf,
+                reply=True,
+            )
         case queue_events.RequestWithdrawn(at=at, request=r):
             _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
+        case queue_events.ReplyWithdrawn(at=at, reply=r):
+            _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
+        case queue_events.RepliesClosed(at=at, replies=closed, reason=reason):
+            for r in closed:
+                _leave(run, r.id, at, Outcome.NOT_HEARD, reason.value)
+        case queue_events.ReplyReturned(reply=r) if r.id in run.requests:
+            _waiting_again(run, run.requests[r.id])
+            run.current = None
         case queue_events.RequestStruck(at=at, request=r, reason=reason):
             _leave(run, r.id, at, Outcome.NOT_HEARD, STRUCK)
             if r.id in run.requests:
@@ -323,7 +351,8 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
                 run.current.started_at = at
         case AllotmentOverridden(seconds=seconds) if run.current is not None:
             run.current.allotted = seconds + run.current.extended
-            run.current.basis, run.current.allotment_set = Basis.OVERRIDE, True
+            kept = Basis.REPLY if run.current.reply else Basis.OVERRIDE  # O2: still a reply
+            run.current.basis, run.current.allotment_set = kept, True
             run.current.override("allotment")
         case SpeechExtended(seconds=seconds) if run.current is not None:
             run.current.extended += seconds
@@ -359,7 +388,7 @@ def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
     back = event.held if point else event.speech  # O1: the speech on substance
     if run.held is not None:
         run.current, run.held = run.held, None
-    waiting = {r.id for r in event.queue.waiting}
+    waiting = {r.id for r in event.queue.waiting} | {r.id for r in event.queue.replies}  # O2
     on_floor = run.current
     if on_floor is not None and (back is None or on_floor.speaker_id != back.speaker.id):
         run.current = None  # an undone grant is no grant
@@ -387,7 +416,7 @@ def _granted(run: _Run, a: Allotment, at: float) -> _Row:
     row = run.requests.get(a.request_id) if a.request_id is not None else None
     if row is None:  # a programme turn, someone named, or a request before the stream began
         row = _Row(a.request_id, a.speaker.id, a.speaker.name, a.speaker.category, a.phase_key)
-        row.requested_at = a.requested_at
+        row.requested_at, row.reply = a.requested_at, a.basis is Basis.REPLY
         if a.request_id is not None:
             run.requests[a.request_id] = row
     row.overrides_when_asked = tuple(row.overrides)
@@ -406,7 +435,7 @@ def _ended(run: _Run, event: SpeechEnded) -> None:
     if row is None:  # the grant is not in the stream: rebuild the row from this event
         who = event.speaker
         row = _Row(event.request_id, who.id, who.name, who.category, event.phase_key)
-        row.requested_at = event.requested_at
+        row.requested_at, row.reply = event.requested_at, event.basis is Basis.REPLY
         run.granted.append(row)
     row.phase, row.ended_at, row.started_at = event.phase_key, event.at, event.started_at
     row.allotted, row.extended, row.basis = event.allotted, event.extended, event.basis
@@ -483,6 +512,7 @@ class _Join:
             closed_reason=row.closed_reason,
             struck_reason=row.struck_reason,
             undone=tuple(row.undone),
+            reply=row.reply,
         )
 
 

@@ -137,12 +137,13 @@ def speakers(lines: Iterable[Intervention], least: float = TOOK_FLOOR_SECONDS) -
     request; a withdrawn request is neither. Requests still waiting when the
     record is read count as not heard: the report is written at the end. A
     speech shorter than ``least`` seconds (the meeting's ``took_floor_seconds``,
-    R4) did not take the floor: its delegation asked and was not heard.
+    R4) did not take the floor: its delegation asked and was not heard. A right
+    of reply (O2) is not a contribution: it counts for neither list.
     """
     heard: dict[str, str] = {}
     asked: dict[str, str] = {}
     for line in lines:
-        if line.group is Group.PROGRAMME or not line.delegation:
+        if line.group is Group.PROGRAMME or not line.delegation or line.reply:
             continue
         if line.outcome is Outcome.SPEAKING or took_floor(line, least):
             heard.setdefault(line.delegation, line.name)

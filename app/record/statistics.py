@@ -21,7 +21,10 @@ The figures are those of Table 1 in 000 §2 and of R4:
 * *requests not heard* (A3; struck ones, M4, counted apart too) and
   withdrawn, and grants out of order (P2);
 * the same tally per P1 category and per UN regional group, with each
-  regional group's share of the Member States' interventions and time.
+  regional group's share of the Member States' interventions and time;
+* rights of reply (O2) are not contributions: no figure above counts them;
+  ``replies`` counts the replies heard and ``reply_seconds`` their seconds
+  (a delegation that asked for one still attends).
 
 Pure: no I/O. Durations are seconds.
 """
@@ -67,6 +70,8 @@ class Tally:
     overtime_seconds: float
     overruns: int  # speeches heard that ran into overtime (T5)
     brief: int = 0  # speeches heard shorter than took_floor_seconds: not interventions (R4)
+    replies: int = 0  # O2: rights of reply heard (not interventions)
+    reply_seconds: float = 0.0  # O2: their seconds spoken
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +186,10 @@ def _split(
 
 
 def _tally(lines: Sequence[Intervention], attending: set[str], least: float) -> Tally:
-    heard = [i for i in lines if took_floor(i, least)]
     asked = {i.delegation for i in lines if i.request_id is not None and i.delegation}
+    replies = [i for i in lines if i.reply and i.outcome is Outcome.HEARD]
+    lines = [i for i in lines if not i.reply]  # O2: a reply is not a contribution
+    heard = [i for i in lines if took_floor(i, least)]
     return Tally(
         requests=sum(1 for i in lines if i.request_id is not None),
         interventions=len(heard),
@@ -197,12 +204,15 @@ def _tally(lines: Sequence[Intervention], attending: set[str], least: float) -> 
         overtime_seconds=sum(i.overtime for i in heard),
         overruns=sum(1 for i in heard if i.overtime > 0),
         brief=sum(1 for i in lines if i.outcome is Outcome.HEARD and not took_floor(i, least)),
+        replies=len(replies),
+        reply_seconds=sum(i.spoken for i in replies),
     )
 
 
 def _balance(lines: Sequence[Intervention], least: float) -> tuple[RegionalShare, ...]:
     """Each regional group's share of what Member States said (R4's balance)."""
     states = [i for i in lines if i.group is Group.MEMBER_STATES and i.regional_group]
+    states = [i for i in states if not i.reply]  # O2: contributions only
     heard = [i for i in states if took_floor(i, least)]
     count = len(heard)
     seconds = sum(i.spoken for i in heard)

@@ -18,6 +18,10 @@ an undo (``FloorRestored``, M3) puts the queue, the speaker and the phase
 back as the event says, each request with the key it was given when it was
 made. A point of order (O1) holds the speech it interrupts: the raiser's clock
 events between its hearing and its ruling are not the held speech's, whose
+allotment is checked when it ends. A right of reply (O2) is read from its own
+list: no delegation has more replies than the meeting's limits, a reply is
+given the floor only while it waits, with the limit of the delegation's next
+reply, and it marks no one as having spoken (P8).
 allotment is checked when it ends. An inscribed list (O4) is the segment's
 first requests, ordered by tier then place, ahead of every live request; an
 absent inscribed speaker (O5) goes after every inscribed request of its tier
@@ -25,9 +29,10 @@ the first time, and is dropped only the second time.
 
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
-with the engine's mistakes. The module is one class (some 300 lines with
-this header) because every check reads the same fold's state: the queue,
-the phase, who has spoken.
+with the engine's mistakes. The module is longer than 400 lines on purpose:
+it is one class, because every check reads the same fold's state (the
+queue, the inscribed list, the replies, the phase, who has spoken), and the
+procedure of formal bodies (O1, O2, O4, O5) adds its checks to that fold.
 
 A violation is one line that starts with its time from the scheduled start
 (``+H:MM:SS``). Pure: no I/O. Times are UTC epoch seconds.
@@ -39,7 +44,7 @@ from dataclasses import dataclass, field, replace
 
 from app.category import Category, is_stakeholder
 from app.queue import events
-from app.queue.requests import FloorRequest, Tier
+from app.queue.requests import FloorRequest, Reply, Tier
 from app.simulation.result import Simulation, clock
 from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
 from app.timing.plan import PhaseKind, PhasePlan, SegmentPlan
@@ -78,6 +83,9 @@ class _RuleCheck:
     asked: dict[str, FloorRequest] = field(default_factory=dict)  # for a block, not withdrawn (A4)
     closed: bool = False
     last_at: float = float("-inf")
+    replies: dict[str, Reply] = field(default_factory=dict)  # O2: waiting, by id
+    replied: list[str] = field(default_factory=list)  # O2: a delegation id per reply heard
+    replying: bool = False  # O2: the speech on the floor is a reply
 
     def fold(self, event: events.Event) -> None:
         if event.at < self.last_at:  # R1: the record is a history, in time order
@@ -112,8 +120,20 @@ class _RuleCheck:
                 self._absent(event)
             case events.RequestAllotmentSet(request_id=request_id, seconds=seconds):
                 self.allotment_set[request_id] = seconds
+            case events.FloorGranted(allotment=a) if a.basis is Basis.REPLY:
+                self._reply_granted(event)
             case events.FloorGranted():
                 self._granted(event)
+            case events.ReplyRequested(reply=r):
+                self._reply_asked(event.at, r)
+            case events.ReplyWithdrawn(reply=r):
+                self.replies.pop(r.id, None)
+            case events.ReplyReturned(reply=r):
+                self.replies = {r.id: r, **self.replies}  # M5: back at the head
+                self.on_floor, self.replying = None, False
+            case events.RepliesClosed(replies=closed):
+                for r in closed:
+                    self.replies.pop(r.id, None)
             case events.PointOfOrderHeard() | events.PointOfOrderRuled():
                 self.point = isinstance(event, events.PointOfOrderHeard)
             case AllotmentOverridden(seconds=seconds) if not self.point:
@@ -136,7 +156,8 @@ class _RuleCheck:
         rank = self.plan.rules.rank_of(r.category)
         if r.category is Category.MEMBER_STATE and r.delegation_id in self.plan.rcp_chairs:
             rank = self.plan.rules.rcp_rank  # P4
-        first = r.delegation_id not in self.spoken and r.delegation_id != self.on_floor
+        speaking = None if self.replying else self.on_floor  # O2: replying is not speaking
+        first = r.delegation_id not in self.spoken and r.delegation_id != speaking
         if r.rank != rank:
             self._fail(event.at, f"P2/P4: {r.name} queued at rank {r.rank}, the rules say {rank}")
         if r.first_time != first:
@@ -173,6 +194,9 @@ class _RuleCheck:
         for r in event.queue.waiting:
             self._asks(r)
         self.spoken = set(event.queue.spoken)
+        self.replies = {r.id: r for r in event.queue.replies}  # O2
+        self.replied = list(event.queue.replied)
+        self.replying = speech is not None and speech.basis is Basis.REPLY
         self.on_floor = None if speech is None else speech.speaker.id
         if speech is not None:
             self.seconds, self.extended = speech.seconds, speech.extended
@@ -200,8 +224,34 @@ class _RuleCheck:
 
     # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
 
+    # -- rights of reply: O2
+
+    def _reply_asked(self, at: float, r: Reply) -> None:
+        """O2: no more replies (heard, on the floor, waiting) than the meeting's limits."""
+        mine = self.replied.count(r.delegation_id) + sum(
+            1 for w in self.replies.values() if w.delegation_id == r.delegation_id
+        )
+        mine += self.replying and self.on_floor == r.delegation_id
+        if mine >= len(self.plan.rules.reply_limits):
+            self._fail(at, f"O2: {r.name} asked for a reply past the meeting's limits")
+        self.replies[r.id] = r
+
+    def _reply_granted(self, event: events.FloorGranted) -> None:
+        """O2: a waiting reply, with the limit of the delegation's next reply."""
+        a, at = event.allotment, event.at
+        self.on_floor, self.seconds, self.extended = a.speaker.id, a.seconds, 0.0
+        self.replying = True
+        reply = self.replies.pop(a.request_id or "", None)
+        limits = self.plan.rules.reply_limits
+        rank = self.replied.count(a.speaker.id)
+        if reply is None or rank >= len(limits):
+            self._fail(at, f"O2: {a.speaker.name} given a reply it did not have")
+        elif a.seconds != limits[rank]:
+            self._fail(at, f"O2: {a.speaker.name}'s reply {rank + 1} allotted {a.seconds:g} s")
+
     def _granted(self, event: events.FloorGranted) -> None:
         a, at = event.allotment, event.at
+        self.replying = False
         phase = self.plan.phases[self.index]
         self.on_floor, self.seconds, self.extended = a.speaker.id, a.seconds, 0.0
         if a.phase_key != phase.key:
@@ -352,9 +402,11 @@ class _RuleCheck:
                 f"{event.speaker.name}: recorded {event.allotted:g} s allotted, "
                 f"granted {self.seconds:g} s plus {self.extended:g} s",
             )
-        if event.heard and event.request_id is not None:
+        if event.basis is Basis.REPLY:  # O2: counted against the limits, not as spoken
+            self.replied += [event.speaker.id] if event.heard else []
+        elif event.heard and event.request_id is not None:
             self.spoken.add(event.speaker.id)
-        self.on_floor = None
+        self.on_floor, self.replying = None, False
 
     def finish(self) -> list[str]:
         """A4 over the segment: when at least k stakeholders asked, at least k are heard."""

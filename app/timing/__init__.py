@@ -30,6 +30,7 @@ from app.timing.plan import (
     PhaseKind,
     PhasePlan,
     ProgrammeSpeaker,
+    RepliesTaken,
     SegmentPlan,
 )
 from app.timing.programme import (
@@ -59,6 +60,7 @@ __all__ = [
     "PhasePlan",
     "PhaseStarted",
     "ProgrammeSpeaker",
+    "RepliesTaken",
     "ResumeSpeech",
     "SegmentClosed",
     "SegmentOpened",

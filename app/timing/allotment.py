@@ -57,6 +57,7 @@ class Basis(StrEnum):
     PROGRAMME = "programme"  # T3, T4, A6: the programme's time
     OVERRIDE = "override"  # the moderator's explicit allotment
     POINT_OF_ORDER = "point_of_order"  # O1: the procedural cap; not a speech on substance
+    REPLY = "reply"  # O2: a right of reply's limit; not a contribution (no slot, no P8)
 
 
 class Cue(StrEnum):
@@ -386,10 +387,11 @@ def evolve(allotment: Allotment, event: SpeechEvent) -> Allotment:
             return _rearm(_add_time(allotment, seconds), at)
         case AllotmentOverridden(at=at, seconds=seconds):
             # an extension given before the override still counts (total_allotted);
-            # a point of order's cap set by the moderator is still a point of order (O1)
+            # a point of order's cap set by the moderator is still a point of order (O1),
+            # and a reply's limit still a reply (O2)
             left = seconds + allotment.extended
-            point = allotment.basis is Basis.POINT_OF_ORDER
-            basis = Basis.POINT_OF_ORDER if point else Basis.OVERRIDE
+            kept = allotment.basis in (Basis.POINT_OF_ORDER, Basis.REPLY)
+            basis = allotment.basis if kept else Basis.OVERRIDE
             return _rearm(replace(allotment, seconds=seconds, seconds_left=left, basis=basis), at)
         case WarningReached():
             return replace(allotment, warned=True)

@@ -37,6 +37,13 @@ class PhaseKind(StrEnum):
     DISCUSSION = "discussion"
 
 
+class RepliesTaken(StrEnum):
+    """O2: when "next speaker" takes the replies without the chair calling them."""
+
+    AT_END = "end"  # when the last floor phase's list of speakers is exhausted (GA)
+    WHEN_CALLED = "called"  # only when the chair calls them (``CallReplies``)
+
+
 @dataclass(frozen=True, slots=True)
 class FloorRules:
     """Numbers the seeds give as defaults; every one is a meeting setting."""
@@ -56,6 +63,11 @@ class FloorRules:
     # for the end of the speech (NMUN-style rules)
     point_of_order_seconds: float = 300.0
     point_of_order_interrupts: bool = True
+    # O2: the right of reply: each reply's limit (first, second, ...), whose number is
+    # how many replies a delegation has per segment (the item). Empty: the right of reply
+    # is not taken, as in the seeds' informal meeting (GA: (600, 300); HRC: (180, 120))
+    reply_limits: tuple[float, ...] = ()
+    replies_taken: RepliesTaken = RepliesTaken.AT_END
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (
         (Category.MEMBER_STATE, 0),

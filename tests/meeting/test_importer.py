@@ -16,7 +16,7 @@ from app.db.engine import session_scope
 from app.db.models import Day, Delegation, Meeting, Room, Segment
 from app.errors import InvalidProgramme, NotFound
 from app.meeting import import_programme, load_programme_file, parse_programme, rehearse
-from app.timing.plan import SegmentPlan
+from app.timing.plan import RepliesTaken, SegmentPlan
 
 SMALL = """\
 meeting: {key: small, title: Small meeting, timezone: Europe/Zurich}
@@ -103,6 +103,43 @@ def test_M3_the_undo_window_is_a_rule_of_the_file_30_s_unless_it_says_otherwise(
     for wrong in ("0", "-5", "301"):
         detail = refusal(SMALL.replace("rooms:", f"rules: {{undo_seconds: {wrong}}}\nrooms:", 1))
         assert "small.yaml line 2, rules.undo_seconds" in detail
+
+
+def _ruled(rules: str) -> str:
+    """SMALL with a ``rules`` block on line 2."""
+    return SMALL.replace("rooms:", f"rules: {{{rules}}}\nrooms:", 1)
+
+
+def test_O1_the_point_of_order_rules_are_read_from_the_file_with_line_and_field() -> None:
+    plain = parse_programme(SMALL, "small.yaml").rules
+    assert (plain.point_of_order_seconds, plain.point_of_order_interrupts) == (300.0, True)
+    programme = parse_programme(
+        _ruled("point_of_order_minutes: 3, point_of_order_interrupts: false"), "small.yaml"
+    )
+    rules = programme.segments[0].plan.rules  # frozen into each plan
+    assert (rules.point_of_order_seconds, rules.point_of_order_interrupts) == (180.0, False)
+    for wrong in ("0", "-5", "1441", "soon"):
+        detail = refusal(_ruled(f"point_of_order_minutes: {wrong}"))
+        assert "small.yaml line 2, rules.point_of_order_minutes" in detail
+    detail = refusal(_ruled("point_of_order_interrupts: sometimes"))
+    assert "small.yaml line 2, rules.point_of_order_interrupts" in detail
+
+
+def test_O2_the_right_of_reply_is_read_from_the_file_with_line_and_field() -> None:
+    plain = parse_programme(SMALL, "small.yaml").rules
+    assert (plain.reply_limits, plain.replies_taken) == ((), RepliesTaken.AT_END)  # none
+    programme = parse_programme(
+        _ruled("reply_minutes: [10, 5], replies_taken: called"), "small.yaml"
+    )
+    rules = programme.segments[0].plan.rules
+    assert (rules.reply_limits, rules.replies_taken) == ((600.0, 300.0), RepliesTaken.WHEN_CALLED)
+    detail = refusal(_ruled("reply_minutes: [10, 0]"))
+    assert "small.yaml line 2, rules.reply_minutes.1" in detail
+    detail = refusal(_ruled("reply_minutes: 10"))
+    assert "small.yaml line 2, rules.reply_minutes" in detail
+    detail = refusal(_ruled("replies_taken: tomorrow"))
+    assert "small.yaml line 2, rules.replies_taken" in detail
+    assert "'end' or 'called'" in detail
 
 
 def test_a_segment_in_an_unknown_room_is_refused_with_its_line() -> None:

@@ -10,7 +10,8 @@ moves; allotment overrides; extensions; starts, pauses and ends of speeches
 that stop early or run over; phase and segment closes; ticks and waits;
 undos, strikes, commands decided on a floor that has changed since; points of
 order raised, heard and ruled on, O1; lists closed and reopened, O3;
-inscribed speakers marked absent, O5), then a crowd asking at once. Before
+inscribed speakers marked absent, O5; rights of reply asked for, withdrawn,
+given by name and called, O2), then a crowd asking at once. Before
 the segment opens, the script inscribes delegations at random levels, some
 before the window opens, withdraws, swaps and draws lots (O4, O6). Each
 operation becomes a command given to
@@ -41,6 +42,7 @@ from hypothesis import strategies as st
 from app.category import Category, is_stakeholder
 from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
 from app.queue import (
+    CallReplies,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
@@ -50,6 +52,7 @@ from app.queue import (
     Floor,
     FloorGranted,
     FloorRequested,
+    FloorRestored,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
@@ -64,7 +67,12 @@ from app.queue import (
     PointOfOrderRuled,
     RaisePointOfOrder,
     ReopenSpeakersList,
+    RepliesCalled,
+    RepliesClosed,
+    ReplyReturned,
+    ReplyWithdrawn,
     RequestFloor,
+    RequestReply,
     RequestsClosed,
     RequestStruck,
     RequestWithdrawn,
@@ -77,6 +85,7 @@ from app.queue import (
     Tier,
     Undo,
     WithdrawInscription,
+    WithdrawReply,
     WithdrawRequest,
     apply,
     evolve,
@@ -100,6 +109,7 @@ from app.timing import (
     PhaseEndReason,
     PhaseKind,
     PhaseStarted,
+    RepliesTaken,
     ResumeSpeech,
     SegmentPlan,
     SetAllotment,
@@ -142,6 +152,8 @@ DELEGATIONS: tuple[Speaker, ...] = (
     Speaker("PN01", "Panellist", Category.PANELLIST),  # P1: speaks by programme, never asks
 )
 OVERRIDE_SECONDS = (-30.0, 0.0, 45.0, 90.0, 150.0, 300.0)  # not positive: refused
+GA_REPLIES = (600.0, 300.0)  # O2: GA decision 34/401
+HRC_REPLIES = (180.0, 120.0)
 
 
 # -- the plans ---------------------------------------------------------------------------
@@ -162,15 +174,22 @@ def _group(
     hard_stop: bool = False,
     member_state_minutes: int | None = None,
     interrupts: bool = True,
+    replies: tuple[float, ...] = (),
+    replies_taken: RepliesTaken = RepliesTaken.AT_END,
 ) -> Case:
+    rules = FloorRules(
+        hard_stop=hard_stop,
+        point_of_order_interrupts=interrupts,
+        reply_limits=replies,
+        replies_taken=replies_taken,
+    )
     plan = action_group(
-        length_minutes=length,
-        rcp_chairs=RCP_CHAIRS if rcp else frozenset(),
-        rules=FloorRules(hard_stop=hard_stop, point_of_order_interrupts=interrupts),
+        length_minutes=length, rcp_chairs=RCP_CHAIRS if rcp else frozenset(), rules=rules
     )
     name = f"action group of {length} min, {late} min late" + (", RCP" if rcp else "")
     name += ", hard stop" if hard_stop else ""
     name += "" if interrupts else ", points of order wait for the end of a speech"
+    name += f", replies of {replies} s taken {replies_taken.value}" if replies else ""
     if member_state_minutes is not None:  # A3's maximum is a meeting setting
         seconds = member_state_minutes * MIN
         phases = tuple(
@@ -194,11 +213,17 @@ CASES = tuple(
     map(
         _inscribing,
         (
-            _group(),  # on time: A3's maximum ends the Member State phase
-            _group(rcp=True),  # P4
-            # a short maximum, reached with a few speakers (A3); points of order wait (O1's profile)
-            _group(member_state_minutes=20, interrupts=False),
-            _group(45, hard_stop=True),  # late: A3's block limit; T5 hard stops
+            _group(replies=GA_REPLIES),  # on time: A3's maximum ends the Member State phase; O2
+            _group(rcp=True),  # P4; no right of reply (the seeds' default)
+            # a short maximum, reached with a few speakers (A3); points of order wait (O1's
+            # profile); replies only when the chair calls them (O2's profile)
+            _group(
+                member_state_minutes=20,
+                interrupts=False,
+                replies=HRC_REPLIES,
+                replies_taken=RepliesTaken.WHEN_CALLED,
+            ),
+            _group(45, hard_stop=True, replies=GA_REPLIES),  # late: A3's block limit; T5
             _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
             Case("panel, RCP", panel(rcp_chairs=frozenset({"MS01"})), START),  # A2, no flex
         ),
@@ -352,8 +377,20 @@ class ListOfSpeakers:
     phase_key: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """O2: a right of reply asked for (itself, or through the chair), withdrawn, or given
+    the floor by name (``grant``: the waiting reply of that number)."""
+
+    who: int
+    on_behalf: bool = False
+    withdraw: bool = False
+    grant: int | None = None
+
+
 Op = (
-    Point
+    Answer
+    | Point
     | Absent
     | ListOfSpeakers
     | Press
@@ -424,6 +461,34 @@ _KINDS: dict[str, tuple[int, st.SearchStrategy[Op]]] = {
     ),
     "absent": (1, st.builds(Absent, st.integers(0, 3), st.booleans())),  # O5
 }
+
+
+# O2: what the rights of reply do is woven into the drawn operations at fixed places
+# (``_with_answers``), not drawn, so that the scripts hypothesis draws for the other rules
+# stay the same; in a room whose meeting takes no reply they are refused and change nothing.
+REPLIERS = (0, 1, 2, len(DELEGATIONS) - 8, len(DELEGATIONS) - 1)  # the panellist is refused
+
+
+def _answer(n: int) -> Op | None:
+    """The reply operation woven after the ``n``-th drawn operation, if any."""
+    who = REPLIERS[(n // 19) % len(REPLIERS)]
+    woven: dict[int, Op] = {
+        2: Answer(who),
+        5: Answer(REPLIERS[(n // 19 + 2) % len(REPLIERS)], on_behalf=True),
+        8: Raw(CallReplies()),
+        11: Answer(0, grant=n // 19),
+        14: Answer(who, withdraw=True),
+        17: Answer(who),
+    }
+    return woven.get(n % 19)
+
+
+def _with_answers(ops: list[Op]) -> list[Op]:
+    woven: list[Op] = []
+    for n, op in enumerate(ops):
+        answer = _answer(n)
+        woven += [op] if answer is None else [op, answer]
+    return woven
 
 
 @st.composite
@@ -642,6 +707,14 @@ class Room:
                     self.do(GrantFloor())  # the chair calls the next speaker
                 granted = self.state.queue.granted  # given the floor, not started
                 self.do(MarkAbsent(granted.id if called and granted else self.waiting_id(pick)))
+            case Answer(grant=int(pick)):
+                self.hear_current()
+                replies = self.state.queue.replies
+                self.do(GrantFloor(replies[pick % len(replies)].id if replies else "none"))
+            case Answer(who=who, withdraw=True):
+                self.do(WithdrawReply(DELEGATIONS[who].id))
+            case Answer(who=who, on_behalf=on_behalf):
+                self.do(RequestReply(DELEGATIONS[who], on_behalf))
 
     def inscribe(self, op: Inscribing) -> None:
         """O4, O6: a command on the segment's list before it opens."""
@@ -699,7 +772,8 @@ LENGTHS = (0.5, 1.0, 1.4, 0.9, 1.2)  # the suffix's speeches: early stops and ov
 def _play_to_end(room: Room) -> None:
     """A well-behaved moderator, as the simulator's: every speaker speaks (some stop
     early, some run over); the floor goes to the next speaker by the rules while someone
-    the phase hears waits, then the phase closes; a phase without an A3 limit is closed
+    the phase hears waits, then to the replies waiting (O2; each replier asks again), then
+    the phase closes; a phase without an A3 limit is closed
     at its planned end if the engine allows it (A4 may refuse: then the floor is given)."""
     room.tame = True
     refused = False  # the last close was refused (A4); give the floor first
@@ -722,6 +796,8 @@ def _play_to_end(room: Room) -> None:
                 assert speech.started_at is not None
                 room.now = max(room.now, speech.started_at + length)
                 room.do(EndSpeech())
+                if speech.basis is Basis.REPLY:  # O2: it replies to the reply, if it may
+                    room.do(RequestReply(speech.speaker))
                 room.wait(3.0)
             continue
         run = state.segment
@@ -731,6 +807,10 @@ def _play_to_end(room: Room) -> None:
         unbounded = phase.max_seconds is None and not phase.yields
         if phase.kind is PhaseKind.PROGRAMME and run.programme_cursor < len(phase.speakers):
             room.do(GrantFloor())
+        elif phase.kind is PhaseKind.FLOOR and state.queue.replies and not waiting:
+            if not room.do(GrantFloor()):  # O2: taken at the end, or called by the chair
+                room.do(CallReplies())
+                assert room.do(GrantFloor()), room.refusals[-1]
         elif phase.kind is PhaseKind.FLOOR and waiting:
             if unbounded and time_up and not refused:
                 refused = not room.do(ClosePhase())
@@ -775,7 +855,7 @@ def scripts_of(draw: st.DrawFn, *, tame: bool = False, inscribing: bool = False)
     if inscribing:
         before = st.sampled_from(_INSCRIBING).flatmap(lambda strategy: strategy)
         inscriptions = draw(st.lists(before, min_size=4, max_size=40))
-    return Script(tuple(inscribed), tuple(ops), tuple(crowd), tuple(inscriptions))
+    return Script(tuple(inscribed), tuple(_with_answers(ops)), tuple(crowd), tuple(inscriptions))
 
 
 def play(case: Case, script: Script, *, tame: bool = False) -> Room:
@@ -994,6 +1074,50 @@ def test_O3_a_closed_list_takes_no_request_except_O1_and_the_moderators() -> Non
     )
 
 
+def test_O2_no_delegation_has_more_replies_than_the_limits_and_each_has_its_ranks_limit() -> None:
+    """Rights of reply: a delegation's replies heard never pass the number of limits, each
+    reply is granted with the limit of its rank (first, second), and the oracle reads the
+    same from the record; a meeting without limits refuses every reply."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "O2:") == []
+        limits = room.case.plan.rules.reply_limits
+        heard: Counter[str] = Counter()  # replies heard, per delegation
+        for event in room.events:
+            match event:
+                case FloorRestored(queue=queue):  # M3: the count comes back with the queue
+                    heard = Counter(queue.replied)
+                case FloorGranted(allotment=a) if a.basis is Basis.REPLY:
+                    rank = heard[a.speaker.id]
+                    assert a.seconds == limits[rank], (a, rank)
+                    seen[f"reply {rank + 1} given"] += 1
+                case SpeechEnded(basis=Basis.REPLY, heard=True, speaker=who):
+                    heard[who.id] += 1
+                    assert heard[who.id] <= len(limits), (who, heard)
+        for state in room.states:
+            assert all(n <= len(limits) for n in Counter(state.queue.replied).values())
+        codes = Counter(error.code for _, error in room.refusals)
+        seen["refused past the limits"] += codes["reply.limit_reached"]
+        seen["refused: the meeting takes none"] += codes["reply.not_taken"]
+        kinds = Counter(type(e).__name__ for e in room.events)
+        for kind in (RepliesCalled, ReplyReturned, ReplyWithdrawn, RepliesClosed):
+            seen[kind.__name__] += kinds[kind.__name__]
+
+    _holds(
+        check,
+        {
+            "reply 1 given",
+            "reply 2 given",
+            "refused past the limits",
+            "refused: the meeting takes none",
+            "RepliesCalled",
+            "ReplyReturned",
+            "ReplyWithdrawn",
+            "RepliesClosed",
+        },
+    )
+
+
 def test_P6_a_delegation_is_never_twice_in_the_queue() -> None:
     def check(room: Room, seen: Counter[str]) -> None:
         for state in room.states:
@@ -1024,8 +1148,8 @@ def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() 
         }
         for grant in _grants(room):
             a = grant.allotment
-            if a.request_id is None or a.basis is Basis.OVERRIDE:
-                seen[a.basis.value] += 1
+            if a.request_id is None or a.basis in (Basis.OVERRIDE, Basis.REPLY):
+                seen[a.basis.value] += 1  # O2: a reply's limit is checked by its own test
                 continue
             assert a.seconds in allowed[a.basis], (a.basis, a.seconds)
             if a.basis is Basis.RCP:
@@ -1044,7 +1168,7 @@ def test_P2_P4_P8_the_order_is_kept_except_for_recorded_overrides() -> None:
         categories = _requests_of(room)
         for grant in _grants(room):
             a = grant.allotment
-            if a.request_id is None:
+            if a.request_id is None or a.basis is Basis.REPLY:  # O2: apart from the list
                 continue
             seen["out of order" if a.out_of_order else "in order"] += 1
             if a.speaker.id in room.case.plan.rcp_chairs:
@@ -1082,6 +1206,8 @@ def test_A3_no_member_state_is_given_the_floor_past_the_blocks_latest_start() ->
             a = grant.allotment
             if a.speaker.category is not Category.MEMBER_STATE or a.request_id is None:
                 continue
+            if a.basis is Basis.REPLY:  # O2: a reply is not a turn of the speakers' list
+                continue
             late = any(
                 grant.at + plan.slot(plan.phases[n]) > block_latest_start(plan, n) for n in yielding
             )
@@ -1109,6 +1235,8 @@ def test_A4_no_stakeholder_speaks_in_the_member_state_phase_except_by_override()
             category = a.speaker.category
             if a.request_id is None or category is None or not is_stakeholder(category):
                 continue
+            if a.basis is Basis.REPLY:  # O2: a reply is apart from the lists
+                continue
             if category not in phase.eligible:
                 assert a.out_of_order, grant
                 seen["stakeholder early by override"] += 1
@@ -1127,9 +1255,14 @@ def test_A4_when_four_stakeholders_asked_four_are_heard_in_an_action_group() -> 
         assert check_invariants(room.history()) == []
         if room.case.plan.format != "A1":
             return
-        # withdrawn, or struck by the moderator (M4): A4 counts who still asks, as the oracle
-        left = RequestWithdrawn | RequestStruck
-        withdrawn = {e.request.id for e in room.events if isinstance(e, left)}
+        # withdrawn, or struck by the moderator (M4): A4 counts who still asks, as the oracle;
+        # a withdrawal or a strike undone (M3) leaves the request asking
+        withdrawn: set[str] = set()
+        for e in room.events:
+            if isinstance(e, RequestWithdrawn | RequestStruck):
+                withdrawn.add(e.request.id)
+            elif isinstance(e, FloorRestored):
+                withdrawn -= {r.id for r in e.queue.waiting}
         asked: set[str] = set()  # stakeholders who asked before the block was over
         for e in room.events:
             if isinstance(e, PhaseEnded) and room.case.plan.phases[e.index].protected_slots:

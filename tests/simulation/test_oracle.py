@@ -16,13 +16,16 @@ from app.queue import (
     FloorGranted,
     FloorRequested,
     GiveFloor,
+    GrantFloor,
     Inscribe,
     InscribedSpeakerAbsent,
     InscribedSpeakerDropped,
     MarkAbsent,
     OpenSegment,
+    ReplyRequested,
     RequestAllotmentSet,
     RequestFloor,
+    RequestReply,
     RequestsClosed,
     RoomState,
     Tier,
@@ -38,8 +41,10 @@ from app.simulation import (
 )
 from app.timing import InscriptionWindow
 from app.timing.allotment import Basis, EndSpeech, Speaker, SpeechEnded, StartSpeech
+from app.timing.plan import FloorRules
 from app.timing.programme import PhaseStarted, SegmentClosed
-from tests.plans import MIN, START, action_group
+from tests.fakes import FRANCE
+from tests.plans import MIN, START, STATES, action_group, floor, segment
 from tests.simulation.runs import grants, run
 
 # -- the checker can fail ----------------------------------------------------------------
@@ -298,6 +303,63 @@ def test_speaker_named_with_a_wrong_allotment_is_detected() -> None:
 
     assert grant.allotment.speaker == named
     assert any("Guest allotted 99 s (slot)" in v for v in violations)
+
+
+def test_O2_the_checker_reads_rights_of_reply_and_detects_a_doctored_one() -> None:
+    """A reply is read from its own list (not a request without a queue), its allotment
+    is its rank's limit, and a delegation never asks past the limits."""
+    debating = floor("debate", "General debate", 180, eligible=STATES)
+    plan = segment(
+        "gd", "General debate", "A8", 180, debating, rules=FloorRules(reply_limits=(600, 300))
+    )
+    ghana, france = Speaker("GHA", "Ghana", Category.MEMBER_STATE), FRANCE
+    state, now = RoomState(plan.room_id), START
+    events: list[Event] = []
+    for command in (
+        OpenSegment(plan),
+        RequestFloor(france),
+        RequestReply(ghana),
+        GrantFloor(),
+        StartSpeech(),
+        EndSpeech(),
+        GrantFloor(),  # the list is exhausted: Ghana's first reply
+        StartSpeech(),
+        RequestReply(ghana),
+        RequestFloor(ghana),  # P8: replying is not speaking
+        EndSpeech(),
+        GrantFloor(),  # Ghana's request first, then its second reply
+        StartSpeech(),
+        EndSpeech(),
+        GrantFloor(),
+        StartSpeech(),
+        EndSpeech(),
+        CloseSegment(),
+    ):
+        decision = apply(state, command, now)
+        state, now = decision.state, now + 10.0
+        events.extend(decision.events)
+    honest = replace(run(1), plan=plan, events=tuple(events))
+    replies = [
+        g for g in events if isinstance(g, FloorGranted) and g.allotment.basis is Basis.REPLY
+    ]
+    assert [g.allotment.seconds for g in replies] == [600.0, 300.0]
+    ghanas = [e.request for e in events if isinstance(e, FloorRequested)][1]
+    assert (ghanas.delegation_id, ghanas.first_time) == ("GHA", True)
+    assert check_invariants(honest) == []
+
+    second = replies[1]
+    wrong = edit(honest, lambda e: e is second, lambda e: [regrant_seconds(second, 600.0)])
+    assert any("O2: Ghana's reply 2 allotted 600 s" in v for v in check_invariants(wrong))
+    asked = next(e for e in events if isinstance(e, ReplyRequested))
+    third = replace(asked.reply, id="gd.99")
+    again = edit(
+        honest, lambda e: isinstance(e, SegmentClosed), lambda e: [ReplyRequested(e.at, third), e]
+    )
+    assert any("past the meeting's limits" in v for v in check_invariants(again))
+
+
+def regrant_seconds(event: FloorGranted, seconds: float) -> FloorGranted:
+    return replace(event, allotment=replace(event.allotment, seconds=seconds))
 
 
 def _inscribed_run() -> list[Event]:

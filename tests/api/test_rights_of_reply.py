@@ -1,0 +1,105 @@
+"""Rights of reply (O2) over HTTP (issue 16): the commands, who may send them for whom.
+
+Through the served app (a TestClient on the seeded meeting plus a general debate
+with GA's limits in the plenary, a FakeClock the test moves). The screens' views
+of the reply list are not built yet (issue 16): only the commands are on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.db.models import Day
+from app.timing import FloorRules
+from tests.api_client import Api, serving
+from tests.builders import Seeded, add_segment, seed_meeting
+from tests.plans import STATES, floor, segment
+
+Json = dict[str, Any]
+
+
+#: The debate's segment id in the plenary (set by the fixture: ids come from the database).
+DEBATE: dict[str, int] = {}
+
+
+@pytest.fixture
+def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
+    seeded = seed_meeting(engine)
+    debate = segment(
+        "gd",
+        "General debate",
+        "A8",
+        180,
+        floor("debate", "General debate", 180, eligible=STATES),
+        rules=FloorRules(reply_limits=(600.0, 300.0)),
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
+        debate_id = add_segment(session, day, "gd", seeded.rooms[0], debate).id
+        session.commit()
+    assert debate_id is not None
+    DEBATE["id"] = debate_id
+    with serving(sqlite_url, seeded) as served:
+        yield served
+
+
+def send(api: Api, path: str, body: Json, who: str = "moderator", after: float = 0) -> Any:
+    api.clock.advance(after)
+    api.counter += 1
+    return api.post(path, {"command_id": f"reply-{api.counter:04d}", **body}, api.tokens[who])
+
+
+def ok(api: Api, path: str, body: Json, who: str = "moderator", after: float = 0) -> list[str]:
+    response = send(api, path, body, who, after)
+    assert response.status_code == 200, response.text
+    events: list[str] = response.json()["events"]
+    return events
+
+
+def debating(api: Api, *codes: str) -> None:
+    """The general debate open; ``codes`` asked for the floor through the chair."""
+    ok(api, "programme", {"type": "open_segment", "segment_id": DEBATE["id"]})
+    for code in codes:
+        ok(api, "floor", {"type": "add_request", "delegation": code}, after=1)
+
+
+def test_O2_a_delegate_asks_for_a_reply_and_the_chair_calls_the_replies(api: Api) -> None:
+    debating(api, "GHA")
+
+    assert ok(api, "requests", {"type": "reply", "delegation": "MEX"}, "delegate") == [
+        "ReplyRequested"
+    ]
+    assert ok(api, "floor", {"type": "call_replies"}, after=1) == ["RepliesCalled"]
+    assert ok(api, "floor", {"type": "grant"}, after=1) == ["FloorGranted"]
+
+    view = api.get(f"/api/rooms/{api.room}", "moderator").json()
+    assert (view["speech"]["speaker"]["id"], view["speech"]["allotted"]) == ("MEX", 600.0)
+
+
+def test_O2_the_moderator_asks_on_a_delegations_behalf_and_a_delegate_only_for_its_own(
+    api: Api,
+) -> None:
+    debating(api)
+
+    assert ok(api, "requests", {"type": "reply", "delegation": "CHE"}) == ["ReplyRequested"]
+    other = send(api, "requests", {"type": "reply", "delegation": "GHA"}, "delegate")
+    assert (other.status_code, other.json()["code"]) == (403, "access.act_for")
+    body = {"type": "withdraw_reply", "delegation": "CHE"}
+    assert ok(api, "requests", body) == ["ReplyWithdrawn"]
+    assert ok(api, "requests", body) == []  # M2: nothing left to withdraw
+
+
+def test_O2_the_seeds_meeting_refuses_a_reply_and_a_call_says_none_waits(api: Api) -> None:
+    seeded: Seeded = api.seeded
+    ok(api, "programme", {"type": "open_segment", "segment_id": seeded.action_group})
+
+    refused = send(api, "requests", {"type": "reply", "delegation": "MEX"}, "delegate")
+    called = send(api, "floor", {"type": "call_replies"})
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "reply.not_taken")
+    assert (called.status_code, called.json()["code"]) == (409, "reply.none_waiting")
