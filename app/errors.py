@@ -144,6 +144,15 @@ MESSAGES: dict[str, Template] = {
         "the point of order of {raiser} waits until {speaker} has finished speaking "
         "(the meeting's rules, O1)"
     ),
+    "question.not_taken": "'{segment}' takes no interposed questions (the meeting's rules, O8)",
+    "question.no_speech": "no one is speaking: a question is put to the speaker on the floor (O8)",
+    "question.own_speech": "{speaker} has the floor: a speaker puts no question to itself (O8)",
+    "question.too_long": "an interposed question lasts at most {cap} s, not {seconds} s (O8)",
+    "question.none_waiting": "no interposed question is waiting",
+    "question.no_longer_waiting": "the interposed question '{question}' is no longer waiting",
+    "question.being_asked": (
+        "the interposed question of {speaker} is on the floor: the speaker answers it first (O8)"
+    ),
     "reply.not_taken": "'{segment}' takes no right of reply (the meeting's rules, O2)",
     "reply.limit_reached": (
         "{speaker} has used its right of reply in '{segment}': at most {limit} per delegation (O2)"

@@ -62,7 +62,7 @@ class Programme:
 
 
 def floor_rules(rules: RulesIn) -> FloorRules:
-    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3, O1, O2)."""
+    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3, O1, O2, O8)."""
     return FloorRules(
         slot_seconds=rules.slot_minutes * MIN,
         flex_seconds=None if rules.flex_minutes is None else rules.flex_minutes * MIN,
@@ -78,6 +78,9 @@ def floor_rules(rules: RulesIn) -> FloorRules:
         point_of_order_interrupts=rules.point_of_order_interrupts,
         reply_limits=tuple(minutes * MIN for minutes in rules.reply_minutes),
         replies_taken=rules.replies_taken,
+        alternate_stances=rules.alternate_stances,
+        interposed_questions=rules.interposed_questions,
+        interposed_question_seconds=rules.interposed_question_seconds,
         ranks=tuple(sorted(rules.ranks.items())),
         default_rank=rules.default_rank,
         rcp_rank=rules.rcp_rank,

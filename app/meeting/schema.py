@@ -1,8 +1,8 @@
 """The programme file, as pydantic validates it (the edge; the engine sees plans).
 
 A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
-of T1-T5, P2-P4, M3's undo window, O1's point of order and O2's rights of
-reply is a setting with the seeds' default),
+of T1-T5, P2-P4, M3's undo window, O1's point of order, O2's rights of
+reply and O8's speech kinds is a setting with the seeds' default),
 its ``rooms``, reusable ``formats`` (A1-A8: a sequence of phases) and its
 ``days`` with segments. A segment names a format and may fill in its
 programme speakers or override a phase's numbers. Unknown keys are refused,
@@ -91,6 +91,11 @@ class RulesIn(_Strict):
     # how many there are is how many replies a delegation has per segment. Empty: none
     reply_minutes: tuple[Minutes, ...] = Field(default=(), max_length=10)
     replies_taken: RepliesTaken = RepliesTaken.AT_END  # O2: "end", or "called" by the chair
+    # O8: pro and contra alternate on the list; interposed questions are taken, each at
+    # most ``interposed_question_seconds`` (with the speaker's consent)
+    alternate_stances: bool = False
+    interposed_questions: bool = False
+    interposed_question_seconds: float = Field(default=30, gt=0, le=600)
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}
     )

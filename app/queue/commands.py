@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.queue.requests import Tier
+from app.queue.requests import Stance, Tier
 from app.timing.allotment import Speaker, SpeechCommand
 from app.timing.plan import SegmentPlan
 
@@ -59,6 +59,7 @@ class RequestFloor:
     delegation: Speaker
     on_behalf: bool = False  # entered by the moderator: never refused for eligibility
     inscribed: bool = False  # pre-loaded list (P7)
+    stance: Stance = Stance.NONE  # O8: pro or contra, where the meeting debates so
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,34 @@ class CallReplies:
 
 
 @dataclass(frozen=True, slots=True)
+class AskInterposedQuestion:
+    """O8: a delegation asks to put a question to the speaker on the floor (at most the
+    meeting's cap, ``seconds`` if shorter); the chair asks the speaker. A second press
+    of a waiting question changes nothing."""
+
+    delegation: Speaker
+    seconds: float | None = None  # None: the meeting's cap
+    on_behalf: bool = False
+    expected_speaker: str | None = None  # M1: the speaker the question is put to
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentToQuestion:
+    """O8: the speaker consents (the chair records it): the speaker's clock stops, held,
+    and the questioner has the floor; ending it puts the speaker back with its seconds."""
+
+    question_id: str | None = None  # M1: the question the console showed
+    expected_speaker: str | None = None  # M1: the speaker on the floor
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineQuestion:
+    """O8: the speaker declines (the chair records it): the question is dropped."""
+
+    question_id: str | None = None  # M1
+
+
+@dataclass(frozen=True, slots=True)
 class Inscribe:
     """O4: inscribe a delegation on a segment's list, within its window (``plan.inscription``),
     at its level of representation; from its own page or by the secretariat."""
@@ -270,6 +299,9 @@ FloorCommand = (
     | SwapInscriptions
     | DrawLots
     | MarkAbsent
+    | AskInterposedQuestion
+    | ConsentToQuestion
+    | DeclineQuestion
     | Tick
 )
 

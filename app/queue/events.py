@@ -13,7 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest, Inscription, PointOfOrder, Queue, Reply, Tier
+from app.queue.requests import (
+    FloorRequest,
+    Inscription,
+    InterposedQuestion,
+    PointOfOrder,
+    Queue,
+    Reply,
+    Tier,
+)
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
@@ -255,6 +263,48 @@ class InscribedSpeakerDropped:
     called: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class InterposedQuestionAsked:
+    """O8: a question to the speaker on the floor waits for the speaker's answer."""
+
+    at: float
+    question: InterposedQuestion
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionDeclined:
+    """O8: the speaker declined the question (or it lapsed with the speech)."""
+
+    at: float
+    question: InterposedQuestion
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionConsented:
+    """O8: the speaker consented: the questioner has the floor (``allotment``, basis
+    QUESTION); the speech (``interrupted``, paused with its seconds) is held."""
+
+    at: float
+    question: InterposedQuestion
+    allotment: Allotment
+    interrupted: Allotment
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionEnded:
+    """O8: the question is over (ended, or its time up); ``resumed``, the held speech
+    exactly as held, is back on the floor for the moderator to resume."""
+
+    at: float
+    question_id: str
+    asked_by: Speaker
+    asked_at: float
+    spoken: float  # the question's seconds (not the speaker's, R1)
+    resumed: Allotment
+
+
+QuestionEvent = InterposedQuestionAsked | QuestionDeclined | QuestionConsented | QuestionEnded
+
 InscriptionEvent = Inscribed | InscriptionWithdrawn | InscriptionsSwapped | LotsDrawn
 
 QueueEvent = (
@@ -280,6 +330,7 @@ QueueEvent = (
     | InscriptionEvent
     | InscribedSpeakerAbsent
     | InscribedSpeakerDropped
+    | QuestionEvent
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

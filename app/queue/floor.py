@@ -48,7 +48,10 @@ seconds it had (O1). A phase's list of speakers can be closed and reopened:
 while closed, only the chair adds (O3). Rights of reply (``app.queue.reply``)
 are a list of their own, taken by "next speaker" when the chair calls them or
 at the end of the last floor phase's list; a reply fills no slot and marks no
-one as having spoken (O2).
+one as having spoken (O2). Speech kinds (``app.queue.kinds``): "next speaker"
+may alternate pro and contra; an interposed question, with the speaker's
+consent, holds the speech as a point of order does and puts it back with the
+seconds it had (O8).
 
 Inscription before the segment (``app.queue.inscription``): the lists of the
 segments not yet open (``RoomState.inscriptions``) take inscriptions, swaps
@@ -59,7 +62,7 @@ calling it: to the end of its tier, then dropped (O5).
 
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
-O1, O2, O3, O4-O6.
+O1, O2, O3, O4-O6, O8.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -73,14 +76,17 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import inscription, order, procedure, reply, undo
+from app.queue import inscription, kinds, order, procedure, reply, undo
 from app.queue.commands import (
+    AskInterposedQuestion,
     CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
     Command,
+    ConsentToQuestion,
+    DeclineQuestion,
     DrawLots,
     GiveFloor,
     GrantFloor,
@@ -115,10 +121,14 @@ from app.queue.events import (
     InscriptionEvent,
     InscriptionsSwapped,
     InscriptionWithdrawn,
+    InterposedQuestionAsked,
     LotsDrawn,
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    QuestionConsented,
+    QuestionDeclined,
+    QuestionEnded,
     RepliesCalled,
     RepliesClosed,
     ReplyRequested,
@@ -152,6 +162,8 @@ from app.timing.allotment import (
     AllotmentOverridden,
     Basis,
     EndSpeech,
+    ExtendSpeech,
+    SetAllotment,
     Speaker,
     SpeechEnded,
     SpeechPaused,
@@ -239,12 +251,22 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             _check_segment(state, segment_id)
     on_floor = state.speech
     waits_for_ruling = (
-        EndSpeech | GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder | MarkAbsent
+        EndSpeech
+        | GrantFloor
+        | GiveFloor
+        | CloseSegment
+        | HearPointOfOrder
+        | MarkAbsent
+        | ConsentToQuestion
     )
     if on_floor is not None and procedure.is_point_of_order(on_floor):
         if isinstance(command, waits_for_ruling):
             raise procedure.being_heard(on_floor)
     run = _require_segment(state, command)
+    if on_floor is not None and kinds.is_question(on_floor):  # O8: the speaker answers first
+        _refuse_while_asked(run, on_floor, command)
+        if isinstance(command, EndSpeech):
+            return [kinds.ended(on_floor, state.held, now)]
     match command:
         case CloseSegment():
             return _close_segment(state, now)
@@ -297,6 +319,15 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return reply.withdrawn(state.queue, on_floor, command, now)
         case CallReplies():
             return reply.called(state.queue, command, now)
+        case AskInterposedQuestion():
+            on_floor = procedure.substantive(state.speech, state.held)
+            return kinds.asked(run, state.queue, on_floor, command, now)
+        case ConsentToQuestion():
+            if state.speech is None:
+                raise IllegalCommand("question.no_speech")
+            return kinds.consented(run, state.queue, state.speech, command, now)
+        case DeclineQuestion():
+            return kinds.declined(state.queue, command, now)
         case MarkAbsent(request_id=request_id):
             called = inscription.called_request(state.queue, request_id)
             request = called or _require_request(state, request_id)
@@ -304,6 +335,18 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
     if state.speech is None:
         raise IllegalCommand("floor.nobody")
     return list(speech.decide(state.speech, command, now))
+
+
+def _refuse_while_asked(run: SegmentRun, on_floor: Allotment, command: Command) -> None:
+    """O8: while a question is on the floor the speaker answers it first, and its clock
+    never passes the meeting's cap."""
+    waits = GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder | MarkAbsent
+    if isinstance(command, waits | ConsentToQuestion):
+        raise kinds.being_asked(on_floor)
+    if isinstance(command, ExtendSpeech):
+        kinds.refuse_past_cap(run.plan.rules, speech.total_allotted(on_floor) + command.seconds)
+    if isinstance(command, SetAllotment):
+        kinds.refuse_past_cap(run.plan.rules, command.seconds + on_floor.extended)
 
 
 def _check_expected_speaker(state: RoomState, command: Command, now: float) -> None:
@@ -426,6 +469,7 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
         requested_at=now,
         on_behalf=command.on_behalf,
         inscribed=command.inscribed,
+        stance=command.stance,  # O8
     )
     return [FloorRequested(now, request)]
 
@@ -494,12 +538,12 @@ def _grant_on(
     elif phase.kind is PhaseKind.DISCUSSION:
         raise IllegalCommand("phase.by_name", phase=phase.title, phase_key=phase.key)
     else:
-        found = order.next_in(phase, tuple(r for r in state.queue.waiting if r.id != skip))
+        found = kinds.next_in(run.plan.rules, state.queue, phase, skip)  # O8: alternated
         if found is None:
             code = "queue.no_one_else" if skip is not None else "queue.empty"
             raise IllegalCommand(code, phase=phase.title, phase_key=phase.key)
         request = found
-    by_rule = order.in_rule_order(phase, state.queue.waiting)
+    by_rule = kinds.in_rule_order(run.plan.rules, state.queue, phase)
     out_of_order = by_rule is None or by_rule.id != request.id  # P2: recorded, never refused
     if command.seconds is not None:
         seconds, basis = command.seconds, Basis.OVERRIDE
@@ -692,6 +736,10 @@ def _due(state: RoomState, now: float) -> list[Event]:
     rules = state.segment.plan.rules if state.segment is not None else None
     if procedure.is_point_of_order(state.speech):
         rules = None  # O1: the chair rules; the clock of a point of order only signals
+    if kinds.is_question(state.speech):
+        rules = None  # O8: at most its time: its time up ends it, the speaker is back
+        if events and isinstance(events[-1], speech.TimeUp):
+            events.append(kinds.ended(state.speech, state.held, events[-1].at))
     if rules is not None and rules.hard_stop and events and isinstance(events[-1], speech.TimeUp):
         timed = _fold(state, events, [])
         assert timed.speech is not None
@@ -804,8 +852,19 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             points = tuple(p for p in state.queue.points if p.id != point.id)
             queue = replace(state.queue, points=points)
             return replace(state, speech=allotment, held=interrupted, queue=queue)
-        case PointOfOrderRuled(resumed=resumed):
+        case PointOfOrderRuled(resumed=resumed) | QuestionEnded(resumed=resumed):
             return replace(state, speech=resumed, held=None)
+        case InterposedQuestionAsked(question=asked):
+            questions = (*state.queue.questions, asked)
+            queue = replace(state.queue, questions=questions, next_seq=asked.seq + 1)
+            return replace(state, queue=queue)
+        case QuestionDeclined(question=asked):
+            questions = tuple(q for q in state.queue.questions if q.id != asked.id)
+            return replace(state, queue=replace(state.queue, questions=questions))
+        case QuestionConsented(question=asked, allotment=allotment, interrupted=interrupted):
+            questions = tuple(q for q in state.queue.questions if q.id != asked.id)
+            queue = replace(state.queue, questions=questions)
+            return replace(state, speech=allotment, held=interrupted, queue=queue)
         case SpeakersListClosed(phase_key=key):
             queue = replace(state.queue, closed_lists=state.queue.closed_lists | {key})
             return replace(state, queue=queue)
@@ -854,7 +913,10 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return _after_speech(state, event)
         case SpeechStarted():  # M5: once the speaker speaks, the request is used
             assert state.speech is not None
-            queue = replace(state.queue, granted=None, replying=None)
+            queue = state.queue
+            if not kinds.is_procedural(state.speech):  # O1, O8: the held speech's stays
+                stance = kinds.started(queue)  # O8: for alternation
+                queue = replace(queue, granted=None, replying=None, last_stance=stance)
             return replace(state, speech=speech.evolve(state.speech, event), queue=queue)
     assert state.speech is not None, f"{type(event).__name__} with no one on the floor"
     return replace(state, speech=speech.evolve(state.speech, event))
@@ -876,7 +938,8 @@ def _lapsed(
 
 
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
-    queue, segment = replace(state.queue, replying=None), state.segment
+    # O8: questions to the speech lapse with it
+    queue, segment = replace(state.queue, replying=None, questions=()), state.segment
     if event.basis is Basis.REPLY:  # O2: counted against the limits; no slot, no P8
         if event.heard:
             queue = replace(queue, replied=(*queue.replied, event.speaker.id))

@@ -69,8 +69,10 @@ def is_point_of_order(allotment: Allotment | None) -> bool:
 
 
 def substantive(on_floor: Allotment | None, held: Allotment | None) -> Allotment | None:
-    """The speech on substance: the held one while a point of order is heard (O1)."""
-    return held if is_point_of_order(on_floor) else on_floor
+    """The speech on substance: the held one while a point of order is heard (O1) or an
+    interposed question is put (O8)."""
+    procedural = (Basis.POINT_OF_ORDER, Basis.QUESTION)
+    return held if on_floor is not None and on_floor.basis in procedural else on_floor
 
 
 def being_heard(on_floor: Allotment) -> IllegalCommand:

@@ -43,6 +43,13 @@ swap within a tier). When the segment opens, each becomes a request with its
 ``tier`` and its ``place`` in the list: inscribed requests go before every
 live one, in that order (``app.queue.order``); ``absences`` counts the times
 the chair called it in vain (O5).
+
+Speech kinds (O8, ``app.queue.kinds``): a request may be *pro* or *contra*
+(its ``stance``); ``last_stance`` is the stance of the last such speaker who
+started, which a list that alternates reads. Interposed questions to the
+speaker on the floor are a list of their own (``questions``), in the order
+asked, until the speaker consents or declines; they lapse when the speech
+ends.
 """
 
 from __future__ import annotations
@@ -63,6 +70,14 @@ class Tier(StrEnum):
     DEPUTY_MINISTER = "deputy_minister"
     HEAD_OF_DELEGATION = "head_of_delegation"
     OTHER = "other"
+
+
+class Stance(StrEnum):
+    """O8: what a request speaks for; ``none`` is a plain contribution."""
+
+    NONE = "none"
+    PRO = "pro"
+    CONTRA = "contra"
 
 
 def tier_rank(tier: Tier) -> int:
@@ -87,6 +102,7 @@ class FloorRequest:
     tier: Tier | None = None  # O4: inscribed before the segment, at this level; None: live
     place: int = 0  # O4: its place in the inscribed list (O5: an absence moves it on)
     absences: int = 0  # O5: called and absent (a second absence drops it)
+    stance: Stance = Stance.NONE  # O8: pro, contra, or a plain contribution
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +129,21 @@ class Reply:
     requested_at: float
     seq: int  # shared with requests: ids are unique in the segment
     on_behalf: bool = False  # asked by the moderator for the delegation
+
+
+@dataclass(frozen=True, slots=True)
+class InterposedQuestion:
+    """O8: a delegation asks to put a question to the speaker on the floor."""
+
+    id: str
+    delegation_id: str
+    name: str
+    category: Category
+    asked_at: float
+    seq: int  # shared with requests: ids are unique in the segment
+    seconds: float  # at most the meeting's cap
+    to_speaker: str  # the speaker id it is put to
+    on_behalf: bool = False  # entered by the moderator for the delegation
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +194,8 @@ class Queue:
     replied: tuple[str, ...] = ()  # O2: a delegation id per reply heard in the segment
     replies_called: bool = False  # O2: the chair called the replies; until none waits
     replying: Reply | None = None  # O2, M5: the granted reply, until its speaker starts
+    questions: tuple[InterposedQuestion, ...] = ()  # O8: asked of the speaker, in order
+    last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker's (alternation)
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

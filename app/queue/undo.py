@@ -29,6 +29,9 @@ Which events make up one change is read from the events themselves:
 * rights of reply (O2): a reply given the floor is the floor given, a reply
   withdrawn or sent back (M5) opens a change like a request's; a reply asked
   for and the chair's call of the replies are changes since;
+* interposed questions (O8): a question consented to is the floor given (the
+  speaker held, as for a point of order); a question asked, declined or
+  ended is a change since;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -36,7 +39,7 @@ Which events make up one change is read from the events themselves:
   takes the point with it (``SegmentClosed`` starts a fresh state).
 
 The undo itself (``FloorRestored``) spends the point: an undo is not undone.
-Rules: M3 (with O1, O2, O3, O5).
+Rules: M3 (with O1, O2, O3, O5, O8).
 """
 
 from __future__ import annotations
@@ -51,9 +54,13 @@ from app.queue.events import (
     FloorRestored,
     InscribedSpeakerAbsent,
     InscribedSpeakerDropped,
+    InterposedQuestionAsked,
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
+    QuestionConsented,
+    QuestionDeclined,
+    QuestionEnded,
     RepliesCalled,
     ReplyRequested,
     ReplyReturned,
@@ -158,6 +165,8 @@ def _opens(floor: Floor, event: Event) -> str | None:
             return f"the withdrawal of {r.name}'s reply"
         case FloorGranted(replacing=None) | PointOfOrderHeard(replacing=None):
             return f"the floor given to {_name(event)}"
+        case QuestionConsented(question=q):
+            return f"the floor given to {q.name}'s interposed question"
         case RequestWithdrawn(request=r):
             return f"the withdrawal of {r.name}'s request"
         case RequestStruck(request=r):
@@ -220,6 +229,12 @@ def _change(floor: Floor, event: Event) -> str:
             return "the chair called the replies"
         case PointOfOrderRuled(raised_by=who):
             return f"the chair ruled on {who.name}'s point of order"
+        case InterposedQuestionAsked(question=q):
+            return f"{q.name} asked to put an interposed question"
+        case QuestionDeclined(question=q):
+            return f"{q.name}'s interposed question was declined"
+        case QuestionEnded(asked_by=who):
+            return f"{who.name}'s question ended"
         case SpeakersListClosed(phase_key=key) | SpeakersListReopened(phase_key=key):
             done = "closed" if isinstance(event, SpeakersListClosed) else "reopened"
             title = next((p.title for p in floor.segment.plan.phases if p.key == key), key)

@@ -39,7 +39,12 @@ the order the events were stored:
   closes (``RepliesClosed``), sent back (``ReplyReturned``, M5), or given the
   floor and heard like any speech (basis ``reply``). It is not a
   contribution: the statistics count it apart (R4) and the report does not
-  list it among the delegations that took the floor.
+  list it among the delegations that took the floor;
+* speech kinds (O8): a request's stance (pro, contra, none) is kept on its
+  line (``stance``); an interposed question is, like a point of order, no
+  line: while it is put (``QuestionConsented`` to ``QuestionEnded``) the
+  speech is held and the questioner's clock touches no row; the answer is
+  part of the speaker's own speech, one line.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -62,6 +67,7 @@ from enum import StrEnum
 
 from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
 from app.queue import events as queue_events
+from app.queue.requests import Stance
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,
@@ -178,6 +184,7 @@ class Intervention:
     # M3: the changes of this line that were undone, in the moderator's words, in order
     undone: tuple[str, ...] = ()
     reply: bool = False  # O2: a right of reply, not a contribution (R4 counts it apart)
+    stance: Stance = Stance.NONE  # O8: pro, contra, or a plain contribution
 
     @property
     def heard(self) -> bool:
@@ -226,6 +233,7 @@ class _Row:
     undone: list[str] = field(default_factory=list)  # M3: kept whatever comes back
     overrides_when_asked: tuple[str, ...] = ()  # before a grant that was sent back (M5)
     reply: bool = False  # O2
+    stance: Stance = Stance.NONE  # O8
 
     def override(self, what: str) -> None:
         """Record one of the moderator's overrides, once, where it first happened."""
@@ -289,6 +297,7 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
                 requested_at=at,
                 first_time=r.first_time,
                 on_behalf=r.on_behalf,
+                stance=r.stance,
             )
         case queue_events.ReplyRequested(at=at, reply=r):
             run.requests[r.id] = _Row(
@@ -329,9 +338,9 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
             _leave(run, r.id, at, Outcome.NOT_HEARD, ABSENT)  # O5: a second absence
         case queue_events.FloorRestored():
             _restored(run, event)
-        case queue_events.PointOfOrderHeard():
-            run.held, run.current = run.current, None  # O1: the raiser's clock is not the row's
-        case queue_events.PointOfOrderRuled():
+        case queue_events.PointOfOrderHeard() | queue_events.QuestionConsented():
+            run.held, run.current = run.current, None  # O1, O8: that clock is not the row's
+        case queue_events.PointOfOrderRuled() | queue_events.QuestionEnded():
             run.current, run.held = run.held, None
         case queue_events.RequestsClosed(at=at, requests=closed, reason=reason):
             for r in closed:
@@ -384,7 +393,8 @@ def _waiting_again(run: _Run, row: _Row) -> None:
 def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
     """M3: the rows as the floor came back: waiting requests, and the speaker on it."""
     run.phase = event.segment.plan.phases[event.segment.phase_index].key
-    point = event.speech is not None and event.speech.basis is Basis.POINT_OF_ORDER
+    procedural = (Basis.POINT_OF_ORDER, Basis.QUESTION)  # O1, O8: the speech is held
+    point = event.speech is not None and event.speech.basis in procedural
     back = event.held if point else event.speech  # O1: the speech on substance
     if run.held is not None:
         run.current, run.held = run.held, None
@@ -513,6 +523,7 @@ class _Join:
             struck_reason=row.struck_reason,
             undone=tuple(row.undone),
             reply=row.reply,
+            stance=row.stance,
         )
 
 

@@ -21,7 +21,10 @@ events between its hearing and its ruling are not the held speech's, whose
 allotment is checked when it ends. A right of reply (O2) is read from its own
 list: no delegation has more replies than the meeting's limits, a reply is
 given the floor only while it waits, with the limit of the delegation's next
-reply, and it marks no one as having spoken (P8).
+reply, and it marks no one as having spoken (P8). An interposed question (O8)
+holds the speech like a point of order; where the meeting alternates pro and
+contra, in order is the first waiting request of the stance opposite to the
+last pro or contra speaker heard, if one waits.
 allotment is checked when it ends. An inscribed list (O4) is the segment's
 first requests, ordered by tier then place, ahead of every live request; an
 absent inscribed speaker (O5) goes after every inscribed request of its tier
@@ -44,7 +47,7 @@ from dataclasses import dataclass, field, replace
 
 from app.category import Category, is_stakeholder
 from app.queue import events
-from app.queue.requests import FloorRequest, Reply, Tier
+from app.queue.requests import FloorRequest, Reply, Stance, Tier
 from app.simulation.result import Simulation, clock
 from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
 from app.timing.plan import PhaseKind, PhasePlan, SegmentPlan
@@ -86,6 +89,8 @@ class _RuleCheck:
     replies: dict[str, Reply] = field(default_factory=dict)  # O2: waiting, by id
     replied: list[str] = field(default_factory=list)  # O2: a delegation id per reply heard
     replying: bool = False  # O2: the speech on the floor is a reply
+    stances: dict[str, Stance] = field(default_factory=dict)  # O8: every request's stance
+    last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker heard
 
     def fold(self, event: events.Event) -> None:
         if event.at < self.last_at:  # R1: the record is a history, in time order
@@ -136,6 +141,8 @@ class _RuleCheck:
                     self.replies.pop(r.id, None)
             case events.PointOfOrderHeard() | events.PointOfOrderRuled():
                 self.point = isinstance(event, events.PointOfOrderHeard)
+            case events.QuestionConsented() | events.QuestionEnded():
+                self.point = isinstance(event, events.QuestionConsented)  # O8: held likewise
             case AllotmentOverridden(seconds=seconds) if not self.point:
                 self.seconds = seconds
             case SpeechExtended(seconds=seconds) if not self.point:
@@ -151,6 +158,7 @@ class _RuleCheck:
 
     def _requested(self, event: events.FloorRequested) -> None:
         r = event.request
+        self.stances[r.id] = r.stance  # O8
         if any(w.delegation_id == r.delegation_id for w, _ in self.waiting.values()):
             self._fail(event.at, f"P6: {r.name} is twice in the queue")
         rank = self.plan.rules.rank_of(r.category)
@@ -181,7 +189,8 @@ class _RuleCheck:
     def _restored(self, event: events.FloorRestored) -> None:
         """M3: the floor is back as the undo says: queue, speaker, phase, who has spoken."""
         run, speech = event.segment, event.speech
-        self.point = speech is not None and speech.basis is Basis.POINT_OF_ORDER
+        procedural = (Basis.POINT_OF_ORDER, Basis.QUESTION)  # O1, O8: the speech is held
+        self.point = speech is not None and speech.basis in procedural
         if self.point:
             speech = event.held  # O1: the speech on substance
         self.index, self.phase_started_at = run.phase_index, run.phase_started_at
@@ -277,6 +286,10 @@ class _RuleCheck:
         (rank, not first time, order of request), as if no request had been moved."""
         by_rule = [(key, rid) for rid, (r, key) in self.waiting.items() if _accepts(phase, r)]
         expected = min(by_rule)[1] if by_rule else None
+        if self.plan.rules.alternate_stances and self.last_stance is not Stance.NONE:
+            wanted = Stance.PRO if self.last_stance is Stance.CONTRA else Stance.CONTRA
+            opposite = [rid for _, rid in sorted(by_rule) if self.stances.get(rid) is wanted]
+            expected = opposite[0] if opposite else expected  # O8: alternated
         if expected != request.id and not event.allotment.out_of_order:
             who = self.waiting[expected][0].name if expected is not None else "no one"
             self._fail(
@@ -406,6 +419,8 @@ class _RuleCheck:
             self.replied += [event.speaker.id] if event.heard else []
         elif event.heard and event.request_id is not None:
             self.spoken.add(event.speaker.id)
+            stance = self.stances.get(event.request_id, Stance.NONE)
+            self.last_stance = self.last_stance if stance is Stance.NONE else stance  # O8
         self.on_floor, self.replying = None, False
 
     def finish(self) -> list[str]:

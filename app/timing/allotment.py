@@ -58,6 +58,7 @@ class Basis(StrEnum):
     OVERRIDE = "override"  # the moderator's explicit allotment
     POINT_OF_ORDER = "point_of_order"  # O1: the procedural cap; not a speech on substance
     REPLY = "reply"  # O2: a right of reply's limit; not a contribution (no slot, no P8)
+    QUESTION = "question"  # O8: an interposed question's time; the speaker is held meanwhile
 
 
 class Cue(StrEnum):
@@ -388,9 +389,9 @@ def evolve(allotment: Allotment, event: SpeechEvent) -> Allotment:
         case AllotmentOverridden(at=at, seconds=seconds):
             # an extension given before the override still counts (total_allotted);
             # a point of order's cap set by the moderator is still a point of order (O1),
-            # and a reply's limit still a reply (O2)
+            # and a reply's limit still a reply (O2), a question's still a question (O8)
             left = seconds + allotment.extended
-            kept = allotment.basis in (Basis.POINT_OF_ORDER, Basis.REPLY)
+            kept = allotment.basis in (Basis.POINT_OF_ORDER, Basis.REPLY, Basis.QUESTION)
             basis = allotment.basis if kept else Basis.OVERRIDE
             return _rearm(replace(allotment, seconds=seconds, seconds_left=left, basis=basis), at)
         case WarningReached():

@@ -68,6 +68,11 @@ class FloorRules:
     # is not taken, as in the seeds' informal meeting (GA: (600, 300); HRC: (180, 120))
     reply_limits: tuple[float, ...] = ()
     replies_taken: RepliesTaken = RepliesTaken.AT_END
+    # O8: pro and contra alternate on the list (where both wait); interposed questions
+    # are taken (with the speaker's consent), each at most ``interposed_question_seconds``
+    alternate_stances: bool = False
+    interposed_questions: bool = False
+    interposed_question_seconds: float = 30.0
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (
         (Category.MEMBER_STATE, 0),

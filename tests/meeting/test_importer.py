@@ -125,6 +125,27 @@ def test_O1_the_point_of_order_rules_are_read_from_the_file_with_line_and_field(
     assert "small.yaml line 2, rules.point_of_order_interrupts" in detail
 
 
+def test_O8_the_speech_kinds_are_read_from_the_file_with_line_and_field() -> None:
+    plain = parse_programme(SMALL, "small.yaml").rules
+    assert (plain.alternate_stances, plain.interposed_questions) == (False, False)
+    assert plain.interposed_question_seconds == 30.0
+    programme = parse_programme(
+        _ruled(
+            "alternate_stances: true, interposed_questions: true, interposed_question_seconds: 20"
+        ),
+        "small.yaml",
+    )
+    rules = programme.segments[0].plan.rules  # frozen into each plan
+    assert (rules.alternate_stances, rules.interposed_questions) == (True, True)
+    assert rules.interposed_question_seconds == 20.0
+    for wrong in ("0", "-5", "601", "soon"):
+        detail = refusal(_ruled(f"interposed_question_seconds: {wrong}"))
+        assert "small.yaml line 2, rules.interposed_question_seconds" in detail
+    for field in ("alternate_stances", "interposed_questions"):
+        detail = refusal(_ruled(f"{field}: sometimes"))
+        assert f"small.yaml line 2, rules.{field}" in detail
+
+
 def test_O2_the_right_of_reply_is_read_from_the_file_with_line_and_field() -> None:
     plain = parse_programme(SMALL, "small.yaml").rules
     assert (plain.reply_limits, plain.replies_taken) == ((), RepliesTaken.AT_END)  # none

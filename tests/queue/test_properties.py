@@ -42,11 +42,14 @@ from hypothesis import strategies as st
 from app.category import Category, is_stakeholder
 from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
 from app.queue import (
+    AskInterposedQuestion,
     CallReplies,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
     Command,
+    ConsentToQuestion,
+    DeclineQuestion,
     DrawLots,
     Event,
     Floor,
@@ -65,6 +68,8 @@ from app.queue import (
     OpenSegment,
     PointOfOrderHeard,
     PointOfOrderRuled,
+    QuestionConsented,
+    QuestionEnded,
     RaisePointOfOrder,
     ReopenSpeakersList,
     RepliesCalled,
@@ -79,6 +84,7 @@ from app.queue import (
     RoomState,
     RulePointOfOrder,
     SetRequestAllotment,
+    Stance,
     StrikeRequest,
     SwapInscriptions,
     Tick,
@@ -90,6 +96,7 @@ from app.queue import (
     apply,
     evolve,
     next_deadline,
+    order,
     replay,
 )
 from app.queue.events import ClosedBecause
@@ -176,12 +183,15 @@ def _group(
     interrupts: bool = True,
     replies: tuple[float, ...] = (),
     replies_taken: RepliesTaken = RepliesTaken.AT_END,
+    kinds: bool = False,
 ) -> Case:
     rules = FloorRules(
         hard_stop=hard_stop,
         point_of_order_interrupts=interrupts,
         reply_limits=replies,
         replies_taken=replies_taken,
+        alternate_stances=kinds,
+        interposed_questions=kinds,
     )
     plan = action_group(
         length_minutes=length, rcp_chairs=RCP_CHAIRS if rcp else frozenset(), rules=rules
@@ -190,6 +200,7 @@ def _group(
     name += ", hard stop" if hard_stop else ""
     name += "" if interrupts else ", points of order wait for the end of a speech"
     name += f", replies of {replies} s taken {replies_taken.value}" if replies else ""
+    name += ", pro and contra alternate, interposed questions" if kinds else ""
     if member_state_minutes is not None:  # A3's maximum is a meeting setting
         seconds = member_state_minutes * MIN
         phases = tuple(
@@ -214,7 +225,7 @@ CASES = tuple(
         _inscribing,
         (
             _group(replies=GA_REPLIES),  # on time: A3's maximum ends the Member State phase; O2
-            _group(rcp=True),  # P4; no right of reply (the seeds' default)
+            _group(rcp=True, kinds=True),  # P4; no right of reply; O8's speech kinds
             # a short maximum, reached with a few speakers (A3); points of order wait (O1's
             # profile); replies only when the chair calls them (O2's profile)
             _group(
@@ -483,11 +494,34 @@ def _answer(n: int) -> Op | None:
     return woven.get(n % 19)
 
 
+# O8: interposed questions are woven the same way, at other places; where the meeting
+# takes none they are refused and change nothing. The stance of a press is its
+# delegation's (``STANCES``): it orders nothing where the list does not alternate.
+STANCES = (Stance.PRO, Stance.CONTRA, Stance.NONE, Stance.PRO)
+
+
+def _question(n: int) -> Op | None:
+    """The interposed question's operation woven after the ``n``-th drawn operation."""
+    who = REPLIERS[(n // 23) % len(REPLIERS)]
+    woven: dict[int, Op] = {
+        3: Raw(AskInterposedQuestion(DELEGATIONS[who])),
+        4: Raw(ConsentToQuestion()),
+        9: Raw(AskInterposedQuestion(DELEGATIONS[who + 3], seconds=45.0)),  # past the cap
+        10: Raw(AskInterposedQuestion(DELEGATIONS[who + 4], seconds=20.0, on_behalf=True)),
+        12: Raw(DeclineQuestion()),
+        15: Raw(AskInterposedQuestion(DELEGATIONS[who])),
+        16: Raw(ConsentToQuestion()),
+        20: Raw(ConsentToQuestion()),
+    }
+    return woven.get(n % 23)
+
+
 def _with_answers(ops: list[Op]) -> list[Op]:
     woven: list[Op] = []
     for n, op in enumerate(ops):
-        answer = _answer(n)
+        answer, question = _answer(n), _question(n)
         woven += [op] if answer is None else [op, answer]
+        woven += [] if question is None else [question]
     return woven
 
 
@@ -532,6 +566,8 @@ class Room:
         self.resumed = 0  # O1: interrupted speeches back on the floor after a ruling
         self.chair_adds = 0  # O3: the chair's requests to a closed list
         self.next_heard_point = 0  # O1: "next speaker" while a point of order waited
+        self.answered = 0  # O8: held speeches back on the floor after a question
+        self.alternated = 0  # O8: "next speaker" chose by stance, not the plain order
         self.listed: tuple[Inscription, ...] = ()  # O4: the list when the segment opened
 
     def do(self, command: Command) -> bool:
@@ -617,6 +653,7 @@ class Room:
                 assert after.speech == before.held or after.segment is None
                 assert after.held is None
                 self.resumed += event.resumed is not None
+        self.check_question(before, command, events, after)
         if isinstance(command, GrantFloor) and command.request_id is None and before.queue.points:
             assert not any(isinstance(e, FloorGranted) for e in events), events  # O1: first
             self.next_heard_point += any(isinstance(e, PointOfOrderHeard) for e in events)
@@ -634,6 +671,48 @@ class Room:
                 asked = any(isinstance(e, FloorRequested) for e in events)
                 assert command.on_behalf or not asked, command
                 self.chair_adds += asked
+
+    def check_question(
+        self, before: RoomState, command: Command, events: tuple[Event, ...], after: RoomState
+    ) -> None:
+        """O8: a speech a question interrupts is held with the seconds it had and comes back
+        with exactly them; a question never lasts past the cap; alternation is counted."""
+        cap = self.case.plan.rules.interposed_question_seconds
+        for event in events:
+            if isinstance(event, QuestionConsented):
+                was, held = before.speech, event.interrupted
+                assert was is not None
+                assert was.started_at is not None
+                assert held.status is not SpeechStatus.RUNNING
+                assert (held.speaker, held.seconds, held.extended) == (
+                    was.speaker,
+                    was.seconds,
+                    was.extended,
+                )
+                assert seconds_left(held, self.now) == seconds_left(was, self.now)
+                assert event.allotment.seconds <= cap
+                assert after.held == held or after.speech != event.allotment
+            if isinstance(event, QuestionEnded):  # held before the clock caught up
+                assert event.resumed == self.state.held
+                if event is events[-1]:
+                    assert (after.speech, after.held) == (event.resumed, None)
+                assert event.spoken <= cap + 1e-6
+                self.answered += 1
+        question = after.speech
+        if question is not None and question.basis is Basis.QUESTION:
+            assert question.seconds + question.extended <= cap
+        granted = next((e for e in events if isinstance(e, FloorGranted)), None)
+        run = before.segment
+        if (
+            isinstance(command, GrantFloor)
+            and command.request_id is None
+            and granted is not None
+            and not granted.allotment.out_of_order
+            and run is not None
+            and before.speech is None
+        ):
+            plain = order.in_rule_order(current_phase(run), before.queue.waiting)
+            self.alternated += plain is not None and plain.id != granted.allotment.request_id
 
     def stale_command(self, kind: int) -> None:
         """M1: a command decided on a floor that is not the room's is refused, changing
@@ -666,7 +745,8 @@ class Room:
                 delegation = DELEGATIONS[who]
                 before = len(self.events)
                 waiting = any(r.delegation_id == delegation.id for r in self.state.queue.waiting)
-                if self.do(RequestFloor(delegation, on_behalf, inscribed)) and waiting:
+                stance = STANCES[who % len(STANCES)]  # O8
+                if self.do(RequestFloor(delegation, on_behalf, inscribed, stance)) and waiting:
                     self.repeats += not any(
                         isinstance(e, FloorRequested) for e in self.events[before:]
                     )
@@ -1028,8 +1108,8 @@ def test_O1_a_paused_speaker_always_resumes_with_the_seconds_it_had() -> None:
         )
         for state in room.states:
             on_floor = state.speech
-            assert (state.held is None) or (
-                on_floor is not None and on_floor.basis is Basis.POINT_OF_ORDER
+            assert (state.held is None) or (  # O8: or a question's
+                on_floor is not None and on_floor.basis in (Basis.POINT_OF_ORDER, Basis.QUESTION)
             )
         seen["next speaker heard a point"] += room.next_heard_point
 
@@ -1041,6 +1121,42 @@ def test_O1_a_paused_speaker_always_resumes_with_the_seconds_it_had() -> None:
             "resumed after the ruling",
             "waited for the end of the speech",
             "next speaker heard a point",
+        },
+    )
+
+
+def test_O8_a_speaker_held_for_a_question_resumes_with_the_seconds_it_had() -> None:
+    """An interposed question, with the speaker's consent, holds the speech with the
+    seconds it had; its end (or its time up) brings back exactly the held speech
+    (``Room.check_question``); a question never lasts past the cap; where pro and contra
+    alternate, the checker reads the same order from the record."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        events = room.events
+        seen["consented"] += sum(1 for e in events if isinstance(e, QuestionConsented))
+        seen["resumed after the question"] += room.answered
+        seen["declined"] += sum(1 for e in events if type(e).__name__ == "QuestionDeclined")
+        seen["time up ended it"] += sum(
+            1
+            for n, e in enumerate(events)
+            if isinstance(e, QuestionEnded) and type(events[n - 1]).__name__ == "TimeUp"
+        )
+        for _, error in room.refusals:
+            seen[error.code] += error.code.startswith("question.")
+        seen["alternated"] += room.alternated
+        assert _violations(room, "P2") == []
+
+    _holds(
+        check,
+        {
+            "consented",
+            "resumed after the question",
+            "declined",
+            "time up ended it",
+            "question.too_long",
+            "question.not_taken",
+            "question.being_asked",
+            "alternated",
         },
     )
 

@@ -10,9 +10,11 @@ import pytest
 
 from app.category import Category, is_stakeholder
 from app.queue import (
+    AskInterposedQuestion,
     ClosePhase,
     CloseSegment,
     Command,
+    ConsentToQuestion,
     FloorGranted,
     FloorRequested,
     GiveFloor,
@@ -28,6 +30,7 @@ from app.queue import (
     RequestReply,
     RequestsClosed,
     RoomState,
+    Stance,
     Tier,
     apply,
 )
@@ -40,7 +43,14 @@ from app.simulation import (
     to_json,
 )
 from app.timing import InscriptionWindow
-from app.timing.allotment import Basis, EndSpeech, Speaker, SpeechEnded, StartSpeech
+from app.timing.allotment import (
+    Basis,
+    EndSpeech,
+    ResumeSpeech,
+    Speaker,
+    SpeechEnded,
+    StartSpeech,
+)
 from app.timing.plan import FloorRules
 from app.timing.programme import PhaseStarted, SegmentClosed
 from tests.fakes import FRANCE
@@ -356,6 +366,49 @@ def test_O2_the_checker_reads_rights_of_reply_and_detects_a_doctored_one() -> No
         honest, lambda e: isinstance(e, SegmentClosed), lambda e: [ReplyRequested(e.at, third), e]
     )
     assert any("past the meeting's limits" in v for v in check_invariants(again))
+
+
+def test_O8_the_checker_reads_alternation_and_questions_and_detects_a_doctored_order() -> None:
+    """Where pro and contra alternate, in order is the first waiting request of the stance
+    opposite to the last one heard; a question holds the speech (its clock is not the
+    speech's); a grant by the plain order, unflagged, is a violation."""
+    debating = floor("debate", "Debate", 180, eligible=STATES)
+    rules = FloorRules(alternate_stances=True, interposed_questions=True)
+    plan = segment("db", "Debate", "A8", 180, debating, rules=rules)
+    ghana, peru = Speaker("GHA", "Ghana", Category.MEMBER_STATE), Speaker("PER", "Peru")
+    state, now = RoomState(plan.room_id), START
+    events: list[Event] = []
+    for command in (
+        OpenSegment(plan),
+        RequestFloor(FRANCE, stance=Stance.PRO),
+        RequestFloor(ghana, stance=Stance.PRO),
+        RequestFloor(replace(peru, category=Category.MEMBER_STATE), stance=Stance.CONTRA),
+        GrantFloor(),
+        StartSpeech(),
+        AskInterposedQuestion(ghana),
+        ConsentToQuestion(),
+        StartSpeech(),
+        EndSpeech(),  # the question; France is back, paused
+        ResumeSpeech(),
+        EndSpeech(),
+        GrantFloor(),  # Peru (contra) before Ghana (pro)
+        StartSpeech(),
+        EndSpeech(),
+        GrantFloor(),
+        StartSpeech(),
+        EndSpeech(),
+        CloseSegment(),
+    ):
+        decision = apply(state, command, now)
+        state, now = decision.state, now + 10.0
+        events.extend(decision.events)
+    honest = replace(run(1), plan=plan, events=tuple(events))
+    order = [g.allotment.speaker.id for g in events if isinstance(g, FloorGranted)]
+    assert order == ["FRA", "PER", "GHA"]
+    assert check_invariants(honest) == []
+
+    plain = replace(plan, rules=replace(rules, alternate_stances=False))
+    assert any("the rules say Ghana" in v for v in check_invariants(replace(honest, plan=plain)))
 
 
 def regrant_seconds(event: FloorGranted, seconds: float) -> FloorGranted:
