@@ -54,6 +54,7 @@ COLUMNS = (
     "struck_reason",
     "undone",
     "reply",
+    "stance",  # O8: pro, contra, or none (a plain contribution)
 )
 TIMES = frozenset({"requested_at", "granted_at", "started_at", "ended_at", "closed_at"})
 DURATIONS = frozenset({"allotted", "extended", "spoken", "overtime"})

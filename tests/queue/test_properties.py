@@ -506,8 +506,14 @@ def _question(n: int) -> Op | None:
     woven: dict[int, Op] = {
         3: Raw(AskInterposedQuestion(DELEGATIONS[who])),
         4: Raw(ConsentToQuestion()),
-        9: Raw(AskInterposedQuestion(DELEGATIONS[who + 3], seconds=45.0)),  # past the cap
-        10: Raw(AskInterposedQuestion(DELEGATIONS[who + 4], seconds=20.0, on_behalf=True)),
+        9: Raw(
+            AskInterposedQuestion(DELEGATIONS[(who + 3) % len(DELEGATIONS)], seconds=45.0)
+        ),  # past the cap
+        10: Raw(
+            AskInterposedQuestion(
+                DELEGATIONS[(who + 4) % len(DELEGATIONS)], seconds=20.0, on_behalf=True
+            )
+        ),
         12: Raw(DeclineQuestion()),
         15: Raw(AskInterposedQuestion(DELEGATIONS[who])),
         16: Raw(ConsentToQuestion()),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.db import codec
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand
 from app.queue import (
     AskInterposedQuestion,
@@ -26,6 +27,7 @@ from app.queue import (
     QuestionEnded,
     RaisePointOfOrder,
     RequestFloor,
+    RoomState,
     RulePointOfOrder,
     Stance,
     Tick,
@@ -33,6 +35,7 @@ from app.queue import (
     replay,
 )
 from app.record import build_record
+from app.room.store import EVENTS
 from app.timing import (
     Basis,
     EndSpeech,
@@ -396,3 +399,16 @@ def test_O8_M3_a_question_asked_declined_or_ended_spends_the_undo(
     log.do(then, T + 3)
     with pytest.raises(FloorRuleRefused, match=changed):
         log.do(Undo(), T + 4)
+
+
+def test_O8_the_new_events_and_the_room_are_stored_and_read_back_as_they_were() -> None:
+    log = speaking(room(rules=QUESTIONS), T)
+    log.do(RequestFloor(GHANA, stance=Stance.CONTRA), T + 1)
+    log.do(AskInterposedQuestion(MEXICO), T + 2)
+    log.do(AskInterposedQuestion(PERU), T + 2)
+    log.do(ConsentToQuestion(), T + 3)
+    held = log.state
+    log.do(EndSpeech(), T + 4)
+    log.do(DeclineQuestion(), T + 5)
+    assert codec.load(RoomState, codec.dump(held)) == held
+    assert [EVENTS.load(codec.dump_tagged(e)) for e in log.events] == log.events
