@@ -109,6 +109,8 @@ class Step:
     # several server processes (--processes): each one's CPU, and the p99 of the clients on each
     server_cpu_by_process_s: list[float] = field(default_factory=list)
     p99_by_process_ms: list[float] = field(default_factory=list)
+    missed_by_process: list[int] = field(default_factory=list)
+    resyncs_by_process: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -326,6 +328,11 @@ async def run_step(
     if len(processes) > 1:
         step.server_cpu_by_process_s = [round(c, 3) for c in by_process]
         step.p99_by_process_ms = [round(percentile(sorted(d), 0.99) * 1e3, 2) for d in on_each]
+        targets = range(len(processes))
+        step.missed_by_process = [sum(p.missed_by_target.get(t, 0) for p in parts) for t in targets]
+        step.resyncs_by_process = [
+            sum(p.resyncs_by_target.get(t, 0) for p in parts) for t in targets
+        ]
     return step, sizes_seen
 
 

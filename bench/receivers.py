@@ -81,6 +81,8 @@ class Collected:
     close_codes: dict[int, int]
     other: dict[str, int]  # other message types received, summed over clients
     order_ok: bool  # every client got every version of the range, in order
+    missed_by_target: dict[int, int]  # missed, by the URL index of the clients
+    resyncs_by_target: dict[int, int]
 
 
 def raise_fd_limit() -> int:
@@ -172,6 +174,8 @@ def _collect(clients: list[LiveClient], targets: list[int], request: Collect) ->
     other: dict[str, int] = {}
     sizes: dict[int, int] = {}
     order_ok = True
+    missed_by: dict[int, int] = {}
+    resyncs_by: dict[int, int] = {}
     wanted = range(request.first, request.last + 1)
     sent = request.sent
     for client, target in zip(clients, targets, strict=True):
@@ -182,7 +186,10 @@ def _collect(clients: list[LiveClient], targets: list[int], request: Collect) ->
         ]
         versions = [version for version, _ in got]
         expected += len(wanted)
-        missed += len(set(wanted) - set(versions))
+        missing = len(set(wanted) - set(versions))
+        missed += missing
+        missed_by[target] = missed_by.get(target, 0) + missing
+        resyncs_by[target] = resyncs_by.get(target, 0) + client.resyncs
         order_ok = order_ok and versions == list(wanted)
         for version, at in got:
             start = sent.get(version)
@@ -199,5 +206,17 @@ def _collect(clients: list[LiveClient], targets: list[int], request: Collect) ->
             other[kind] = other.get(kind, 0) + count
         sizes.update({v: s for v, s in client.sizes.items() if v in wanted})
     return Collected(
-        delays, on, sizes, expected, missed, out_of_order, resyncs, closed, codes, other, order_ok
+        delays,
+        on,
+        sizes,
+        expected,
+        missed,
+        out_of_order,
+        resyncs,
+        closed,
+        codes,
+        other,
+        order_ok,
+        missed_by,
+        resyncs_by,
     )

@@ -281,7 +281,12 @@ async def measure(
 def _print(config: Config) -> None:
     step = config.steady
     assert step is not None
-    by = f"  p99 by process {step.p99_by_process_ms} ms" if step.p99_by_process_ms else ""
+    by = (
+        f"\n    by process: p99 {step.p99_by_process_ms} ms, missed {step.missed_by_process}, "
+        f"resyncs {step.resyncs_by_process}, cpu {step.server_cpu_by_process_s} s"
+        if step.p99_by_process_ms
+        else ""
+    )
     print(
         f"    idle {config.idle_cpu_us_per_screen_second:.2f} us/screen-s "
         f"({config.idle_cpu_ms_per_second:g} ms/s)  "
@@ -371,6 +376,97 @@ async def run_plan(plan: ScalePlan) -> dict[str, Any]:
     }
 
 
+# -- the tables of docs/benchmarks.md -----------------------------------------------
+
+
+def net_cpu_us_per_client_message(config: dict[str, Any]) -> float | None:
+    """The steady run's server CPU less what the idle window says pings cost meanwhile.
+
+    The steady run's CPU includes the pages' pings and heartbeats of its
+    seconds; taken out at the idle window's rate, what is left is the cost of
+    the changes, per client-message (the figure the projection scales by).
+    """
+    step = config["steady"]
+    if not step or not step["client_messages"] or not step["achieved_rate"]:
+        return None
+    seconds = float(step["commands"]) / float(step["achieved_rate"])
+    idle = float(config["idle_cpu_ms_per_second"]) / 1e3 * seconds
+    busy = float(step["server_cpu_s"]) - idle
+    return round(busy * 1e6 / float(step["client_messages"]), 1)
+
+
+def _f(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def table(report: dict[str, Any]) -> str:
+    """One Markdown row per configuration and N, then the ratios (K processes over one)."""
+    rows = [
+        "| N | server | p50 ms | p99 ms | max ms | CPU µs / client-msg | net of pings "
+        "| idle µs / screen-s | missed | resyncs | PostgreSQL µs / change "
+        "| redis-server µs / change | other CPU s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in report["runs"]:
+        for key in ("one", "one_redis", "many"):
+            config = run.get(key)
+            if config is None:
+                continue
+            step = config["steady"]
+            rows.append(
+                f"| {run['clients']:,} | {config['label']} | {_f(step['p50_ms'])} "
+                f"| {_f(step['p99_ms'])} | {_f(step['max_ms'])} "
+                f"| {_f(step['cpu_us_per_client_message'])} "
+                f"| {_f(net_cpu_us_per_client_message(config))} "
+                f"| {_f(config['idle_cpu_us_per_screen_second'])} "
+                f"| {_f(step['missed'])} | {_f(step['resyncs'])} "
+                f"| {_f(config['postgres_cpu_us_per_change'], 0)} "
+                f"| {_f(config['redis_cpu_us_per_change'], 0)} | {_f(step['others_cpu_s'])} |"
+            )
+        for key, label in (("ratio", "one"), ("ratio_to_one_redis", "one + Redis")):
+            ratio_ = run.get(key)
+            if ratio_ is None:
+                continue
+            many, one = run["many"], run["one" if key == "ratio" else "one_redis"]
+            net_many, net_one = (net_cpu_us_per_client_message(c) for c in (many, one))
+            net = ratio(net_many, net_one) if net_many and net_one else None
+            rows.append(
+                f"| {run['clients']:,} | **{many['processes']} / {label}** "
+                f"| **{_f(ratio_['p50'], 2)}×** | **{_f(ratio_['p99'], 2)}×** "
+                f"| **{_f(ratio_['max'], 2)}×** | **{_f(ratio_['cpu_per_client_message'], 2)}×** "
+                f"| **{_f(net, 2)}×** | **{_f(ratio_['idle_cpu_per_screen'], 2)}×** | | | | | |"
+            )
+    return "\n".join(rows)
+
+
+def by_process(report: dict[str, Any]) -> str:
+    """The K-process runs, process by process: where the versions were lost."""
+    rows = [
+        "| N | process | clients | p99 ms | missed | resyncs | CPU s |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in report["runs"]:
+        config = run["many"]
+        step = config["steady"]
+        for index, clients in enumerate(config["clients_per_process"]):
+            role = "1 (commands)" if index == 0 else f"{index + 1} (follows)"
+
+            def at(name: str, i: int = index, figures: dict[str, Any] = step) -> Any:
+                values = figures.get(name) or []
+                return values[i] if i < len(values) else None
+
+            rows.append(
+                f"| {run['clients']:,} | {role} | {clients:,} | {_f(at('p99_by_process_ms'))} "
+                f"| {_f(at('missed_by_process'))} | {_f(at('resyncs_by_process'))} "
+                f"| {_f(at('server_cpu_by_process_s'), 2)} |"
+            )
+    return "\n".join(rows)
+
+
 def main(plan: ScalePlan) -> int:
     report = asyncio.run(run_plan(plan))
     plan.output.parent.mkdir(parents=True, exist_ok=True)
@@ -380,3 +476,13 @@ def main(plan: ScalePlan) -> int:
     print(f"NOTE: {report['warning']}")
     print(f"results in {plan.output}")
     return 0
+
+
+if __name__ == "__main__":  # python -m bench.scaleout FILE: the tables of a results file
+    report = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else RESULTS).read_text())
+    print(
+        f"Run: `{report['command']}`, {report['when']}, load average "
+        f"{report['load_average_before']} before, {report['load_average_after']} after\n"
+    )
+    print(table(report), end="\n\n")
+    print(by_process(report))

@@ -23,6 +23,11 @@ from tests.conftest import missing_service
 
 CLIENTS = 6
 COMMANDS = 9
+# Seconds between commands (each after the previous answer). A following process reloads the
+# room per change and resyncs its screens if the database has already moved past it
+# (RoomRunner.follow): under heavy load that happens at 0.2 s (docs/benchmarks.md, issue 17);
+# this gap leaves a loaded machine time to follow, so a failure here is a defect, not noise.
+INTERVAL = 0.3
 
 
 def _services_or_skip() -> None:
@@ -45,7 +50,7 @@ def _run(folder: Path, processes: int) -> Config:
     with fresh_database() as url:
         cluster = Cluster(folder, url, processes, REDIS_URL)
         with cluster.running():
-            return asyncio.run(measure(cluster, CLIENTS, COMMANDS, 0.05, idle=0.2))
+            return asyncio.run(measure(cluster, CLIENTS, COMMANDS, INTERVAL, idle=0.2))
 
 
 @pytest.mark.slow
@@ -71,3 +76,5 @@ def test_s8_c4_every_client_on_every_process_gets_every_version_in_order(
     assert len(step.p99_by_process_ms) == 2
     assert not any(math.isnan(p99) for p99 in step.p99_by_process_ms)
     assert len(step.server_cpu_by_process_s) == 2
+    assert step.missed_by_process == [0, 0]
+    assert step.resyncs_by_process == [0, 0]
