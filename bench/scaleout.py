@@ -226,13 +226,18 @@ class Config:
 
 
 async def measure(
-    cluster: Cluster, clients: int, commands: int, interval: float, idle: float
+    cluster: Cluster,
+    clients: int,
+    commands: int,
+    interval: float,
+    idle: float,
+    ping_every: float = PAGE_PING_EVERY,
 ) -> Config:
     await cluster.open()
     pool = Receivers(receiver_processes(clients))
     services = Services(database_name(cluster.database_url))
     try:
-        connected = await pool.connect(cluster.live_urls, clients, PAGE_PING_EVERY)
+        connected = await pool.connect(cluster.live_urls, clients, ping_every)
         if not connected.clients:
             raise RuntimeError(f"no client could connect: {connected.failures}")
         per_process = [
