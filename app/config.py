@@ -49,7 +49,11 @@ class Settings(BaseModel):
     database_url: str = "sqlite:///./data/floorkeeper.db"
     # Fan-out across processes (app/live/relay.py); unset: one process, as the embedded default.
     redis_url: str | None = None
-    redis_prefix: str = "floorkeeper:"  # the relay's stream names start with it
+    redis_prefix: str = "floorkeeper:"  # the relay's streams and the rate limits' keys
+    # With REDIS_URL: a room's deadline ticks come from the one process holding its lease in the
+    # database (app/room/lease.py), renewed every third of this; a dead holder's rooms move
+    # to another process within it.
+    scheduler_lease_seconds: float = Field(default=5.0, gt=0, le=300)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Signs every token (moderator, display, delegate links); change it to end them all. Unset:

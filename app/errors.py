@@ -97,6 +97,38 @@ MESSAGES: dict[str, Template] = {
         "the request of {speaker} was already granted: {speaker} has the floor"
     ),
     "request.no_reason": "no reason is given: say why the request is struck (M4)",
+    # O4-O6: inscription before the segment, no-shows, draw of lots
+    "inscription.no_window": (
+        "'{segment}' takes no inscription before it opens: ask for the floor once it is open"
+    ),
+    "inscription.segment_open": (
+        "'{segment}' is open: its inscribed list is its queue now; ask for the floor instead (O4)"
+    ),
+    "inscription.not_open_yet": (
+        "inscription for '{segment}' is not open yet: it opens in {minutes} min (O4)"
+    ),
+    "inscription.closed": "the deadline for inscription for '{segment}' has passed (O4)",
+    "inscription.already": (
+        "{speaker} is already inscribed for '{segment}' at another level: withdraw the "
+        "inscription first (O4)"
+    ),
+    "inscription.not_found": "{speaker} is not inscribed for '{segment}'",
+    "inscription.swap_other_tier": (
+        "{first} and {second} are inscribed at different levels of representation: only "
+        "speakers of one level swap places (O4)"
+    ),
+    "inscription.no_seed": (
+        "no seed is given: a draw of lots needs one, published with its result (O6)"
+    ),
+    "inscription.tier_empty": (
+        "no one is inscribed at this level for '{segment}': nothing to draw (O6)"
+    ),
+    "inscription.draw_count": (
+        "a draw keeps from 1 to {applicants} of those inscribed at this level, not {keep} (O6)"
+    ),
+    "inscription.not_inscribed": (
+        "{speaker} was not inscribed before the segment: strike the request instead (O5)"
+    ),
     "list.closed": (
         "the list of speakers of '{phase}' is closed: only the chair adds to it (O3); "
         "a point of order can still be raised"

@@ -3,7 +3,8 @@
 The lifespan opens the database, builds one ``RoomRunner`` per room with
 its state read back from the database (a restart resumes the same
 deadlines, T6), starts every room's scheduler in one task group, and stops
-them on shutdown.
+them on shutdown (with ``REDIS_URL``, each releases its room's scheduler
+lease, ``app.room.lease``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
 from app.live.gcwatch import watching
 from app.live.hub import LiveConfig
 from app.live.relay import Relay
+from app.room.lease import holder_for
 from app.room.runner import RoomRunner, runner_for
 from app.room.store import RoomStore
 from app.services import Services, State
@@ -62,9 +64,10 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         # the operator's secret, or the one kept in the database (app/access/secret.py)
         signer = Signer(await to_thread.run_sync(service_secret, engine, settings, now))
         store = RoomStore(engine)
+        holder = holder_for(engine, settings)  # several processes: one schedules each room
 
         def open_room(room_id: int) -> RoomRunner:
-            return runner_for(room_id, store, now, settings)
+            return runner_for(room_id, store, now, settings, holder)
 
         room_ids = await to_thread.run_sync(_room_ids, engine)
         rooms = {room_id: open_room(room_id) for room_id in room_ids}
@@ -84,7 +87,9 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                     rooms=rooms,
                     credentials=credentials,
                     meeting_map=meeting_map,
-                    rate_limits=RateLimits(now=now),
+                    rate_limits=RateLimits(
+                        now=now, redis_url=settings.redis_url, prefix=settings.redis_prefix
+                    ),
                     live=LiveConfig.of(settings),
                     schedulers=schedulers,
                     open_room=open_room,
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
                 schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
                 yield {"services": services}
                 schedulers.cancel_scope.cancel()
+            await services.rate_limits.aclose()
         engine.dispose()
 
     app = FastAPI(
@@ -284,15 +290,31 @@ def _may_deny(websocket: WebSocket) -> bool:
 
 
 def _relay(services: Services, url: str) -> Relay:
-    """The fan-out across processes: each runner publishes through it, and follows it."""
+    """The fan-out across processes: each runner publishes through it, and follows it;
+    a revocation or a meeting announced by another process is taken in here."""
     credentials = services.credentials
 
     async def on_revoked(token_id: str) -> None:
         await to_thread.run_sync(credentials.recall, token_id)
         credentials.close_sockets(token_id, announce=False)
 
-    relay = Relay(url, services.rooms, prefix=services.settings.redis_prefix, on_revoked=on_revoked)
+    async def on_meeting(meeting_id: int, rooms: list[int], segments: list[int]) -> None:
+        await services.meeting_imported(meeting_id, rooms, segments, announce=False)
+
+    async def on_reconnect() -> None:  # a revocation announced while Redis was away
+        for token_id in await to_thread.run_sync(credentials.reload):
+            credentials.close_sockets(token_id, announce=False)
+
+    relay = Relay(
+        url,
+        services.rooms,
+        prefix=services.settings.redis_prefix,
+        on_revoked=on_revoked,
+        on_meeting=on_meeting,
+        on_reconnect=on_reconnect,
+    )
     credentials.announce = relay.revoked
+    services.relay = relay  # the rooms started later publish through it too (start_rooms)
     for runner in services.rooms.values():
         runner.relay = relay.publish
     return relay

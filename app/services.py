@@ -8,16 +8,20 @@ The same object is kept on ``app.state.services`` for what runs outside a
 request (tests, the command line).
 
 This module holds no logic of its own beyond starting the rooms of a meeting
-imported while the service runs; its imports of the parts are for types only,
-so that every part may import it without a cycle.
+imported while the service runs (here, or by another process: the relay's
+announcement, or a route's first look at a room this process does not know,
+``room``); its imports of the parts are for types only, so that every part
+may import it without a cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict, cast
 
+import anyio
+from anyio import to_thread
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from app.access.tokens import Signer
     from app.config import Settings
     from app.live.hub import LiveConfig
+    from app.live.relay import Relay
     from app.room.runner import RoomRunner
     from app.room.store import RoomStore
 
@@ -50,14 +55,54 @@ class Services:
     live: LiveConfig
     schedulers: TaskGroup  # every room's scheduler runs in it; a new meeting's rooms join it
     open_room: Callable[[int], RoomRunner]  # a room's runner as the settings configure it
+    relay: Relay | None = None  # with REDIS_URL: the fan-out across processes
+    _starting: anyio.Lock = field(default_factory=anyio.Lock)  # one runner per room, however asked
 
     async def start_rooms(self, room_ids: Iterable[int]) -> None:
-        """The rooms of a meeting imported while the service runs: loaded, then scheduled."""
-        for room_id in room_ids:
-            runner = self.open_room(room_id)
-            await runner.load()
-            self.rooms[room_id] = runner
-            self.schedulers.start_soon(runner.run_scheduler)
+        """Rooms this process does not run yet: loaded, then scheduled (and relayed)."""
+        async with self._starting:
+            for room_id in room_ids:
+                if room_id in self.rooms:
+                    continue  # announced and asked for at once: started once
+                runner = self.open_room(room_id)
+                if self.relay is not None:
+                    runner.relay = self.relay.publish
+                await runner.load()
+                self.rooms[room_id] = runner
+                self.schedulers.start_soon(runner.run_scheduler)
+
+    async def room(self, room_id: int) -> RoomRunner | None:
+        """The room's runner; None if there is no such room.
+
+        A room this process does not run (its meeting imported by another
+        process, its announcement missed) is looked up once and started.
+        """
+        runner = self.rooms.get(room_id)
+        if runner is not None or not 0 < room_id < 2**63:  # past a database's ids: no query
+            return runner
+        known = self.meeting_map
+        if room_id not in known.rooms:
+            if await to_thread.run_sync(known.lookup, self.engine, "room", room_id) is None:
+                return None
+        await self.start_rooms([room_id])
+        return self.rooms.get(room_id)
+
+    async def meeting_imported(
+        self,
+        meeting_id: int,
+        room_ids: Iterable[int],
+        segment_ids: Iterable[int],
+        *,
+        announce: bool = True,
+    ) -> None:
+        """A meeting committed while the service runs: its rooms and segments join the
+        meeting map, its rooms start, and (``announce``, with REDIS_URL) every other
+        process does the same."""
+        rooms, segments = list(room_ids), list(segment_ids)
+        self.meeting_map.note(meeting_id, rooms, segments)
+        await self.start_rooms(rooms)
+        if announce and self.relay is not None:
+            self.relay.meeting(meeting_id, rooms, segments)
 
 
 class State(TypedDict):

@@ -189,3 +189,36 @@ def test_S1_the_layering_check_sees_a_wrong_arrow_and_an_io_import() -> None:
 def test_S1_the_table_names_only_parts_it_defines() -> None:
     named = set().union(*(p.imports for p in PARTS.values()))
     assert named <= set(PARTS), sorted(named - set(PARTS))
+
+
+def random_misuses(source: str) -> list[str]:
+    """A pure module's uses of ``random`` other than ``Random(seed)`` with a seed given."""
+    tree = ast.parse(source)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == "random" for a in node.names):
+            found.append("import random (use `from random import Random`)")
+        elif isinstance(node, ast.ImportFrom) and node.module == "random":
+            found.extend(f"random.{a.name}" for a in node.names if a.name != "Random")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "Random" and len(node.args) + len(node.keywords) != 1:
+                found.append("Random() without its seed")
+    return found
+
+
+def test_S2_a_pure_part_draws_by_lot_only_from_a_seed_it_is_given() -> None:
+    misuses = {
+        module: random_misuses(path.read_text(encoding="utf-8"))
+        for module, path in MODULES
+        if PARTS[part_of(module)].outside is not None and part_of(module) != "simulation"
+    }
+    assert {m: found for m, found in misuses.items() if found} == {}
+
+
+def test_S2_the_random_check_sees_the_shared_generator_and_an_unseeded_one() -> None:
+    source = "import random\nfrom random import Random, shuffle\nRandom()\nRandom(seed)\n"
+    assert random_misuses(source) == [
+        "import random (use `from random import Random`)",
+        "random.shuffle",
+        "Random() without its seed",
+    ]

@@ -9,7 +9,7 @@
                    and credentials, as plain functions of a ``Principal`` (pure)
 * ``guard``        the route's rule as a FastAPI dependency (``allow``, ``authorized``)
 * ``policy``       the named rules the routes share (``RUN_ROOM``, ``WATCH_ROOM``...)
-* ``scope``        meeting scope: ``MeetingMap``, ``meeting_of``, ``note_meeting``
+* ``scope``        meeting scope: ``MeetingMap``, ``meeting_of``
 * ``credentials``  the recorded tokens: their meeting, their expiry, revocable at once
 * ``accounts``     secretariat accounts (name and password) for ``/api/login``
 * ``ratelimit``    limits on pings and floor requests (a stuck button, a script)

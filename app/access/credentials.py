@@ -24,10 +24,13 @@ keeps in memory every live credential's signed fields and the revoked ids:
 read once at start-up (``load``), updated by ``issue`` and ``revoke`` in the
 same process. A token passes only if its id is live here with exactly the
 fields it names (``status``). An id this process has not seen (issued by
-another process: ``floorkeeper links`` while the service runs) is read once
-(``recall``) by the route's rule, after its signature passed. The database
-is the source of truth; a service run as several processes would need the
-revocation broadcast (as the hub would, docs/architecture.md).
+another process: another worker of the service, ``floorkeeper links`` while
+the service runs) is read once (``recall``) by the route's rule, after its
+signature passed, and kept. The database is the source of truth. With
+``REDIS_URL`` a revocation is announced to every process (``announce``, the
+relay's ``{prefix}revoked`` stream), which reads the row again and closes the
+token's sockets; after a Redis outage every process reads all the rows again
+(``reload``), so a revocation announced meanwhile is not missed.
 
 Revoking also closes the live channel of that token: each socket runs its
 listening inside a cancel scope registered under its token id (``watch``);
@@ -109,6 +112,12 @@ class CredentialRegistry:
         self._live = {r.id: signed(self._principal(r)) for r in rows if _is_live(r)}
         self._revoked = {r.id for r in rows if r.revoked_at is not None}
 
+    def reload(self) -> set[str]:
+        """Read every row again (the relay reconnected); the ids revoked since the last read."""
+        before = self._revoked
+        self.load()
+        return self._revoked - before
+
     def status(self, principal: Principal) -> Status:
         """Whether the token naming ``principal`` is of a live credential, exactly as recorded."""
         token_id = principal.token_id
@@ -135,6 +144,7 @@ class CredentialRegistry:
             self._absent.add(token_id)
         elif row.revoked_at is not None:
             self._revoked.add(token_id)
+            self._live.pop(token_id, None)
         elif _is_live(row):
             self._live[token_id] = signed(self._principal(row))
 

@@ -72,7 +72,7 @@ class _Check:
         _check_ids(connection)
         room_id = _room_id(connection)
         if "room_id" in connection.path_params:
-            if room_id not in services_of(connection).rooms:
+            if room_id is None or await services_of(connection).room(room_id) is None:
                 raise NotFound("room.not_found", room=str(connection.path_params["room_id"]))
         if rule.grants == {Grant.ANYONE}:
             return None

@@ -51,6 +51,8 @@ ACT_FOR_DELEGATION = allow(
     need="access.need_delegation_or_moderator",
     refuse="access.act_for",
 )
+#: O4: inscribing before a segment: a delegation for itself, the secretariat for any.
+INSCRIBE = allow(OWN_DELEGATION, SECRETARIAT)
 #: Watching one room: its displays and moderator, any delegate, its rapporteur.
 WATCH_ROOM = allow(
     ROOM_VIEWER,

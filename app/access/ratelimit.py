@@ -1,4 +1,4 @@
-"""Rate limits per client: floor requests, clock-sync pings and failed logins (in memory).
+"""Rate limits per client: floor requests, clock-sync pings and failed logins.
 
 A delegation pressing "request the floor" in a loop, or a page pinging in a
 tight loop, is refused with a clear answer instead of filling the room's
@@ -10,8 +10,10 @@ or its delegation for an unrecorded token), else the client's address; for
 pings, the socket itself (many screens may share one venue address). The
 limits are moving windows; tests replace ``Services.rate_limits``.
 
-Floor requests are counted by ``limits`` in memory, per process, like the
-hub (one worker per process). A socket's pings are counted on the socket
+Floor requests are counted by ``limits``: in memory without ``REDIS_URL``
+(one process), in Redis with it (``limits``' async Redis storage, keys under
+``{FLOORKEEPER_REDIS_PREFIX}limits:``), so that a client is counted once
+however many processes its requests reach. A socket's pings are counted on the socket
 (``PingWindow``): the count lives and dies with it, so there is no key to
 store or expire. ``limits``' memory storage starts a timer thread to expire
 keys when it is hit; with thousands of screens pinging, that thread was the
@@ -23,7 +25,14 @@ address and per address, on the service's clock (``Services.now``, a
 429 before its password is hashed, so a guessing script costs no argon2
 time. Only failures count, and a success forgets its account's failures; so
 others' failures block a person's login only through the address's limit
-(a venue behind one NAT address shares it).
+(a venue behind one NAT address shares it). With ``REDIS_URL`` the failures
+are a sorted set per key in Redis (``app.access.counters``), scored by that same
+injected clock: ``limits`` reads ``time.time()`` itself, which a test's
+clock cannot move.
+
+A Redis fault never refuses a request: the counter falls back to this
+process's memory (logged once per outage) and Redis is tried again
+a few seconds later (``app.access.counters.SharedCounters``).
 """
 
 from __future__ import annotations
@@ -39,6 +48,13 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 
+from app.access.counters import (
+    ACCOUNT,
+    ADDRESS,
+    REDIS_FAULTS,
+    RETRY_REDIS_SECONDS,
+    SharedCounters,
+)
 from app.access.tokens import principal_of
 from app.errors import DomainError, Param
 from app.services import services_of
@@ -63,25 +79,53 @@ class TooManyRequests(DomainError):
 
 
 class RateLimits:
-    """The counters of one process; ``now`` is the service's clock (for failed logins)."""
+    """The counters; ``now`` is the service's clock (for failed logins).
+
+    With ``redis_url`` floor requests and failed logins are counted in Redis,
+    under ``prefix``, across every process (memory while Redis fails); without
+    it, in this process's memory.
+    """
 
     def __init__(
         self,
         floor_requests: str = FLOOR_REQUESTS,
         pings: str = PINGS,
         now: Callable[[], float] = time.time,
+        redis_url: str | None = None,
+        prefix: str = "floorkeeper:",
+        retry_redis_seconds: float = RETRY_REDIS_SECONDS,
     ) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.shared = (
+            SharedCounters(redis_url, prefix, retry_seconds=retry_redis_seconds)
+            if redis_url
+            else None
+        )
         self.floor_requests: RateLimitItem = parse(floor_requests)
         self.pings: RateLimitItem = parse(pings)
-        self.logins = LoginThrottle(now)
+        self.logins = LoginThrottle(now, shared=self.shared)
 
-    def retry_after(self, item: RateLimitItem, key: str) -> int | None:
+    async def retry_after(self, item: RateLimitItem, key: str) -> int | None:
         """Count one hit of ``key``; None if allowed, else whole seconds to wait (>= 1)."""
+        shared = self.shared
+        if shared is not None and shared.usable():
+            try:
+                allowed = await shared.limiter.hit(item, key)
+                reset = None if allowed else await shared.limiter.get_window_stats(item, key)
+            except REDIS_FAULTS as error:
+                shared.failed(error)
+            else:
+                shared.worked()
+                return None if reset is None else max(1, math.ceil(reset.reset_time - time.time()))
         if self._limiter.hit(item, key):
             return None
-        reset = self._limiter.get_window_stats(item, key).reset_time
-        return max(1, math.ceil(reset - time.time()))
+        stats = self._limiter.get_window_stats(item, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def aclose(self) -> None:
+        """Close the Redis connections (the lifespan's end)."""
+        if self.shared is not None:
+            await self.shared.aclose()
 
 
 def limits_of(connection: HTTPConnection) -> RateLimits:
@@ -102,7 +146,7 @@ def _client_key(connection: HTTPConnection) -> str:
 
 async def _limit_floor_requests(connection: HTTPConnection) -> None:
     limits = limits_of(connection)
-    wait = limits.retry_after(limits.floor_requests, _client_key(connection))
+    wait = await limits.retry_after(limits.floor_requests, _client_key(connection))
     if wait is not None:
         raise TooManyRequests(
             "limit.floor_requests", retry_after=wait, limit=str(limits.floor_requests), seconds=wait
@@ -177,47 +221,87 @@ class FailureWindow:
 
 
 class LoginThrottle:
-    """Failed logins per account name at one address and per address (finding 7)."""
+    """Failed logins per account name at one address and per address (finding 7).
+
+    With ``shared`` they are counted in Redis (``SharedCounters.failure``),
+    else, and while Redis fails, in memory (``FailureWindow``).
+    """
 
     def __init__(
         self,
         now: Callable[[], float],
         per_account: str = LOGIN_FAILURES_PER_ACCOUNT,
         per_address: str = LOGIN_FAILURES_PER_ADDRESS,
+        shared: SharedCounters | None = None,
     ) -> None:
         self._now = now
+        self._shared = shared
         self.per_account = FailureWindow(parse(per_account))
         self.per_address = FailureWindow(parse(per_address))
 
-    def check(self, name: str, address: str) -> None:
+    async def check(self, name: str, address: str) -> None:
         """Raise TooManyRequests if this attempt may not even be tried (before any hashing)."""
-        now = self._now()
-        wait = self.per_account.wait(_account_key(name, address), now)
-        if wait is not None:
+        account_wait, address_wait = await self._waits(_account_key(name, address), address)
+        if account_wait is not None:
             raise TooManyRequests(
                 "limit.logins_account",
-                retry_after=wait,
+                retry_after=account_wait,
                 name=name,
                 limit=str(self.per_account.limit),
-                seconds=wait,
+                seconds=account_wait,
             )
-        wait = self.per_address.wait(address, now)
-        if wait is not None:
+        if address_wait is not None:
             raise TooManyRequests(
                 "limit.logins_address",
-                retry_after=wait,
+                retry_after=address_wait,
                 limit=str(self.per_address.limit),
-                seconds=wait,
+                seconds=address_wait,
             )
 
-    def failed(self, name: str, address: str) -> None:
-        now = self._now()
-        self.per_account.fail(_account_key(name, address), now)
+    async def failed(self, name: str, address: str) -> None:
+        now, account = self._now(), _account_key(name, address)
+        shared = self._shared
+        if shared is not None and shared.usable():
+            try:
+                await shared.failure(ACCOUNT, self.per_account.limit, account, now)
+                await shared.failure(ADDRESS, self.per_address.limit, address, now)
+            except REDIS_FAULTS as error:
+                shared.failed(error)
+            else:
+                shared.worked()
+                return
+        self.per_account.fail(account, now)
         self.per_address.fail(address, now)
 
-    def succeeded(self, name: str, address: str) -> None:
+    async def succeeded(self, name: str, address: str) -> None:
         """The account's failures from this address are forgotten (the address's are not)."""
-        self.per_account.forget(_account_key(name, address))
+        account = _account_key(name, address)
+        self.per_account.forget(account)
+        shared = self._shared
+        if shared is not None and shared.usable():
+            try:
+                await shared.forget(ACCOUNT, account)
+            except REDIS_FAULTS as error:
+                shared.failed(error)
+            else:
+                shared.worked()
+
+    async def _waits(self, account: str, address: str) -> tuple[int | None, int | None]:
+        """The account's and the address's waits: as Redis counts them, else as memory does."""
+        now = self._now()
+        shared = self._shared
+        if shared is not None and shared.usable():
+            try:
+                waits = (
+                    await shared.wait(ACCOUNT, self.per_account.limit, account, now),
+                    await shared.wait(ADDRESS, self.per_address.limit, address, now),
+                )
+            except REDIS_FAULTS as error:
+                shared.failed(error)
+            else:
+                shared.worked()
+                return waits
+        return self.per_account.wait(account, now), self.per_address.wait(address, now)
 
 
 def _account_key(name: str, address: str) -> str:

@@ -15,8 +15,9 @@ names no meeting is refused everywhere.
 
 The meeting of a room or a segment comes from ``MeetingMap``, kept in memory
 (``Services.meeting_map``): loaded at start-up, and told of every meeting
-imported over HTTP (``note_meeting``); an id it does not know is looked up
-once and remembered (``meeting_of``), so a request costs no query.
+imported over HTTP, here or on another process (``note``, through
+``Services.meeting_imported``); an id it does not know is looked up once and
+remembered (``meeting_of``), so a request costs no query.
 """
 
 from __future__ import annotations
@@ -63,14 +64,10 @@ class MeetingMap:
             (self.rooms if kind == "room" else self.segments)[row_id] = meeting
         return meeting
 
-
-def note_meeting(
-    connection: HTTPConnection, meeting_id: int, rooms: Iterable[int], segments: Iterable[int]
-) -> None:
-    """A meeting imported over HTTP: its rooms and segments join the map."""
-    known = services_of(connection).meeting_map
-    known.rooms.update(dict.fromkeys(rooms, meeting_id))
-    known.segments.update(dict.fromkeys(segments, meeting_id))
+    def note(self, meeting_id: int, rooms: Iterable[int], segments: Iterable[int]) -> None:
+        """A meeting imported while the service runs: its rooms and segments join the map."""
+        self.rooms.update(dict.fromkeys(rooms, meeting_id))
+        self.segments.update(dict.fromkeys(segments, meeting_id))
 
 
 async def meeting_of(connection: HTTPConnection, kind: str, row_id: int) -> int | None:

@@ -143,7 +143,15 @@ async def _catch_up(
     since: int | None,
     about: dict[str, Any],
 ) -> None:
-    """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed."""
+    """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed.
+
+    A page may hold a version this process has not seen (another process
+    committed it and died before relaying it, issue 17): the room is then
+    read from the database first, so that its snapshot is not older than
+    the page's copy.
+    """
+    if since is not None and since > room.version:
+        await room.catch_up()
     version, at, view = room.live_view(screen.view)
     now = room.now()
     missed: list[Change] | None = None

@@ -22,10 +22,11 @@ from app.services import services_of
 
 
 async def get_room(room_id: int, connection: HTTPConnection) -> RoomRunner:
-    try:
-        return services_of(connection).rooms[room_id]
-    except KeyError:
-        raise NotFound("room.not_found", room=room_id) from None
+    """The room's runner; one imported by another process starts here (``Services.room``)."""
+    runner = await services_of(connection).room(room_id)
+    if runner is None:
+        raise NotFound("room.not_found", room=room_id)
+    return runner
 
 
 async def get_engine(connection: HTTPConnection) -> Engine:

@@ -6,6 +6,11 @@ from the hub's ``Screen`` in one place (``ScreenOut.of``).
 
 Every command carries a ``command_id`` chosen by the client (a UUID is
 fine): a retry with the same id is answered, never applied twice.
+
+The module is longer than 400 lines on purpose: every command body a route
+takes is here, one discriminated union per route, so that the wire's whole
+vocabulary (and the checks at its edge) reads in one place beside the
+protocol document.
 """
 
 from __future__ import annotations
@@ -21,11 +26,16 @@ from app.queue import (
     ClearQueue,
     ClosePhase,
     CloseSegment,
+    CloseSpeakersList,
     GiveFloor,
     GrantFloor,
+    HearPointOfOrder,
     MoveRequest,
+    ReopenSpeakersList,
+    RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
+    Tier,
     Undo,
     WithdrawRequest,
 )
@@ -249,6 +259,60 @@ class ClearQueueIn(CommandIn):
         return ClearQueue()
 
 
+# -- the procedure: points of order (O1) and closed lists (O3) ---------------------
+
+#: The most characters a ruling on a point of order may have (O1: recorded as text).
+RULING_MAX = 500
+#: A phase key the console showed (``segment.phase.key``, ``procedure.lists[].key``).
+PhaseKey = Annotated[str | None, Field(max_length=80, description="a phase's key (M1)")]
+
+
+class HearPointIn(CommandIn):
+    """O1: hear the first point of order waiting, or ``point_id``; the speech is held."""
+
+    type: Literal["hear_point"]
+    point_id: str | None = Field(default=None, max_length=80)
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> HearPointOfOrder:
+        return HearPointOfOrder(self.point_id, self.expected_speaker)
+
+
+class RulePointIn(CommandIn):
+    """O1: the chair's ruling, recorded as text; the held speech is back, paused."""
+
+    type: Literal["rule_point"]
+    ruling: Name = Field(
+        min_length=1,
+        max_length=RULING_MAX,
+        description="the chair's ruling, one line of text (recorded, shown on the record)",
+    )
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> RulePointOfOrder:
+        return RulePointOfOrder(self.ruling, self.expected_speaker)
+
+
+class CloseListIn(CommandIn):
+    """O3: close a phase's list of speakers (the current one by default)."""
+
+    type: Literal["close_list"]
+    phase_key: PhaseKey = None
+
+    def to_command(self) -> CloseSpeakersList:
+        return CloseSpeakersList(self.phase_key)
+
+
+class ReopenListIn(CommandIn):
+    """O3: reopen a phase's closed list of speakers (the current one by default)."""
+
+    type: Literal["reopen_list"]
+    phase_key: PhaseKey = None
+
+    def to_command(self) -> ReopenSpeakersList:
+        return ReopenSpeakersList(self.phase_key)
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -257,7 +321,11 @@ FloorCommandIn = Annotated[
     | AddRequestIn
     | ClearQueueIn
     | StrikeIn
-    | UndoIn,
+    | UndoIn
+    | HearPointIn
+    | RulePointIn
+    | CloseListIn
+    | ReopenListIn,
     Field(discriminator="type"),
 ]
 
@@ -280,7 +348,25 @@ class WithdrawIn(CommandIn):
         return WithdrawRequest(self.delegation, self.request_id)
 
 
-RequestCommandIn = Annotated[RequestIn | WithdrawIn, Field(discriminator="type")]
+class PointOfOrderIn(CommandIn):
+    """O1: raise a point of order for ``delegation``: a delegate for its own only, the
+    moderator on behalf of any (its rule); a second press of a waiting point changes nothing."""
+
+    type: Literal["point_of_order"]
+    delegation: str = Field(min_length=1, max_length=32)
+
+
+RequestCommandIn = Annotated[RequestIn | WithdrawIn | PointOfOrderIn, Field(discriminator="type")]
+
+
+class InscribeIn(CommandIn):
+    """O4: inscribe a delegation on a segment's list, within the segment's window."""
+
+    type: Literal["inscribe"]
+    segment_id: int  # the programme's id of the segment, as for open_segment
+    delegation: str = Field(min_length=1, max_length=32)
+    tier: Tier = Field(strict=False)  # the level of representation of who will speak (JSON)
+
 
 # -- answers -------------------------------------------------------------------------
 

@@ -28,7 +28,6 @@ from app.access.links import page_links
 from app.access.policy import ADMINISTRATOR_ONLY, PUBLIC, SECRETARIAT_ONLY
 from app.access.ratelimit import address_of
 from app.access.roles import Principal, Role
-from app.access.scope import note_meeting
 from app.api.deps import EngineDep, PrincipalDep
 from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_transaction, in_worker
@@ -126,7 +125,7 @@ async def issue_credential(
     caller: PrincipalDep,
 ) -> IssuedOut:
     """Issue a recorded token for a moderator, display, delegate, rapporteur or secretariat."""
-    if body.room_id is not None and body.room_id not in services_of(connection).rooms:
+    if body.room_id is not None and await services_of(connection).room(body.room_id) is None:
         raise NotFound("room.not_found", room=body.room_id)
     room_meeting = await _room_meeting(connection, body.room_id)
     wanted = rules.scope_of_new_credential(
@@ -223,13 +222,13 @@ async def login(
     """
     throttle = services_of(connection).rate_limits.logins
     address = address_of(connection)
-    throttle.check(body.name, address)  # access: failed logins are rate-limited
+    await throttle.check(body.name, address)  # access: failed logins are rate-limited
     try:
         account = await in_worker(authenticate, engine, body.name, body.password)
     except WrongCredentials:
-        throttle.failed(body.name, address)
+        await throttle.failed(body.name, address)
         raise
-    throttle.succeeded(body.name, address)
+    await throttle.succeeded(body.name, address)
     principal = Principal(Role.SECRETARIAT, name=account.name, meeting_id=account.meeting_id)
     issued = await in_worker(registry.issue, principal, f"login: {account.name}")
     return LoginOut(name=account.name, credential_id=issued.id, token=issued.token)
@@ -454,8 +453,7 @@ async def rehearse_day(
     )
     assert copy.id is not None
     room_ids = [r.id for r in rooms if r.id is not None]
-    note_meeting(connection, copy.id, room_ids, segments)
-    await services.start_rooms(room_ids)
+    await services.meeting_imported(copy.id, room_ids, segments)
     return RehearsalOut(
         id=copy.id,
         key=copy.key,

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.access.policy import ADMINISTRATOR_ONLY, SECRETARIAT_ONLY
-from app.access.scope import note_meeting
 from app.api.deps import EngineDep
 from app.api.schemas import BodyIn, ErrorOut
 from app.db.engine import in_session, in_transaction, in_worker
@@ -96,7 +95,8 @@ class MeetingCreated(BaseModel):
     openapi_extra=_text_body("a programme file (YAML, docs/programme.md)", YAML_TYPES),
 )
 async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
-    """Import a programme file: days, rooms, segments and formats; its rooms start at once.
+    """Import a programme file: days, rooms, segments and formats; its rooms start at once
+    (on every process of the service).
 
     The service's administrator imports (a secretariat of one meeting cannot make another).
     """
@@ -111,8 +111,8 @@ async def create_meeting(request: Request, engine: EngineDep) -> MeetingCreated:
         title=meeting.title,
         rooms=[{"id": r.id, "key": r.key, "name": r.name} for r in rooms],
     )
-    note_meeting(request, created.id, [room["id"] for room in created.rooms], segments)
-    await services_of(request).start_rooms(room["id"] for room in created.rooms)
+    room_ids = [room["id"] for room in created.rooms]
+    await services_of(request).meeting_imported(created.id, room_ids, segments)
     return created
 
 

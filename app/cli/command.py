@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -38,7 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()  # a wrong variable: one line naming it (InvalidSetting)
         result: int = args.run(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
         return result
+    except BrokenPipeError:  # `floorkeeper links | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the exit's own flush fails no more
+        return 1
     except DomainError as error:
         print(f"floorkeeper: {error.detail}", file=sys.stderr)
         return 2

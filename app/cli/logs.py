@@ -98,11 +98,14 @@ def redact_every_record() -> None:
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with the redactor on every handler."""
+    """uvicorn's logging configuration with the redactor on every handler, and the service's
+    own loggers (``app.*``) written by uvicorn's default handler from INFO on ("took the
+    scheduler lease of room 3 (…)"), not only their warnings by Python's last resort."""
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_tokens"] = {"()": "app.cli.logs.TokenRedactor"}
     for handler in config.get("handlers", {}).values():
         handler["filters"] = [*handler.get("filters", []), "redact_tokens"]
+    config.setdefault("loggers", {})["app"] = {"handlers": ["default"], "level": "INFO"}
     return config

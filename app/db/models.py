@@ -121,6 +121,21 @@ class RoomEvent(SQLModel, table=True):
     at: float
 
 
+class RoomLease(SQLModel, table=True):
+    """Which process fires the room's deadline ticks, until when (``app.room.lease``).
+
+    Taken and renewed by the holder, taken over by another process once
+    ``expires_at`` has passed, deleted on a clean shutdown. Read it to see
+    where a room's scheduler runs.
+    """
+
+    __tablename__ = "room_lease"
+
+    room_id: int = Field(foreign_key="room.id", primary_key=True)
+    holder: str = Field(max_length=200)  # the process: host, pid and a random part
+    expires_at: float  # UTC epoch seconds, on the holder's clock
+
+
 class CommandRecord(SQLModel, table=True):
     """The answer to a command id, so that a retry gets it again (idempotency), and the
     command it is bound to, so that the id is never taken for another (M6)."""

@@ -12,6 +12,14 @@ when they hold still (a running speech's deadline), after which they move
 with the clock. The moderator's view carries the undo point (M3) while it
 can be used: what an undo would bring back and until when.
 
+Every view has ``procedure`` (O1, O3): the points of order waiting, in the
+order they will be heard, the one being heard (its raiser; its clock is
+``speech``, an allotment of basis ``point_of_order``), the speech it holds
+(paused, with the seconds it will resume with) and, per remaining floor
+phase, whether its list of speakers is closed. A phone finds its own point
+there, the wall and the podium say a point is heard and whose speech waits;
+the console's ``hear_point`` says whether "Hear" would give the floor.
+
 The delegate's view adds ``lapsed``: the delegations whose last request closed
 as not heard (A3, the segment closed, the queue cleared), so that a phone can
 say its request lapsed and offer the written recommendation (R2), even after
@@ -25,7 +33,15 @@ from typing import Any
 from app.access.roles import Role
 from app.category import is_stakeholder
 from app.errors import DomainError
-from app.queue import ClosePhase, GrantFloor, RoomState, UndoPoint, apply
+from app.queue import (
+    ClosePhase,
+    GrantFloor,
+    HearPointOfOrder,
+    RoomState,
+    UndoPoint,
+    apply,
+    procedure,
+)
 from app.queue import order as queue_order
 from app.queue.projection import Projection, project
 from app.timing import programme
@@ -74,6 +90,7 @@ def room_view(
         "undo": _undo(state.undo, now) if full else None,
         "steady_until": projection.steady_until,
         "wall": _wall(state),
+        "procedure": _procedure(state, full),
         "console": _console(state, now) if full and state.segment else None,
     }
     if role is Role.DELEGATE:
@@ -96,6 +113,56 @@ def _wall(state: RoomState) -> dict[str, Any]:
         "waiting": len(state.queue.waiting),
         "questions": list(run.plan.questions) if run is not None else [],
         "questions_focus": focus,
+    }
+
+
+def _procedure(state: RoomState, full: bool) -> dict[str, Any]:
+    """O1, O3: the points of order waiting and the one heard, the speech it holds, and
+    which remaining floor phases' lists of speakers are closed.
+
+    ``point`` is the point being heard (its raiser has ``speech``); ``held`` is the speech
+    it interrupted, exactly as it will come back after the ruling (paused, its seconds
+    left), null when the floor was free. A request joins the first list whose
+    ``eligible`` holds its category (O3), so a phone can tell whether a closed list is
+    its own. ``interrupts`` is the meeting's rule: false, a
+    point waits for the end of the speech on the floor.
+    """
+    run = state.segment
+    points = []
+    for place, point in enumerate(state.queue.points):
+        item: dict[str, Any] = {
+            "id": point.id,
+            "place": place + 1,
+            "delegation_id": point.delegation_id,
+            "name": point.name,
+            "raised_at": point.raised_at,
+        }
+        if full:
+            item["on_behalf"] = point.on_behalf
+        points.append(item)
+    heard = state.speech if procedure.is_point_of_order(state.speech) else None
+    lists = []
+    if run is not None:
+        for phase in run.plan.phases[run.phase_index :]:
+            if phase.kind is PhaseKind.FLOOR:
+                closed = phase.key in state.queue.closed_lists
+                hears = sorted(c.value for c in phase.eligible)
+                lists.append(
+                    {"key": phase.key, "title": phase.title, "closed": closed, "eligible": hears}
+                )
+    return {
+        "points": points,
+        "point": None
+        if heard is None
+        else {
+            "id": heard.request_id,
+            "delegation_id": heard.speaker.id,
+            "name": heard.speaker.name,
+            "raised_at": heard.requested_at,
+        },
+        "held": _speech(state.held) if heard is not None and state.held is not None else None,
+        "lists": lists,
+        "interrupts": run.plan.rules.point_of_order_interrupts if run is not None else True,
     }
 
 
@@ -253,6 +320,9 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
     by the first phase that hears them) and those no later phase hears (they close as
     not heard, A3); none carry over from the last phase, whose end closes the segment.
     ``close_segment``: every waiting request closes as not heard.
+    ``hear_point``: whether "Hear" would give the floor to the first point of order
+    waiting (O1: false with none waiting, while one is heard, or while the meeting's rules
+    make it wait for the end of the speech).
     """
     run = state.segment
     assert run is not None
@@ -261,6 +331,11 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
         can_next = True
     except DomainError:
         can_next = False
+    try:
+        apply(state, HearPointOfOrder(expected_speaker=_on_floor(state)), now)
+        can_hear = True
+    except DomainError:
+        can_hear = False
     try:
         apply(state, ClosePhase(), now)
         can_close = True
@@ -286,6 +361,7 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
             "closes_segment": not later,
         },
         "close_segment": {"close": len(waiting)},
+        "hear_point": can_hear,
     }
 
 

@@ -9,9 +9,12 @@ from app.queue.commands import (
     CloseSegment,
     CloseSpeakersList,
     Command,
+    DrawLots,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
+    Inscribe,
+    MarkAbsent,
     MoveRequest,
     OpenSegment,
     RaisePointOfOrder,
@@ -20,8 +23,10 @@ from app.queue.commands import (
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
+    SwapInscriptions,
     Tick,
     Undo,
+    WithdrawInscription,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -30,6 +35,12 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    Inscribed,
+    InscribedSpeakerAbsent,
+    InscribedSpeakerDropped,
+    InscriptionsSwapped,
+    InscriptionWithdrawn,
+    LotsDrawn,
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
@@ -43,7 +54,8 @@ from app.queue.events import (
     SpeakersListReopened,
 )
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
-from app.queue.requests import FloorRequest, PointOfOrder, Queue
+from app.queue.inscription import drawn_order
+from app.queue.requests import FloorRequest, Inscription, InscriptionList, PointOfOrder, Queue, Tier
 from app.queue.undo import Floor, UndoPoint
 
 __all__ = [
@@ -54,6 +66,7 @@ __all__ = [
     "ClosedBecause",
     "Command",
     "Decision",
+    "DrawLots",
     "Event",
     "Floor",
     "FloorGranted",
@@ -63,6 +76,16 @@ __all__ = [
     "GiveFloor",
     "GrantFloor",
     "HearPointOfOrder",
+    "Inscribe",
+    "Inscribed",
+    "InscribedSpeakerAbsent",
+    "InscribedSpeakerDropped",
+    "Inscription",
+    "InscriptionList",
+    "InscriptionWithdrawn",
+    "InscriptionsSwapped",
+    "LotsDrawn",
+    "MarkAbsent",
     "MoveRequest",
     "OpenSegment",
     "PointOfOrder",
@@ -85,11 +108,15 @@ __all__ = [
     "SpeakersListClosed",
     "SpeakersListReopened",
     "StrikeRequest",
+    "SwapInscriptions",
     "Tick",
+    "Tier",
     "Undo",
     "UndoPoint",
+    "WithdrawInscription",
     "WithdrawRequest",
     "apply",
+    "drawn_order",
     "evolve",
     "next_deadline",
     "replay",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.queue.requests import Tier
 from app.timing.allotment import Speaker, SpeechCommand
 from app.timing.plan import SegmentPlan
 
@@ -166,6 +167,54 @@ class ReopenSpeakersList:
 
 
 @dataclass(frozen=True, slots=True)
+class Inscribe:
+    """O4: inscribe a delegation on a segment's list, within its window (``plan.inscription``),
+    at its level of representation; from its own page or by the secretariat."""
+
+    plan: SegmentPlan
+    delegation: Speaker
+    tier: Tier
+    by_secretariat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawInscription:
+    """O4: take a delegation off a segment's list before the segment opens; nothing to
+    withdraw is not an error (M2)."""
+
+    segment_id: str
+    delegation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SwapInscriptions:
+    """O4: two inscribed speakers of one tier swap places (the secretariat approves)."""
+
+    segment_id: str
+    first: str  # delegation ids
+    second: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrawLots:
+    """O6: draw the order within a tier by lot, or ``keep`` of its applicants; ``seed`` is
+    chosen outside the engine and published with the result."""
+
+    segment_id: str
+    tier: Tier
+    seed: str
+    keep: int | None = None  # K of N: only the first ``keep`` drawn stay inscribed
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAbsent:
+    """O5: the chair called an inscribed speaker who is not there (waiting, or granted
+    and not started): the first time it moves to the end of its tier, then it is dropped."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Sent by the scheduler at a deadline: warnings, time up, phase ends (T5, A3)."""
 
@@ -188,6 +237,11 @@ FloorCommand = (
     | RulePointOfOrder
     | CloseSpeakersList
     | ReopenSpeakersList
+    | Inscribe
+    | WithdrawInscription
+    | SwapInscriptions
+    | DrawLots
+    | MarkAbsent
     | Tick
 )
 

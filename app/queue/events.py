@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.queue.requests import FloorRequest, PointOfOrder, Queue
+from app.queue.requests import FloorRequest, Inscription, PointOfOrder, Queue, Tier
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
@@ -153,6 +153,69 @@ class SpeakersListReopened:
     phase_key: str
 
 
+@dataclass(frozen=True, slots=True)
+class Inscribed:
+    """O4: the acknowledgement of an inscription (``title``: the segment's)."""
+
+    at: float
+    segment_id: str
+    title: str
+    inscription: Inscription
+
+
+@dataclass(frozen=True, slots=True)
+class InscriptionWithdrawn:
+    at: float
+    segment_id: str
+    inscription: Inscription
+
+
+@dataclass(frozen=True, slots=True)
+class InscriptionsSwapped:
+    """O4: two speakers of one tier swapped places, with the secretariat's approval."""
+
+    at: float
+    segment_id: str
+    first: str  # delegation ids
+    second: str
+
+
+@dataclass(frozen=True, slots=True)
+class LotsDrawn:
+    """O6: a draw of lots within a tier, published: ``drawn_order(candidates, seed)``
+    gives ``drawn``; the ``not_drawn`` (K of N) leave the list."""
+
+    at: float
+    segment_id: str
+    tier: Tier
+    seed: str
+    candidates: tuple[str, ...]  # the tier's delegation ids, sorted: the draw's input
+    drawn: tuple[str, ...]  # the order drawn, the ones kept
+    not_drawn: tuple[Inscription, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InscribedSpeakerAbsent:
+    """O5: called and absent the first time: the request moves to the end of its tier
+    (``place``); ``called``: it had the floor, not yet started, which is free again."""
+
+    at: float
+    request: FloorRequest
+    place: int
+    called: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InscribedSpeakerDropped:
+    """O5: absent a second time: the request leaves the queue, recorded as not heard."""
+
+    at: float
+    request: FloorRequest
+    called: bool = False
+
+
+InscriptionEvent = Inscribed | InscriptionWithdrawn | InscriptionsSwapped | LotsDrawn
+
 QueueEvent = (
     FloorRequested
     | RequestWithdrawn
@@ -168,6 +231,9 @@ QueueEvent = (
     | PointOfOrderRuled
     | SpeakersListClosed
     | SpeakersListReopened
+    | InscriptionEvent
+    | InscribedSpeakerAbsent
+    | InscribedSpeakerDropped
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

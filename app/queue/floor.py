@@ -47,9 +47,16 @@ goes before every request; hearing it holds the speech on the floor
 seconds it had (O1). A phase's list of speakers can be closed and reopened:
 while closed, only the chair adds (O3).
 
+Inscription before the segment (``app.queue.inscription``): the lists of the
+segments not yet open (``RoomState.inscriptions``) take inscriptions, swaps
+and draws of lots whatever segment runs meanwhile, and never touch its floor
+(no undo point is spent by them); opening a segment turns its list into its
+first requests (O4, O6). The chair marks an inscribed speaker absent when
+calling it: to the end of its tier, then dropped (O5).
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
-O1, O3.
+O1, O3, O4-O6.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -63,16 +70,19 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import order, procedure, undo
+from app.queue import inscription, order, procedure, undo
 from app.queue.commands import (
     ClearQueue,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
     Command,
+    DrawLots,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
+    Inscribe,
+    MarkAbsent,
     MoveRequest,
     OpenSegment,
     RaisePointOfOrder,
@@ -81,8 +91,10 @@ from app.queue.commands import (
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
+    SwapInscriptions,
     Tick,
     Undo,
+    WithdrawInscription,
     WithdrawRequest,
 )
 from app.queue.events import (
@@ -91,6 +103,13 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    Inscribed,
+    InscribedSpeakerAbsent,
+    InscribedSpeakerDropped,
+    InscriptionEvent,
+    InscriptionsSwapped,
+    InscriptionWithdrawn,
+    LotsDrawn,
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
@@ -105,6 +124,7 @@ from app.queue.events import (
 )
 from app.queue.requests import (
     FloorRequest,
+    InscriptionList,
     Lapse,
     Queue,
     find,
@@ -146,6 +166,7 @@ class RoomState:
     queue: Queue = Queue()
     undo: UndoPoint | None = None  # M3: the floor before its last change
     held: Allotment | None = None  # O1: the speech a point of order on the floor interrupted
+    inscriptions: tuple[InscriptionList, ...] = ()  # O4: lists of segments not yet open
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +215,10 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
                 who = state.speech.speaker
                 raise IllegalCommand("floor.taken", speaker=who.name, speaker_code=who.id)
             closing = _close_segment(state, now) if state.segment is not None else []
-            return [*closing, SegmentOpened(now, plan)]
+            first = inscription.queued(state.inscriptions, plan, Queue(), now)  # O4
+            return [*closing, SegmentOpened(now, plan), *first]
+        case Inscribe() | WithdrawInscription() | SwapInscriptions() | DrawLots():
+            return inscription.decide(state.inscriptions, state.segment, command, now)
         case RequestFloor():
             return _request(state, command, now)
         case WithdrawRequest():
@@ -202,7 +226,9 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
         case CloseSegment(segment_id=segment_id) if segment_id is not None:
             _check_segment(state, segment_id)
     on_floor = state.speech
-    waits_for_ruling = EndSpeech | GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder
+    waits_for_ruling = (
+        EndSpeech | GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder | MarkAbsent
+    )
     if on_floor is not None and procedure.is_point_of_order(on_floor):
         if isinstance(command, waits_for_ruling):
             raise procedure.being_heard(on_floor)
@@ -251,6 +277,10 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return [procedure.ruled(state.speech, state.held, command, now)]
         case CloseSpeakersList() | ReopenSpeakersList():
             return procedure.list_changed(run, state.queue, command, now)
+        case MarkAbsent(request_id=request_id):
+            called = inscription.called_request(state.queue, request_id)
+            request = called or _require_request(state, request_id)
+            return [inscription.absence(state.queue, request, called is not None, now)]
     if state.speech is None:
         raise IllegalCommand("floor.nobody")
     return list(speech.decide(state.speech, command, now))
@@ -629,7 +659,11 @@ def _freed_at(events: Iterable[Event]) -> float:
     """When the floor was last freed among ``events`` (a speech ended, a granted
     speaker sent back, M5, an undo, M3, or a ruling, O1); -inf if it was not."""
     freeing = SpeechEnded | RequestReturned | FloorRestored | PointOfOrderRuled
-    return max((e.at for e in events if isinstance(e, freeing)), default=float("-inf"))
+    absent = InscribedSpeakerAbsent | InscribedSpeakerDropped  # O5: when it was called
+    return max(
+        (e.at for e in events if isinstance(e, freeing) or (isinstance(e, absent) and e.called)),
+        default=float("-inf"),
+    )
 
 
 def _when_floor_free(state: RoomState, now: float, freed_at: float) -> list[Event]:
@@ -671,9 +705,14 @@ def evolve(state: RoomState, event: Event) -> RoomState:
     """The room after ``event``. Total: a recorded event always applies.
 
     The undo point (M3) follows every event but those that open or close a
-    segment, which start a fresh room."""
+    segment, which start a fresh room, and the inscriptions of segments not yet open
+    (O4), which do not touch the floor."""
     after = _evolve(state, event)
-    if state.segment is None or after.segment is None or isinstance(event, SegmentOpened):
+    if (
+        state.segment is None
+        or after.segment is None
+        or isinstance(event, SegmentOpened | InscriptionEvent)
+    ):
         return after
     floor = undo.Floor(state.segment, state.speech, state.queue, state.held)
     return replace(after, undo=undo.track(state.undo, floor, event))
@@ -682,9 +721,17 @@ def evolve(state: RoomState, event: Event) -> RoomState:
 def _evolve(state: RoomState, event: Event) -> RoomState:
     match event:
         case SegmentOpened(at=at, plan=plan):
-            return RoomState(state.room_id, programme.open_run(plan, at), None, Queue())
+            lists = inscription.without_list(state.inscriptions, plan.id)  # O4: now its queue
+            run = programme.open_run(plan, at)
+            return RoomState(state.room_id, run, None, Queue(), inscriptions=lists)
         case SegmentClosed():  # what lapsed stays said until a segment opens (R2)
-            return RoomState(state.room_id, None, None, Queue(lapsed=state.queue.lapsed))
+            queue = Queue(lapsed=state.queue.lapsed)
+            return RoomState(state.room_id, None, None, queue, inscriptions=state.inscriptions)
+        case Inscribed() | InscriptionWithdrawn() | InscriptionsSwapped() | LotsDrawn():
+            return replace(state, inscriptions=inscription.evolve(state.inscriptions, event))
+        case InscribedSpeakerAbsent(called=called) | InscribedSpeakerDropped(called=called):
+            queue = inscription.after_absence(state.queue, event)  # O5
+            return replace(state, queue=queue, speech=None if called else state.speech)
         case PhaseClosing() | PhaseEnded() | PhaseStarted():
             assert state.segment is not None
             return replace(state, segment=programme.evolve(state.segment, event))

@@ -2,9 +2,13 @@
 
 Theory of operation
 -------------------
-Without overrides the queue is sorted by ``order_key``: category rank (P2;
-RCP chairs rank ahead of Member States, P4), then first-time speakers before
-those who spoke already in the segment (P8), then order of request. A new
+Without overrides the queue is sorted by ``order_key``: the segment's
+inscribed list first (O4), in its order (protocol tier, then its place in
+the list: time of inscription, a draw of lots or a swap, O6; an absence moves
+a request to the end of its tier, O5); then the live requests, by category
+rank (P2; RCP chairs rank ahead of Member States, P4), then first-time
+speakers before those who spoke already in the segment (P8), then order of
+request. A new
 request is inserted after the last request, not moved by the moderator, whose
 key is not greater than its own; requests the moderator moved keep the place
 they were given (their place is a recorded override).
@@ -20,13 +24,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.queue.requests import FloorRequest
+from app.queue.requests import FloorRequest, tier_rank
 from app.timing.plan import PhaseKind, PhasePlan
 
 
-def order_key(request: FloorRequest) -> tuple[int, int, int]:
-    """P2, P4, P8, then order of request."""
-    return (request.rank, 0 if request.first_time else 1, request.seq)
+def order_key(request: FloorRequest) -> tuple[int, int, int, int]:
+    """O4: the inscribed list (tier, place) before live requests (P2, P4, P8, then order)."""
+    if request.tier is not None:
+        return (0, tier_rank(request.tier), request.place, 0)
+    return (1, request.rank, 0 if request.first_time else 1, request.seq)
 
 
 def insert(waiting: tuple[FloorRequest, ...], request: FloorRequest) -> tuple[FloorRequest, ...]:

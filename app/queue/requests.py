@@ -28,13 +28,39 @@ phase ended, A3, the segment closed, or the queue was cleared), until the
 delegation asks again or another segment opens: its phone says the request
 lapsed and offers the written recommendation instead (A3, R2). It survives
 the closing of the segment, since that is when most requests lapse.
+
+Inscription before the segment (O4-O6, ``app.queue.inscription``): a
+segment's ``InscriptionList`` holds its inscribed speakers in speaking order
+(protocol ``Tier`` first, then the time of inscription, a draw of lots or a
+swap within a tier). When the segment opens, each becomes a request with its
+``tier`` and its ``place`` in the list: inscribed requests go before every
+live one, in that order (``app.queue.order``); ``absences`` counts the times
+the chair called it in vain (O5).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from app.category import Category
+
+
+class Tier(StrEnum):
+    """O4: the level of representation of an inscribed speaker, highest first."""
+
+    HEAD_OF_STATE = "head_of_state"
+    HEAD_OF_GOVERNMENT = "head_of_government"
+    VICE_PRESIDENT = "vice_president"
+    MINISTER = "minister"
+    DEPUTY_MINISTER = "deputy_minister"
+    HEAD_OF_DELEGATION = "head_of_delegation"
+    OTHER = "other"
+
+
+def tier_rank(tier: Tier) -> int:
+    """O4: 0 for a Head of State, the lowest tier last."""
+    return list(Tier).index(tier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +77,9 @@ class FloorRequest:
     inscribed: bool = False  # P7: pre-loaded list
     moved: bool = False  # the moderator moved it: its place is an override (P2)
     seconds: float | None = None  # the moderator's allotment for it (override)
+    tier: Tier | None = None  # O4: inscribed before the segment, at this level; None: live
+    place: int = 0  # O4: its place in the inscribed list (O5: an absence moves it on)
+    absences: int = 0  # O5: called and absent (a second absence drops it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +93,29 @@ class PointOfOrder:
     raised_at: float
     seq: int  # shared with requests: ids are unique in the segment
     on_behalf: bool = False  # raised by the moderator for the delegation
+
+
+@dataclass(frozen=True, slots=True)
+class Inscription:
+    """O4: a delegation inscribed on a segment's list before the segment opens."""
+
+    delegation_id: str
+    name: str
+    category: Category
+    tier: Tier
+    inscribed_at: float  # O4: the time of inscription orders a tier
+    seq: int  # order of inscription in the list
+    by_secretariat: bool = False  # entered by the secretariat, not from the delegation's page
+
+
+@dataclass(frozen=True, slots=True)
+class InscriptionList:
+    """O4: the inscribed speakers of a segment not yet open, in speaking order."""
+
+    segment_id: str
+    title: str  # the segment's, for the messages that name it
+    entries: tuple[Inscription, ...] = ()
+    next_seq: int = 1
 
 
 @dataclass(frozen=True, slots=True)

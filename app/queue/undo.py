@@ -15,7 +15,8 @@ Which events make up one change is read from the events themselves:
 * an *opening* event starts a change and takes a new undo point: a speech
   ended (``EndSpeech``, or "next speaker"), a granted speaker sent back to the
   queue (M5), the floor given from a free floor, a request withdrawn or struck,
-  a phase closing or closed by the moderator;
+  an inscribed speaker marked absent, moved or dropped (O5), a phase closing
+  or closed by the moderator;
 * what the engine does as a consequence, at the same instant, belongs to that
   change: the grant of "next speaker" (``FloorGranted.replacing``), and the
   phase that ends when the floor becomes free (A3) with its closed requests and
@@ -32,7 +33,7 @@ Which events make up one change is read from the events themselves:
   takes the point with it (``SegmentClosed`` starts a fresh state).
 
 The undo itself (``FloorRestored``) spends the point: an undo is not undone.
-Rules: M3 (with O1, O3).
+Rules: M3 (with O1, O3, O5).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    InscribedSpeakerAbsent,
+    InscribedSpeakerDropped,
     PointOfOrderHeard,
     PointOfOrderRaised,
     PointOfOrderRuled,
@@ -148,6 +151,10 @@ def _opens(floor: Floor, event: Event) -> str | None:
             return f"the withdrawal of {r.name}'s request"
         case RequestStruck(request=r):
             return f"the request of {r.name} struck"
+        case InscribedSpeakerAbsent(request=r):
+            return f"{r.name} marked absent (moved to the end of its tier)"
+        case InscribedSpeakerDropped(request=r):
+            return f"{r.name} dropped after a second absence"
         case PhaseClosing():
             return f"the close of '{current_phase(run).title}'"
         case PhaseEnded(reason=PhaseEndReason.COMMAND) if run.closing is None:

@@ -69,6 +69,7 @@ from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
 
 #: ``closed_reason`` of a request the moderator struck (M4); its reason is ``struck_reason``.
 STRUCK = "struck"
+ABSENT = "absent"  # O5: an inscribed speaker absent a second time when called
 #: R4: the least a speech heard must last to count as taking the floor; a shorter one
 #: is an accidental grant cut at once. A meeting setting: ``took_floor_seconds`` in the
 #: programme file's ``rules`` (``Meeting.rules``).
@@ -166,7 +167,7 @@ class Intervention:
     overrides: tuple[str, ...]  # out_of_order, moved, allotment, extended: in order, each once
     outcome: Outcome
     closed_reason: str | None  # phase_ended, segment_closed, queue_cleared, not_started,
-    # withdrawn, struck
+    # withdrawn, struck, absent (O5)
     struck_reason: str | None = None  # M4: the moderator's reason for striking it
     # M3: the changes of this line that were undone, in the moderator's words, in order
     undone: tuple[str, ...] = ()
@@ -290,6 +291,14 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
         case queue_events.RequestReturned(request=r) if r.id in run.requests:
             _waiting_again(run, run.requests[r.id])
             run.current = None
+        case queue_events.InscribedSpeakerAbsent(request=r, called=True) if r.id in run.requests:
+            _waiting_again(run, run.requests[r.id])  # O5: called, absent, waiting again
+            run.current = None
+        case queue_events.InscribedSpeakerDropped(at=at, request=r, called=called):
+            if called and r.id in run.requests:
+                _waiting_again(run, run.requests[r.id])
+                run.current = None
+            _leave(run, r.id, at, Outcome.NOT_HEARD, ABSENT)  # O5: a second absence
         case queue_events.FloorRestored():
             _restored(run, event)
         case queue_events.PointOfOrderHeard():

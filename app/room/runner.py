@@ -9,7 +9,22 @@ publish only after the commit.
 
 The scheduler sleeps until the engine's next deadline, or until a command
 changes it, and then submits a ``Tick`` whose id is derived from the
-deadline: a double fire is harmless. Nothing polls.
+deadline: a double fire is harmless. Nothing polls, with one process.
+
+With several processes (a ``Holder``, ``app.room.lease``), every process
+follows every room, but only the one holding the room's lease in the
+database ticks: each round of the scheduler first renews the lease when a
+renewal is due (every third of its length, on the runner's clock), and the
+others try at the same interval, taking the room over once the lease has
+expired. A process that takes a room over reloads it from the database
+before it ticks, and logs it ("took the scheduler lease of room N"). The
+lease is released when the scheduler stops (a clean shutdown), so that a
+restart takes the room at once.
+
+On PostgreSQL, the store decides under a lock on the room's row on the
+state it reads there (``RoomStore.record``): when that is newer than the
+runner's (another process wrote), the runner takes it as the base of the
+change it publishes.
 
 A room's commands wait for its lock at most ``max_waiting`` deep: one more is
 answered ``RoomBusy`` (503) at once. A command that meets a database fault
@@ -22,10 +37,13 @@ timeout, and the pages' retries (same command ids) find the database again.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import math
 from collections.abc import Callable
-from functools import partial
+from contextlib import suppress
 
+import anyio
 from anyio import to_thread
 
 from app.access.roles import Role
@@ -38,15 +56,21 @@ from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
 from app.queue.projection import Projection, project
 from app.room.audit import SCHEDULER, Sender
 from app.room.fingerprint import fingerprint
+from app.room.lease import Holder
 from app.room.store import CommandAck, CommandAttempt, RoomStore
 
 log = logging.getLogger(__name__)
 
 
 def runner_for(
-    room_id: int, store: RoomStore, now: Callable[[], float], settings: Settings
+    room_id: int,
+    store: RoomStore,
+    now: Callable[[], float],
+    settings: Settings,
+    holder: Holder | None = None,
 ) -> RoomRunner:
-    """A room's runner as the settings configure it (start-up and new meetings alike)."""
+    """A room's runner as the settings configure it (start-up and new meetings alike);
+    ``holder``: this process's side of the scheduler leases (several processes)."""
     hub = RoomHub(max_backlog=settings.max_backlog_per_screen)
     return RoomRunner(
         room_id,
@@ -55,6 +79,7 @@ def runner_for(
         hub=hub,
         retries=settings.command_retries,
         max_waiting=settings.room_max_waiting,
+        holder=holder,
     )
 
 
@@ -67,6 +92,7 @@ class RoomRunner:
         hub: RoomHub | None = None,
         retries: int = 5,
         max_waiting: int = 32,
+        holder: Holder | None = None,
     ) -> None:
         self.room_id = room_id
         self.hub = hub if hub is not None else RoomHub()  # an empty hub is falsy (len 0)
@@ -88,13 +114,20 @@ class RoomRunner:
         self._live: dict[Role, dict[str, object]] = {}
         self._live_at = now()
         self._steady_until: float | None = None  # M7: the live views' estimates hold until
+        self._ahead = False  # `state` is past `version` (`follow`): render no live view from it
         # Set with REDIS_URL (app/live/relay.py): each committed change, for the other processes.
         self.relay: Callable[[int, Change], None] | None = None
+        # The scheduler's lease (several processes): held until, and when to renew or try again.
+        self._holder = holder
+        self._lease_until = -math.inf
+        self._lease_check_at = -math.inf
+        self._unfollowed: int | None = None  # a version the holder saw stored, not followed
 
     async def load(self) -> None:
         """Read the room's state from the database (start-up, or after a conflict)."""
         before = self.version
         self.state, self.version = await to_thread.run_sync(self._store.load, self.room_id)
+        self._ahead = False
         self._live_at = self._now()
         self._live = self._render_live(self._live_at)
         if self.version != before and len(self.hub):
@@ -138,23 +171,34 @@ class RoomRunner:
         for _ in range(self._retries):
             now = self._now()
             attempt = CommandAttempt(
-                self.room_id, self.version, command_id, kind, now, sender, bound_to
+                self.room_id, self.version, self.state, command_id, kind, now, sender, bound_to
             )
+            decide = _Decide(command, now)
             try:
-                ack, decision = await to_thread.run_sync(
-                    self._store.record, attempt, partial(_decide, self.state, command, now)
-                )
+                ack, decision = await to_thread.run_sync(self._store.record, attempt, decide)
             except VersionConflict:
                 await self.load()  # another process wrote: decide again on its state
                 continue
             if decision is None:
                 return ack  # answered before, or a tick with nothing due
-            self.state, self.version = decision.state, ack.version
+            base = decide.on
+            if base is not None and base is not self.state:  # a newer state, read by the store
+                self._rebase(base, ack.version - (1 if decision.events else 0))
+            self.state, self.version, self._ahead = decision.state, ack.version, False
             if decision.events:
                 self._publish(ack)
             self._rescheduled.set()
             return ack
         raise VersionConflict("room.too_busy", room=self.room_id)
+
+    def _rebase(self, state: RoomState, version: int) -> None:
+        """The store read ``state`` at ``version`` under the room's lock, newer than ours
+        (another process wrote): it is what the change is published as a patch of."""
+        self.state, self.version, self._ahead = state, version, False
+        self._live_at = self._now()
+        self._live = self._render_live(self._live_at)
+        if len(self.hub):
+            self.hub.resync_all()  # they missed what the other process wrote
 
     def view(self, role: Role) -> dict[str, object]:
         return room_view(self.state, self.version, self._now(), role)
@@ -170,7 +214,7 @@ class RoomRunner:
         """
         now = self._now()
         steady = self._steady_until is not None and now <= self._steady_until
-        if self.state.segment is None or now <= self._live_at or steady:
+        if self.state.segment is None or now <= self._live_at or steady or self._ahead:
             return self.version, self._live_at, self._live[view_role(role)]
         return self.version, now, self._render(view_role(role), now, project(self.state, now))
 
@@ -201,20 +245,35 @@ class RoomRunner:
             self.relay(self.room_id, change)
 
     async def follow(self, change: Change) -> None:
-        """Another process committed ``change``: take it in order, or reload on a gap."""
+        """Another process committed ``change``: take it in order, or reload on a gap.
+
+        In order, the screens get it as its process rendered it, and the live
+        views become that process's (the change's patches merged in), so that
+        a snapshot here and the patches after it add up exactly. The database
+        may already be past it (the next changes are on their way): the
+        state read is then ahead of ``version`` (``_ahead``) until they come,
+        which a command here meets as a conflict and the scheduler as an
+        early tick, both harmless, and the live views are not rendered from it.
+        """
         async with self._lock:
             if change.version <= self.version:
                 return  # this process has it already (it reloaded past it)
+            if not change.texts:  # the lease holder's word: a change no relay carried
+                await self.load()
+                return
             state, version = await to_thread.run_sync(self._store.load, self.room_id)
-            if change.version != self.version + 1 or version != change.version:
-                self.state, self.version = state, version
+            in_order = change.version == self.version + 1 and version >= change.version
+            if not (in_order and self._live):
+                self.state, self.version, self._ahead = state, version, False
                 self._live_at = self._now()
                 self._live = self._render_live(self._live_at)
                 self.hub.resync_all()  # a version missed: every screen from the database
             else:
-                self.state, self.version = state, version
-                self._live_at = self._now()
-                self._live = self._render_live(self._live_at)
+                self.state, self.version = state, change.version
+                self._ahead = version != change.version
+                self._live_at, self._live = _published(change, self._live)
+                steady = next(iter(self._live.values())).get("steady_until")
+                self._steady_until = float(steady) if isinstance(steady, int | float) else None
                 self.hub.publish(change)
             self._rescheduled.set()
 
@@ -227,24 +286,138 @@ class RoomRunner:
         """Re-read the deadline (tests call it after moving a fake clock)."""
         self._rescheduled.set()
 
+    @property
+    def holds_lease(self) -> bool:
+        """Whether this process schedules the room: it holds the lease (always, alone)."""
+        return self._holder is None or self._now() < self._lease_until
+
     async def run_scheduler(self) -> None:
-        """Sleep until the next deadline, then Tick; forever, never crashing the room."""
-        while True:
-            deadline = next_deadline(self.state)
-            delay = None if deadline is None else max(0.0, deadline - self._now())
-            self._rescheduled.clear()
-            try:
-                await asyncio.wait_for(self._rescheduled.wait(), delay)
-            except TimeoutError:
+        """Sleep until the next deadline, then Tick; forever, never crashing the room.
+
+        With a holder, the lease is renewed, or tried, between ticks, and
+        released when the scheduler is stopped.
+        """
+        try:
+            while True:
                 try:
-                    tick_id = f"tick:{self.room_id}:{deadline:.3f}"
-                    await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
+                    wake_at = await self.scheduler_round()
                 except DatabaseUnavailable as fault:  # logged where it was met: try again soon
                     log.warning("tick postponed in room %s: %s", self.room_id, fault.detail)
                     await asyncio.sleep(1.0)
+                    continue
                 except Exception:  # a failing tick must not stop the clock of the room
                     log.exception("tick failed in room %s", self.room_id)
                     await asyncio.sleep(1.0)
+                    continue
+                delay = None if wake_at is None else max(0.0, wake_at - self._now())
+                self._rescheduled.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._rescheduled.wait(), delay)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._release_lease()
+
+    async def scheduler_round(self) -> float | None:
+        """One round of the scheduler: keep the lease (if due), then tick if a deadline is
+        due and this process holds the room. Returns when to come back, on the runner's
+        clock (None: only a command changes anything)."""
+        holder = self._holder
+        if holder is not None and self._now() >= self._lease_check_at:
+            await self._keep_lease(holder)
+        deadline = next_deadline(self.state) if self.holds_lease else None
+        if deadline is not None and deadline <= self._now():
+            tick_id = f"tick:{self.room_id}:{deadline:.3f}"
+            await self.handle(Tick(), command_id=tick_id, sender=SCHEDULER)
+            deadline = next_deadline(self.state) if self.holds_lease else None
+        if holder is None:
+            return deadline
+        return self._lease_check_at if deadline is None else min(deadline, self._lease_check_at)
+
+    async def _keep_lease(self, holder: Holder) -> None:
+        """Renew the room's lease, or take it if it expired; a taken room is reloaded first."""
+        now = self._now()
+        held = now < self._lease_until
+        self._lease_check_at = now + holder.renew_every
+        try:
+            took = await to_thread.run_sync(
+                holder.leases.acquire_or_renew, self.room_id, holder.name, now, holder.seconds
+            )
+        except DatabaseUnavailable as fault:  # held until it expires; tried again next round
+            log.warning("scheduler lease of room %s not renewed: %s", self.room_id, fault.detail)
+            return
+        if not took:
+            if held:
+                log.warning("lost the scheduler lease of room %s", self.room_id)
+            self._lease_until = -math.inf
+            return
+        self._lease_until = now + holder.seconds
+        if not held:
+            log.info("took the scheduler lease of room %s (%s)", self.room_id, holder.name)
+            async with self._lock:
+                await self.load()  # what the previous holder did meanwhile
+            self._unfollowed = None
+            return
+        await self._watch_unrelayed()
+
+    async def _watch_unrelayed(self) -> None:
+        """The holder's watch for a change that no relay carried: its process died between
+        the commit and the publish. A version stored at one renewal and still not followed
+        at the next is read from the database here (its screens resync), and the other
+        processes are told to read it too (a change with no texts: ``follow``)."""
+        try:
+            stored = await to_thread.run_sync(self._store.version, self.room_id)
+        except DatabaseUnavailable:
+            return  # the next renewal looks again
+        if stored <= self.version:
+            self._unfollowed = None
+            return
+        if self._unfollowed is None or self.version >= self._unfollowed:
+            self._unfollowed = stored  # maybe on its way through the relay: next round
+            return
+        log.warning("room %s: version %s was never relayed; reloading it", self.room_id, stored)
+        async with self._lock:
+            await self.load()
+        self._unfollowed = None
+        if self.relay is not None:
+            self.relay(self.room_id, Change(self.version, {}))
+
+    async def _release_lease(self) -> None:
+        holder = self._holder
+        if holder is None or self._lease_until == -math.inf:
+            return
+        self._lease_until = -math.inf
+        try:
+            await to_thread.run_sync(holder.leases.release, self.room_id, holder.name)
+        except DatabaseUnavailable as fault:  # it expires on its own
+            log.warning("scheduler lease of room %s not released: %s", self.room_id, fault.detail)
+
+
+class _Decide:
+    """The engine's call for one attempt, on the state the store hands it, which it keeps
+    (``on``): the runner's own, or a newer one read under the room's lock (PostgreSQL)."""
+
+    __slots__ = ("command", "now", "on")
+
+    def __init__(self, command: Command, now: float) -> None:
+        self.command, self.now = command, now
+        self.on: RoomState | None = None
+
+    def __call__(self, state: RoomState) -> Decision | None:
+        self.on = state
+        return _decide(state, self.command, self.now)
+
+
+def _published(
+    change: Change, live: dict[Role, dict[str, object]]
+) -> tuple[float, dict[Role, dict[str, object]]]:
+    """The live views as ``change``'s process published them: (rendered at, view per role)."""
+    at = 0.0
+    views: dict[Role, dict[str, object]] = {}
+    for role in LIVE_VIEWS:
+        message = json.loads(change.texts[role])
+        at = message["at"]
+        views[role] = protocol.merge(live[role], message["room"])
+    return at, views
 
 
 def _decide(state: RoomState, command: Command, now: float) -> Decision | None:

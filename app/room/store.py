@@ -6,12 +6,19 @@ of which room, against which version, when and from whom, and ``decide`` is
 the runner's engine call.
 
 1. let the runner decide, on the state it holds (the engine is pure and
-   fast: deciding here saves a second trip);
+   fast: deciding here saves a second trip); on PostgreSQL, first lock the
+   room's state row (``SELECT … FOR UPDATE``, held to the end of the
+   transaction) and, if another process has written the room since the
+   runner read it, decide on the state read under the lock instead. So the
+   commands of one room are serialised across processes by the database, and
+   a burst from several processes costs each command no retry, where the
+   version check alone (below) made it a storm of them (docs/benchmarks.md);
 2. write the command id, its audit row, the new state (checked against the
-   version it was computed from) and the events, in one transaction, all or
-   nothing. A command id already recorded fails the first insert: the
-   transaction is rolled back and the first answer is returned instead, so a
-   retry is never applied twice. The id is bound to its command (M6): its
+   version it was computed from: on SQLite, one process, that check is the
+   whole of it) and the events, in one transaction, all or nothing. A
+   command id already recorded fails the first insert (the primary key, in
+   whichever process): the transaction is rolled back and the first answer is
+   returned instead, so a retry is never applied twice. The id is bound to its command (M6): its
    fingerprint is stored with it and compared when the id is found again, so
    the same id with another command is refused, at no cost for a new id.
 
@@ -67,11 +74,16 @@ _FIND = core_select(
         COMMANDS.c.command_id == bindparam("command_id"),
     )
 )
+_VERSION = core_select(STATES.c.version).where(STATES.c.room_id == bindparam("room_id"))
 # Built once: every command executes these (SQLAlchemy caches their compiled form by them).
 _NEW_COMMAND = insert(COMMANDS)
 _AUDIT_ROW = insert(AUDIT)
 _NEW_EVENTS = insert(EVENT_ROWS)
 _FIRST_STATE = insert(STATES)
+_LOCK_ROOM = (
+    core_select(STATES.c.version).where(STATES.c.room_id == bindparam("room_id")).with_for_update()
+)
+_STATE_OF = core_select(STATES.c.state).where(STATES.c.room_id == bindparam("room_id"))
 _NEW_VERSION = (
     update(STATES)
     .where(and_(STATES.c.room_id == bindparam("r_id"), STATES.c.version == bindparam("r_version")))
@@ -105,6 +117,7 @@ class CommandAttempt:
 
     room_id: int
     read_version: int  # the version of the state the runner decides on
+    state: RoomState  # that state, as the runner holds it
     command_id: str
     kind: str  # the command's class name, as the record keeps it
     now: float  # UTC epoch seconds, the clock read once for this attempt
@@ -120,12 +133,14 @@ class StoredEvent:
 
 
 #: Decides on the room's state: a Decision to record, or None when there is nothing to.
-Decide = Callable[[], Decision | None]
+Decide = Callable[[RoomState], Decision | None]
 
 
 class RoomStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lock_rooms: bool | None = None) -> None:
+        """``lock_rooms``: decide under a lock on the room's row (default: on PostgreSQL)."""
         self._engine = engine
+        self._lock_rooms = engine.dialect.name == "postgresql" if lock_rooms is None else lock_rooms
 
     def load(self, room_id: int) -> tuple[RoomState, int]:
         """The room's state and version; a room never used starts empty at version 0."""
@@ -135,14 +150,22 @@ class RoomStore:
                 return RoomState(str(room_id)), 0
             return codec.load(RoomState, row.state), row.version
 
+    def version(self, room_id: int) -> int:
+        """The room's stored version (0 for a room never used): one indexed read."""
+        with database_faults, self._engine.connect() as connection:
+            stored = connection.execute(_VERSION, {"room_id": room_id}).scalar()
+        return int(stored or 0)
+
     def find_ack(self, room_id: int, command_id: str) -> CommandAck | None:
         """The first answer to ``command_id`` in this room, if it was recorded."""
         with database_faults, self._engine.connect() as connection:
             return _find(connection, room_id, command_id)
 
     def record(self, attempt: CommandAttempt, decide: Decide) -> tuple[CommandAck, Decision | None]:
-        """Answer ``attempt`` once: ``decide()`` recorded, or the earlier answer.
+        """Answer ``attempt`` once: ``decide``'s decision recorded, or the earlier answer.
 
+        ``decide`` is called once, with the state ``attempt`` was read at, or
+        (PostgreSQL) the newer state read under the room's lock.
         Returns the answer and the decision it recorded; the decision is None
         for a retry (answered before) and for a tick with nothing to record.
         The command id's primary key is what makes a retry harmless: the
@@ -151,10 +174,11 @@ class RoomStore:
         common case, costs no lookup; only a retry, a refusal (was it a retry
         of a command that was applied?) and an empty tick look the id up.
         Whatever ``decide`` raises leaves nothing written. Raises
-        VersionConflict if the room moved on since ``attempt.read_version``:
-        the runner reloads and asks again. A database fault (locked, full,
-        unreachable) raises DatabaseUnavailable: nothing was written, and the
-        same id sent again is applied once.
+        VersionConflict if the room moved on since ``attempt.read_version``
+        (without the lock; with it, only when two processes write a room's
+        very first change at once): the runner reloads and asks again. A
+        database fault (locked, full, unreachable) raises DatabaseUnavailable:
+        nothing was written, and the same id sent again is applied once.
         """
         room_id, version, command_id, now = (
             attempt.room_id,
@@ -163,8 +187,14 @@ class RoomStore:
             attempt.now,
         )
         with database_faults, self._engine.connect() as connection:
+            state = attempt.state
+            if self._lock_rooms:
+                stored = connection.execute(_LOCK_ROOM, {"room_id": room_id}).scalar()
+                if stored is not None and stored != version:  # another process wrote
+                    data = connection.execute(_STATE_OF, {"room_id": room_id}).scalar_one()
+                    version, state = stored, codec.load(RoomState, data)
             try:
-                decision = decide()
+                decision = decide(state)
             except DomainError:
                 earlier = _find(connection, room_id, command_id, attempt)
                 if earlier is None:

@@ -18,7 +18,10 @@ an undo (``FloorRestored``, M3) puts the queue, the speaker and the phase
 back as the event says, each request with the key it was given when it was
 made. A point of order (O1) holds the speech it interrupts: the raiser's clock
 events between its hearing and its ruling are not the held speech's, whose
-allotment is checked when it ends.
+allotment is checked when it ends. An inscribed list (O4) is the segment's
+first requests, ordered by tier then place, ahead of every live request; an
+absent inscribed speaker (O5) goes after every inscribed request of its tier
+the first time, and is dropped only the second time.
 
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
@@ -32,11 +35,11 @@ A violation is one line that starts with its time from the scheduled start
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.category import Category, is_stakeholder
 from app.queue import events
-from app.queue.requests import FloorRequest
+from app.queue.requests import FloorRequest, Tier
 from app.simulation.result import Simulation, clock
 from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
 from app.timing.plan import PhaseKind, PhasePlan, SegmentPlan
@@ -61,8 +64,9 @@ class _RuleCheck:
     index: int = 0  # the current phase
     phase_started_at: float = 0.0
     seq: int = 0  # order of request in the segment
-    waiting: dict[str, tuple[FloorRequest, tuple[int, int, int]]] = field(default_factory=dict)
-    keys: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # every request's key
+    waiting: dict[str, tuple[FloorRequest, tuple[int, ...]]] = field(default_factory=dict)
+    keys: dict[str, tuple[int, ...]] = field(default_factory=dict)  # every request's key
+    live_asked: bool = False  # O4: a live request was made in the segment
     moved: set[str] = field(default_factory=set)  # request ids placed by the moderator
     allotment_set: dict[str, float] = field(default_factory=dict)
     spoken: set[str] = field(default_factory=set)  # P8: delegations heard in the segment
@@ -84,6 +88,7 @@ class _RuleCheck:
         match event:
             case SegmentOpened(at=at):
                 self.index, self.phase_started_at, self.programme_given = 0, at, 0
+                self.live_asked = False
             case PhaseStarted(at=at, index=index):
                 self.index, self.phase_started_at, self.programme_given = index, at, 0
                 self._a3_waiting_closed(at)
@@ -103,6 +108,8 @@ class _RuleCheck:
                     self.waiting.pop(r.id, None)
             case events.RequestMoved(request_id=request_id):
                 self.moved.add(request_id)
+            case events.InscribedSpeakerAbsent() | events.InscribedSpeakerDropped():
+                self._absent(event)
             case events.RequestAllotmentSet(request_id=request_id, seconds=seconds):
                 self.allotment_set[request_id] = seconds
             case events.FloorGranted():
@@ -135,7 +142,12 @@ class _RuleCheck:
         if r.first_time != first:
             self._fail(event.at, f"P8: {r.name} queued with first_time={r.first_time}")
         self.seq += 1
-        self.keys[r.id] = (rank, 0 if first else 1, self.seq)
+        self.keys[r.id] = (1, rank, 0 if first else 1, self.seq)
+        if r.tier is not None:  # O4: the inscribed list, by tier then place, goes first
+            if self.live_asked:
+                self._fail(event.at, f"O4: {r.name} inscribed, queued after a live request")
+            self.keys[r.id] = _inscribed_key(r)
+        self.live_asked = self.live_asked or r.tier is None
         self.waiting[r.id] = (r, self.keys[r.id])
         self._asks(r)
 
@@ -153,6 +165,9 @@ class _RuleCheck:
             speech = event.held  # O1: the speech on substance
         self.index, self.phase_started_at = run.phase_index, run.phase_started_at
         self.programme_given = run.programme_cursor
+        for r in event.queue.waiting:
+            if r.tier is not None:  # O5: an undone absence puts it back in its place
+                self.keys[r.id] = _inscribed_key(r)
         self.waiting = {r.id: (r, self.keys[r.id]) for r in event.queue.waiting}
         self.moved = {r.id for r in event.queue.waiting if r.moved}
         for r in event.queue.waiting:
@@ -161,6 +176,27 @@ class _RuleCheck:
         self.on_floor = None if speech is None else speech.speaker.id
         if speech is not None:
             self.seconds, self.extended = speech.seconds, speech.extended
+
+    def _absent(
+        self, event: events.InscribedSpeakerAbsent | events.InscribedSpeakerDropped
+    ) -> None:
+        """O5: the first absence to the end of the tier, the second drops the request."""
+        r = event.request
+        if event.called:
+            self.on_floor = None
+        self.waiting.pop(r.id, None)
+        self.moved.discard(r.id)
+        if isinstance(event, events.InscribedSpeakerDropped):
+            if r.absences < 1:
+                self._fail(event.at, f"O5: {r.name} dropped at its first absence")
+            self.asked.pop(r.id, None)
+            return
+        tier = [w.place for w, _ in self.waiting.values() if w.tier is r.tier]
+        if r.absences or r.tier is None or any(place >= event.place for place in tier):
+            self._fail(event.at, f"O5: {r.name} not moved to the end of its tier once")
+        back = replace(r, place=event.place, absences=r.absences + 1)
+        self.keys[r.id] = _inscribed_key(back)
+        self.waiting[r.id] = (back, self.keys[r.id])
 
     # -- grants: order (P2, P4, P8), allotment (T1, T2, P4), A3, A4
 
@@ -342,3 +378,9 @@ class _RuleCheck:
 
 def _accepts(phase: PhasePlan, request: FloorRequest) -> bool:
     return phase.kind is PhaseKind.FLOOR and request.category in phase.eligible
+
+
+def _inscribed_key(request: FloorRequest) -> tuple[int, ...]:
+    """O4: the inscribed list goes first, by tier (Head of State first), then place."""
+    assert request.tier is not None
+    return (0, list(Tier).index(request.tier), request.place, 0)

@@ -24,7 +24,14 @@ from app.timing.allotment import (
     cue,
     seconds_left,
 )
-from app.timing.plan import FloorRules, PhaseKind, PhasePlan, ProgrammeSpeaker, SegmentPlan
+from app.timing.plan import (
+    FloorRules,
+    InscriptionWindow,
+    PhaseKind,
+    PhasePlan,
+    ProgrammeSpeaker,
+    SegmentPlan,
+)
 from app.timing.programme import (
     PhaseClosing,
     PhaseEnded,
@@ -43,6 +50,7 @@ __all__ = [
     "EndSpeech",
     "ExtendSpeech",
     "FloorRules",
+    "InscriptionWindow",
     "PauseSpeech",
     "PhaseClosing",
     "PhaseEndReason",

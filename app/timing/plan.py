@@ -99,6 +99,15 @@ class PhasePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class InscriptionWindow:
+    """O4: the segment's list takes inscriptions from ``opens_at`` to ``deadline``,
+    before the segment opens (UTC epoch seconds, both included)."""
+
+    opens_at: float
+    deadline: float
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentPlan:
     id: str
     room_id: str
@@ -110,6 +119,7 @@ class SegmentPlan:
     rules: FloorRules = field(default_factory=FloorRules)
     rcp_chairs: frozenset[str] = frozenset()  # P4: delegation ids
     questions: tuple[str, ...] = ()
+    inscription: InscriptionWindow | None = None  # O4: None, speakers ask once it opens
 
     def phase_start_offsets(self) -> tuple[float, ...]:
         """Seconds from the scheduled start at which each phase is planned to begin."""

@@ -7,13 +7,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
+from app.access.credentials import CredentialRegistry
 from app.access.roles import Principal, Role
+from app.access.tokens import Signer
 from app.cli.command import main
 from app.main import create_app
 from tests.api_client import Api, bearer
+from tests.fakes import FakeClock
 
 
 def _issue(site: Api, body: dict[str, Any]) -> dict[str, Any]:
@@ -180,3 +184,28 @@ def test_links_prints_recorded_tokens_and_the_same_ones_twice(
     principal = site.app.state.services.signer.read(token)
     assert principal.token_id is not None
     assert site.registry.get(principal.token_id).principal.role is Role.DISPLAY
+
+
+def test_two_registries_over_one_database_agree_on_a_credential_issued_by_either(
+    engine: Engine,
+) -> None:
+    """Two processes' registries: what one issues the other reads once, on first sight."""
+    clock = FakeClock(1_000.0)
+    here = CredentialRegistry(engine, Signer("s" * 32), clock)
+    there = CredentialRegistry(engine, Signer("s" * 32), clock)
+    issued = here.issue(Principal(Role.SECRETARIAT), "issued here")
+    assert there.status(issued.principal) == "unknown"
+    assert there.unseen(issued.id)  # the route's rule then reads its row (recall)
+    there.recall(issued.id)
+    assert not there.unseen(issued.id)
+    assert there.status(issued.principal) == "live"
+    here.revoke(issued.id)
+    assert here.status(issued.principal) == "revoked"
+    assert there.status(issued.principal) == "live"  # until told (the relay's revocation)
+    there.recall(issued.id)  # what the relay's revocation does
+    assert there.status(issued.principal) == "revoked"
+    other = there.issue(Principal(Role.SECRETARIAT), "issued there")
+    here.recall(other.id)
+    there.revoke(other.id)  # an announcement ``here`` missed: Redis was away
+    assert here.reload() == {other.id}  # read again on reconnecting: its sockets are closed
+    assert here.status(other.principal) == "revoked"

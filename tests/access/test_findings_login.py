@@ -90,26 +90,27 @@ def test_a_login_forgets_its_accounts_failures(amina: Api) -> None:
     assert _login(amina, "amina", PASSWORD).status_code == 200
 
 
-def test_the_throttle_counts_per_address_and_forgets_old_failures() -> None:
+@pytest.mark.anyio
+async def test_the_throttle_counts_per_address_and_forgets_old_failures() -> None:
     from app.access.ratelimit import LoginThrottle, TooManyRequests
 
     clock = FakeClock(1_000.0)
     throttle = LoginThrottle(clock, per_account="2 per minute", per_address="3 per minute")
     for _ in range(2):
-        throttle.failed("amina", "10.0.0.1")
+        await throttle.failed("amina", "10.0.0.1")
     with pytest.raises(TooManyRequests) as refused:
-        throttle.check("amina", "10.0.0.1")
+        await throttle.check("amina", "10.0.0.1")
     assert refused.value.retry_after == 60
-    throttle.check("amina", "10.0.0.2")  # another address: its own counts
-    throttle.failed("omar", "10.0.0.1")
+    await throttle.check("amina", "10.0.0.2")  # another address: its own counts
+    await throttle.failed("omar", "10.0.0.1")
     with pytest.raises(TooManyRequests, match="from this address"):
-        throttle.check("omar", "10.0.0.1")
+        await throttle.check("omar", "10.0.0.1")
     clock.advance(30)
     with pytest.raises(TooManyRequests) as later:
-        throttle.check("amina", "10.0.0.1")
+        await throttle.check("amina", "10.0.0.1")
     assert later.value.retry_after == 30
     clock.advance(30)
-    throttle.check("amina", "10.0.0.1")
+    await throttle.check("amina", "10.0.0.1")
 
 
 def test_the_failure_window_keeps_a_bounded_number_of_keys() -> None:

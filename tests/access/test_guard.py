@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{ROOM}/programme"): RUNNERS,
     ("POST", f"{ROOM}/floor"): RUNNERS,
     ("POST", f"{ROOM}/requests"): FOR_A,  # the body asks for delegation A
+    ("POST", f"{ROOM}/inscriptions"): frozenset({"delegate_a", "secretariat"}),  # O4: no moderator
     ("WEBSOCKET", f"{ROOM}/live"): WATCHERS | SECRETARIAT,
     ("GET", f"{ROOM}/screens"): RUNNERS,
     ("GET", f"{SEGMENT}/record"): ROOM_RECORD,
@@ -147,6 +148,13 @@ BODIES: dict[tuple[str, str], Any] = {
         "type": "request",
         "delegation": "MEX",
         "command_id": "matrix-request",
+    },
+    ("POST", f"{ROOM}/inscriptions"): {
+        "type": "inscribe",
+        "delegation": "MEX",
+        "segment_id": "{segment_id}",
+        "tier": "minister",
+        "command_id": "matrix-inscribe",
     },
     ("POST", f"{SEGMENT}/cards"): {"delegation": "MEX", "recommendation": "Protect migrants"},
     ("POST", f"{SEGMENT}/paper-cards"): {"author": "A name", "recommendation": "From the box"},
@@ -281,7 +289,8 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def _body(raw: Any, values: dict[str, str]) -> Any:
     if isinstance(raw, dict):
-        return {k: int(_fill(v, values)) if v == "{room_id}" else v for k, v in raw.items()}
+        ids = ("{room_id}", "{segment_id}")
+        return {k: int(_fill(v, values)) if v in ids else v for k, v in raw.items()}
     return raw
 
 

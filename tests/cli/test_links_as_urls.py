@@ -111,3 +111,25 @@ def test_after_a_rehearsal_and_a_restart_the_links_are_the_rehearsals(
     with serving(sqlite_url, seeded, lambda one, two: {}) as api:  # both meetings register MEX
         for room, token in consoles:
             assert api.client.get(f"/moderator/{room}?token={token}").status_code == 200
+
+
+@pytest.mark.usefixtures("seeded")
+def test_links_piped_into_a_pager_that_stops_early_ends_quietly() -> None:
+    """``floorkeeper links | head -1``: the closed pipe ends the command, with no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "app.cli", "links", "--meeting", "test", "--base-url", BASE]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ)
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # the pager has read one line and gone
+        errors = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert first.strip(), errors  # it printed before the pipe closed
+    assert "Traceback" not in errors, errors
+    assert code in (0, 1), (code, errors)

@@ -15,7 +15,7 @@ TABLES = {
     "meeting", "day", "room", "segment", "delegation", "participant",
     "roomstate", "roomevent", "commandrecord",
     "recommendationcard", "rapporteurreport",
-    "credential", "secretariataccount", "commandaudit", "service_secret",
+    "credential", "secretariataccount", "commandaudit", "service_secret", "room_lease",
 }  # fmt: skip
 
 

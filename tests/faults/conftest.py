@@ -6,8 +6,9 @@
 * ``page_limit``: ``PRAGMA max_page_count`` on each of the service's SQLite
   connections (an engine hook the test installs), so that a write needing a
   new page fails with a real SQLITE_FULL;
-* ``TcpProxy``: a proxy on 127.0.0.1 to the shared PostgreSQL that the test
-  cuts (every connection dropped, new ones closed at once) and restores.
+* ``proxy``: a ``TcpProxy`` (tests/tcp_proxy.py) on 127.0.0.1 to the shared
+  PostgreSQL that the test cuts (every connection dropped, new ones closed at
+  once) and restores.
 
 The app runs with a short busy timeout (``BUSY``) so that the suite stays
 fast; the tests assert answers, never durations.
@@ -16,12 +17,10 @@ fast; the tests assert answers, never durations.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from app.room.store import RoomStore
 from tests.api_client import Api, serving
 from tests.builders import seed_meeting
 from tests.db.postgres import postgres_url  # noqa: F401  (a fixture)
+from tests.tcp_proxy import TcpProxy
 
 #: The service's busy timeout in these tests (seconds): short, the suite stays fast.
 BUSY = 0.2
@@ -108,73 +108,6 @@ def page_limit(engine: Engine) -> Iterator[None]:
     finally:
         event.remove(engine, "connect", limit)
         engine.dispose()  # and these with it: the limit is raised
-
-
-class TcpProxy:
-    """127.0.0.1:``port`` forwarded to ``target``, until ``cut()``; ``restore()`` undoes it.
-
-    Cut, it drops every connection it carries and closes each new one at once,
-    as a dead server or network would look to the service.
-    """
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self._target = target
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._cut = threading.Event()
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        self._closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def cut(self) -> None:
-        self._cut.set()
-        with self._lock:
-            carried, self._open = self._open, set()
-        for sock in carried:
-            _close(sock)
-
-    def restore(self) -> None:
-        self._cut.clear()
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        _close(self._listener)
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return  # closed
-            if self._cut.is_set():
-                _close(client)
-                continue
-            try:
-                server = socket.create_connection(self._target)
-            except OSError:
-                _close(client)
-                continue
-            with self._lock:
-                self._open |= {client, server}
-            for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        with suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        for sock in (source, sink):
-            with self._lock:
-                self._open.discard(sock)
-            _close(sock)
-
-
-def _close(sock: socket.socket) -> None:
-    with suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
 
 
 @pytest.fixture

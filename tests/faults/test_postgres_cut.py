@@ -10,13 +10,13 @@ from app.db.migrations import migrate
 from tests.api_client import serving
 from tests.builders import seed_meeting
 from tests.faults.conftest import (
-    TcpProxy,
     assert_applied_once,
     assert_nothing_acknowledged_lost,
     assert_unavailable,
     extend,
     start_a_speech,
 )
+from tests.tcp_proxy import TcpProxy
 
 
 @pytest.mark.postgres

@@ -14,6 +14,11 @@ from pathlib import Path
 import httpx
 
 from app.access.roles import Role
+from app.db.engine import make_engine
+from app.room.audit import SCHEDULER
+from app.room.runner import RoomRunner
+from app.room.store import RoomStore
+from app.timing import ExtendSpeech
 from tests.live.harness import AsyncModerator, Json, LiveServer, Screen, open_screen, serving
 
 
@@ -113,6 +118,36 @@ def test_T6_a_resume_that_would_cost_more_than_a_snapshot_gets_the_snapshot(
         messages = [await page.next()] + await _fenced(page)
         assert [m["type"] for m in messages] == ["snapshot"]
         assert messages[0]["version"] == last
+        await page.close()
+
+    with serving(tmp_path) as server:
+        asyncio.run(run(server))
+
+
+def test_T6_a_page_holding_a_version_this_process_never_had_is_answered_from_the_database(
+    tmp_path: Path,
+) -> None:
+    """Another process committed it and died before relaying it; the page saw it there."""
+
+    async def run(server: LiveServer) -> None:
+        token = server.tokens()[Role.DISPLAY]
+        async with httpx.AsyncClient() as http:
+            moderator = AsyncModerator(server, http)
+            await moderator.open_and_start()
+            engine = make_engine(server.database_url)
+            elsewhere = RoomRunner(server.room_id, RoomStore(engine), server.clock)
+            await elsewhere.load()
+            await elsewhere.handle(ExtendSpeech(5), "elsewhere-0001", sender=SCHEDULER)
+            engine.dispose()
+            held = Screen(room=elsewhere.view(Role.DISPLAY), version=elsewhere.version)
+            page = await open_screen(server.live_url(token, since=elsewhere.version), held=held)
+            first = await page.next()
+            assert first["type"] == "resumed"  # not a snapshot of the older room it held here
+            assert first["version"] == elsewhere.version
+            assert first["missed"] == 0
+            await moderator.clock_command(0)  # decided on the room read back: no conflict
+        await page.until_version(elsewhere.version + 1)
+        assert moderator.versions[-1] == elsewhere.version + 1
         await page.close()
 
     with serving(tmp_path) as server:

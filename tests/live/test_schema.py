@@ -53,6 +53,13 @@ async def _whole_protocol(server: LiveServer) -> dict[str, list[Json]]:
         for code in ("MEX", "GHA", "CHE", "VAT", "IOM", "MADE"):
             await moderator.command("floor", {"type": "add_request", "delegation": code})
         await moderator.clock_commands(4)
+        # O1, O3: a point of order waiting, heard (the speech held), ruled; a list closed
+        await moderator.command("requests", {"type": "point_of_order", "delegation": "GHA"})
+        await moderator.command("floor", {"type": "hear_point"})
+        await moderator.command("floor", {"type": "rule_point", "ruling": "Ruled in order"})
+        await moderator.command("speech", {"type": "resume"})
+        await moderator.command("floor", {"type": "close_list", "phase_key": "member_states"})
+        await moderator.command("floor", {"type": "reopen_list", "phase_key": "member_states"})
         await moderator.command("speech", {"type": "end"})
         await moderator.command("programme", {"type": "close_phase"})
         await moderator.command("floor", {"type": "grant"})
@@ -102,6 +109,17 @@ def test_every_message_sent_to_every_role_validates_against_the_schema(
         for message in messages:
             problems = [e.message for e in check.iter_errors(message)]
             assert not problems, (name, message, problems)
+
+
+def test_O1_O3_the_session_sends_a_point_heard_with_its_held_speech_and_a_closed_list(
+    session: dict[str, list[Json]],
+) -> None:
+    """The checks here saw the procedure's objects filled, not only empty, on every view."""
+    for name, messages in session.items():
+        patches = [m["room"].get("procedure", {}) for m in messages if m["type"] == "change"]
+        assert any(p.get("point") and p.get("held") for p in patches), name
+        lists = [item for p in patches for item in p.get("lists", [])]
+        assert any(item["closed"] for item in lists), name
 
 
 def test_each_snapshot_validates_against_its_own_roles_room_schema(

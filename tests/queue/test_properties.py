@@ -9,8 +9,11 @@ panellist, who may not ask; withdrawals; grants in order and out of order;
 moves; allotment overrides; extensions; starts, pauses and ends of speeches
 that stop early or run over; phase and segment closes; ticks and waits;
 undos, strikes, commands decided on a floor that has changed since; points of
-order raised, heard and ruled on, O1; lists closed and reopened, O3), then
-a crowd asking at once. Each operation becomes a command given to
+order raised, heard and ruled on, O1; lists closed and reopened, O3;
+inscribed speakers marked absent, O5), then a crowd asking at once. Before
+the segment opens, the script inscribes delegations at random levels, some
+before the window opens, withdraws, swaps and draws lots (O4, O6). Each
+operation becomes a command given to
 ``app.queue.apply(state, command, now)`` at a virtual ``now`` that only moves
 forward. Then a well-behaved moderator plays the segment to its end
 (``_play_to_end``), so that the whole record can be checked.
@@ -29,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -41,6 +45,7 @@ from app.queue import (
     CloseSegment,
     CloseSpeakersList,
     Command,
+    DrawLots,
     Event,
     Floor,
     FloorGranted,
@@ -48,6 +53,11 @@ from app.queue import (
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
+    Inscribe,
+    InscribedSpeakerAbsent,
+    InscribedSpeakerDropped,
+    LotsDrawn,
+    MarkAbsent,
     MoveRequest,
     OpenSegment,
     PointOfOrderHeard,
@@ -62,8 +72,11 @@ from app.queue import (
     RulePointOfOrder,
     SetRequestAllotment,
     StrikeRequest,
+    SwapInscriptions,
     Tick,
+    Tier,
     Undo,
+    WithdrawInscription,
     WithdrawRequest,
     apply,
     evolve,
@@ -71,6 +84,8 @@ from app.queue import (
     replay,
 )
 from app.queue.events import ClosedBecause
+from app.queue.inscription import drawn_order
+from app.queue.requests import Inscription, tier_rank
 from app.record import build_record
 from app.simulation import Simulation, check_invariants, phase_records, summarise
 from app.timing import (
@@ -79,6 +94,7 @@ from app.timing import (
     EndSpeech,
     ExtendSpeech,
     FloorRules,
+    InscriptionWindow,
     PauseSpeech,
     PhaseEnded,
     PhaseEndReason,
@@ -166,15 +182,27 @@ def _group(
     return Case(name, plan, START + late * MIN)
 
 
+def _inscribing(case: Case) -> Case:
+    """O4: the segment's list takes inscriptions from two days before it opens to an hour
+    before."""
+    window = InscriptionWindow(case.opened_at - 48 * 60 * MIN, case.opened_at - 60 * MIN)
+    return replace(case, plan=replace(case.plan, inscription=window))
+
+
 #: Every generated sequence is played in each of these rooms.
-CASES = (
-    _group(),  # on time: A3's maximum ends the Member State phase
-    _group(rcp=True),  # P4
-    # a short maximum, reached with a few speakers (A3); points of order wait (O1's profile)
-    _group(member_state_minutes=20, interrupts=False),
-    _group(45, hard_stop=True),  # late: A3's block limit; T5 hard stops
-    _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
-    Case("panel, RCP", panel(rcp_chairs=frozenset({"MS01"})), START),  # A2, no flex
+CASES = tuple(
+    map(
+        _inscribing,
+        (
+            _group(),  # on time: A3's maximum ends the Member State phase
+            _group(rcp=True),  # P4
+            # a short maximum, reached with a few speakers (A3); points of order wait (O1's profile)
+            _group(member_state_minutes=20, interrupts=False),
+            _group(45, hard_stop=True),  # late: A3's block limit; T5 hard stops
+            _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
+            Case("panel, RCP", panel(rcp_chairs=frozenset({"MS01"})), START),  # A2, no flex
+        ),
+    )
 )
 
 
@@ -264,6 +292,59 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
+class Absent:
+    """O5: the chair calls a waiting (or just granted) request and finds no one there."""
+
+    pick: int
+    called: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Inscribing:
+    """O4, O6, before the segment: inscribe ``who`` at ``tier``, withdraw it, swap it with
+    ``other``, or draw the order (``keep`` of them) of ``tier`` from ``seed``."""
+
+    kind: str
+    who: int
+    other: int = 0
+    tier: Tier = Tier.OTHER
+    by_secretariat: bool = False
+    seed: int = 0
+    keep: int | None = None
+
+
+_tier = st.sampled_from((Tier.HEAD_OF_STATE, Tier.MINISTER, Tier.HEAD_OF_DELEGATION, Tier.OTHER))
+#: Who inscribes: a few Member States, an observer State, stakeholders and the panellist
+#: (refused, P1), so that swaps and draws meet the same delegations again.
+_inscriber = st.sampled_from((0, 1, 2, 3, 4, 5, 45, 47, 48, 54))
+_INSCRIBING: tuple[st.SearchStrategy[Inscribing], ...] = (
+    *[
+        st.builds(
+            Inscribing,
+            st.just("inscribe"),
+            _inscriber,
+            tier=_tier,
+            by_secretariat=st.booleans(),
+        )
+    ]
+    * 6,
+    st.builds(Inscribing, st.just("withdraw"), _inscriber),
+    *[st.builds(Inscribing, st.just("swap"), _inscriber, _inscriber)] * 2,
+    *[
+        st.builds(
+            Inscribing,
+            st.just("draw"),
+            st.just(0),
+            tier=_tier,
+            seed=st.integers(0, 10**6),
+            keep=st.sampled_from((None, 0, 1, 1, 2)),  # 0: refused
+        )
+    ]
+    * 2,
+)
+
+
+@dataclass(frozen=True, slots=True)
 class ListOfSpeakers:
     """O3: the chair closes (or reopens) a list: the current phase's, or one named."""
 
@@ -273,6 +354,7 @@ class ListOfSpeakers:
 
 Op = (
     Point
+    | Absent
     | ListOfSpeakers
     | Press
     | Withdraw
@@ -340,18 +422,19 @@ _KINDS: dict[str, tuple[int, st.SearchStrategy[Op]]] = {
             st.sampled_from((None, "stakeholders", "welcome", "debate")),
         ),
     ),
+    "absent": (1, st.builds(Absent, st.integers(0, 3), st.booleans())),  # O5
 }
 
 
 @st.composite
-def _ops(draw: st.DrawFn, *, tame: bool) -> list[Op]:
+def _ops(draw: st.DrawFn, *, tame: bool, inscribing: bool = False) -> list[Op]:
     """Random operations; in a third of the sequences the segment is closed somewhere.
     ``tame``: no segment close, no speech ended before it starts (a no-show): what a
-    moderator who keeps A4 in mind never does."""
+    moderator who keeps A4 in mind never does. Absences (O5) only with ``inscribing``."""
     kinds = [
         kind
         for kind, (weight, _) in _KINDS.items()
-        if not (tame and kind == "end")
+        if not (tame and kind == "end") and (inscribing or kind != "absent")
         for _ in range(weight)
     ]
     op = st.sampled_from(kinds).flatmap(lambda kind: _KINDS[kind][1])
@@ -384,6 +467,7 @@ class Room:
         self.resumed = 0  # O1: interrupted speeches back on the floor after a ruling
         self.chair_adds = 0  # O3: the chair's requests to a closed list
         self.next_heard_point = 0  # O1: "next speaker" while a point of order waited
+        self.listed: tuple[Inscription, ...] = ()  # O4: the list when the segment opened
 
     def do(self, command: Command) -> bool:
         """Apply ``command`` now; a DomainError is a refusal, anything else fails the test."""
@@ -553,6 +637,32 @@ class Room:
                 self.do(RaisePointOfOrder(DELEGATIONS[who], on_behalf))
             case ListOfSpeakers(close=close, phase_key=key):
                 self.do(CloseSpeakersList(key) if close else ReopenSpeakersList(key))
+            case Absent(pick=pick, called=called):
+                if called and self.state.speech is None:
+                    self.do(GrantFloor())  # the chair calls the next speaker
+                granted = self.state.queue.granted  # given the floor, not started
+                self.do(MarkAbsent(granted.id if called and granted else self.waiting_id(pick)))
+
+    def inscribe(self, op: Inscribing) -> None:
+        """O4, O6: a command on the segment's list before it opens."""
+        plan, who = self.case.plan, DELEGATIONS[op.who % len(DELEGATIONS)]
+        other = DELEGATIONS[op.other % len(DELEGATIONS)]
+        match op.kind:
+            case "inscribe":
+                self.do(Inscribe(plan, who, op.tier, op.by_secretariat))
+            case "withdraw":
+                self.do(WithdrawInscription(plan.id, who.id))
+            case "swap":  # neighbours on the list (often of one tier), or anyone
+                lists = [x.entries for x in self.state.inscriptions if x.segment_id == plan.id]
+                entries = lists[0] if lists else ()
+                if op.other % 2 and len(entries) > 1:
+                    n = op.who % (len(entries) - 1)
+                    first, second = entries[n].delegation_id, entries[n + 1].delegation_id
+                    self.do(SwapInscriptions(plan.id, first, second))
+                else:
+                    self.do(SwapInscriptions(plan.id, who.id, other.id))
+            case _:
+                self.do(DrawLots(plan.id, op.tier, f"seed-{op.seed}", op.keep))
 
     def speak(self, fraction: float) -> None:
         speech = self.state.speech
@@ -640,24 +750,45 @@ class Script:
     inscribed: tuple[int, ...]
     ops: tuple[Op, ...]
     crowd: tuple[int, ...]
+    inscriptions: tuple[Inscribing, ...] = ()  # O4, O6: before the segment opens
 
     def __str__(self) -> str:
         return "\n  ".join(
-            [f"inscribed {self.inscribed}", *map(str, self.ops), f"crowd {self.crowd}"]
+            [
+                *map(str, self.inscriptions),
+                f"inscribed {self.inscribed}",
+                *map(str, self.ops),
+                f"crowd {self.crowd}",
+            ]
         )
 
 
 @st.composite
-def scripts(draw: st.DrawFn, *, tame: bool = False) -> Script:
+def scripts_of(draw: st.DrawFn, *, tame: bool = False, inscribing: bool = False) -> Script:
+    """``inscribing``: the segment's list is filled before it opens (O4, O6) and the chair
+    marks absences (O5); the other properties keep the scripts they always had."""
     everyone = range(len(DELEGATIONS))
     inscribed = draw(st.permutations(everyone))[: draw(st.sampled_from((0, 10, 30, 55)))]
-    ops = draw(_ops(tame=tame))
+    ops = draw(_ops(tame=tame, inscribing=inscribing))
     crowd = draw(st.permutations(everyone))[: draw(st.sampled_from((0, 8, 24, 55)))]
-    return Script(tuple(inscribed), tuple(ops), tuple(crowd))
+    inscriptions: list[Inscribing] = []
+    if inscribing:
+        before = st.sampled_from(_INSCRIBING).flatmap(lambda strategy: strategy)
+        inscriptions = draw(st.lists(before, min_size=4, max_size=40))
+    return Script(tuple(inscribed), tuple(ops), tuple(crowd), tuple(inscriptions))
 
 
 def play(case: Case, script: Script, *, tame: bool = False) -> Room:
     room = Room(case)
+    window = case.plan.inscription
+    assert window is not None
+    room.now = window.opens_at - 1200.0  # the first two are refused: not open yet
+    for inscribing in script.inscriptions:
+        room.inscribe(inscribing)
+        room.now += 600.0
+    room.now = case.opened_at
+    lists = [x for x in room.state.inscriptions if x.segment_id == case.plan.id]
+    room.listed = lists[0].entries if lists else ()
     assert room.do(OpenSegment(case.plan))
     room.tame = tame
     for who in script.inscribed:  # refused for the panellist (P1)
@@ -676,11 +807,18 @@ EXAMPLES = 25
 
 
 def _holds(
-    check: Callable[[Room, Counter[str]], None], needed: set[str], *, tame: bool = False
+    check: Callable[[Room, Counter[str]], None],
+    needed: set[str],
+    *,
+    tame: bool = False,
+    inscribing: bool = False,
 ) -> Counter[str]:
     """Run ``check`` on every case for generated scripts; fail if something in ``needed``
-    never occurred."""
+    never occurred. ``inscribing``: scripts that fill the list first (O4-O6)."""
     seen: Counter[str] = Counter()
+    # ``run``'s source seeds the derandomized examples: it keeps the words it had before
+    # O4-O6, so that every other property plays the very scripts it always played
+    scripts = partial(scripts_of, inscribing=inscribing)
 
     @settings(
         max_examples=EXAMPLES,
@@ -1017,6 +1155,69 @@ def test_A4_when_four_stakeholders_asked_four_are_heard_in_an_action_group() -> 
         check,
         {"four or more asked", "close refused by A4", "block started after its latest start"},
         tame=True,
+    )
+
+
+def test_O4_O5_O6_the_queue_at_opening_is_the_inscribed_list_in_tier_order() -> None:
+    """The requests a segment opens with are its inscribed list, in the list's order,
+    which is ordered by tier; no delegation is ever inscribed twice; every draw is
+    re-drawn from its published seed; absences keep O5 (the checker reads them); and, with
+    these commands in the scripts, the replay still gives the live state and the checker
+    finds no violation (but A4's count, which a dropped stakeholder can break)."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert replay(RoomState("plenary"), room.events) == room.state
+        assert [v for v in check_invariants(room.history()) if "were heard" not in v] == []
+        opened = next(n for n, e in enumerate(room.events) if type(e).__name__ == "SegmentOpened")
+        first = room.events[opened + 1 : opened + 1 + len(room.listed)]
+        requests = [e.request for e in first if isinstance(e, FloorRequested)]
+        assert [(r.delegation_id, r.tier) for r in requests] == [
+            (e.delegation_id, e.tier) for e in room.listed
+        ]
+        tiers = [tier_rank(r.tier) for r in requests if r.tier is not None]
+        assert tiers == sorted(tiers)
+        assert len(tiers) == len(requests)
+        for state in room.states:
+            for inscribed in state.inscriptions:
+                ids = [e.delegation_id for e in inscribed.entries]
+                assert len(ids) == len(set(ids)), ids
+        for e in room.events:
+            if isinstance(e, LotsDrawn):
+                assert e.drawn == drawn_order(e.candidates, e.seed)[: len(e.drawn)]
+                seen["drawn"] += 1
+                seen["K of N"] += bool(e.not_drawn)
+        assert _violations(room, "O4:", "O5:") == []
+        seen["queued from the list"] += len(requests)
+        seen["tiers at opening"] += len(set(tiers)) > 1
+        seen["swapped"] += sum(1 for e in room.events if type(e).__name__ == "InscriptionsSwapped")
+        seen["moved on absence"] += sum(
+            1 for e in room.events if isinstance(e, InscribedSpeakerAbsent)
+        )
+        seen["dropped"] += sum(1 for e in room.events if isinstance(e, InscribedSpeakerDropped))
+        seen["absent when called"] += sum(
+            1
+            for e in room.events
+            if isinstance(e, InscribedSpeakerAbsent | InscribedSpeakerDropped) and e.called
+        )
+        for _, error in room.refusals:
+            if error.code.startswith("inscription."):
+                seen[error.code] += 1
+
+    _holds(
+        check,
+        {
+            "drawn",
+            "K of N",
+            "queued from the list",
+            "tiers at opening",
+            "swapped",
+            "moved on absence",
+            "dropped",
+            "absent when called",
+            "inscription.not_open_yet",
+            "inscription.not_inscribed",
+        },
+        inscribing=True,
     )
 
 

@@ -12,13 +12,20 @@ from app.category import Category, is_stakeholder
 from app.queue import (
     ClosePhase,
     CloseSegment,
+    Command,
     FloorGranted,
     FloorRequested,
     GiveFloor,
+    Inscribe,
+    InscribedSpeakerAbsent,
+    InscribedSpeakerDropped,
+    MarkAbsent,
     OpenSegment,
     RequestAllotmentSet,
+    RequestFloor,
     RequestsClosed,
     RoomState,
+    Tier,
     apply,
 )
 from app.queue.events import Event
@@ -29,6 +36,7 @@ from app.simulation import (
     render_text,
     to_json,
 )
+from app.timing import InscriptionWindow
 from app.timing.allotment import Basis, EndSpeech, Speaker, SpeechEnded, StartSpeech
 from app.timing.programme import PhaseStarted, SegmentClosed
 from tests.plans import MIN, START, action_group
@@ -290,3 +298,57 @@ def test_speaker_named_with_a_wrong_allotment_is_detected() -> None:
 
     assert grant.allotment.speaker == named
     assert any("Guest allotted 99 s (slot)" in v for v in violations)
+
+
+def _inscribed_run() -> list[Event]:
+    """An action group whose list had Ghana and Mexico, Heads of State; Ghana is absent
+    twice when called, Chile asks live."""
+    plan = replace(action_group(), inscription=InscriptionWindow(START - 3600.0, START))
+    state, now = RoomState(plan.room_id), START - 1800.0
+    events: list[Event] = []
+
+    def do(command: Command) -> None:
+        nonlocal state
+        decision = apply(state, command, now)
+        state = decision.state
+        events.extend(decision.events)
+
+    do(Inscribe(plan, Speaker("GHA", "Ghana", Category.MEMBER_STATE), Tier.HEAD_OF_STATE))
+    do(Inscribe(plan, Speaker("MEX", "Mexico", Category.MEMBER_STATE), Tier.HEAD_OF_STATE))
+    now = START
+    do(OpenSegment(plan))
+    do(ClosePhase())  # the welcome
+    do(RequestFloor(Speaker("CHL", "Chile", Category.MEMBER_STATE)))
+    ghana = state.queue.waiting[0].id
+    do(MarkAbsent(ghana))
+    do(MarkAbsent(ghana))
+    do(CloseSegment())
+    return events
+
+
+def test_O4_O5_the_checker_reads_an_inscribed_list_and_its_absences() -> None:
+    events = _inscribed_run()
+    recorded = replace(run(1), events=tuple(events))
+    assert check_invariants(recorded) == []
+    absent = next(e for e in events if isinstance(e, InscribedSpeakerAbsent))
+    live = next(e for e in events if isinstance(e, FloorRequested) and e.request.tier is None)
+    late_inscribed = replace(live, request=replace(live.request, tier=Tier.OTHER))
+    doctored = {
+        "O4: Chile inscribed, queued after a live request": [
+            *events[: events.index(live)],
+            live,
+            replace(late_inscribed, request=replace(late_inscribed.request, id="x", place=9)),
+            *events[events.index(live) + 1 :],
+        ],
+        "O5: Ghana not moved to the end of its tier once": [
+            replace(e, place=0) if e is absent else e for e in events
+        ],
+        "O5: Ghana dropped at its first absence": [
+            InscribedSpeakerDropped(e.at, e.request) if e is absent else e
+            for e in events
+            if not isinstance(e, InscribedSpeakerDropped)
+        ],
+    }
+    for violation, doctored_events in doctored.items():
+        found = check_invariants(replace(run(1), events=tuple(doctored_events)))
+        assert any(violation in v for v in found), (violation, found)

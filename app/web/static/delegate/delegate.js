@@ -20,11 +20,17 @@
 // - a refused request keeps the button disabled, with the reason beside it, until the
 //   speaker, the phase or the segment changes;
 // - "Card received" and a card's refusals are said beside the card's buttons.
+//
+// Issue 16 (O1, O3): a point of order is its own button, below and apart from the
+// request, with a confirmation step like the withdrawal's; the page then says the
+// delegation's point is waiting (its place among the points) or being heard. While
+// any point is heard, "On the floor" says so and names the speech it holds, with the
+// seconds it will resume with. A closed list of speakers is said above the buttons.
 
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { setText, showConnection, showNotice } from "../shared/render.js";
-import { connectRoom, runCountdown } from "../shared/room.js";
+import { pointOfOrder, setText, showConnection, showNotice, showPointOfOrder } from "../shared/render.js";
+import { clockText, connectRoom, runCountdown } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -36,6 +42,7 @@ let room = null;
 let commands = null;
 let busy = false;
 let asking = false; // the withdrawal's confirm step is open
+let raising = false; // the point of order's confirm step is open (O1)
 let alerted = null; // "next", "floor" or "" once a view has been seen; null before
 let refusal = null; // {detail, at}: the last refused request, while the room stays as it was
 let sound = false;
@@ -80,6 +87,17 @@ async function main() {
     $("withdraw").focus();
   });
   $("withdraw-yes").addEventListener("click", withdraw);
+  $("point").addEventListener("click", () => {
+    raising = true;
+    render();
+    $("point-no").focus();
+  });
+  $("point-no").addEventListener("click", () => {
+    raising = false;
+    render();
+    $("point").focus();
+  });
+  $("point-yes").addEventListener("click", raisePoint);
   $("lapsed-card").addEventListener("click", goToCard);
   sound = remembered(SOUND_KEY) === "on";
   $("sound").checked = sound;
@@ -154,6 +172,11 @@ function mine(view) {
   return (view?.queue ?? []).find((q) => q.delegation_id === me.delegation.code) ?? null;
 }
 
+/** O1: the delegation's own point of order waiting, or null. */
+function myPoint(view) {
+  return (view?.procedure?.points ?? []).find((p) => p.delegation_id === me.delegation.code) ?? null;
+}
+
 /** A3, R2: the delegation's last request closed as not heard, while it has not asked again. */
 function lapsed(view) {
   return (view?.lapsed ?? []).find((l) => l.delegation_id === me.delegation.code) ?? null;
@@ -194,6 +217,13 @@ function requestFloor() {
   send({ type: "request" });
 }
 
+/** O1: raise a point of order, once confirmed; a second one while it waits changes nothing. */
+async function raisePoint() {
+  raising = false;
+  if (busy) return;
+  await send({ type: "point_of_order" });
+}
+
 /** Withdraw the request the page shows, once confirmed; never a newer one (M1). */
 async function withdraw() {
   const request = mine(room.view());
@@ -212,6 +242,7 @@ function render() {
   const request = mine(view);
   const speech = view?.speech ?? null;
   const speaking = speech?.speaker?.id === code;
+  const held = view?.procedure?.held?.speaker?.id === code ? view.procedure.held : null; // O1
 
   const lapse = request ? null : lapsed(view);
   if (refusal && refusal.at !== roomKey(view)) refusal = null; // the room moved on: try again
@@ -220,7 +251,7 @@ function render() {
   const live = room.connected() && Boolean(view?.segment);
   button.dataset.mode = request ? "requested" : "request";
   button.textContent = t(request ? "delegate.requested" : "delegate.request");
-  button.disabled = busy || !live || speaking || Boolean(refusal);
+  button.disabled = busy || !live || speaking || Boolean(held) || Boolean(refusal);
   const refused = $("request-refused");
   refused.hidden = !refusal;
   setText(refused, refusal ? `${t("notice.refused", { detail: refusal.detail })} ${t("delegate.refused_until")}` : "");
@@ -230,13 +261,17 @@ function render() {
   $("withdraw-confirm").hidden = !request || !asking;
   $("withdraw-yes").disabled = busy || !live;
 
+  renderPoint(view, live);
+
   // C3: a place the phase's time cannot reach is said so, rather than a place with no time.
   const unreached = Boolean(request && view?.segment && request.reached === false);
   const place = $("place");
   place.dataset.reached = request ? String(!unreached) : "";
   place.textContent = speaking
     ? t("delegate.speaking")
-    : request
+    : held
+      ? t("delegate.held", { time: clockText(held.seconds_left) })
+      : request
       ? t(unreached ? "delegate.unreached" : "delegate.place", { place: request.place })
       : lapse
         ? t("delegate.not_heard")
@@ -250,13 +285,44 @@ function render() {
   const isNext = request?.place === 1 && !speaking && view?.segment?.phase?.kind === "floor";
   $("next-alert").hidden = !isNext;
   document.body.classList.toggle("is-next", isNext);
-  alertOnce(speaking ? "floor" : isNext ? "next" : "", Boolean(view));
+  // a speech held by a point of order is still the delegation's floor: no second alert
+  alertOnce(speaking || held ? "floor" : isNext ? "next" : "", Boolean(view));
 
   $("speaker-name").textContent = speech
     ? nameOf(names.get(speech.speaker.id), speech.speaker.name)
     : t("floor.free");
   $("phase-title").textContent = view?.segment ? phaseTitle(view.segment.phase) : t("segment.none");
   followSegment(view);
+}
+
+/** O1, O3: the point of order button and its state, the point heard, a closed list. */
+function renderPoint(view, live) {
+  const code = me.delegation.code;
+  const waiting = myPoint(view);
+  const heard = view?.procedure?.point ?? null;
+  const mineHeard = heard?.delegation_id === code;
+  if (waiting || mineHeard) raising = false;
+  const point = $("point");
+  point.hidden = raising;
+  point.disabled = busy || !live || Boolean(waiting) || mineHeard;
+  $("point-confirm").hidden = !raising;
+  $("point-yes").disabled = busy || !live;
+  const state = $("point-state");
+  const said = mineHeard
+    ? t("delegate.point_heard")
+    : waiting
+      ? t("delegate.point_waiting", { place: waiting.place })
+      : "";
+  state.hidden = !said;
+  state.dataset.point = mineHeard ? "heard" : waiting ? "waiting" : "";
+  setText(state, said);
+  showPointOfOrder($("point-banner"), pointOfOrder(view, (c, n) => nameOf(names.get(c), n)));
+  // O3: the list a request of this delegation would join: the first that hears it
+  const category = me.delegation.category;
+  const list = (view?.procedure?.lists ?? []).find((l) => (l.eligible ?? []).includes(category));
+  const closed = Boolean(list?.closed);
+  $("list-closed").hidden = !closed;
+  setText($("list-closed"), closed ? t("delegate.list_closed", { phase: phaseTitle(list) }) : "");
 }
 
 /** R2: the request lapsed; the card is the way left to be heard. */

@@ -5,11 +5,12 @@
 // open). Its language is the room's setting, or the screen's own `?lang=`. Each next
 // speaker's estimated start moves with the clock while the speaker on the floor runs
 // over, and is never in the past (M7). Offline, a banner says so and the countdown is
-// marked as not live (room.js).
+// marked as not live (room.js). While a point of order is heard (O1), a banner says so
+// above the raiser's name, with the speech it holds and the seconds that speech has left.
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { clockTime, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { setText } from "../shared/render.js";
+import { pointOfOrder, setText, showPointOfOrder } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import {
   allotmentText,
@@ -78,6 +79,7 @@ function render() {
     ? nameOf(names.get(speech.speaker.id), programmeName(programme, segment, speech.speaker.name))
     : t("floor.free");
   setText($("allotment"), allotmentText(speech));
+  showPointOfOrder($("point-banner"), pointOfOrder(view, (code, name) => nameOf(names.get(code), name)));
 
   etaCells = [];
   const next = (view?.queue ?? []).map((q) => nextSpeaker(nameOf(names.get(q.delegation_id), q.name), q));

@@ -1,10 +1,11 @@
 // The podium: the speaker sees their name, the phase, the countdown with its allotment
 // and its state, full screen; the whole screen takes the T5 state's colours so the
 // wrap-up warning reaches the corner of the eye. In the room's language, or `?lang=`.
+// While a point of order is heard (O1), a banner says so and names the speech it holds.
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { nameOf, phaseTitle, useLanguage } from "../shared/i18n.js";
-import { setText } from "../shared/render.js";
+import { pointOfOrder, setText, showPointOfOrder } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import { allotmentText, programmeName, programmeOf, screenLanguage, showScreenConnection } from "./screen.js";
 
@@ -27,6 +28,7 @@ async function main() {
     );
     setText($("phase-title"), segment ? phaseTitle(segment.phase) : "");
     setText($("allotment"), allotmentText(speech));
+    showPointOfOrder($("point-banner"), pointOfOrder(view, (code, name) => nameOf(names.get(code), name)));
   };
   const room = connectRoom({
     roomId,

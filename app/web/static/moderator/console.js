@@ -18,6 +18,7 @@
 // (`SHORTCUTS`, listed by `?`); a key presses its button, so it follows the button's rules.
 // The warnings of "close phase" and "close segment" say what the engine will do with
 // the waiting requests (`view.console`, from app/live/view.py).
+// Points of order (O1) and closed lists (O3) have their own panel (points.js).
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import {
@@ -33,6 +34,7 @@ import {
 } from "../shared/i18n.js";
 import { badgesOf, setText, showConnection, showNotice } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
+import { pointButtons, renderPoints, wirePoints } from "./points.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -70,6 +72,15 @@ async function main() {
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();
+  wirePoints({
+    room,
+    send,
+    change,
+    onFloor,
+    nameOf: (code, name) => nameOf(names.get(code)?.names, name),
+    chosen: chosenDelegation,
+    notice: showNotice,
+  });
   wireShortcuts();
   watchScreens();
   render();
@@ -493,10 +504,15 @@ function showMatches() {
   );
 }
 
+/** The delegation the add form names: the one picked, or the only match. */
+function chosenDelegation() {
+  const found = matches($("add-search").value);
+  return picked ?? (found.length === 1 ? found[0].code : null);
+}
+
 function addRequest(event) {
   event.preventDefault();
-  const found = matches($("add-search").value);
-  const code = picked ?? (found.length === 1 ? found[0].code : null);
+  const code = chosenDelegation();
   if (!code) return showNotice(t("add.pick"));
   const delegation = names.get(code);
   send("floor", { type: "add_request", delegation: code }, () => {
@@ -633,6 +649,7 @@ function render() {
     "act-close-segment": Boolean(segment),
     "act-clear-queue": Boolean(segment) && (view?.queue ?? []).length > 0,
     "add-submit": Boolean(segment),
+    ...pointButtons(view),
   };
   for (const button of document.querySelectorAll("button[data-command]")) {
     const wanted = button.id in enable ? enable[button.id] : true;
@@ -652,6 +669,10 @@ function render() {
   $("shortcuts-open").title = t("console.shortcuts.title");
   renderClosed(segment);
   renderQueue(view, connected);
+  renderPoints(view, {
+    live: connected && !busy,
+    nameOf: (code, name) => nameOf(names.get(code)?.names, name),
+  });
   renderOutcome(room.now());
   renderScreens();
 }

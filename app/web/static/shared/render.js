@@ -1,6 +1,7 @@
 // Small pieces every screen draws the same way: badges, the connection mark, notices.
 
 import { t } from "./i18n.js";
+import { clockText } from "./room.js";
 
 /** Member State / observer State / stakeholder (P1-P3), RCP chair (P4) and marks (P8). */
 export function badgesOf(who, marks) {
@@ -46,4 +47,29 @@ export function showNotice(text, seconds = 8) {
 /** Write text only when it changed (pages redraw clocks every frame). */
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * O1: what every screen says while a point of order is heard: "Point of order: Mexico"
+ * and "Ghana's speech is held at 2:18" (the seconds it resumes with after the ruling);
+ * null when no point is heard. `nameOf(code, name)` gives a delegation's name on the page.
+ */
+export function pointOfOrder(view, nameOf) {
+  const point = view?.procedure?.point ?? null;
+  if (!point) return null;
+  const held = view.procedure.held ?? null;
+  return {
+    point: t("floor.point_heard", { name: nameOf(point.delegation_id, point.name) }),
+    held: held
+      ? t("floor.held", { name: nameOf(held.speaker.id, held.speaker.name), time: clockText(held.seconds_left) })
+      : "",
+    seconds: held ? held.seconds_left : null,
+  };
+}
+
+/** Show `banner` (the screen's point-of-order line) or hide it; its held seconds as data. */
+export function showPointOfOrder(element, banner) {
+  element.hidden = !banner;
+  setText(element, banner ? [banner.point, banner.held].filter(Boolean).join(" · ") : "");
+  element.dataset.held = banner?.seconds == null ? "" : String(banner.seconds);
 }
