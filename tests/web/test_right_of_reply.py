@@ -25,6 +25,7 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.screens import (
+    PHONE,
     WALL,
     Moderator,
     console_page,
@@ -119,6 +120,11 @@ def test_O2_replies_asked_from_phones_are_taken_at_the_end_of_the_debate_with_th
         expect(page.locator("#countdown-time")).to_have_text("10:00")
         expect(page.locator("#countdown")).to_have_attribute("data-seconds", "600")
     expect(wall.locator("#allotment")).to_have_text("of 10:00")
+    # the podium keeps everything on screen with the label above the name
+    assert podium.evaluate("() => document.documentElement.scrollHeight <= innerHeight")
+    state = podium.locator("#countdown-state").bounding_box()
+    assert state is not None
+    assert state["y"] + state["height"] <= WALL["height"]
     expect(mexico.locator("#place")).to_have_text("You have the floor")
     expect(mexico.locator("#reply-state")).to_have_text(
         "You have the floor for a right of reply (first reply)"
@@ -128,3 +134,66 @@ def test_O2_replies_asked_from_phones_are_taken_at_the_end_of_the_debate_with_th
         "Your right of reply is waiting: place 1 (first reply, 10:00)"
     )
     expect(rows.locator(".name")).to_have_text(["Switzerland"])
+
+
+def test_O2_the_chair_calls_the_replies_and_gives_the_floor_to_a_second_reply_on_an_arabic_phone(
+    browser: Browser, debate: tuple[Site, MovableClock, int]
+) -> None:
+    site, clock, segment = debate
+    room = site.seeded.rooms[0]
+    moderator = Moderator(site, room)
+    moderator.send("programme", type="open_segment", segment_id=segment)
+    for code in ("GHA", "VAT"):
+        moderator.send("floor", type="add_request", delegation=code)
+    moderator.send("requests", type="reply", delegation="MEX")  # on Mexico's behalf
+    console = console_page(browser, site, room)
+    wall = display_page(browser, site, room)
+    mexico = delegate_page(browser, site, "MEX", room)
+    mexico.select_option("#language", "ar")
+    expect(mexico.locator("html")).to_have_attribute("dir", "rtl")
+    expect(mexico.locator("#reply")).to_have_text("حق الرد")
+    expect(mexico.locator("#reply-state")).to_have_text(
+        "ردّكم في الانتظار: المركز 1 (الرد الأول، 10:00)"
+    )
+
+    # Called by the chair: "next speaker" takes the reply before Ghana and the Holy See.
+    expect(console.locator("#replies-state")).to_have_text(
+        "Taken at the end of the list of speakers, or when you call them"
+    )
+    console.click("#act-call-replies")
+    expect(console.locator("#replies-state")).to_have_text(
+        "Replies are taken now: “Next speaker” gives the floor to the first"
+    )
+    expect(console.locator("#act-call-replies")).to_be_disabled()  # a second call: nothing
+    console.click("#act-next")
+    expect(wall.locator("#reply-label")).to_have_text("Right of reply · first reply")
+    expect(wall.locator("#countdown-time")).to_have_text("10:00")
+    console.click("#act-start")
+    clock.advance(120)
+
+    # Mexico asks again while replying: its second reply, with the second limit (5:00).
+    mexico.click("#reply")
+    expect(mexico.locator("#reply-question")).to_contain_text("حق الرد")
+    mexico.click("#reply-yes")
+    expect(mexico.locator("#reply-state")).to_have_text(
+        "ردّكم في الانتظار: المركز 1 (الرد الثاني، 5:00)"
+    )
+    box = mexico.locator("#reply-box").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0  # within the phone's width, no overflow (RTL too)
+    assert box["x"] + box["width"] <= PHONE["width"]
+    rows = console.locator("#replies-list li")
+    expect(rows.locator(".limit")).to_have_text(["second reply · 5:00"])
+    # not called (the call is spent once none waited): the Holy See's list comes first
+    expect(console.locator("#replies-state")).to_have_text(
+        "Taken at the end of the list of speakers, or when you call them"
+    )
+    rows.first.locator("[data-action=give-reply]").click()
+
+    speech = moderator.view()["speech"]
+    assert (speech["speaker"]["id"], speech["basis"], speech["allotted"]) == ("MEX", "reply", 300.0)
+    expect(wall.locator("#reply-label")).to_have_text("Right of reply · second reply")
+    expect(wall.locator("#countdown-time")).to_have_text("5:00")
+    expect(mexico.locator("#reply-label")).to_have_text("حق الرد · الرد الثاني")
+    expect(mexico.locator("#reply-left")).to_have_text("لم يبق لكم حق رد في هذا الجزء")
+    expect(mexico.locator("#reply")).to_be_disabled()  # two replies: the meeting's limit
