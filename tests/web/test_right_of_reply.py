@@ -37,6 +37,16 @@ from tests.web.screens import (
 pytestmark = pytest.mark.browser
 
 
+#: Whether the control lies inside the viewport and a tap at its centre reaches it.
+_TAPPABLE = """(selector) => {
+    const el = document.querySelector(selector);
+    const box = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return box.width > 0 && box.left >= 0 && box.top >= 0 && box.right <= innerWidth
+        && box.bottom <= innerHeight && Boolean(hit) && (hit === el || el.contains(hit));
+}"""
+
+
 def _ask_for_a_reply(phone: Page) -> None:
     """The phone's own button, then its confirmation step (cancelled once, then confirmed)."""
     button = phone.locator("#reply")
@@ -99,6 +109,15 @@ def test_O2_replies_asked_from_phones_are_taken_at_the_end_of_the_debate_with_th
         "Taken at the end of the list of speakers, or when you call them"
     )
     expect(console.locator("#act-call-replies")).to_be_enabled()
+    # at 1024×768 the replies panel leaves the floor's controls where a tap reaches them
+    for selector in (
+        "#act-next",
+        "#act-call-replies",
+        "#replies-list li:nth-child(2) [data-action=give-reply]",
+        "#replies-list li:nth-child(2) [data-action=withdraw-reply]",
+        "#add-reply",
+    ):
+        assert console.evaluate(_TAPPABLE, selector), selector
 
     console.click("#act-next")  # Ghana's speech ends; the Holy See, the last speaker
     expect(console.locator("#speaker-name")).to_have_text("Holy See")
