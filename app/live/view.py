@@ -40,6 +40,7 @@ from app.queue import (
     RoomState,
     UndoPoint,
     apply,
+    contingents_left,
     procedure,
 )
 from app.queue import order as queue_order
@@ -323,6 +324,7 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
     ``hear_point``: whether "Hear" would give the floor to the first point of order
     waiting (O1: false with none waiting, while one is heard, or while the meeting's rules
     make it wait for the end of the speech).
+    ``contingents``: each group's time budget and what it has left (O9).
     """
     run = state.segment
     assert run is not None
@@ -362,7 +364,19 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
         },
         "close_segment": {"close": len(waiting)},
         "hear_point": can_hear,
+        "contingents": _contingents(state),
     }
+
+
+def _contingents(state: RoomState) -> list[dict[str, Any]]:
+    """O9: each group's budget and seconds left (negative: overdrawn, always warned)."""
+    assert state.segment is not None
+    rules = state.segment.plan.rules
+    left = dict(contingents_left(rules, state.queue.drawn))
+    return [
+        {"group": c.group, "per": c.per.value, "seconds": c.seconds, "left": left[c.group]}
+        for c in rules.contingents
+    ]
 
 
 def _on_floor(state: RoomState) -> str:

@@ -98,9 +98,14 @@ def at_grant(
                 group=contingent.group,
                 seconds=f"{max(remaining, 0.0):g}",
             )
-        else:  # refuse: what is left, never more
+        else:  # refuse: what is left, never more; the wrap-up warning within it (T5)
+            warning = min(allotment.warning_seconds, remaining)
             allotment = replace(
-                allotment, seconds=remaining, seconds_left=remaining, basis=Basis.CONTINGENT
+                allotment,
+                seconds=remaining,
+                seconds_left=remaining,
+                basis=Basis.CONTINGENT,
+                warning_seconds=warning,
             )
     return allotment, tuple(warnings)
 

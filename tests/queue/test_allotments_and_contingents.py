@@ -23,6 +23,7 @@ from app.queue import (
     RaisePointOfOrder,
     RequestFloor,
     RulePointOfOrder,
+    Tick,
     Undo,
     contingents_left,
     replay,
@@ -248,3 +249,13 @@ def test_O9_the_moderators_allotment_meets_the_contingent_too() -> None:
     log.do(GrantFloor(seconds=10 * MIN), t)
     assert log.state.speech is not None
     assert (log.state.speech.basis, log.state.speech.seconds) == (Basis.CONTINGENT, 50.0)
+
+
+def test_O9_T5_a_capped_allotment_shorter_than_the_warning_warns_at_its_start() -> None:
+    log = room(parliament(ContingentExhausted.REFUSE), DEU, AUT)
+    t = speak(log, START + 10, 290)  # Greens: 10 s left, the warning is 30 s
+    assert granted(log, t) == ("aut", Basis.CONTINGENT, 10.0)
+    log.do(StartSpeech(), t + 1)
+    events = log.do(Tick(), t + 1)
+    assert [type(e).__name__ for e in events] == ["WarningReached"]
+    assert events[0].at == t + 1
