@@ -21,7 +21,9 @@ budget minus what is drawn (``left``), the figure the console shows.
   ``ContingentWarned`` (``SHORT``) records it (the chair decides, the console
   shows it); ``refuse``, a group with nothing left is refused
   (``contingent.exhausted``), one with less than the allotment gets what is
-  left (basis ``CONTINGENT``). The moderator's own allotment meets the same.
+  left (basis ``CONTINGENT``, its T5 warning no longer than it). The
+  moderator's own allotment meets the same; a reply's grant (O2) keeps its
+  limit and is not checked, but its speech draws like any other.
 * A segment's ledger starts afresh when a segment opens; a meeting's is kept
   (``kept``). The ledger is in the queue, so an undo (M3) that brings a
   speech back brings its group's seconds back with it.

@@ -259,3 +259,11 @@ def test_O9_T5_a_capped_allotment_shorter_than_the_warning_warns_at_its_start() 
     events = log.do(Tick(), t + 1)
     assert [type(e).__name__ for e in events] == ["WarningReached"]
     assert events[0].at == t + 1
+
+
+def test_O9_a_speech_ended_before_it_started_draws_nothing() -> None:
+    log = room(parliament(), DEU)
+    log.do(GrantFloor(), START + 10)
+    log.do(EndSpeech(), START + 20)
+    assert left(log)["Greens"] == 300.0
+    assert not [e for e in log.events if isinstance(e, ContingentDrawn)]
