@@ -46,6 +46,7 @@ from app.queue import (
     RoomState,
     UndoPoint,
     apply,
+    contingents_left,
     procedure,
 )
 from app.queue import order as queue_order
@@ -331,6 +332,7 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
     waiting (O1: false with none waiting, while one is heard, or while the meeting's rules
     make it wait for the end of the speech).
     ``call_replies``: whether "Call replies" would change anything (O2).
+    ``contingents``: each group's time budget and what it has left (O9).
     """
     run = state.segment
     assert run is not None
@@ -371,7 +373,19 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
         "close_segment": {"close": len(waiting)},
         "hear_point": can_hear,
         "call_replies": can_call(state, now),
+        "contingents": _contingents(state),
     }
+
+
+def _contingents(state: RoomState) -> list[dict[str, Any]]:
+    """O9: each group's budget and seconds left (negative: overdrawn, always warned)."""
+    assert state.segment is not None
+    rules = state.segment.plan.rules
+    left = dict(contingents_left(rules, state.queue.drawn))
+    return [
+        {"group": c.group, "per": c.per.value, "seconds": c.seconds, "left": left[c.group]}
+        for c in rules.contingents
+    ]
 
 
 def _on_floor(state: RoomState) -> str:

@@ -32,8 +32,12 @@ from app.queue.commands import (
     WithdrawReply,
     WithdrawRequest,
 )
+from app.queue.contingent import left as contingents_left
 from app.queue.events import (
     ClosedBecause,
+    ContingentDrawn,
+    ContingentShort,
+    ContingentWarned,
     Event,
     FloorGranted,
     FloorRequested,
@@ -64,6 +68,7 @@ from app.queue.events import (
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
 from app.queue.inscription import drawn_order
 from app.queue.requests import (
+    Drawn,
     FloorRequest,
     Inscription,
     InscriptionList,
@@ -82,8 +87,12 @@ __all__ = [
     "CloseSpeakersList",
     "ClosedBecause",
     "Command",
+    "ContingentDrawn",
+    "ContingentShort",
+    "ContingentWarned",
     "Decision",
     "DrawLots",
+    "Drawn",
     "Event",
     "Floor",
     "FloorGranted",
@@ -141,6 +150,7 @@ __all__ = [
     "WithdrawReply",
     "WithdrawRequest",
     "apply",
+    "contingents_left",
     "drawn_order",
     "evolve",
     "next_deadline",

@@ -59,6 +59,7 @@ class RequestFloor:
     delegation: Speaker
     on_behalf: bool = False  # entered by the moderator: never refused for eligibility
     inscribed: bool = False  # pre-loaded list (P7)
+    speaks_for: str | None = None  # O7: on behalf of this group (a longer allotment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ swap within a tier). When the segment opens, each becomes a request with its
 ``tier`` and its ``place`` in the list: inscribed requests go before every
 live one, in that order (``app.queue.order``); ``absences`` counts the times
 the chair called it in vain (O5).
+
+Time contingents (O9, ``app.queue.contingent``): ``drawn`` is the ledger of the
+seconds each group's members have spoken; a meeting's contingents outlive the
+segment (the rest start afresh when one opens).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.category import Category
+from app.timing.plan import ContingentPer
 
 
 class Tier(StrEnum):
@@ -87,6 +92,7 @@ class FloorRequest:
     tier: Tier | None = None  # O4: inscribed before the segment, at this level; None: live
     place: int = 0  # O4: its place in the inscribed list (O5: an absence moves it on)
     absences: int = 0  # O5: called and absent (a second absence drops it)
+    speaks_for: str | None = None  # O7: the group it speaks on behalf of (capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +157,15 @@ class Lapse:
 
 
 @dataclass(frozen=True, slots=True)
+class Drawn:
+    """O9: the seconds a group's members have spoken, for a segment or the meeting."""
+
+    group: str
+    per: ContingentPer
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     waiting: tuple[FloorRequest, ...] = ()
     spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
@@ -163,6 +178,7 @@ class Queue:
     replied: tuple[str, ...] = ()  # O2: a delegation id per reply heard in the segment
     replies_called: bool = False  # O2: the chair called the replies; until none waits
     replying: Reply | None = None  # O2, M5: the granted reply, until its speaker starts
+    drawn: tuple[Drawn, ...] = ()  # O9: the groups' spoken seconds (app.queue.contingent)
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

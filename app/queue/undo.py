@@ -29,6 +29,9 @@ Which events make up one change is read from the events themselves:
 * rights of reply (O2): a reply given the floor is the floor given, a reply
   withdrawn or sent back (M5) opens a change like a request's; a reply asked
   for and the chair's call of the replies are changes since;
+* time contingents (O9): a speech's draw-down and a grant's warning belong to
+  the change of their speech; the ledger is in the queue, so an undo brings
+  a group's seconds back with the speech;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -45,6 +48,8 @@ from dataclasses import dataclass, replace
 
 from app.queue.events import (
     ClosedBecause,
+    ContingentDrawn,
+    ContingentWarned,
     Event,
     FloorGranted,
     FloorRequested,
@@ -182,8 +187,8 @@ def _follows(floor: Floor, event: Event) -> bool:
             return reason is not PhaseEndReason.SEGMENT_CLOSED  # A3 once the floor is free
         case RequestsClosed(reason=reason):
             return reason is ClosedBecause.PHASE_ENDED
-        case PhaseStarted():
-            return True
+        case PhaseStarted() | ContingentDrawn() | ContingentWarned():
+            return True  # O9: a speech's draw-down, a grant's warning
     return False
 
 

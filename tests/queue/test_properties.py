@@ -47,6 +47,9 @@ from app.queue import (
     CloseSegment,
     CloseSpeakersList,
     Command,
+    ContingentDrawn,
+    ContingentShort,
+    ContingentWarned,
     DrawLots,
     Event,
     Floor,
@@ -88,6 +91,7 @@ from app.queue import (
     WithdrawReply,
     WithdrawRequest,
     apply,
+    contingents_left,
     evolve,
     next_deadline,
     replay,
@@ -100,6 +104,9 @@ from app.simulation import Simulation, check_invariants, phase_records, summaris
 from app.timing import (
     AllotmentOverridden,
     Basis,
+    Contingent,
+    ContingentExhausted,
+    ContingentPer,
     EndSpeech,
     ExtendSpeech,
     FloorRules,
@@ -154,6 +161,18 @@ DELEGATIONS: tuple[Speaker, ...] = (
 OVERRIDE_SECONDS = (-30.0, 0.0, 45.0, 90.0, 150.0, 300.0)  # not positive: refused
 GA_REPLIES = (600.0, 300.0)  # O2: GA decision 34/401
 HRC_REPLIES = (180.0, 120.0)
+# O9: groups' time budgets, drawn down by their members (Member States, an observer State
+# and stakeholders), for the segment or the meeting
+GROUPS = (
+    Contingent("Group A", 400.0, members=frozenset(f"MS{n:02d}" for n in range(3, 13))),
+    Contingent("Group B", 200.0, ContingentPer.MEETING, frozenset({"OB01", "SH1", "SH5"})),
+)
+SMALL_GROUP = (Contingent("Group R", 300.0, members=frozenset({"MS01", "MS04", "MS05", "MS06"})),)
+# O7: HRC general debates: 3 minutes for Council members, 2 for the others
+HRC_ALLOTMENTS = tuple(
+    (c, 180.0 if c is Category.MEMBER_STATE else 120.0)
+    for c in (Category.MEMBER_STATE, Category.OBSERVER_STATE, Category.NHRI, Category.IGO)
+)
 
 
 # -- the plans ---------------------------------------------------------------------------
@@ -176,12 +195,18 @@ def _group(
     interrupts: bool = True,
     replies: tuple[float, ...] = (),
     replies_taken: RepliesTaken = RepliesTaken.AT_END,
+    contingents: tuple[Contingent, ...] = (),
+    exhausted: ContingentExhausted = ContingentExhausted.WARN,
+    category_seconds: tuple[tuple[Category, float], ...] = (),
 ) -> Case:
     rules = FloorRules(
         hard_stop=hard_stop,
         point_of_order_interrupts=interrupts,
         reply_limits=replies,
         replies_taken=replies_taken,
+        contingents=contingents,
+        contingent_exhausted=exhausted,
+        category_seconds=category_seconds,
     )
     plan = action_group(
         length_minutes=length, rcp_chairs=RCP_CHAIRS if rcp else frozenset(), rules=rules
@@ -190,6 +215,8 @@ def _group(
     name += ", hard stop" if hard_stop else ""
     name += "" if interrupts else ", points of order wait for the end of a speech"
     name += f", replies of {replies} s taken {replies_taken.value}" if replies else ""
+    name += f", contingents ({exhausted.value})" if contingents else ""
+    name += ", allotments by category" if category_seconds else ""
     if member_state_minutes is not None:  # A3's maximum is a meeting setting
         seconds = member_state_minutes * MIN
         phases = tuple(
@@ -213,8 +240,10 @@ CASES = tuple(
     map(
         _inscribing,
         (
-            _group(replies=GA_REPLIES),  # on time: A3's maximum ends the Member State phase; O2
-            _group(rcp=True),  # P4; no right of reply (the seeds' default)
+            # on time: A3's maximum ends the Member State phase; O2; O9 (warned)
+            _group(replies=GA_REPLIES, contingents=GROUPS),
+            # P4; no right of reply (the seeds' default); O9 (capped or refused)
+            _group(rcp=True, contingents=SMALL_GROUP, exhausted=ContingentExhausted.REFUSE),
             # a short maximum, reached with a few speakers (A3); points of order wait (O1's
             # profile); replies only when the chair calls them (O2's profile)
             _group(
@@ -222,6 +251,7 @@ CASES = tuple(
                 interrupts=False,
                 replies=HRC_REPLIES,
                 replies_taken=RepliesTaken.WHEN_CALLED,
+                category_seconds=HRC_ALLOTMENTS,  # O7
             ),
             _group(45, hard_stop=True, replies=GA_REPLIES),  # late: A3's block limit; T5
             _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
@@ -816,10 +846,21 @@ def _play_to_end(room: Room) -> None:
                 refused = not room.do(ClosePhase())
             else:
                 refused = False
-                room.do(GrantFloor())
+                if not room.do(GrantFloor()):
+                    _strike_if_out_of_time(room)
         else:
             assert room.do(ClosePhase()), room.refusals[-1]
     raise AssertionError("the segment did not close")  # pragma: no cover
+
+
+def _strike_if_out_of_time(room: Room) -> None:
+    """O9: the chair strikes the next speaker whose group has no time left (refuse)."""
+    command, error = room.refusals[-1]
+    if error.code != "contingent.exhausted":
+        return
+    who = error.params["speaker_code"]
+    request = next(r for r in room.state.queue.waiting if r.delegation_id == who)
+    assert room.do(StrikeRequest(request.id, "its group has no time left (O9)"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1141,14 +1182,18 @@ def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() 
         slot, flex = plan.rules.slot_seconds, plan.rules.flex_seconds
         assert flex is not None
         extra = plan.rules.rcp_extra_seconds
+        by_category = {seconds for _, seconds in plan.rules.category_seconds}  # O7
         allowed = {
             Basis.SLOT: {slot},
             Basis.FLEX: {flex},
-            Basis.RCP: {slot + extra, flex + extra},
+            Basis.CATEGORY: by_category,
+            Basis.RCP: {slot + extra, flex + extra, *(s + extra for s in by_category)},
         }
         for grant in _grants(room):
             a = grant.allotment
-            if a.request_id is None or a.basis in (Basis.OVERRIDE, Basis.REPLY):
+            if a.basis is Basis.CONTINGENT:  # O9: capped; its own property checks it
+                assert a.seconds > 0
+            if a.request_id is None or a.basis in (Basis.OVERRIDE, Basis.REPLY, Basis.CONTINGENT):
                 seen[a.basis.value] += 1  # O2: a reply's limit is checked by its own test
                 continue
             assert a.seconds in allowed[a.basis], (a.basis, a.seconds)
@@ -1159,7 +1204,91 @@ def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() 
             1 for e in room.events if isinstance(e, AllotmentOverridden)
         )
 
-    _holds(check, {"slot", "flex", "rcp", "override", "programme", "overridden after the grant"})
+    _holds(
+        check,
+        {"slot", "flex", "rcp", "override", "programme", "overridden after the grant", "category"},
+    )
+
+
+def test_O9_a_contingent_is_its_budget_less_its_members_speeches_and_below_zero_only_warned() -> (
+    None
+):
+    """O9: after every command, each group's seconds left are its budget less the seconds
+    its members spoke (an undo gives them back with the speech it brings back); a group
+    goes below zero only with a warning at that instant, and a grant short of time is
+    warned (warn) or capped at what is left (refuse); the checker agrees (``O9:``)."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "O9:") == []
+        rules = room.case.plan.rules
+        spoken: dict[str, float] = {}
+        marks = dict(zip(room.marks, room.states, strict=True))
+        for count, event in enumerate(room.events, start=1):
+            if isinstance(event, SpeechEnded) and event.heard:
+                if event.basis is not Basis.POINT_OF_ORDER:
+                    for c in rules.contingents:
+                        if event.speaker.id in c.members:
+                            spoken[c.group] = spoken.get(c.group, 0.0) + event.spoken
+            if isinstance(event, FloorRestored):  # M3: the ledger the undo brings back
+                spoken = {d.group: d.seconds for d in event.queue.drawn}
+                seen["undone with a contingent"] += bool(event.queue.drawn)
+            if isinstance(event, ContingentDrawn) and event.left < 0:
+                after = room.events[count : count + len(rules.contingents)]
+                assert any(
+                    isinstance(w, ContingentWarned)
+                    and w.group == event.group
+                    and w.reason is ContingentShort.OVERDRAWN
+                    for w in after
+                ), event
+                seen["overdrawn, warned"] += 1
+            if isinstance(event, FloorGranted) and event.allotment.request_id is not None:
+                _check_grant(room, rules, spoken, count, event, seen)
+            state = marks.get(count)
+            if state is not None and state.segment is not None:
+                expected = {
+                    c.group: c.seconds - spoken.get(c.group, 0.0) for c in rules.contingents
+                }
+                assert dict(contingents_left(rules, state.queue.drawn)) == pytest.approx(expected)
+                seen["drawn"] += bool(state.queue.drawn)
+        seen["refused"] += sum(1 for _, e in room.refusals if e.code == "contingent.exhausted")
+
+    _holds(
+        check,
+        {
+            "drawn",
+            "overdrawn, warned",
+            "warned short",
+            "capped",
+            "refused",
+            "undone with a contingent",
+        },
+    )
+
+
+def _check_grant(
+    room: Room,
+    rules: FloorRules,
+    spoken: dict[str, float],
+    count: int,
+    event: FloorGranted,
+    seen: Counter[str],
+) -> None:
+    """O9 at a grant: short of time, warned (warn) or capped at what is left (refuse)."""
+    a = event.allotment
+    if a.basis is Basis.REPLY:
+        return
+    for c in rules.contingents:
+        if a.speaker.id not in c.members:
+            continue
+        remaining = c.seconds - spoken.get(c.group, 0.0)
+        if rules.contingent_exhausted is ContingentExhausted.REFUSE:
+            assert remaining > 0, (c.group, remaining)
+            assert a.seconds <= remaining + 1e-9
+            seen["capped"] += a.basis is Basis.CONTINGENT
+        elif remaining < a.seconds:
+            after = room.events[count : count + len(rules.contingents)]
+            assert any(isinstance(w, ContingentWarned) and w.group == c.group for w in after)
+            seen["warned short"] += 1
 
 
 def test_P2_P4_P8_the_order_is_kept_except_for_recorded_overrides() -> None:
