@@ -158,6 +158,10 @@ MESSAGES: dict[str, Template] = {
         "{speaker} has used its right of reply in '{segment}': at most {limit} per delegation (O2)"
     ),
     "reply.none_waiting": "no right of reply is waiting",
+    "contingent.exhausted": (
+        "{speaker} cannot be given the floor: its group {group} has {seconds} s of its "
+        "speaking time left (the meeting's rules, O9)"
+    ),
     "undo.nothing": "nothing to undo: the floor has not changed in this segment",
     "undo.spent": "nothing to undo: {changed} after {what}",
     "undo.too_late": (

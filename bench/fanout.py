@@ -2,6 +2,9 @@
 
 ``python -m bench.fanout [--clients 100,1000,5000] [--commands 200] [--interval 0.2] [--quick]``
 
+``--processes K`` measures scale-out instead (issue 17, ``bench/scaleout.py``):
+K processes on PostgreSQL and Redis beside one, at N = 1000 by default.
+
 For each N, and for each server (``floorkeeper serve``; ``bench/bare.py``, the
 issue's baseline; ``bench/floor.py``, the baseline plus the least a command
 over HTTP saved before its answer costs), each fresh, one process, on
@@ -45,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
 
@@ -53,6 +56,9 @@ from app.live.gcwatch import pauses
 from bench import receivers
 from bench.receivers import Await, Close, Collect, Collected, Connect, Connected
 from bench.servers import Bare, Floor, Floorkeeper, Refused, Server, cpu_seconds
+
+if TYPE_CHECKING:
+    from bench.scaleout import ScalePlan
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fanout.json"
 SATURATION_P99 = 1.0  # seconds: the saturation run stops once p99 passes this
@@ -100,6 +106,11 @@ class Step:
     other_messages: dict[str, int] = field(default_factory=dict)
     # the server's garbage-collection pauses in the step, from its log (app.live.gcwatch: >= 0.1 s)
     gc_pauses_ms: list[float] = field(default_factory=list)
+    # several server processes (--processes): each one's CPU, and the p99 of the clients on each
+    server_cpu_by_process_s: list[float] = field(default_factory=list)
+    p99_by_process_ms: list[float] = field(default_factory=list)
+    missed_by_process: list[int] = field(default_factory=list)
+    resyncs_by_process: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -144,11 +155,17 @@ class Receivers:
         loop = asyncio.get_running_loop()
         return list(await asyncio.gather(*(loop.run_in_executor(None, p.recv) for p in self.pipes)))
 
-    async def connect(self, url: str, count: int) -> Connected:
+    async def connect(
+        self, urls: str | Sequence[str], count: int, ping_every: float = PING_EVERY
+    ) -> Connected:
+        """``count`` clients over the receivers; over several URLs, evenly (round robin)."""
+        spread = (urls,) if isinstance(urls, str) else tuple(urls)
         shares = [
             count // len(self.pipes) + (i < count % len(self.pipes)) for i in range(len(self.pipes))
         ]
-        answers: list[Connected] = await self.ask([Connect(url, n, PING_EVERY) for n in shares])
+        firsts = [sum(shares[:i]) for i in range(len(shares))]
+        requests = [Connect(spread, n, ping_every, f) for n, f in zip(shares, firsts, strict=True)]
+        answers: list[Connected] = await self.ask(requests)
         merged = Connected(0)
         for answer in answers:
             merged.clients += answer.clients
@@ -238,28 +255,37 @@ async def run_step(
     rate_test: bool,
     sizes: Callable[[int], int],
 ) -> tuple[Step, dict[int, int]]:
-    """One run of ``count`` commands, measured; also returns the change sizes seen."""
-    process = psutil.Process(server.process.pid)
-    cpu_before, receivers_before = cpu_seconds(process), clients.cpu()
+    """One run of ``count`` commands, measured; also returns the change sizes seen.
+
+    The server's CPU is summed over its processes (one, or ``--processes``).
+    """
+    processes = [psutil.Process(p.pid) for p in server.processes]
+    cpu_before, receivers_before = [cpu_seconds(p) for p in processes], clients.cpu()
     driver = psutil.Process()
     busy_before, driver_before = machine_busy(), cpu_seconds(driver)
-    log_before = server.log.stat().st_size
+    logs_before = [log.stat().st_size for log in server.logs]
     sent, refused, seconds = await send_commands(server, count, interval, rate_test, sizes)
     if not sent:
         raise RuntimeError(f"{server.name} refused every command of the {label} run")
     first, last = min(sent), max(sent)
     await clients.wait_for(last)
-    with server.log.open("rb") as log:
-        log.seek(log_before)
-        gc_pauses = sorted(
-            (ms for _, ms in pauses(log.read().decode(errors="replace"))), reverse=True
-        )
-    server_cpu = cpu_seconds(process) - cpu_before
+    gc_pauses: list[float] = []
+    for path, before in zip(server.logs, logs_before, strict=True):
+        with path.open("rb") as log:
+            log.seek(before)
+            gc_pauses += [ms for _, ms in pauses(log.read().decode(errors="replace"))]
+    gc_pauses.sort(reverse=True)
+    by_process = [cpu_seconds(p) - b for p, b in zip(processes, cpu_before, strict=True)]
+    server_cpu = sum(by_process)
     receivers_cpu = clients.cpu() - receivers_before
     others = machine_busy() - busy_before - server_cpu - receivers_cpu
     others -= cpu_seconds(driver) - driver_before
     parts = await clients.collect(first, last, sent)
     delays = sorted(d for part in parts for d in part.delays)
+    on_each: list[list[float]] = [[] for _ in processes]
+    for part in parts:
+        for delay, target in zip(part.delays, part.targets, strict=True):
+            on_each[target].append(delay)
     sizes_seen: dict[int, int] = {}
     for part in parts:
         sizes_seen.update(part.sizes)
@@ -299,6 +325,14 @@ async def run_step(
         other_messages=other,
         gc_pauses_ms=gc_pauses,
     )
+    if len(processes) > 1:
+        step.server_cpu_by_process_s = [round(c, 3) for c in by_process]
+        step.p99_by_process_ms = [round(percentile(sorted(d), 0.99) * 1e3, 2) for d in on_each]
+        targets = range(len(processes))
+        step.missed_by_process = [sum(p.missed_by_target.get(t, 0) for p in parts) for t in targets]
+        step.resyncs_by_process = [
+            sum(p.resyncs_by_target.get(t, 0) for p in parts) for t in targets
+        ]
     return step, sizes_seen
 
 
@@ -523,7 +557,7 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return checks
 
 
-def parse(argv: Sequence[str] | None = None) -> Plan:
+def parse(argv: Sequence[str] | None = None) -> Plan | ScalePlan:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
     parser.add_argument("--clients", default=None, help="comma-separated N (default 100,1000,5000)")
     parser.add_argument("--commands", type=int, default=None, help="commands in the steady run")
@@ -531,7 +565,16 @@ def parse(argv: Sequence[str] | None = None) -> Plan:
     parser.add_argument("--quick", action="store_true", help="a short run, for a smoke test")
     parser.add_argument("--demo", action="store_true", help="serve the demo meeting if present")
     parser.add_argument("--profile", action="store_true", help="py-spy the server (steady run)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="the results file (JSON)")
+    parser.add_argument("--output", type=Path, default=None, help="the results file (JSON)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="scale-out: K server processes on PostgreSQL and Redis beside one (bench/scaleout.py)",
+    )
+    parser.add_argument(
+        "--idle", type=float, default=None, help="scale-out: seconds of the idle window (20)"
+    )
     args = parser.parse_args(argv)
     if args.interval <= 0:
         parser.error("--interval must be more than 0 seconds")
@@ -542,6 +585,8 @@ def parse(argv: Sequence[str] | None = None) -> Plan:
         parser.error("--clients takes whole numbers separated by commas, e.g. 100,1000")
     if not clients or min(clients) < 1 or max(clients) > 20_000:
         parser.error("--clients: each N must be between 1 and 20000")
+    if args.processes is not None:
+        return _scale_plan(parser, args)
     commands = args.commands or (20 if args.quick else 200)
     if commands < 3:
         parser.error("--commands must be at least 3")
@@ -554,12 +599,36 @@ def parse(argv: Sequence[str] | None = None) -> Plan:
         rate_seconds=1.0 if args.quick else 4.0,
         use_demo=args.demo,
         profile=args.profile,
-        output=args.output,
+        output=args.output or RESULTS,
+    )
+
+
+def _scale_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ScalePlan:
+    from bench.scaleout import IDLE_SECONDS, ScalePlan
+    from bench.scaleout import RESULTS as SCALE_RESULTS
+
+    if not 2 <= args.processes <= 8:
+        parser.error("--processes must be between 2 and 8")
+    commands = args.commands or (10 if args.quick else 100)
+    if commands < 3:
+        parser.error("--commands must be at least 3")
+    idle = args.idle if args.idle is not None else (2.0 if args.quick else IDLE_SECONDS)
+    return ScalePlan(
+        processes=args.processes,
+        clients=[int(n) for n in args.clients.split(",")] if args.clients else [1000],
+        commands=commands,
+        interval=args.interval,
+        idle=idle,
+        output=args.output or SCALE_RESULTS,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     plan = parse(argv)
+    if not isinstance(plan, Plan):
+        from bench import scaleout
+
+        return scaleout.main(plan)
     report = asyncio.run(run_plan(plan))
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     plan.output.write_text(json.dumps(no_nan(report), indent=2, allow_nan=False) + "\n")

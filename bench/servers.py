@@ -92,9 +92,17 @@ def serving(
 
 class Server(Protocol):
     name: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes]  # the one the commands go to
     live_url: str
     log: Path  # the process's output, where its garbage-collection pauses are logged
+
+    @property
+    def processes(self) -> Sequence[subprocess.Popen[bytes]]:
+        """Every process of the server, for its CPU time (several: ``bench/scaleout.py``)."""
+        ...
+
+    @property
+    def logs(self) -> Sequence[Path]: ...
 
     async def open(self) -> None: ...
 
@@ -134,28 +142,51 @@ def _first_segment(database_url: str) -> Meeting:
 
 
 class Floorkeeper:
-    """``floorkeeper serve`` on a fresh SQLite database in ``directory``."""
+    """``floorkeeper serve`` on a fresh SQLite database in ``directory``.
+
+    Or on ``database_url`` (PostgreSQL, for ``--processes``), with ``env``
+    added to its environment (``REDIS_URL``); given a ``meeting``, the
+    database is already seeded (another process of the same service did it).
+    """
 
     name = "floorkeeper"
 
     def __init__(
-        self, directory: Path, use_demo: bool, allowed_origins: Sequence[str] = ()
+        self,
+        directory: Path,
+        use_demo: bool,
+        allowed_origins: Sequence[str] = (),
+        *,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+        meeting: Meeting | None = None,
+        label: str = "server",
     ) -> None:
         self.directory = directory
         self.port = free_port()
         self.allowed_origins = tuple(allowed_origins)  # pages reached through a proxy
-        self.database_url = f"sqlite:///{directory / 'floorkeeper.db'}"
+        self.database_url = database_url or f"sqlite:///{directory / 'floorkeeper.db'}"
         self.use_demo = use_demo and DEMO_PROGRAMME.exists()
-        self.meeting: Meeting | None = None
-        self.log = directory / "server.log"
+        self.meeting: Meeting | None = meeting
+        self.env = dict(env or {})
+        self.log = directory / f"{label}.log"
         self._http: httpx.AsyncClient | None = None
+
+    @property
+    def processes(self) -> Sequence[subprocess.Popen[bytes]]:
+        return [self.process]
+
+    @property
+    def logs(self) -> Sequence[Path]:
+        return [self.log]
 
     @contextmanager
     def running(self) -> Iterator[Floorkeeper]:
-        if not self.use_demo:
+        if not self.use_demo and self.meeting is None:
             self.meeting = _seed(self.database_url)
         env = {
             **os.environ,
+            **self.env,
             "DATABASE_URL": self.database_url,
             "PORT": str(self.port),
             "FLOORKEEPER_SECRET_KEY": SECRET,
@@ -261,6 +292,14 @@ class Bare:
         self._answers: dict[int, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
 
+    @property
+    def processes(self) -> Sequence[subprocess.Popen[bytes]]:
+        return [self.process]
+
+    @property
+    def logs(self) -> Sequence[Path]:
+        return [self.log]
+
     @contextmanager
     def running(self) -> Iterator[Bare]:
         argv = [sys.executable, "-m", "bench.bare", str(self.port)]
@@ -315,6 +354,14 @@ class Floor:
         self.live_url = f"ws://127.0.0.1:{self.ws_port}/live"
         self._version = 0
         self._http: httpx.AsyncClient | None = None
+
+    @property
+    def processes(self) -> Sequence[subprocess.Popen[bytes]]:
+        return [self.process]
+
+    @property
+    def logs(self) -> Sequence[Path]:
+        return [self.log]
 
     @contextmanager
     def running(self) -> Iterator[Floor]:

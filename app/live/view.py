@@ -20,6 +20,11 @@ phase, whether its list of speakers is closed. A phone finds its own point
 there, the wall and the podium say a point is heard and whose speech waits;
 the console's ``hear_point`` says whether "Hear" would give the floor.
 
+Every view has ``replies`` (O2, ``app.live.replies``): the rights of reply
+waiting with their rank and limit, the one on the floor, whether "next
+speaker" takes them now, and each delegation's replies left; the console's
+``call_replies`` says whether "Call replies" would act.
+
 The delegate's view adds ``lapsed``: the delegations whose last request closed
 as not heard (A3, the segment closed, the queue cleared), so that a phone can
 say its request lapsed and offer the written recommendation (R2), even after
@@ -33,6 +38,7 @@ from typing import Any
 from app.access.roles import Role
 from app.category import is_stakeholder
 from app.errors import DomainError
+from app.live.replies import can_call, replies_view
 from app.queue import (
     ClosePhase,
     GrantFloor,
@@ -40,6 +46,7 @@ from app.queue import (
     RoomState,
     UndoPoint,
     apply,
+    contingents_left,
     procedure,
 )
 from app.queue import order as queue_order
@@ -91,6 +98,7 @@ def room_view(
         "steady_until": projection.steady_until,
         "wall": _wall(state),
         "procedure": _procedure(state, full),
+        "replies": replies_view(state, projection, full),
         "console": _console(state, now) if full and state.segment else None,
     }
     if role is Role.DELEGATE:
@@ -323,6 +331,8 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
     ``hear_point``: whether "Hear" would give the floor to the first point of order
     waiting (O1: false with none waiting, while one is heard, or while the meeting's rules
     make it wait for the end of the speech).
+    ``call_replies``: whether "Call replies" would change anything (O2).
+    ``contingents``: each group's time budget and what it has left (O9).
     """
     run = state.segment
     assert run is not None
@@ -362,7 +372,20 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
         },
         "close_segment": {"close": len(waiting)},
         "hear_point": can_hear,
+        "call_replies": can_call(state, now),
+        "contingents": _contingents(state),
     }
+
+
+def _contingents(state: RoomState) -> list[dict[str, Any]]:
+    """O9: each group's budget and seconds left (negative: overdrawn, always warned)."""
+    assert state.segment is not None
+    rules = state.segment.plan.rules
+    left = dict(contingents_left(rules, state.queue.drawn))
+    return [
+        {"group": c.group, "per": c.per.value, "seconds": c.seconds, "left": left[c.group]}
+        for c in rules.contingents
+    ]
 
 
 def _on_floor(state: RoomState) -> str:

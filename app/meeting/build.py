@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from app.category import REQUESTING_CATEGORIES, Category, stakeholder_categories
 from app.errors import InvalidProgramme
-from app.meeting.delegations import DelegationRow
+from app.meeting.delegations import REGIONAL_GROUPS, DelegationRow
 from app.meeting.schema import (
     DayIn,
     Eligible,
@@ -30,7 +30,14 @@ from app.meeting.schema import (
     minutes_of,
 )
 from app.meeting.source import Source
-from app.timing.plan import FloorRules, PhaseKind, PhasePlan, ProgrammeSpeaker, SegmentPlan
+from app.timing.plan import (
+    Contingent,
+    FloorRules,
+    PhaseKind,
+    PhasePlan,
+    ProgrammeSpeaker,
+    SegmentPlan,
+)
 
 MIN = 60.0
 
@@ -61,8 +68,21 @@ class Programme:
     delegations: tuple[DelegationRow, ...]
 
 
-def floor_rules(rules: RulesIn) -> FloorRules:
-    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3, O1, O2, O8)."""
+def floor_rules(rules: RulesIn, delegations: Sequence[DelegationRow] = ()) -> FloorRules:
+    """The file's minutes as the engine's seconds (T1-T5, P2-P4, M3, O1, O2, O7, O8, O9).
+
+    O9: a contingent without members is a UN regional group's: its members are the
+    delegations the CSV puts in that group."""
+    contingents = tuple(
+        Contingent(
+            c.group,
+            c.minutes * MIN,
+            c.per,
+            frozenset(c.members)
+            or frozenset(d.code for d in delegations if d.regional_group == c.group),
+        )
+        for c in rules.contingents
+    )
     return FloorRules(
         slot_seconds=rules.slot_minutes * MIN,
         flex_seconds=None if rules.flex_minutes is None else rules.flex_minutes * MIN,
@@ -81,22 +101,48 @@ def floor_rules(rules: RulesIn) -> FloorRules:
         alternate_stances=rules.alternate_stances,
         interposed_questions=rules.interposed_questions,
         interposed_question_seconds=rules.interposed_question_seconds,
+        category_seconds=tuple(
+            (category, minutes * MIN)
+            for category, minutes in sorted(rules.category_minutes.items())
+        ),
+        capacity_seconds=None if rules.capacity_minutes is None else rules.capacity_minutes * MIN,
+        contingents=contingents,
+        contingent_exhausted=rules.contingent_exhausted,
         ranks=tuple(sorted(rules.ranks.items())),
         default_rank=rules.default_rank,
         rcp_rank=rules.rcp_rank,
     )
 
 
+def _contingents_known(source: Source, programme: ProgrammeIn, codes: dict[str, Category]) -> None:
+    """O9: a contingent's members are registered delegations; one without members names
+    a UN regional group (the CSV's ``regional_group``)."""
+    for n, contingent in enumerate(programme.rules.contingents):
+        at = ("rules", "contingents", n)
+        for m, member in enumerate(contingent.members):
+            if codes and member not in codes:
+                message = f"{member!r} is not a registered delegation (O9)"
+                raise InvalidProgramme(source.error((*at, "members", m), message))
+        if not contingent.members and contingent.group not in REGIONAL_GROUPS:
+            known = ", ".join(sorted(REGIONAL_GROUPS))
+            message = (
+                f"{contingent.group!r} lists no members and is not a UN regional group "
+                f"(one of {known}) (O9)"
+            )
+            raise InvalidProgramme(source.error((*at, "group"), message))
+
+
 def build(
     programme: ProgrammeIn, source: Source, delegations: Sequence[DelegationRow] = ()
 ) -> Programme:
     """Check ``programme`` as a whole and plan every segment. Raises InvalidProgramme."""
-    rules = floor_rules(programme.rules)
+    rules = floor_rules(programme.rules, delegations)
     zone = ZoneInfo(programme.meeting.timezone)
     _unique(source, ("rooms",), [r.key for r in programme.rooms], "room")
     _unique(source, ("days",), [d.number for d in programme.days], "day number")
     rooms = {r.key for r in programme.rooms}
     codes = {d.code: d.category for d in delegations}
+    _contingents_known(source, programme, codes)
     drafts: list[SegmentDraft] = []
     seen: dict[str, tuple[int, int]] = {}
     for d, day in enumerate(programme.days):

@@ -2,7 +2,8 @@
 
 A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
 of T1-T5, P2-P4, M3's undo window, O1's point of order, O2's rights of
-reply and O8's speech kinds is a setting with the seeds' default),
+reply, O7's allotments by category and capacity, O8's speech kinds and O9's
+contingents is a setting with the seeds' default),
 its ``rooms``, reusable ``formats`` (A1-A8: a sequence of phases) and its
 ``days`` with segments. A segment names a format and may fill in its
 programme speakers or override a phase's numbers. Unknown keys are refused,
@@ -24,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from app.category import Category
 from app.meeting.names import Name
-from app.timing.plan import PhaseKind, RepliesTaken
+from app.timing.plan import ContingentExhausted, ContingentPer, PhaseKind, RepliesTaken
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -69,6 +70,18 @@ class MeetingIn(_Strict):
         return value
 
 
+class ContingentIn(_Strict):
+    """O9: a group's time budget. ``members``: delegation codes; omitted, the group is a
+    UN regional group and its members are the delegations the CSV puts in it."""
+
+    group: str = Field(min_length=1, max_length=120)
+    minutes: Minutes
+    per: ContingentPer = ContingentPer.SEGMENT
+    members: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=400
+    )
+
+
 class RulesIn(_Strict):
     """FloorRules in minutes, as a secretariat thinks of them. Omitted: the seeds' value."""
 
@@ -96,11 +109,27 @@ class RulesIn(_Strict):
     alternate_stances: bool = False
     interposed_questions: bool = False
     interposed_question_seconds: float = Field(default=30, gt=0, le=600)
+    # O7: a floor allotment per category (HRC: {member_state: 3, observer_state: 2, ...}),
+    # and a statement on behalf of a group's (capacity); they replace the slot and flex
+    category_minutes: dict[Category, Minutes] = Field(default_factory=dict)
+    capacity_minutes: Minutes | None = None
+    # O9: the groups' time budgets, and what a member short of time meets ("warn", "refuse")
+    contingents: list[ContingentIn] = Field(default_factory=list, max_length=50)
+    contingent_exhausted: ContingentExhausted = ContingentExhausted.WARN
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}
     )
     default_rank: int = 2
     rcp_rank: int = -1
+
+    @field_validator("contingents")
+    @classmethod
+    def _one_budget_per_group(cls, value: list[ContingentIn]) -> list[ContingentIn]:
+        groups = [c.group for c in value]
+        twice = sorted({g for g in groups if groups.count(g) > 1})
+        if twice:
+            raise ValueError(f"a group has one contingent: {', '.join(twice)} given twice (O9)")
+        return value
 
 
 class RoomIn(_Strict):

@@ -35,8 +35,12 @@ from app.queue.commands import (
     WithdrawReply,
     WithdrawRequest,
 )
+from app.queue.contingent import left as contingents_left
 from app.queue.events import (
     ClosedBecause,
+    ContingentDrawn,
+    ContingentShort,
+    ContingentWarned,
     Event,
     FloorGranted,
     FloorRequested,
@@ -71,6 +75,7 @@ from app.queue.events import (
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
 from app.queue.inscription import drawn_order
 from app.queue.requests import (
+    Drawn,
     FloorRequest,
     Inscription,
     InscriptionList,
@@ -93,9 +98,13 @@ __all__ = [
     "ClosedBecause",
     "Command",
     "ConsentToQuestion",
+    "ContingentDrawn",
+    "ContingentShort",
+    "ContingentWarned",
     "Decision",
     "DeclineQuestion",
     "DrawLots",
+    "Drawn",
     "Event",
     "Floor",
     "FloorGranted",
@@ -159,6 +168,7 @@ __all__ = [
     "WithdrawReply",
     "WithdrawRequest",
     "apply",
+    "contingents_left",
     "drawn_order",
     "evolve",
     "next_deadline",

@@ -60,6 +60,7 @@ class RequestFloor:
     on_behalf: bool = False  # entered by the moderator: never refused for eligibility
     inscribed: bool = False  # pre-loaded list (P7)
     stance: Stance = Stance.NONE  # O8: pro or contra, where the meeting debates so
+    speaks_for: str | None = None  # O7: on behalf of this group (a longer allotment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from app.queue.requests import (
     Tier,
 )
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
+from app.timing.plan import ContingentPer
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
 
@@ -305,6 +306,41 @@ class QuestionEnded:
 
 QuestionEvent = InterposedQuestionAsked | QuestionDeclined | QuestionConsented | QuestionEnded
 
+
+class ContingentShort(StrEnum):
+    """O9: why a group's contingent is announced short."""
+
+    SHORT = "short"  # at a grant: less left than the allotment (the profile warns)
+    OVERDRAWN = "overdrawn"  # at a speech's end: the draw left it below zero
+
+
+@dataclass(frozen=True, slots=True)
+class ContingentDrawn:
+    """O9: a member's speech ended; its spoken seconds are drawn from its group's budget."""
+
+    at: float
+    group: str
+    per: ContingentPer
+    delegation_id: str
+    seconds: float  # spoken
+    left: float  # the group's seconds left after it
+
+
+@dataclass(frozen=True, slots=True)
+class ContingentWarned:
+    """O9: a group is short of time: ``left`` (before the speech at a grant, after the
+    draw when overdrawn) against ``needed`` (the allotment, or the seconds spoken)."""
+
+    at: float
+    group: str
+    delegation_id: str
+    left: float
+    needed: float
+    reason: ContingentShort
+
+
+ContingentEvent = ContingentDrawn | ContingentWarned
+
 InscriptionEvent = Inscribed | InscriptionWithdrawn | InscriptionsSwapped | LotsDrawn
 
 QueueEvent = (
@@ -331,6 +367,7 @@ QueueEvent = (
     | InscribedSpeakerAbsent
     | InscribedSpeakerDropped
     | QuestionEvent
+    | ContingentEvent
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

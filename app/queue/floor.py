@@ -60,9 +60,14 @@ and draws of lots whatever segment runs meanwhile, and never touch its floor
 first requests (O4, O6). The chair marks an inscribed speaker absent when
 calling it: to the end of its tier, then dropped (O5).
 
+Allotments by category and capacity (O7, ``app.queue.slot``) are decided
+where the slot is; a group's time contingent (O9, ``app.queue.contingent``)
+is checked when one of its members is given the floor (warned, capped or
+refused, as the profile says) and drawn down when the member's speech ends.
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
-O1, O2, O3, O4-O6, O8.
+O1, O2, O3, O4-O6, O7, O8, O9.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -76,7 +81,7 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import inscription, kinds, order, procedure, reply, undo
+from app.queue import contingent, inscription, kinds, order, procedure, reply, undo
 from app.queue.commands import (
     AskInterposedQuestion,
     CallReplies,
@@ -111,6 +116,8 @@ from app.queue.commands import (
 )
 from app.queue.events import (
     ClosedBecause,
+    ContingentDrawn,
+    ContingentWarned,
     Event,
     FloorGranted,
     FloorRequested,
@@ -334,7 +341,7 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return [inscription.absence(state.queue, request, called is not None, now)]
     if state.speech is None:
         raise IllegalCommand("floor.nobody")
-    return list(speech.decide(state.speech, command, now))
+    return _drawn(state, list(speech.decide(state.speech, command, now)))
 
 
 def _refuse_while_asked(run: SegmentRun, on_floor: Allotment, command: Command) -> None:
@@ -470,6 +477,7 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
         on_behalf=command.on_behalf,
         inscribed=command.inscribed,
         stance=command.stance,  # O8
+        speaks_for=command.speaks_for or None,  # O7
     )
     return [FloorRequested(now, request)]
 
@@ -518,7 +526,12 @@ def _grant(state: RoomState, run: SegmentRun, command: GrantFloor, now: float) -
     )
     if asked is None:
         granted = _grant_on(after, after.segment, command, now, skip=returned)
-        return [*events, replace(granted, replacing=replacing)]
+        warned: tuple[ContingentWarned, ...] = ()
+        if granted.allotment.request_id is not None:  # O9: a member's group short of time
+            rules, drawn = after.segment.plan.rules, after.queue.drawn
+            allotment, warned = contingent.at_grant(rules, drawn, granted.allotment, now)
+            granted = replace(granted, allotment=allotment)
+        return [*events, replace(granted, replacing=replacing), *warned]
     # O2: the replies are taken now, or the chair named one; the reply's limit is the
     # rules', and the chair's own time is recorded as an override of it
     granted = replace(reply.granted(after.segment, after.queue, asked, now), replacing=replacing)
@@ -647,7 +660,19 @@ def _hear_point(
 
 
 def _end_speech(state: RoomState, now: float) -> list[Event]:
-    return [] if state.speech is None else [speech.ended(state.speech, now)]
+    return [] if state.speech is None else _drawn(state, [speech.ended(state.speech, now)])
+
+
+def _drawn(state: RoomState, events: list[Event]) -> list[Event]:
+    """O9: ``events`` with each ended speech followed by its group's draw-down."""
+    assert state.segment is not None  # a speech is always in a segment
+    rules, drawn = state.segment.plan.rules, state.queue.drawn
+    out: list[Event] = []
+    for event in events:
+        out.append(event)
+        if isinstance(event, SpeechEnded):
+            out.extend(contingent.at_end(rules, drawn, event))
+    return out
 
 
 def _free_floor(state: RoomState, now: float) -> list[Event]:
@@ -743,7 +768,7 @@ def _due(state: RoomState, now: float) -> list[Event]:
     if rules is not None and rules.hard_stop and events and isinstance(events[-1], speech.TimeUp):
         timed = _fold(state, events, [])
         assert timed.speech is not None
-        events.append(speech.ended(timed.speech, events[-1].at))  # T5: hard stop
+        events.extend(_drawn(state, [speech.ended(timed.speech, events[-1].at)]))  # T5: hard stop
     return events
 
 
@@ -815,9 +840,10 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
         case SegmentOpened(at=at, plan=plan):
             lists = inscription.without_list(state.inscriptions, plan.id)  # O4: now its queue
             run = programme.open_run(plan, at)
-            return RoomState(state.room_id, run, None, Queue(), inscriptions=lists)
+            queue = Queue(drawn=contingent.kept(state.queue.drawn))  # O9: the meeting's
+            return RoomState(state.room_id, run, None, queue, inscriptions=lists)
         case SegmentClosed():  # what lapsed stays said until a segment opens (R2)
-            queue = Queue(lapsed=state.queue.lapsed)
+            queue = Queue(lapsed=state.queue.lapsed, drawn=contingent.kept(state.queue.drawn))
             return RoomState(state.room_id, None, None, queue, inscriptions=state.inscriptions)
         case Inscribed() | InscriptionWithdrawn() | InscriptionsSwapped() | LotsDrawn():
             return replace(state, inscriptions=inscription.evolve(state.inscriptions, event))
@@ -888,6 +914,11 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return replace(state, queue=replace(state.queue, replies=(), replies_called=False))
         case RequestsClosed(at=at, requests=requests, reason=reason):
             return replace(state, queue=_lapsed(state, requests, reason, at))
+        case ContingentDrawn(group=group, per=per, seconds=seconds):  # O9
+            drawn = contingent.add(state.queue.drawn, group, per, seconds)
+            return replace(state, queue=replace(state.queue, drawn=drawn))
+        case ContingentWarned():  # O9: said, changes nothing
+            return state
         case RequestMoved(request_id=request_id, to=to):
             waiting = order.move(state.queue.waiting, request_id, to)
             return replace(state, queue=replace(state.queue, waiting=waiting))

@@ -50,6 +50,9 @@ started, which a list that alternates reads. Interposed questions to the
 speaker on the floor are a list of their own (``questions``), in the order
 asked, until the speaker consents or declines; they lapse when the speech
 ends.
+Time contingents (O9, ``app.queue.contingent``): ``drawn`` is the ledger of the
+seconds each group's members have spoken; a meeting's contingents outlive the
+segment (the rest start afresh when one opens).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.category import Category
+from app.timing.plan import ContingentPer
 
 
 class Tier(StrEnum):
@@ -103,6 +107,7 @@ class FloorRequest:
     place: int = 0  # O4: its place in the inscribed list (O5: an absence moves it on)
     absences: int = 0  # O5: called and absent (a second absence drops it)
     stance: Stance = Stance.NONE  # O8: pro, contra, or a plain contribution
+    speaks_for: str | None = None  # O7: the group it speaks on behalf of (capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +187,15 @@ class Lapse:
 
 
 @dataclass(frozen=True, slots=True)
+class Drawn:
+    """O9: the seconds a group's members have spoken, for a segment or the meeting."""
+
+    group: str
+    per: ContingentPer
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     waiting: tuple[FloorRequest, ...] = ()
     spoken: frozenset[str] = frozenset()  # delegation ids heard in this segment (P8)
@@ -196,6 +210,7 @@ class Queue:
     replying: Reply | None = None  # O2, M5: the granted reply, until its speaker starts
     questions: tuple[InterposedQuestion, ...] = ()  # O8: asked of the speaker, in order
     last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker's (alternation)
+    drawn: tuple[Drawn, ...] = ()  # O9: the groups' spoken seconds (app.queue.contingent)
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

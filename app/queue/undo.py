@@ -32,6 +32,9 @@ Which events make up one change is read from the events themselves:
 * interposed questions (O8): a question consented to is the floor given (the
   speaker held, as for a point of order); a question asked, declined or
   ended is a change since;
+* time contingents (O9): a speech's draw-down and a grant's warning belong to
+  the change of their speech; the ledger is in the queue, so an undo brings
+  a group's seconds back with the speech;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -48,6 +51,8 @@ from dataclasses import dataclass, replace
 
 from app.queue.events import (
     ClosedBecause,
+    ContingentDrawn,
+    ContingentWarned,
     Event,
     FloorGranted,
     FloorRequested,
@@ -191,8 +196,8 @@ def _follows(floor: Floor, event: Event) -> bool:
             return reason is not PhaseEndReason.SEGMENT_CLOSED  # A3 once the floor is free
         case RequestsClosed(reason=reason):
             return reason is ClosedBecause.PHASE_ENDED
-        case PhaseStarted():
-            return True
+        case PhaseStarted() | ContingentDrawn() | ContingentWarned():
+            return True  # O9: a speech's draw-down, a grant's warning
     return False
 
 

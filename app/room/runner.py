@@ -32,6 +32,11 @@ answered ``RoomBusy`` (503) at once. A command that meets a database fault
 were already waiting behind it, without another trip: each would wait out the
 same busy timeout in turn. So no command waits much more than one busy
 timeout, and the pages' retries (same command ids) find the database again.
+
+The module is longer than 400 lines on purpose: a room's serialisation, its
+live views, following other processes and its scheduler with the lease all
+change ``state``, ``version`` and the live views under one lock; split, each
+part would reach into the others' fields.
 """
 
 from __future__ import annotations

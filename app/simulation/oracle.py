@@ -21,7 +21,10 @@ events between its hearing and its ruling are not the held speech's, whose
 allotment is checked when it ends. A right of reply (O2) is read from its own
 list: no delegation has more replies than the meeting's limits, a reply is
 given the floor only while it waits, with the limit of the delegation's next
-reply, and it marks no one as having spoken (P8). An interposed question (O8)
+reply, and it marks no one as having spoken (P8). Allotments by category and
+capacity (O7) replace the slot and flex; a group's contingent (O9) may only
+shorten an allotment, is drawn down by the seconds its member spoke, and is
+warned at once when a draw leaves it below zero. An interposed question (O8)
 holds the speech like a point of order; where the meeting alternates pro and
 contra, in order is the first waiting request of the stance opposite to the
 last pro or contra speaker heard, if one waits.
@@ -91,6 +94,8 @@ class _RuleCheck:
     replying: bool = False  # O2: the speech on the floor is a reply
     stances: dict[str, Stance] = field(default_factory=dict)  # O8: every request's stance
     last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker heard
+    ended: SpeechEnded | None = None  # O9: the last speech ended, its draw-down to come
+    overdrawn: set[str] = field(default_factory=set)  # O9: below zero, warning to come
 
     def fold(self, event: events.Event) -> None:
         if event.at < self.last_at:  # R1: the record is a history, in time order
@@ -98,6 +103,7 @@ class _RuleCheck:
                 event.at, f"{type(event).__name__} dated before the event recorded before it"
             )
         self.last_at = max(self.last_at, event.at)
+        self._contingents(event)
         match event:
             case SegmentOpened(at=at):
                 self.index, self.phase_started_at, self.programme_given = 0, at, 0
@@ -153,6 +159,30 @@ class _RuleCheck:
                 self.closed = True
             case _:
                 pass
+
+    # -- time contingents: O9
+
+    def _contingents(self, event: events.Event) -> None:
+        """O9: a draw-down is the seconds its speech spoke; a contingent left below zero
+        is warned at once (the events that follow the draw, at its instant)."""
+        if isinstance(event, events.ContingentDrawn):
+            ended = self.ended
+            if ended is None or (ended.speaker.id, ended.spoken) != (
+                event.delegation_id,
+                event.seconds,
+            ):
+                self._fail(event.at, f"O9: {event.group} drawn down without a speech")
+            if event.left < 0:
+                self.overdrawn.add(event.group)
+            return
+        if isinstance(event, events.ContingentWarned):
+            self.overdrawn.discard(event.group)
+            return
+        if self.overdrawn:
+            groups = ", ".join(sorted(self.overdrawn))
+            self._fail(event.at, f"O9: {groups} below zero without a warning")
+            self.overdrawn.clear()
+        self.ended = event if isinstance(event, SpeechEnded) else None
 
     # -- requests: P2, P4, P6, P8
 
@@ -305,6 +335,8 @@ class _RuleCheck:
         a, at = event.allotment, event.at
         if a.basis is Basis.OVERRIDE:
             return  # the moderator's allotment, recorded as such
+        if a.basis is Basis.CONTINGENT:
+            return  # O9: capped at what the speaker's group has left (a positive time)
         if request.id in self.allotment_set:
             self._fail(at, f"{request.name}: the allotment the moderator set was not used")
             return
@@ -312,7 +344,12 @@ class _RuleCheck:
         seconds = phase.slot_seconds if phase.slot_seconds is not None else rules.slot_seconds
         basis = Basis.SLOT
         flex = phase.flex_seconds if phase.flex_seconds is not None else rules.flex_seconds
-        if phase.kind is PhaseKind.FLOOR and phase.flex and rules.flex_rule and flex is not None:
+        by_category = dict(rules.category_seconds).get(request.category)  # O7
+        if request.speaks_for is not None and rules.capacity_seconds is not None:
+            seconds, basis = rules.capacity_seconds, Basis.CAPACITY
+        elif by_category is not None:
+            seconds, basis = by_category, Basis.CATEGORY
+        elif phase.kind is PhaseKind.FLOOR and phase.flex and rules.flex_rule and flex is not None:
             # T2: n counts the requests waiting for this phase, the speaker included.
             n = sum(
                 1 for rid, (r, _) in self.waiting.items() if rid in self.moved or _accepts(phase, r)

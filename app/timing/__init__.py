@@ -25,6 +25,9 @@ from app.timing.allotment import (
     seconds_left,
 )
 from app.timing.plan import (
+    Contingent,
+    ContingentExhausted,
+    ContingentPer,
     FloorRules,
     InscriptionWindow,
     PhaseKind,
@@ -44,6 +47,9 @@ from app.timing.programme import (
 )
 
 __all__ = [
+    "Contingent",
+    "ContingentExhausted",
+    "ContingentPer",
     "Allotment",
     "AllotmentOverridden",
     "Basis",

@@ -59,6 +59,9 @@ class Basis(StrEnum):
     POINT_OF_ORDER = "point_of_order"  # O1: the procedural cap; not a speech on substance
     REPLY = "reply"  # O2: a right of reply's limit; not a contribution (no slot, no P8)
     QUESTION = "question"  # O8: an interposed question's time; the speaker is held meanwhile
+    CATEGORY = "category"  # O7: the speaker's category's allotment (replaces slot and flex)
+    CAPACITY = "capacity"  # O7: a statement on behalf of a group
+    CONTINGENT = "contingent"  # O9: capped at what the speaker's group has left
 
 
 class Cue(StrEnum):

@@ -44,6 +44,30 @@ class RepliesTaken(StrEnum):
     WHEN_CALLED = "called"  # only when the chair calls them (``CallReplies``)
 
 
+class ContingentPer(StrEnum):
+    """O9: what a group's time budget covers."""
+
+    SEGMENT = "segment"  # drawn afresh in every segment
+    MEETING = "meeting"  # drawn down over every segment of the room
+
+
+class ContingentExhausted(StrEnum):
+    """O9: what the engine does when a member of a group short of time is given the floor."""
+
+    WARN = "warn"  # the grant proceeds, with a warning the console shows
+    REFUSE = "refuse"  # refused when nothing is left; capped at what is left otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Contingent:
+    """O9: a group's (political or regional) time budget, drawn down by its members."""
+
+    group: str  # the group's name, unique in the rules
+    seconds: float
+    per: ContingentPer = ContingentPer.SEGMENT
+    members: frozenset[str] = frozenset()  # delegation codes
+
+
 @dataclass(frozen=True, slots=True)
 class FloorRules:
     """Numbers the seeds give as defaults; every one is a meeting setting."""
@@ -73,6 +97,14 @@ class FloorRules:
     alternate_stances: bool = False
     interposed_questions: bool = False
     interposed_question_seconds: float = 30.0
+    # O7: a floor allotment by category (HRC: 180 s for members, 120 s for the others),
+    # and a longer one for a statement on behalf of a group (capacity). Empty / None:
+    # the slot and flex (T1, T2). Capacity beats category; either replaces slot and flex
+    category_seconds: tuple[tuple[Category, float], ...] = ()
+    capacity_seconds: float | None = None
+    # O9: the groups' time budgets, and what a member short of time meets
+    contingents: tuple[Contingent, ...] = ()
+    contingent_exhausted: ContingentExhausted = ContingentExhausted.WARN
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (
         (Category.MEMBER_STATE, 0),
@@ -87,6 +119,10 @@ class FloorRules:
             if known is category:
                 return rank
         return self.default_rank
+
+    def category_allotment(self, category: Category) -> float | None:
+        """O7: the category's own allotment, or None (the slot and flex apply)."""
+        return next((s for known, s in self.category_seconds if known is category), None)
 
 
 @dataclass(frozen=True, slots=True)

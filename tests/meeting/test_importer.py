@@ -337,3 +337,71 @@ def test_the_import_command_refuses_a_bad_file_with_one_line_and_status_2(
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "imported 'small'" in run.stdout
+
+
+def test_O7_allotments_by_category_and_capacity_are_read_from_the_file() -> None:
+    plain = parse_programme(SMALL, "small.yaml").rules
+    assert (plain.category_seconds, plain.capacity_seconds) == ((), None)  # the slot, T1
+    ruled = _ruled("category_minutes: {member_state: 3, observer_state: 2}, capacity_minutes: 5")
+    rules = parse_programme(ruled, "small.yaml").segments[0].plan.rules
+    assert rules.category_allotment(Category.MEMBER_STATE) == 180.0
+    assert rules.category_allotment(Category.OBSERVER_STATE) == 120.0
+    assert rules.category_allotment(Category.NHRI) is None
+    assert rules.capacity_seconds == 300.0
+    detail = refusal(_ruled("category_minutes: {member_state: 0}"))
+    assert "small.yaml line 2, rules.category_minutes.member_state" in detail
+    detail = refusal(_ruled("category_minutes: {council: 3}"))
+    assert "small.yaml line 2, rules.category_minutes.council" in detail
+    detail = refusal(_ruled("capacity_minutes: -1"))
+    assert "small.yaml line 2, rules.capacity_minutes" in detail
+
+
+CONTINGENTS = """\
+rules:
+  contingent_exhausted: refuse
+  contingents:
+    - {group: Greens, minutes: 10, members: [CHE, BOL]}
+    - {group: western_european_other, minutes: 20, per: meeting}
+"""
+
+GROUPED = DELEGATIONS.replace(
+    "CHE,member_state,,,,,,,", "CHE,member_state,,,,,,,western_european_other"
+)
+
+
+def test_O9_contingents_are_read_from_the_file_members_by_code_or_regional_group(
+    tmp_path: Path,
+) -> None:
+    programme = load_programme_file(
+        write(tmp_path, SMALL.replace("rooms:", CONTINGENTS + "rooms:", 1), GROUPED)
+    )
+    rules = programme.segments[0].plan.rules
+    greens, weog = rules.contingents
+    assert (greens.group, greens.seconds, greens.per.value) == ("Greens", 600.0, "segment")
+    assert greens.members == frozenset({"CHE", "BOL"})
+    assert (weog.seconds, weog.per.value, weog.members) == (1200.0, "meeting", frozenset({"CHE"}))
+    assert rules.contingent_exhausted.value == "refuse"
+
+
+def test_O9_a_contingents_errors_name_their_line_and_field(tmp_path: Path) -> None:
+    def with_rules(text: str) -> str:
+        return SMALL.replace("rooms:", text + "rooms:", 1)
+
+    detail = refusal(with_rules(CONTINGENTS.replace("minutes: 10", "minutes: 0")))
+    assert "small.yaml line 5, rules.contingents.0.minutes" in detail
+    detail = refusal(with_rules(CONTINGENTS.replace("per: meeting", "per: week")))
+    assert "small.yaml line 6, rules.contingents.1.per" in detail
+    detail = refusal(with_rules(CONTINGENTS.replace("refuse", "shout")))
+    assert "small.yaml line 3, rules.contingent_exhausted" in detail
+    detail = refusal(
+        with_rules(CONTINGENTS.replace("group: western_european_other", "group: Greens"))
+    )
+    assert "rules.contingents" in detail
+    assert "Greens given twice" in detail
+    with pytest.raises(InvalidProgramme) as refused:
+        load_programme_file(write(tmp_path, with_rules(CONTINGENTS.replace("BOL", "XYZ"))))
+    assert "small.yaml line 5, rules.contingents.0.members.1" in refused.value.detail
+    assert "'XYZ' is not a registered delegation" in refused.value.detail
+    unknown = CONTINGENTS.replace("group: western_european_other", "group: Nordics")
+    detail = refusal(with_rules(unknown))
+    assert "small.yaml line 6, rules.contingents.1.group" in detail

@@ -49,6 +49,9 @@ from app.queue import (
     CloseSpeakersList,
     Command,
     ConsentToQuestion,
+    ContingentDrawn,
+    ContingentShort,
+    ContingentWarned,
     DeclineQuestion,
     DrawLots,
     Event,
@@ -94,6 +97,7 @@ from app.queue import (
     WithdrawReply,
     WithdrawRequest,
     apply,
+    contingents_left,
     evolve,
     next_deadline,
     order,
@@ -107,6 +111,9 @@ from app.simulation import Simulation, check_invariants, phase_records, summaris
 from app.timing import (
     AllotmentOverridden,
     Basis,
+    Contingent,
+    ContingentExhausted,
+    ContingentPer,
     EndSpeech,
     ExtendSpeech,
     FloorRules,
@@ -161,6 +168,18 @@ DELEGATIONS: tuple[Speaker, ...] = (
 OVERRIDE_SECONDS = (-30.0, 0.0, 45.0, 90.0, 150.0, 300.0)  # not positive: refused
 GA_REPLIES = (600.0, 300.0)  # O2: GA decision 34/401
 HRC_REPLIES = (180.0, 120.0)
+# O9: groups' time budgets, drawn down by their members (Member States, an observer State
+# and stakeholders), for the segment or the meeting
+GROUPS = (
+    Contingent("Group A", 400.0, members=frozenset(f"MS{n:02d}" for n in range(3, 13))),
+    Contingent("Group B", 200.0, ContingentPer.MEETING, frozenset({"OB01", "SH1", "SH5"})),
+)
+SMALL_GROUP = (Contingent("Group R", 300.0, members=frozenset({"MS01", "MS04", "MS05", "MS06"})),)
+# O7: HRC general debates: 3 minutes for Council members, 2 for the others
+HRC_ALLOTMENTS = tuple(
+    (c, 180.0 if c is Category.MEMBER_STATE else 120.0)
+    for c in (Category.MEMBER_STATE, Category.OBSERVER_STATE, Category.NHRI, Category.IGO)
+)
 
 
 # -- the plans ---------------------------------------------------------------------------
@@ -184,6 +203,9 @@ def _group(
     replies: tuple[float, ...] = (),
     replies_taken: RepliesTaken = RepliesTaken.AT_END,
     kinds: bool = False,
+    contingents: tuple[Contingent, ...] = (),
+    exhausted: ContingentExhausted = ContingentExhausted.WARN,
+    category_seconds: tuple[tuple[Category, float], ...] = (),
 ) -> Case:
     rules = FloorRules(
         hard_stop=hard_stop,
@@ -192,6 +214,9 @@ def _group(
         replies_taken=replies_taken,
         alternate_stances=kinds,
         interposed_questions=kinds,
+        contingents=contingents,
+        contingent_exhausted=exhausted,
+        category_seconds=category_seconds,
     )
     plan = action_group(
         length_minutes=length, rcp_chairs=RCP_CHAIRS if rcp else frozenset(), rules=rules
@@ -201,6 +226,8 @@ def _group(
     name += "" if interrupts else ", points of order wait for the end of a speech"
     name += f", replies of {replies} s taken {replies_taken.value}" if replies else ""
     name += ", pro and contra alternate, interposed questions" if kinds else ""
+    name += f", contingents ({exhausted.value})" if contingents else ""
+    name += ", allotments by category" if category_seconds else ""
     if member_state_minutes is not None:  # A3's maximum is a meeting setting
         seconds = member_state_minutes * MIN
         phases = tuple(
@@ -224,8 +251,15 @@ CASES = tuple(
     map(
         _inscribing,
         (
-            _group(replies=GA_REPLIES),  # on time: A3's maximum ends the Member State phase; O2
-            _group(rcp=True, kinds=True),  # P4; no right of reply; O8's speech kinds
+            # on time: A3's maximum ends the Member State phase; O2; O9 (warned)
+            _group(replies=GA_REPLIES, contingents=GROUPS),
+            # P4; no right of reply (the seeds' default); O9 (capped or refused); O8's kinds
+            _group(
+                rcp=True,
+                contingents=SMALL_GROUP,
+                exhausted=ContingentExhausted.REFUSE,
+                kinds=True,
+            ),
             # a short maximum, reached with a few speakers (A3); points of order wait (O1's
             # profile); replies only when the chair calls them (O2's profile)
             _group(
@@ -233,6 +267,7 @@ CASES = tuple(
                 interrupts=False,
                 replies=HRC_REPLIES,
                 replies_taken=RepliesTaken.WHEN_CALLED,
+                category_seconds=HRC_ALLOTMENTS,  # O7
             ),
             _group(45, hard_stop=True, replies=GA_REPLIES),  # late: A3's block limit; T5
             _group(20, 60, rcp=True),  # a short segment opened late: the block limit comes soon
@@ -399,6 +434,17 @@ class Answer:
     grant: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """O8: ``who`` asks to put a question to the speaker (started first where the meeting
+    takes questions), and the speaker consents, declines or does not answer yet."""
+
+    who: int
+    seconds: float | None = None
+    answer: str = ""  # "consent", "decline" or "" (the question waits)
+    on_behalf: bool = False
+
+
 Op = (
     Answer
     | Point
@@ -415,6 +461,7 @@ Op = (
     | Close
     | Wait
     | Operate
+    | Question
 )
 
 _pick = st.integers(0, 40)
@@ -503,20 +550,14 @@ STANCES = (Stance.PRO, Stance.CONTRA, Stance.NONE, Stance.PRO)
 def _question(n: int) -> Op | None:
     """The interposed question's operation woven after the ``n``-th drawn operation."""
     who = REPLIERS[(n // 23) % len(REPLIERS)]
+    other = (who + 3) % len(DELEGATIONS)
     woven: dict[int, Op] = {
-        3: Raw(AskInterposedQuestion(DELEGATIONS[who])),
-        4: Raw(ConsentToQuestion()),
-        9: Raw(
-            AskInterposedQuestion(DELEGATIONS[(who + 3) % len(DELEGATIONS)], seconds=45.0)
-        ),  # past the cap
-        10: Raw(
-            AskInterposedQuestion(
-                DELEGATIONS[(who + 4) % len(DELEGATIONS)], seconds=20.0, on_behalf=True
-            )
-        ),
+        3: Question(who, answer="consent"),
+        9: Question(other, seconds=45.0),  # past the cap
+        10: Question(other, seconds=20.0, on_behalf=True),
         12: Raw(DeclineQuestion()),
-        15: Raw(AskInterposedQuestion(DELEGATIONS[who])),
-        16: Raw(ConsentToQuestion()),
+        15: Question(who, answer="decline"),
+        16: Question(other, seconds=10.0, answer="consent"),
         20: Raw(ConsentToQuestion()),
     }
     return woven.get(n % 23)
@@ -793,6 +834,8 @@ class Room:
                     self.do(GrantFloor())  # the chair calls the next speaker
                 granted = self.state.queue.granted  # given the floor, not started
                 self.do(MarkAbsent(granted.id if called and granted else self.waiting_id(pick)))
+            case Question(who=who, seconds=seconds, answer=answer, on_behalf=on_behalf):
+                self.question(DELEGATIONS[who], seconds, answer, on_behalf)
             case Answer(grant=int(pick)):
                 self.hear_current()
                 replies = self.state.queue.replies
@@ -801,6 +844,19 @@ class Room:
                 self.do(WithdrawReply(DELEGATIONS[who].id))
             case Answer(who=who, on_behalf=on_behalf):
                 self.do(RequestReply(DELEGATIONS[who], on_behalf))
+
+    def question(self, who: Speaker, seconds: float | None, answer: str, on_behalf: bool) -> None:
+        """O8: where the meeting takes questions, the speaker on the floor starts first,
+        and a question consented to starts at once; elsewhere only the ask (refused)."""
+        takes = self.case.plan.rules.interposed_questions
+        speech = self.state.speech
+        if takes and speech is not None and speech.status is SpeechStatus.ALLOTTED:
+            self.do(StartSpeech())
+        self.do(AskInterposedQuestion(who, seconds, on_behalf))
+        if takes and answer == "decline":
+            self.do(DeclineQuestion())
+        if takes and answer == "consent" and self.do(ConsentToQuestion()):
+            self.do(StartSpeech())
 
     def inscribe(self, op: Inscribing) -> None:
         """O4, O6: a command on the segment's list before it opens."""
@@ -902,10 +958,21 @@ def _play_to_end(room: Room) -> None:
                 refused = not room.do(ClosePhase())
             else:
                 refused = False
-                room.do(GrantFloor())
+                if not room.do(GrantFloor()):
+                    _strike_if_out_of_time(room)
         else:
             assert room.do(ClosePhase()), room.refusals[-1]
     raise AssertionError("the segment did not close")  # pragma: no cover
+
+
+def _strike_if_out_of_time(room: Room) -> None:
+    """O9: the chair strikes the next speaker whose group has no time left (refuse)."""
+    command, error = room.refusals[-1]
+    if error.code != "contingent.exhausted":
+        return
+    who = error.params["speaker_code"]
+    request = next(r for r in room.state.queue.waiting if r.delegation_id == who)
+    assert room.do(StrikeRequest(request.id, "its group has no time left (O9)"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1263,14 +1330,18 @@ def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() 
         slot, flex = plan.rules.slot_seconds, plan.rules.flex_seconds
         assert flex is not None
         extra = plan.rules.rcp_extra_seconds
+        by_category = {seconds for _, seconds in plan.rules.category_seconds}  # O7
         allowed = {
             Basis.SLOT: {slot},
             Basis.FLEX: {flex},
-            Basis.RCP: {slot + extra, flex + extra},
+            Basis.CATEGORY: by_category,
+            Basis.RCP: {slot + extra, flex + extra, *(s + extra for s in by_category)},
         }
         for grant in _grants(room):
             a = grant.allotment
-            if a.request_id is None or a.basis in (Basis.OVERRIDE, Basis.REPLY):
+            if a.basis is Basis.CONTINGENT:  # O9: capped; its own property checks it
+                assert a.seconds > 0
+            if a.request_id is None or a.basis in (Basis.OVERRIDE, Basis.REPLY, Basis.CONTINGENT):
                 seen[a.basis.value] += 1  # O2: a reply's limit is checked by its own test
                 continue
             assert a.seconds in allowed[a.basis], (a.basis, a.seconds)
@@ -1281,7 +1352,91 @@ def test_T2_every_allotment_is_the_slot_the_flex_the_rcp_extra_or_an_override() 
             1 for e in room.events if isinstance(e, AllotmentOverridden)
         )
 
-    _holds(check, {"slot", "flex", "rcp", "override", "programme", "overridden after the grant"})
+    _holds(
+        check,
+        {"slot", "flex", "rcp", "override", "programme", "overridden after the grant", "category"},
+    )
+
+
+def test_O9_a_contingent_is_its_budget_less_its_members_speeches_and_below_zero_only_warned() -> (
+    None
+):
+    """O9: after every command, each group's seconds left are its budget less the seconds
+    its members spoke (an undo gives them back with the speech it brings back); a group
+    goes below zero only with a warning at that instant, and a grant short of time is
+    warned (warn) or capped at what is left (refuse); the checker agrees (``O9:``)."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        assert _violations(room, "O9:") == []
+        rules = room.case.plan.rules
+        spoken: dict[str, float] = {}
+        marks = dict(zip(room.marks, room.states, strict=True))
+        for count, event in enumerate(room.events, start=1):
+            if isinstance(event, SpeechEnded) and event.heard:
+                if event.basis is not Basis.POINT_OF_ORDER:
+                    for c in rules.contingents:
+                        if event.speaker.id in c.members:
+                            spoken[c.group] = spoken.get(c.group, 0.0) + event.spoken
+            if isinstance(event, FloorRestored):  # M3: the ledger the undo brings back
+                spoken = {d.group: d.seconds for d in event.queue.drawn}
+                seen["undone with a contingent"] += bool(event.queue.drawn)
+            if isinstance(event, ContingentDrawn) and event.left < 0:
+                after = room.events[count : count + len(rules.contingents)]
+                assert any(
+                    isinstance(w, ContingentWarned)
+                    and w.group == event.group
+                    and w.reason is ContingentShort.OVERDRAWN
+                    for w in after
+                ), event
+                seen["overdrawn, warned"] += 1
+            if isinstance(event, FloorGranted) and event.allotment.request_id is not None:
+                _check_grant(room, rules, spoken, count, event, seen)
+            state = marks.get(count)
+            if state is not None and state.segment is not None:
+                expected = {
+                    c.group: c.seconds - spoken.get(c.group, 0.0) for c in rules.contingents
+                }
+                assert dict(contingents_left(rules, state.queue.drawn)) == pytest.approx(expected)
+                seen["drawn"] += bool(state.queue.drawn)
+        seen["refused"] += sum(1 for _, e in room.refusals if e.code == "contingent.exhausted")
+
+    _holds(
+        check,
+        {
+            "drawn",
+            "overdrawn, warned",
+            "warned short",
+            "capped",
+            "refused",
+            "undone with a contingent",
+        },
+    )
+
+
+def _check_grant(
+    room: Room,
+    rules: FloorRules,
+    spoken: dict[str, float],
+    count: int,
+    event: FloorGranted,
+    seen: Counter[str],
+) -> None:
+    """O9 at a grant: short of time, warned (warn) or capped at what is left (refuse)."""
+    a = event.allotment
+    if a.basis is Basis.REPLY:
+        return
+    for c in rules.contingents:
+        if a.speaker.id not in c.members:
+            continue
+        remaining = c.seconds - spoken.get(c.group, 0.0)
+        if rules.contingent_exhausted is ContingentExhausted.REFUSE:
+            assert remaining > 0, (c.group, remaining)
+            assert a.seconds <= remaining + 1e-9
+            seen["capped"] += a.basis is Basis.CONTINGENT
+        elif remaining < a.seconds:
+            after = room.events[count : count + len(rules.contingents)]
+            assert any(isinstance(w, ContingentWarned) and w.group == c.group for w in after)
+            seen["warned short"] += 1
 
 
 def test_P2_P4_P8_the_order_is_kept_except_for_recorded_overrides() -> None:

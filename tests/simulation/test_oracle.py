@@ -15,6 +15,8 @@ from app.queue import (
     CloseSegment,
     Command,
     ConsentToQuestion,
+    ContingentDrawn,
+    ContingentWarned,
     FloorGranted,
     FloorRequested,
     GiveFloor,
@@ -42,7 +44,7 @@ from app.simulation import (
     render_text,
     to_json,
 )
-from app.timing import InscriptionWindow
+from app.timing import Contingent, InscriptionWindow
 from app.timing.allotment import (
     Basis,
     EndSpeech,
@@ -467,3 +469,40 @@ def test_O4_O5_the_checker_reads_an_inscribed_list_and_its_absences() -> None:
     for violation, doctored_events in doctored.items():
         found = check_invariants(replace(run(1), events=tuple(doctored_events)))
         assert any(violation in v for v in found), (violation, found)
+
+
+def test_O9_O7_the_checker_reads_contingents_and_category_allotments_and_detects_doctoring() -> (
+    None
+):
+    """O7: a category's allotment replaces the slot; O9: a draw-down is its speech's
+    seconds, and a group left below zero is warned at once."""
+    greens = Contingent("Greens", 100.0, members=frozenset({"GHA"}))
+    rules = FloorRules(category_seconds=((Category.MEMBER_STATE, 90.0),), contingents=(greens,))
+    debating = floor("debate", "General debate", 180, eligible=STATES)
+    plan = segment("gd", "General debate", "A8", 180, debating, rules=rules)
+    ghana = Speaker("GHA", "Ghana", Category.MEMBER_STATE)
+    state, now = RoomState(plan.room_id), START
+    events: list[Event] = []
+    for command, pause in (
+        (OpenSegment(plan), 0.0),
+        (RequestFloor(ghana), 0.0),
+        (GrantFloor(), 0.0),
+        (StartSpeech(), 120.0),  # 30 s over its 90: 20 s below its group's 100
+        (EndSpeech(), 0.0),
+        (CloseSegment(), 0.0),
+    ):
+        decision = apply(state, command, now)
+        state, now = decision.state, now + pause
+        events.extend(decision.events)
+    honest = replace(run(1), plan=plan, events=tuple(events))
+    assert [g.allotment.basis for g in events if isinstance(g, FloorGranted)] == [Basis.CATEGORY]
+    assert check_invariants(honest) == []
+
+    unwarned = edit(honest, lambda e: isinstance(e, ContingentWarned), lambda e: [])
+    assert any("O9: Greens below zero without a warning" in v for v in check_invariants(unwarned))
+    drawn = next(e for e in events if isinstance(e, ContingentDrawn))
+    more = edit(honest, lambda e: e is drawn, lambda e: [replace(drawn, seconds=10.0)])
+    assert any("O9: Greens drawn down without a speech" in v for v in check_invariants(more))
+    grant = next(e for e in events if isinstance(e, FloorGranted))
+    slot = edit(honest, lambda e: e is grant, lambda e: [regrant_seconds(grant, 120.0)])
+    assert any("T1/T2/P4: Ghana allotted 120 s" in v for v in check_invariants(slot))

@@ -2,7 +2,8 @@
 
 ``site`` serves the app in a process of its own, on the machine's clock;
 ``clocked`` serves it in a thread of this process on a clock the test moves
-(``MovableClock``), for what only a passing of time shows (staleness, M7).
+(``MovableClock``), for what only a passing of time shows (staleness, M7);
+``debate`` is ``clocked`` with a general debate that gives a right of reply (O2).
 
 Debian's chromium drives the pages through Playwright for Python (never
 ``playwright install``); without chromium or Playwright the tests skip with the
@@ -16,10 +17,12 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.builders import Seeded
 from tests.conftest import missing_service
 from tests.web.server import (
     CHROMIUM_ARGS,
@@ -29,6 +32,7 @@ from tests.web.server import (
     free_port,
     running_site,
     seed,
+    seed_debate,
 )
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
@@ -74,14 +78,31 @@ def site(tmp_path: Path) -> Iterator[Site]:
 @pytest.fixture
 def clocked(tmp_path: Path) -> Iterator[tuple[Site, MovableClock]]:
     """The app served by uvicorn in a thread of this process, on a clock the test moves."""
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    with _served_on_a_movable_clock(url, seed(url, time.time())) as served:
+        yield served
+
+
+@pytest.fixture
+def debate(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
+    """As ``clocked``, with a general debate in the plenary whose rules give a right of
+    reply (GA: 600 and 300 s, O2); the third item is its segment id. The other tests'
+    meeting is unchanged: its segments give none."""
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    seeded = seed(url, time.time())
+    debate_id = seed_debate(url, seeded)
+    with _served_on_a_movable_clock(url, seeded) as (site, clock):
+        yield site, clock, debate_id
+
+
+@contextmanager
+def _served_on_a_movable_clock(url: str, seeded: Seeded) -> Iterator[tuple[Site, MovableClock]]:
     import uvicorn
 
     from app.config import load_settings
     from app.live.serving import uvicorn_options
     from app.main import create_app
 
-    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
-    seeded = seed(url, time.time())
     clock = MovableClock()
     settings = load_settings(
         {"DATABASE_URL": url, "FLOORKEEPER_SECRET_KEY": SECRET, "FLOORKEEPER_ENVIRONMENT": "test"}

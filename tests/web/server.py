@@ -28,9 +28,11 @@ from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Delegation, Room, Segment
+from app.db.models import Day, Delegation, Room, Segment
 from app.live.serving import uvicorn_options
-from tests.builders import Seeded, seed_meeting
+from app.timing import FloorRules
+from tests.builders import Seeded, add_segment, seed_meeting
+from tests.plans import STATES, floor, segment
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTRIES = ROOT / "app" / "data" / "countries.csv"
@@ -134,6 +136,32 @@ def seed(database_url: str, start: float) -> Seeded:
         session.commit()
     engine.dispose()
     return seeded
+
+
+#: GA's limits of a right of reply (decision 34/401): 10 minutes, then 5 (O2).
+GA_REPLY_LIMITS = (600.0, 300.0)
+
+
+def seed_debate(database_url: str, seeded: Seeded) -> int:
+    """A general debate of Member and observer States in the plenary whose rules give a
+    right of reply (GA's limits); its segment id. The seeded segments give none."""
+    plan = segment(
+        "gd",
+        "General debate",
+        "A8",
+        180,
+        floor("debate", "General debate", 180, eligible=STATES),
+        start=time.time(),
+        rules=FloorRules(reply_limits=GA_REPLY_LIMITS),
+    )
+    engine = make_engine(database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
+        debate = add_segment(session, day, "gd", seeded.rooms[0], plan)
+        session.commit()
+    engine.dispose()
+    assert debate.id is not None
+    return debate.id
 
 
 #: Debian's chromium under Playwright, as NOTES.md says (never `playwright install`).

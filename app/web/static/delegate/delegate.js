@@ -26,10 +26,24 @@
 // delegation's point is waiting (its place among the points) or being heard. While
 // any point is heard, "On the floor" says so and names the speech it holds, with the
 // seconds it will resume with. A closed list of speakers is said above the buttons.
+//
+// Issue 16 (O2): where the meeting's rules give a right of reply (`replies.limits`), a
+// "Right of reply" button of its own, with the same confirmation step; then the page
+// says the reply is waiting (its place in the replies, which reply it is and its limit)
+// or has the floor, and how many replies the delegation has left in the segment.
 
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { pointOfOrder, setText, showConnection, showNotice, showPointOfOrder } from "../shared/render.js";
+import {
+  pointOfOrder,
+  replyRank,
+  rightOfReply,
+  setText,
+  showConnection,
+  showNotice,
+  showPointOfOrder,
+  showRightOfReply,
+} from "../shared/render.js";
 import { clockText, connectRoom, runCountdown } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -43,6 +57,7 @@ let commands = null;
 let busy = false;
 let asking = false; // the withdrawal's confirm step is open
 let raising = false; // the point of order's confirm step is open (O1)
+let replying = false; // the right of reply's confirm step is open (O2)
 let alerted = null; // "next", "floor" or "" once a view has been seen; null before
 let refusal = null; // {detail, at}: the last refused request, while the room stays as it was
 let sound = false;
@@ -98,6 +113,17 @@ async function main() {
     $("point").focus();
   });
   $("point-yes").addEventListener("click", raisePoint);
+  $("reply").addEventListener("click", () => {
+    replying = true;
+    render();
+    $("reply-no").focus();
+  });
+  $("reply-no").addEventListener("click", () => {
+    replying = false;
+    render();
+    $("reply").focus();
+  });
+  $("reply-yes").addEventListener("click", askReply);
   $("lapsed-card").addEventListener("click", goToCard);
   sound = remembered(SOUND_KEY) === "on";
   $("sound").checked = sound;
@@ -224,6 +250,13 @@ async function raisePoint() {
   await send({ type: "point_of_order" });
 }
 
+/** O2: ask for a right of reply, once confirmed; a second press while it waits changes nothing. */
+async function askReply() {
+  replying = false;
+  if (busy) return;
+  await send({ type: "reply" });
+}
+
 /** Withdraw the request the page shows, once confirmed; never a newer one (M1). */
 async function withdraw() {
   const request = mine(room.view());
@@ -262,6 +295,7 @@ function render() {
   $("withdraw-yes").disabled = busy || !live;
 
   renderPoint(view, live);
+  renderReply(view, live);
 
   // C3: a place the phase's time cannot reach is said so, rather than a place with no time.
   const unreached = Boolean(request && view?.segment && request.reached === false);
@@ -323,6 +357,45 @@ function renderPoint(view, live) {
   const closed = Boolean(list?.closed);
   $("list-closed").hidden = !closed;
   setText($("list-closed"), closed ? t("delegate.list_closed", { phase: phaseTitle(list) }) : "");
+}
+
+/** O2: the right of reply button, shown where the rules give one; its state and count. */
+function renderReply(view, live) {
+  const code = me.delegation.code;
+  const replies = view?.replies ?? null;
+  const limits = replies?.limits ?? [];
+  showRightOfReply($("reply-label"), rightOfReply(view));
+  $("reply-box").hidden = limits.length === 0;
+  if (limits.length === 0) {
+    replying = false;
+    return;
+  }
+  const waiting = replies.waiting.find((r) => r.delegation_id === code) ?? null;
+  const speaking = replies.speaking?.delegation_id === code && view.speech?.basis === "reply";
+  const used = replies.counts.find((c) => c.delegation_id === code);
+  const left = used ? used.left : limits.length;
+  if (waiting || left === 0) replying = false;
+  const button = $("reply");
+  button.hidden = replying;
+  button.disabled = busy || !live || Boolean(waiting) || left === 0;
+  $("reply-confirm").hidden = !replying;
+  $("reply-yes").disabled = busy || !live;
+  const state = $("reply-state");
+  const said = waiting
+    ? t("delegate.reply_waiting", {
+        place: waiting.place,
+        rank: replyRank(waiting.rank),
+        time: clockText(waiting.seconds ?? 0),
+      })
+    : speaking
+      ? t("delegate.reply_speaking", { rank: replyRank(replies.speaking.rank) })
+      : "";
+  state.hidden = !said;
+  state.dataset.reply = waiting ? "waiting" : speaking ? "speaking" : "";
+  setText(state, said);
+  const leftText = left === 0 ? t("delegate.replies_none_left") : t("delegate.replies_left", { count: left });
+  $("reply-left").dataset.left = String(left);
+  setText($("reply-left"), leftText);
 }
 
 /** R2: the request lapsed; the card is the way left to be heard. */

@@ -7,10 +7,12 @@
 // over, and is never in the past (M7). Offline, a banner says so and the countdown is
 // marked as not live (room.js). While a point of order is heard (O1), a banner says so
 // above the raiser's name, with the speech it holds and the seconds that speech has left.
+// While a right of reply has the floor (O2), "Right of reply" is said above the name; the
+// countdown is the reply's limit.
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { clockTime, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { pointOfOrder, setText, showPointOfOrder } from "../shared/render.js";
+import { pointOfOrder, rightOfReply, setText, showPointOfOrder, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import {
   allotmentText,
@@ -80,6 +82,7 @@ function render() {
     : t("floor.free");
   setText($("allotment"), allotmentText(speech));
   showPointOfOrder($("point-banner"), pointOfOrder(view, (code, name) => nameOf(names.get(code), name)));
+  showRightOfReply($("reply-label"), rightOfReply(view));
 
   etaCells = [];
   const next = (view?.queue ?? []).map((q) => nextSpeaker(nameOf(names.get(q.delegation_id), q.name), q));

@@ -18,7 +18,8 @@
 // (`SHORTCUTS`, listed by `?`); a key presses its button, so it follows the button's rules.
 // The warnings of "close phase" and "close segment" say what the engine will do with
 // the waiting requests (`view.console`, from app/live/view.py).
-// Points of order (O1) and closed lists (O3) have their own panel (points.js).
+// Points of order (O1) and closed lists (O3) have their own panel (points.js), and so
+// do the rights of reply (O2, replies.js), where the meeting's rules give them.
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import {
@@ -32,9 +33,10 @@ import {
   t,
   useLanguage,
 } from "../shared/i18n.js";
-import { badgesOf, setText, showConnection, showNotice } from "../shared/render.js";
+import { badgesOf, rightOfReply, setText, showConnection, showNotice, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import { pointButtons, renderPoints, wirePoints } from "./points.js";
+import { renderReplies, replyButtons, wireReplies } from "./replies.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -72,7 +74,7 @@ async function main() {
   commands = new Commands({ roomId, token, isConnected: () => room.connected() });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();
-  wirePoints({
+  const desk = {
     room,
     send,
     change,
@@ -80,7 +82,9 @@ async function main() {
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
     chosen: chosenDelegation,
     notice: showNotice,
-  });
+  };
+  wirePoints(desk);
+  wireReplies(desk);
   wireShortcuts();
   watchScreens();
   render();
@@ -633,6 +637,7 @@ function render() {
   $("segment-title").textContent = segment ? segment.title : t("segment.none");
   $("phase-title").textContent = segment ? phaseTitle(segment.phase) : "—";
   $("speaker-name").textContent = current ? speakerName(current) : t("floor.free");
+  showRightOfReply($("reply-label"), rightOfReply(view));
   $("speaker-badges").replaceChildren(...(current ? badgesOf(current.speaker, current) : []));
 
   const status = current?.status;
@@ -650,6 +655,7 @@ function render() {
     "act-clear-queue": Boolean(segment) && (view?.queue ?? []).length > 0,
     "add-submit": Boolean(segment),
     ...pointButtons(view),
+    ...replyButtons(view),
   };
   for (const button of document.querySelectorAll("button[data-command]")) {
     const wanted = button.id in enable ? enable[button.id] : true;
@@ -670,6 +676,10 @@ function render() {
   renderClosed(segment);
   renderQueue(view, connected);
   renderPoints(view, {
+    live: connected && !busy,
+    nameOf: (code, name) => nameOf(names.get(code)?.names, name),
+  });
+  renderReplies(view, {
     live: connected && !busy,
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
   });

@@ -73,3 +73,27 @@ export function showPointOfOrder(element, banner) {
   setText(element, banner ? [banner.point, banner.held].filter(Boolean).join(" · ") : "");
   element.dataset.held = banner?.seconds == null ? "" : String(banner.seconds);
 }
+
+/**
+ * O2: what every screen says while a reply has the floor: "Right of reply · first reply"
+ * (the speech's basis is "reply"; its rank from `replies.speaking`); null otherwise.
+ */
+export function rightOfReply(view) {
+  if (view?.speech?.basis !== "reply") return null;
+  const rank = view.replies?.speaking?.rank ?? 1;
+  return { text: t("floor.reply_rank", { rank: replyRank(rank) }), rank };
+}
+
+/** O2: "first reply", "second reply", "reply 3": which reply of its delegation it is. */
+export function replyRank(rank) {
+  if (rank === 1) return t("reply.first");
+  if (rank === 2) return t("reply.second");
+  return t("reply.nth", { rank });
+}
+
+/** Show `element` (the screen's "Right of reply" label) or hide it; the rank as data. */
+export function showRightOfReply(element, label) {
+  element.hidden = !label;
+  setText(element, label ? label.text : "");
+  element.dataset.rank = label ? String(label.rank) : "";
+}
