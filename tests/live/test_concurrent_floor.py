@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -270,10 +271,10 @@ def test_M1_M6_consoles_and_phones_at_once_never_lose_the_floor(
     waiting = {r.id for r in stored.queue.waiting}
     for line in (i for i in record if i.request_id is not None):
         if line.outcome is Outcome.WAITING:
-            assert line.request_id in waiting, line  # waiting in the record: in the queue
+            assert line.request_id in waiting, _story(events, line.request_id)  # R1
         elif line.outcome is Outcome.SPEAKING:
             assert stored.speech is not None
-            assert stored.speech.request_id == line.request_id, line
+            assert stored.speech.request_id == line.request_id, _story(events, line.request_id)
         elif line.outcome is Outcome.NOT_HEARD:
             assert line.closed_reason, line  # closed by an event that says why
     asked = {e.event.request.id for e in events if isinstance(e.event, FloorRequested)}
@@ -281,3 +282,13 @@ def test_M1_M6_consoles_and_phones_at_once_never_lose_the_floor(
     assert screen.version == version
     assert screen.room is not None
     assert [r["id"] for r in screen.room["queue"]] == [r.id for r in stored.queue.waiting]
+
+
+def _story(events: list[Any], request_id: str) -> str:
+    """The events that name ``request_id`` (and every undo), for a failure's message."""
+    lines = []
+    for stored in events:
+        text = repr(stored.event)
+        if request_id in text or type(stored.event).__name__ == "FloorRestored":
+            lines.append(f"v{stored.version} {text[:600]}")
+    return "\n".join(lines)
