@@ -25,7 +25,9 @@ the order the events were stored:
   the waiting rows (M5: not "not heard"); ``FloorRestored`` (an undo, M3)
   shows the floor as it came back: a request waiting again is a waiting row,
   an undone end is no end (the intervention continues, and its final
-  ``SpeechEnded`` gives its times), an undone grant is no grant. The undone
+  ``SpeechEnded`` gives its times), an undone grant is no grant; the speech
+  that comes back is its request's line (a delegation that spoke and asked
+  again has two), or the turn granted then (programme, named). The undone
   events stay in the stream as they were; the fold shows what stands, and
   each line an undo brought back says what was undone (``undone``), so the
   record keeps both the change and its undo;
@@ -400,7 +402,7 @@ def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
         run.current, run.held = run.held, None
     waiting = {r.id for r in event.queue.waiting} | {r.id for r in event.queue.replies}  # O2
     on_floor = run.current
-    if on_floor is not None and (back is None or on_floor.speaker_id != back.speaker.id):
+    if on_floor is not None and (back is None or not _line_of(on_floor, back)):
         run.current = None  # an undone grant is no grant
         if on_floor.request_id not in waiting:
             run.granted.remove(on_floor)
@@ -410,16 +412,29 @@ def _restored(run: _Run, event: queue_events.FloorRestored) -> None:
             _waiting_again(run, row)
             row.undone.append(event.undone)
     if back is not None and run.current is None:
-        row = next((g for g in reversed(run.granted) if g.speaker_id == back.speaker.id), None)
-        if row is None:  # sent back before (M5), or granted before the stream began
-            row = _granted(run, back, back.granted_at)
-        if row.outcome is not Outcome.SPEAKING:
+        row = next((g for g in reversed(run.granted) if _line_of(g, back)), None)
+        if row is None or row.outcome is not Outcome.SPEAKING:  # the undo brings it back
+            if row is None:  # sent back before (M5), or granted before the stream began
+                row = _granted(run, back, back.granted_at)
             row.undone.append(event.undone)
         row.ended_at, row.spoken, row.overtime = None, 0.0, 0.0  # an undone end is no end
         row.outcome, row.closed_reason = Outcome.SPEAKING, None
         run.current = row
     if point:
         run.held, run.current = run.current, None
+
+
+def _line_of(row: _Row, a: Allotment) -> bool:
+    """M3: whether ``row`` is the line of the speech ``a``, which an undo brings back.
+
+    A delegation may speak twice in a run (it asks again once it has spoken):
+    a request's line is its request's, never an earlier one of the same
+    speaker; a turn without a request (programme, named) is the speaker's turn
+    granted then (a row rebuilt from its end alone has no grant time).
+    """
+    if a.request_id is not None or row.request_id is not None:
+        return row.request_id == a.request_id
+    return row.speaker_id == a.speaker.id and row.granted_at in (None, a.granted_at)
 
 
 def _granted(run: _Run, a: Allotment, at: float) -> _Row:

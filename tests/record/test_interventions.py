@@ -8,9 +8,11 @@ from app.queue import (
     ClearQueue,
     ClosePhase,
     CloseSegment,
+    GiveFloor,
     GrantFloor,
     OpenSegment,
     RequestFloor,
+    Undo,
     WithdrawRequest,
 )
 from app.queue.events import FloorGranted
@@ -236,3 +238,84 @@ def test_R1_requests_cleared_by_the_moderator_stay_in_the_record_as_not_heard() 
     assert (gha.outcome, gha.heard) == (Outcome.NOT_HEARD, False)
     assert (gha.closed_reason, gha.closed_at) == ("queue_cleared", MS_PHASE + 40)
     assert (gha.requested_at, gha.granted_at, gha.spoken) == (MS_PHASE + 20, None, 0.0)
+
+
+# -- M3: an undo brings back the line of the speech it restores -----------------------------
+
+
+def agrees(room: RoomLog) -> tuple[Intervention, ...]:
+    """R1: the record's waiting and speaking lines are the room's queue and speech."""
+    record = build_record(room.events)
+    waiting = [i.request_id for i in record if i.outcome is Outcome.WAITING]
+    speaking = [(i.speaker_id, i.granted_at) for i in record if i.outcome is Outcome.SPEAKING]
+    speech = room.state.speech
+    assert sorted(map(str, waiting)) == sorted(r.id for r in room.state.queue.waiting)
+    assert speaking == ([] if speech is None else [(speech.speaker.id, speech.granted_at)])
+    assert [i.request_id for i in record if i.outcome is Outcome.SPEAKING] == (
+        [] if speech is None else [speech.request_id]
+    )
+    return record
+
+
+def test_M3_R1_undoing_a_send_back_restores_that_request_not_the_speakers_earlier_one() -> None:
+    """Issue 14's concurrent run: Mexico heard, asks again, is granted, sent back by a
+    grant to Ghana, and the moderator undoes it; the record must not revive the speech
+    Mexico made before (nor leave the request granted again waiting)."""
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX", "Mexico")), MS_PHASE + 10)
+    room.do(RequestFloor(state("GHA", "Ghana")), MS_PHASE + 11)
+    room.do(GrantFloor("ag1.1"), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 21)
+    room.do(RequestFloor(state("MEX", "Mexico")), MS_PHASE + 30)  # ag1.3: Mexico asks again
+    room.do(EndSpeech(), MS_PHASE + 80)
+    room.do(GrantFloor("ag1.3"), MS_PHASE + 90)  # Mexico again, out of order; not started
+    room.do(GrantFloor("ag1.2"), MS_PHASE + 95)  # Ghana: Mexico sent back to the head (M5)
+    room.do(Undo(), MS_PHASE + 97)
+    assert room.state.speech is not None
+    assert room.state.speech.request_id == "ag1.3"
+
+    record = agrees(room)
+
+    first, again = (i for i in record if i.request_id in ("ag1.1", "ag1.3"))
+    assert (first.outcome, first.spoken, first.undone) == (Outcome.HEARD, 59.0, ())
+    assert again.undone == (
+        "Mexico sent back to the head of the queue and the floor given to Ghana",
+    )
+    room.do(EndSpeech(), MS_PHASE + 98)  # cut before a word: that request's end, not ag1.1's
+    record = agrees(room)
+    assert [(i.request_id, i.outcome) for i in record] == [
+        ("ag1.1", Outcome.HEARD),
+        ("ag1.3", Outcome.NOT_HEARD),
+        ("ag1.2", Outcome.WAITING),
+    ]
+
+
+def test_M3_R1_undoing_next_speaker_who_was_the_same_delegation_revives_its_first_speech() -> None:
+    room = member_state_phase()
+    room.do(RequestFloor(state("MEX", "Mexico")), MS_PHASE + 10)
+    room.do(GrantFloor(), MS_PHASE + 20)
+    room.do(StartSpeech(), MS_PHASE + 21)
+    room.do(RequestFloor(state("MEX", "Mexico")), MS_PHASE + 30)  # ag1.2
+    room.do(GrantFloor(), MS_PHASE + 50)  # next speaker: Mexico's first speech ends
+    room.do(Undo(), MS_PHASE + 52)
+    assert room.state.speech is not None
+    assert room.state.speech.request_id == "ag1.1"
+
+    record = agrees(room)
+
+    assert [(i.request_id, i.outcome, i.ended_at) for i in record] == [
+        ("ag1.1", Outcome.SPEAKING, None),
+        ("ag1.2", Outcome.WAITING, None),
+    ]
+
+
+def test_M3_R1_undoing_a_guest_given_the_floor_again_revives_the_guests_first_turn() -> None:
+    room = member_state_phase()
+    room.do(GiveFloor("Chair of the RCP"), MS_PHASE + 10)
+    room.do(StartSpeech(), MS_PHASE + 11)
+    room.do(GiveFloor("Chair of the RCP"), MS_PHASE + 40)  # ends the first turn
+    room.do(Undo(), MS_PHASE + 41)
+
+    record = agrees(room)
+
+    assert [(i.granted_at, i.outcome) for i in record] == [(MS_PHASE + 10, Outcome.SPEAKING)]
