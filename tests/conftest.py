@@ -11,11 +11,18 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio._core._fileio  # noqa: F401  (see below)
 import pytest
 from sqlalchemy.engine import Engine
 
 from app.db.engine import make_engine
 from app.db.migrations import migrate
+
+# anyio imports its file module lazily, on the first file a static route serves. pytest
+# rewrites anyio's modules (it is a plugin), and on CPython 3.11.7 that parse, made then in
+# the test client's thread deep in a request's stack, can raise "SystemError: AST constructor
+# recursion depth mismatch" (python/cpython#106905, fixed in later releases): a test failed
+# with it in CI, and schemathesis saw the same request pass on replay. Imported here, once.
 
 POSTGRES_URL = os.environ.get(
     "FLOORKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
