@@ -26,14 +26,13 @@ import argparse
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.db import codec
@@ -47,6 +46,7 @@ from app.room.runner import RoomRunner
 from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
 from app.timing import ExtendSpeech, SegmentPlan, StartSpeech
 from tests.builders import seed_meeting
+from tests.db import postgres
 from tests.plans import START
 
 RESULTS = Path(__file__).resolve().parent / "results" / "command_lock.json"
@@ -149,19 +149,9 @@ async def burst(
 @contextmanager
 def fresh_database(server_url: str) -> Iterator[str]:
     """A new, migrated database on the server of ``server_url``, dropped afterwards."""
-    admin_url = make_url(server_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"floorkeeper_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    with postgres.fresh_database(server_url, prefix="floorkeeper_bench") as url:
         migrate(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -40,18 +40,18 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the test extras
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import receivers
 from bench.fanout import Receivers, Step, machine, no_nan, ratio, receiver_processes, run_step
 from bench.servers import Floorkeeper, Meeting, cpu_seconds
+from tests.db import postgres
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scaleout.json"
 ADMIN_URL = os.environ.get(
@@ -69,20 +69,9 @@ WARNING = (
 # -- the services ----------------------------------------------------------------
 
 
-@contextmanager
-def fresh_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
+def fresh_database(admin_url: str = ADMIN_URL) -> AbstractContextManager[str]:
     """A new, empty PostgreSQL database ``fk_bench_<uuid>``, dropped afterwards."""
-    admin_at = make_url(admin_url)
-    admin = create_engine(admin_at, isolation_level="AUTOCOMMIT")
-    name = f"fk_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_at.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return postgres.fresh_database(admin_url, prefix="fk_bench")
 
 
 def database_name(url: str) -> str:

@@ -66,10 +66,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from app.category import PROGRAMME_CATEGORIES, Category, is_stakeholder
 from app.queue import events as queue_events
-from app.queue.requests import Stance
+from app.queue.requests import FloorRequest, Reply, Stance
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,
@@ -284,35 +285,29 @@ def build_record(
     return tuple(out)
 
 
+def _asked(run: _Run, asked: FloorRequest | Reply, at: float, **line: Any) -> None:
+    """A request for the floor, or for a reply, opens its line as waiting (R1)."""
+    run.requests[asked.id] = _Row(
+        asked.id,
+        asked.delegation_id,
+        asked.name,
+        asked.category,
+        run.phase,
+        requested_in=run.phase,
+        requested_at=at,
+        on_behalf=asked.on_behalf,
+        **line,
+    )
+
+
 def _fold(run: _Run, event: queue_events.Event) -> None:
     match event:
         case PhaseStarted(key=key):
             run.phase = key
         case queue_events.FloorRequested(at=at, request=r):
-            run.requests[r.id] = _Row(
-                r.id,
-                r.delegation_id,
-                r.name,
-                r.category,
-                run.phase,
-                requested_in=run.phase,
-                requested_at=at,
-                first_time=r.first_time,
-                on_behalf=r.on_behalf,
-                stance=r.stance,
-            )
+            _asked(run, r, at, first_time=r.first_time, stance=r.stance)
         case queue_events.ReplyRequested(at=at, reply=r):
-            run.requests[r.id] = _Row(
-                r.id,
-                r.delegation_id,
-                r.name,
-                r.category,
-                run.phase,
-                requested_in=run.phase,
-                requested_at=at,
-                on_behalf=r.on_behalf,
-                reply=True,
-            )
+            _asked(run, r, at, reply=True)  # O2: its own line, not a contribution
         case queue_events.RequestWithdrawn(at=at, request=r):
             _leave(run, r.id, at, Outcome.WITHDRAWN, "withdrawn")
         case queue_events.ReplyWithdrawn(at=at, reply=r):

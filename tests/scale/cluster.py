@@ -36,13 +36,11 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from app.access.credentials import recorded_token
@@ -50,7 +48,8 @@ from app.access.roles import Principal, Role
 from app.db.engine import make_engine
 from app.db.models import Meeting, Room, RoomEvent, RoomLease, Segment
 from app.room.store import RoomStore
-from tests.conftest import POSTGRES_URL, missing_service
+from tests.conftest import missing_service
+from tests.db.postgres import fresh_database, require_postgres
 from tests.scale.nginx import Nginx, binary_or_skip, start_nginx
 from tests.scale.screens import GUARD, Json
 from tests.tcp_proxy import TcpProxy
@@ -306,24 +305,10 @@ class _Database:
 
 
 def _fresh_database() -> _Database:
-    admin_url = make_url(POSTGRES_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # no server here
-        admin.dispose()
-        missing_service(f"PostgreSQL at {admin_url.render_as_string()} is unreachable: {error}")
-    name = f"fk_cluster_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return _Database(admin_url.set(database=name).render_as_string(hide_password=False), drop)
+    require_postgres()
+    kept = ExitStack()
+    url = kept.enter_context(fresh_database(prefix="fk_cluster"))
+    return _Database(url, kept.close)
 
 
 @contextmanager

@@ -27,8 +27,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
@@ -42,7 +40,8 @@ from app.meeting import parse_programme
 from app.meeting.registration import import_meeting
 from app.services import Services
 from tests.api_client import SECRET, bearer
-from tests.conftest import POSTGRES_URL, missing_service
+from tests.conftest import missing_service
+from tests.db.postgres import fresh_database, require_postgres
 from tests.fakes import FakeClock
 from tests.plans import START
 
@@ -93,24 +92,10 @@ class Cluster:
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     """A fresh PostgreSQL database for this module, migrated, dropped at the end."""
-    admin_url = make_url(POSTGRES_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # no server here
-        missing_service(f"PostgreSQL at {admin_url.render_as_string()} is unreachable: {error}")
-    name = f"fk_shared_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    require_postgres()
+    with fresh_database(prefix="fk_shared") as url:
         migrate(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
