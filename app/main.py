@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         credentials = CredentialRegistry(engine, signer, now)
         await to_thread.run_sync(credentials.load)
         meeting_map = await to_thread.run_sync(MeetingMap.load, engine)
-        with watching(settings.gc_pause_warning_seconds):
+        async with watching(settings.gc_pause_warning_seconds):
             async with anyio.create_task_group() as schedulers:
                 services = Services(
                     settings=settings,

@@ -75,7 +75,9 @@ class Bare:
 async def main(port: int) -> None:
     raise_fd_limit()
     bare = Bare()
-    with watching(GC_PAUSE_WARNING_SECONDS):  # its pauses logged as ours are, for the comparison
+    async with watching(
+        GC_PAUSE_WARNING_SECONDS
+    ):  # its pauses logged as ours are, for the comparison
         async with serve(bare.handle, "127.0.0.1", port, compression=None, backlog=4096) as server:
             print(f"bare broadcast server on 127.0.0.1:{port}", flush=True)
             await server.serve_forever()

@@ -97,7 +97,9 @@ async def main(http_port: int, ws_port: int, database: str) -> None:
             log_level="warning",
         ),
     )
-    with watching(GC_PAUSE_WARNING_SECONDS):  # its pauses logged as ours are, for the comparison
+    async with watching(
+        GC_PAUSE_WARNING_SECONDS
+    ):  # its pauses logged as ours are, for the comparison
         async with serve(bare.handle, "127.0.0.1", ws_port, compression=None, backlog=4096):
             # the websocket side listens first: once HTTP answers, both are up
             await uvicorn.Server(config).serve()

@@ -7,22 +7,40 @@ set (CI sets it in .ci/run).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import anyio._core._fileio  # noqa: F401  (see below)
 import pytest
 from sqlalchemy.engine import Engine
 
 from app.db.engine import make_engine
 from app.db.migrations import migrate
 
-# anyio imports its file module lazily, on the first file a static route serves. pytest
-# rewrites anyio's modules (it is a plugin), and on CPython 3.11.7 that parse, made then in
-# the test client's thread deep in a request's stack, can raise "SystemError: AST constructor
-# recursion depth mismatch" (python/cpython#106905, fixed in later releases): a test failed
-# with it in CI, and schemathesis saw the same request pass on replay. Imported here, once.
+# anyio, hypothesis and schemathesis import some modules lazily, in the middle of a test,
+# and pytest rewrites every module of a plugin's package as it is imported. On CPython
+# 3.11.7 that parse shares one recursion counter with any other AST work started while it
+# runs (a traceback formatted by a logging error from a gc callback, another thread's
+# import) and fails with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905, fixed in later releases): two CI runs failed so. The modules the
+# suite was seen importing late are imported here, once, before any test.
+# (after start-up: hypothesis refuses to build its tables while plugins initialise).
+LATE_IMPORTS = (
+    "anyio._core._fileio",
+    "hypothesis.strategies._internal.flatmapped",
+    "hypothesis.strategies._internal.random",
+    "hypothesis.strategies._internal.regex",
+    "schemathesis.generation.body_overrides",
+    "schemathesis.generation.dictionaries",
+    "schemathesis.transport.asgi",
+)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    for module in LATE_IMPORTS:
+        importlib.import_module(module)
+
 
 POSTGRES_URL = os.environ.get(
     "FLOORKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

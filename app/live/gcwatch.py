@@ -6,26 +6,37 @@ to the objects alive, and each connected screen keeps a few hundred of them
 5,000 screens (docs/benchmarks.md, "What limits us").
 A pause at least as long as the threshold is logged as a warning, so that a
 change that reached the screens late can be told from a slow network.
+
+The ``gc.callbacks`` entry only notes a long pause; it is logged a moment
+later from the event loop. A callback runs inside whatever allocated, ``ast``
+conversion included, and I/O there lets another thread run in the middle of
+it: on CPython 3.11.7 two conversions at once share one recursion counter and
+fail with "AST constructor recursion depth mismatch" (python/cpython#106905),
+which is how a CI run failed while this callback wrote its warning.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
 #: How a pause is logged; ``PAUSE`` reads it back (the benchmarks count pauses in server logs).
 MESSAGE = "gc pause: generation %d, %.1f ms"
 PAUSE = re.compile(r"gc pause: generation (\d), ([\d.]+) ms")
+#: How soon a noted pause is logged.
+REPORT_SECONDS = 0.25
 
 
 class PauseWatch:
-    """A ``gc.callbacks`` entry: times each collection, warns of the long ones."""
+    """A ``gc.callbacks`` entry: times each collection, notes the long ones for ``report``."""
 
     def __init__(
         self, threshold_seconds: float, clock: Callable[[], float] = time.perf_counter
@@ -33,6 +44,7 @@ class PauseWatch:
         self.threshold = threshold_seconds
         self._clock = clock
         self._began: float | None = None
+        self._long: deque[tuple[int, float]] = deque(maxlen=1000)  # (generation, seconds)
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
@@ -42,18 +54,44 @@ class PauseWatch:
             return
         took, self._began = self._clock() - self._began, None
         if took >= self.threshold:
-            log.warning(MESSAGE, info["generation"], took * 1e3)
+            self._long.append((info["generation"], took))  # no I/O here (module docstring)
+
+    def report(self) -> None:
+        """Log the pauses noted since the last report (outside any collection)."""
+        while self._long:
+            generation, took = self._long.popleft()
+            log.warning(MESSAGE, generation, took * 1e3)
 
 
-@contextmanager
-def watching(threshold_seconds: float) -> Iterator[PauseWatch]:
-    """Watch every collection while the block runs (the server's lifespan)."""
+@contextlib.contextmanager
+def installed(threshold_seconds: float) -> Iterator[PauseWatch]:
+    """Note every collection while the block runs; ``report`` logs them."""
     watch = PauseWatch(threshold_seconds)
     gc.callbacks.append(watch)
     try:
         yield watch
     finally:
         gc.callbacks.remove(watch)
+        watch.report()
+
+
+@contextlib.asynccontextmanager
+async def watching(threshold_seconds: float) -> AsyncIterator[PauseWatch]:
+    """Watch every collection while the block runs (a server's lifespan), logging as it goes."""
+
+    async def report_often(watch: PauseWatch) -> None:
+        while True:
+            await asyncio.sleep(REPORT_SECONDS)
+            watch.report()
+
+    with installed(threshold_seconds) as watch:
+        reporter = asyncio.create_task(report_often(watch))
+        try:
+            yield watch
+        finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
 
 
 def pauses(log_text: str) -> list[tuple[int, float]]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -113,16 +114,40 @@ def test_token_values_are_redacted_and_nothing_else() -> None:
     assert redact("/api/health?x=1") == "/api/health?x=1"
 
 
+@contextmanager
+def loggers_restored() -> Iterator[None]:
+    """The loggers ``log_config`` sets (uvicorn's and the service's ``app``) as they were.
+
+    Its handlers write to the ``sys.stderr`` of the moment, a capture that is closed once
+    the test ends: left in place, every later ``app.*`` line fails to be written, and the
+    "Logging error" traceback it prints lands in the next test's captured stderr.
+    """
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access", "app")
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [(logger.handlers[:], logger.propagate, logger.level) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+            logger.setLevel(level)
+
+
 @pytest.fixture
 def uvicorn_loggers() -> Iterator[None]:
-    """uvicorn's loggers as they were, after a test that configures them."""
-    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
-    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).propagate) for n in names}
-    yield
-    for name, (handlers, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:] = handlers
-        logger.propagate = propagate
+    """uvicorn's loggers, and the service's, as they were after a test that configures them."""
+    with loggers_restored():
+        yield
+
+
+def test_the_logging_of_serve_set_in_a_test_is_undone_after_it() -> None:
+    app_logger = logging.getLogger("app")
+    before = (app_logger.handlers[:], app_logger.propagate, app_logger.level)
+    with loggers_restored():
+        logging.config.dictConfig(log_config())
+        assert app_logger.handlers != before[0]  # serve's configuration did apply
+    assert (app_logger.handlers, app_logger.propagate, app_logger.level) == before
 
 
 @pytest.mark.usefixtures("uvicorn_loggers")
