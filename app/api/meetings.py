@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 
 from app.access.policy import PUBLIC, WATCH_ROOM
 from app.access.roles import Role, may_moderate
@@ -14,6 +15,7 @@ from app.api.schemas import ErrorOut, Health
 from app.db.engine import database_state, in_session
 from app.db.models import Segment
 from app.meeting import queries
+from app.services import services_of
 
 router = APIRouter(prefix="/api", responses={404: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 
@@ -25,17 +27,24 @@ router = APIRouter(prefix="/api", responses={404: {"model": ErrorOut}, 403: {"mo
     response_model=Health,
     responses={503: {"model": Health, "description": "the database cannot be reached or written"}},
 )
-async def health(engine: EngineDep) -> Health | JSONResponse:
-    """Liveness, and whether the database answers and can be written (the Docker healthcheck).
+async def health(engine: EngineDep, connection: HTTPConnection) -> Health | JSONResponse:
+    """Liveness, whether the database answers and can be written (the Docker healthcheck),
+    and whether the relay to the other processes is connected to Redis.
 
-    503 when it cannot: ``database`` says why ("busy": another program holds
-    its lock; "unreachable"), so that the healthcheck fails (any non-2xx).
+    503 when the database cannot: ``database`` says why ("busy": another program
+    holds its lock; "unreachable"), so that the healthcheck fails (any non-2xx).
+    Redis unreachable is "degraded" but 200: the process still serves its own
+    screens and decides every command on the database, and a load balancer that
+    took every process out for it would leave the room with none.
     """
+    relay = services_of(connection).relay
+    redis = "unused" if relay is None else "ok" if relay.connected.is_set() else "unreachable"
     state = await database_state(engine)
-    if state == "ok":
-        return Health(status="ok", database="ok", version="0.1.0")
-    degraded = Health(status="degraded", database=state, version="0.1.0")
-    return JSONResponse(degraded.model_dump(), status_code=503, headers={"Retry-After": "5"})
+    if state != "ok":
+        down = Health(status="degraded", database=state, redis=redis, version="0.1.0")
+        return JSONResponse(down.model_dump(), status_code=503, headers={"Retry-After": "5"})
+    status = "degraded" if redis == "unreachable" else "ok"
+    return Health(status=status, database="ok", redis=redis, version="0.1.0")
 
 
 @router.get("/meetings", tags=["programme"], dependencies=[PUBLIC])

@@ -461,6 +461,8 @@ class ErrorOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: DatabaseState
+    #: the fan-out to the other processes (with REDIS_URL): "unused" on a single process
+    redis: Literal["ok", "unreachable", "unused"] = "unused"
     version: str
 
 

@@ -34,7 +34,12 @@ def _request(api: Api, delegation: str, command_id: str) -> Any:
 def test_health_reports_the_database(api: Api) -> None:
     response = api.client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "version": "0.1.0"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "unused",
+        "version": "0.1.0",
+    }
 
 
 def test_C1_the_programme_lists_days_rooms_and_segments_with_phases(api: Api) -> None:

@@ -33,7 +33,12 @@ def test_C1_serve_loads_the_demo_meeting_into_an_empty_database(tmp_path: Path) 
             except httpx.TransportError:
                 assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
                 time.sleep(0.1)
-        assert health.json() == {"status": "ok", "database": "ok", "version": "0.1.0"}
+        assert health.json() == {
+            "status": "ok",
+            "database": "ok",
+            "redis": "unused",
+            "version": "0.1.0",
+        }
         meeting = httpx.get(f"{base}/api/meetings/1", timeout=5).json()
     finally:
         server.terminate()

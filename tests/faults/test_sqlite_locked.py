@@ -40,7 +40,12 @@ def test_finding_4_health_is_503_busy_while_another_program_holds_the_database(
 
     lock_holder.release()
     assert while_held.status_code == 503
-    assert while_held.json() == {"status": "degraded", "database": "busy", "version": "0.1.0"}
+    assert while_held.json() == {
+        "status": "degraded",
+        "database": "busy",
+        "redis": "unused",
+        "version": "0.1.0",
+    }
     assert "Retry-After" in while_held.headers
     after = served.client.get("/api/health")
     assert after.status_code == 200

@@ -11,6 +11,7 @@ starts it again first.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -127,6 +128,17 @@ async def test_a_revocation_on_one_process_closes_the_token_s_sockets_on_the_oth
     await close([*doomed, *kept])
 
 
+async def health_once_redis_is(http: httpx.AsyncClient, base: str, redis: str) -> httpx.Response:
+    """``/api/health`` of ``base`` once it says ``redis``: its relay noticed the change."""
+    deadline = asyncio.get_running_loop().time() + GUARD
+    while True:
+        answer = await http.get(f"{base}/api/health")
+        if answer.json().get("redis") == redis:
+            return answer
+        assert asyncio.get_running_loop().time() < deadline, f"health never said redis {redis}"
+        await asyncio.sleep(0.1)
+
+
 async def test_a_redis_outage_loses_nothing_and_every_screen_ends_at_the_latest_version(
     cluster: Cluster, http: httpx.AsyncClient, moderator: dict[str, str], speech: int
 ) -> None:
@@ -135,6 +147,8 @@ async def test_a_redis_outage_loses_nothing_and_every_screen_ends_at_the_latest_
     on_one, on_two, _ = screens
 
     cluster.redis.cut()
+    cut = await health_once_redis_is(http, two, "unreachable")
+    assert (cut.status_code, cut.json()["status"]) == (200, "degraded")  # not taken out for it
     acks = [await cluster.command(http, one, "speech", EXTEND, moderator)]
     await on_one.at_version(acks[-1]["version"])  # its own process's screen keeps up
     acks.append(await cluster.command(http, two, "speech", EXTEND, moderator))
@@ -143,6 +157,8 @@ async def test_a_redis_outage_loses_nothing_and_every_screen_ends_at_the_latest_
     await on_one.at_version(acks[-1]["version"])
     cluster.redis.restore()
     await screens_at(screens, acks[-1]["version"])  # the relay is back: each process caught up
+    back = await health_once_redis_is(http, two, "ok")
+    assert (back.status_code, back.json()["status"]) == (200, "ok")
     acks.append(await cluster.command(http, three, "speech", EXTEND, moderator))
     await screens_at(screens, acks[-1]["version"])  # and fans out again
 
