@@ -30,6 +30,8 @@ from app.errors import InvalidSetting
 ENV_PREFIX = "FLOORKEEPER_"
 #: A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
 GC_PAUSE_WARNING_SECONDS = 0.1
+#: The collector's thresholds for a server (issue 18, docs/benchmarks.md run 8).
+GC_THRESHOLDS = (5000, 10, 100)
 BARE_NAMES = ("DATABASE_URL", "PORT", "REDIS_URL")
 DEMO_PROGRAMME = Path(__file__).parent / "meeting" / "data" / "gcm-2017.yaml"
 #: The shortest secret an operator may set (FLOORKEEPER_SECRET_KEY): 32 characters.
@@ -71,6 +73,11 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # A garbage collection that stops the process this long is logged (app/live/gcwatch.py).
     gc_pause_warning_seconds: float = Field(default=GC_PAUSE_WARNING_SECONDS, gt=0)
+    # The collector of a long-lived server (app/live/gcwatch.py ``tuned``): its three
+    # thresholds ("5000,10,100"; empty: CPython's own), and a freeze of what exists once the
+    # service has started (issue 18: no full collection while a room's screens connect).
+    gc_thresholds: tuple[int, int, int] | None = GC_THRESHOLDS
+    gc_freeze: bool = True
     # CSP frame-ancestors of /display and /podium (e.g. "https://signage.example"); empty: none
     display_frame_ancestors: str = Field(default="", pattern=r"^[^;,\r\n]*$")
     # A programme file (YAML) and a delegations CSV, uploaded or imported: the demo's are 15 KB
@@ -97,6 +104,20 @@ class Settings(BaseModel):
             value = [part for part in value.split(",") if part.strip()]
         if isinstance(value, list | tuple):
             return tuple(normalized_origin(str(part)) for part in value)
+        return value
+
+    @field_validator("gc_thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not parts:
+                return None
+            if len(parts) != 3 or not all(part.isdigit() for part in parts):
+                raise ValueError("three whole numbers, e.g. 5000,10,100 (empty: CPython's own)")
+            value = tuple(int(part) for part in parts)
+        if isinstance(value, tuple) and value and min(value) < 1:
+            raise ValueError("each threshold is at least 1 (0 would turn the collector off)")
         return value
 
     @model_validator(mode="after")

@@ -43,7 +43,7 @@ from app.config import Settings, load_settings
 from app.db.engine import service_engine
 from app.db.models import Room
 from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
-from app.live.gcwatch import watching
+from app.live.gcwatch import tuned, watching
 from app.live.hub import LiveConfig
 from app.live.relay import Relay
 from app.room.lease import holder_for
@@ -76,33 +76,34 @@ def create_app(settings: Settings | None = None, now: Callable[[], float] = time
         credentials = CredentialRegistry(engine, signer, now)
         await to_thread.run_sync(credentials.load)
         meeting_map = await to_thread.run_sync(MeetingMap.load, engine)
-        async with watching(settings.gc_pause_warning_seconds):
-            async with anyio.create_task_group() as schedulers:
-                services = Services(
-                    settings=settings,
-                    now=now,
-                    signer=signer,
-                    engine=engine,
-                    store=store,
-                    rooms=rooms,
-                    credentials=credentials,
-                    meeting_map=meeting_map,
-                    rate_limits=RateLimits(
-                        now=now, redis_url=settings.redis_url, prefix=settings.redis_prefix
-                    ),
-                    live=LiveConfig.of(settings),
-                    schedulers=schedulers,
-                    open_room=open_room,
-                )
-                app.state.services = services  # for what runs outside a request (tests, tools)
-                for runner in rooms.values():
-                    schedulers.start_soon(runner.run_scheduler)
-                if settings.redis_url:
-                    schedulers.start_soon(_relay(services, settings.redis_url).run)
-                schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
-                yield {"services": services}
-                schedulers.cancel_scope.cancel()
-            await services.rate_limits.aclose()
+        with tuned(settings.gc_thresholds, settings.gc_freeze):
+            async with watching(settings.gc_pause_warning_seconds):
+                async with anyio.create_task_group() as schedulers:
+                    services = Services(
+                        settings=settings,
+                        now=now,
+                        signer=signer,
+                        engine=engine,
+                        store=store,
+                        rooms=rooms,
+                        credentials=credentials,
+                        meeting_map=meeting_map,
+                        rate_limits=RateLimits(
+                            now=now, redis_url=settings.redis_url, prefix=settings.redis_prefix
+                        ),
+                        live=LiveConfig.of(settings),
+                        schedulers=schedulers,
+                        open_room=open_room,
+                    )
+                    app.state.services = services  # for what runs outside a request (tests, tools)
+                    for runner in rooms.values():
+                        schedulers.start_soon(runner.run_scheduler)
+                    if settings.redis_url:
+                        schedulers.start_soon(_relay(services, settings.redis_url).run)
+                    schedulers.start_soon(channel.keep_alive, services)  # heartbeats, every room
+                    yield {"services": services}
+                    schedulers.cancel_scope.cancel()
+                await services.rate_limits.aclose()
         engine.dispose()
 
     app = FastAPI(

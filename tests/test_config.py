@@ -68,3 +68,19 @@ def _readme_settings() -> set[str]:
 def test_the_readme_settings_table_names_every_setting_read_and_no_other() -> None:
     """The README is the operator's reference: no setting missing, none that nothing reads."""
     assert _readme_settings() == {variable_of(field) for field in Settings.model_fields}
+
+
+def test_issue18_the_collector_thresholds_are_three_whole_numbers_or_cpythons_own() -> None:
+    assert load_settings({}).gc_thresholds == (5000, 10, 100)
+    assert load_settings({}).gc_freeze is True
+    assert load_settings({"FLOORKEEPER_GC_THRESHOLDS": "700, 10, 10"}).gc_thresholds == (
+        700,
+        10,
+        10,
+    )
+    assert load_settings({"FLOORKEEPER_GC_THRESHOLDS": ""}).gc_thresholds is None
+    assert load_settings({"FLOORKEEPER_GC_FREEZE": "false"}).gc_freeze is False
+    with pytest.raises(InvalidSetting, match="^FLOORKEEPER_GC_THRESHOLDS=5000,10: .*three whole"):
+        load_settings({"FLOORKEEPER_GC_THRESHOLDS": "5000,10"})
+    with pytest.raises(InvalidSetting, match="^FLOORKEEPER_GC_THRESHOLDS=0,10,10: .*at least 1"):
+        load_settings({"FLOORKEEPER_GC_THRESHOLDS": "0,10,10"})

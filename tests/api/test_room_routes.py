@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -289,3 +290,16 @@ def test_clear_queue_with_no_segment_open_is_a_409(api: Api) -> None:
     assert response.status_code == 409
     assert response.json()["error"] == "IllegalCommand"
     assert "no segment is open" in response.json()["detail"]
+
+
+def test_issue18_the_served_app_collects_with_the_settings_thresholds_and_freezes_its_start(
+    sqlite_url: str, engine: Engine
+) -> None:
+    """The lifespan applies FLOORKEEPER_GC_THRESHOLDS and FLOORKEEPER_GC_FREEZE, and gives
+    the process its collector back when the service stops."""
+    before = gc.get_threshold()
+    with serving(sqlite_url, seed_meeting(engine), gc_thresholds=(4000, 9, 90), gc_freeze=True):
+        assert gc.get_threshold() == (4000, 9, 90)
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import weakref
 
 import pytest
 
-from app.live.gcwatch import PauseWatch, installed, pauses, watching
+from app.live.gcwatch import PauseWatch, installed, pauses, tuned, watching
 from tests.fakes import FakeClock
 
 
@@ -87,3 +88,30 @@ async def test_s8_a_server_logs_its_pauses_while_it_runs(
             logged = [generation for generation, _ in pauses(caplog.text)]
         assert watch not in gc.callbacks
     assert 2 in logged  # logged while the block ran, not only as it left
+
+
+def test_issue18_a_server_collects_with_its_own_thresholds_and_gives_them_back() -> None:
+    """``tuned``: the server's thresholds while it runs, CPython's (or the caller's) after."""
+    before = gc.get_threshold()
+    with tuned((5000, 10, 100), freeze=False):
+        assert gc.get_threshold() == (5000, 10, 100)
+    assert gc.get_threshold() == before
+
+
+def test_issue18_what_exists_at_the_start_is_frozen_and_what_comes_after_is_collected() -> None:
+    """``gc.freeze`` takes the objects of the start out of every collection; a cycle made
+    afterwards (a screen that left) is still collected, and the freeze ends with the block."""
+    frozen_before = gc.get_freeze_count()
+    with tuned(None, freeze=True):
+        assert gc.get_freeze_count() > frozen_before
+        left = _Cycle()
+        left.append(left)  # a cycle: only the collector frees it
+        gone = weakref.ref(left)
+        del left
+        gc.collect()
+        assert gone() is None
+    assert gc.get_freeze_count() == 0
+
+
+class _Cycle(list[object]):
+    """A list that a weak reference can watch (a plain list cannot)."""
