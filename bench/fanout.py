@@ -125,6 +125,7 @@ class ServerRun:
     rss_before_mb: float
     rss_after_mb: float
     rss_kb_per_client: float
+    connect_gc_pauses_ms: list[float] = field(default_factory=list)  # while the clients connected
     steady: Step | None = None
     saturation: list[Step] = field(default_factory=list)
     saturation_rate: float | None = None  # the first rate at which p99 passed 1 s
@@ -269,12 +270,7 @@ async def run_step(
         raise RuntimeError(f"{server.name} refused every command of the {label} run")
     first, last = min(sent), max(sent)
     await clients.wait_for(last)
-    gc_pauses: list[float] = []
-    for path, before in zip(server.logs, logs_before, strict=True):
-        with path.open("rb") as log:
-            log.seek(before)
-            gc_pauses += [ms for _, ms in pauses(log.read().decode(errors="replace"))]
-    gc_pauses.sort(reverse=True)
+    gc_pauses = logged_pauses(server, logs_before)
     by_process = [cpu_seconds(p) - b for p, b in zip(processes, cpu_before, strict=True)]
     server_cpu = sum(by_process)
     receivers_cpu = clients.cpu() - receivers_before
@@ -351,6 +347,16 @@ class Plan:
     output: Path = RESULTS
 
 
+def logged_pauses(server: Server, logs_before: Sequence[int]) -> list[float]:
+    """The gc pauses (ms, longest first) the server's logs report after ``logs_before``."""
+    found: list[float] = []
+    for path, before in zip(server.logs, logs_before, strict=True):
+        with path.open("rb") as log:
+            log.seek(before)
+            found += [ms for _, ms in pauses(log.read().decode(errors="replace"))]
+    return sorted(found, reverse=True)
+
+
 async def measure(
     server: Server, clients: int, plan: Plan, sizes: Callable[[int], int] | None
 ) -> tuple[ServerRun, dict[int, int]]:
@@ -361,6 +367,7 @@ async def measure(
     receivers_count = receiver_processes(clients)
     pool = Receivers(receivers_count)
     try:
+        logs_before = [log.stat().st_size for log in server.logs]
         began = time.monotonic()
         connected = await pool.connect(server.live_url, clients)
         connect_seconds = time.monotonic() - began
@@ -368,6 +375,7 @@ async def measure(
             raise RuntimeError(f"no client could connect to {server.name}: {connected.failures}")
         await asyncio.sleep(1.0)  # let the server settle (collect, free buffers) before RSS
         rss_after = process.memory_info().rss
+        connect_pauses = logged_pauses(server, logs_before)
         run = ServerRun(
             server=server.name,
             clients=clients,
@@ -377,10 +385,13 @@ async def measure(
             rss_before_mb=round(rss_before / 2**20, 1),
             rss_after_mb=round(rss_after / 2**20, 1),
             rss_kb_per_client=round((rss_after - rss_before) / 1024 / max(1, connected.clients), 2),
+            connect_gc_pauses_ms=connect_pauses,
         )
+        longest = f"{connect_pauses[0]:g} ms" if connect_pauses else "none"
         print(
             f"  {server.name}: {connected.clients}/{clients} clients connected in "
-            f"{connect_seconds:.1f} s over {receivers_count} receiver processes"
+            f"{connect_seconds:.1f} s over {receivers_count} receiver processes, "
+            f"gc pauses {len(connect_pauses)} (longest {longest})"
             + (f"; failures: {connected.failures[:2]}" if connected.failures else "")
         )
         ours: dict[int, int] = {}
