@@ -378,12 +378,19 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
 
 
 def _contingents(state: RoomState) -> list[dict[str, Any]]:
-    """O9: each group's budget and seconds left (negative: overdrawn, always warned)."""
+    """O9: each group's budget and seconds left (negative: overdrawn, always warned), and
+    its members, so that the console can draw down the speech on the floor as it runs."""
     assert state.segment is not None
     rules = state.segment.plan.rules
     left = dict(contingents_left(rules, state.queue.drawn))
     return [
-        {"group": c.group, "per": c.per.value, "seconds": c.seconds, "left": left[c.group]}
+        {
+            "group": c.group,
+            "per": c.per.value,
+            "seconds": c.seconds,
+            "left": left[c.group],
+            "members": sorted(c.members),
+        }
         for c in rules.contingents
     ]
 

@@ -35,8 +35,14 @@ def test_O9_the_console_shows_each_groups_seconds_left() -> None:
     console = room_view(log.state, 1, START + 100, Role.MODERATOR)["console"]
 
     assert console["contingents"] == [
-        {"group": "Greens", "per": "segment", "seconds": 300.0, "left": 210.0},
-        {"group": "Liberals", "per": "meeting", "seconds": 600.0, "left": 600.0},
+        {"group": "Greens", "per": "segment", "seconds": 300.0, "left": 210.0, "members": ["deu"]},
+        {
+            "group": "Liberals",
+            "per": "meeting",
+            "seconds": 600.0,
+            "left": 600.0,
+            "members": ["fra"],
+        },
     ]
     jsonschema.validate(console, {"$ref": "#/$defs/console", "$defs": SCHEMA["$defs"]})
     assert room_view(log.state, 1, START + 100, Role.DISPLAY)["console"] is None

@@ -95,6 +95,25 @@ def debate(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
         yield site, clock, debate_id
 
 
+@pytest.fixture
+def contingents(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
+    """As ``debate``, with two groups' time contingents instead of rights of reply (O9):
+    Ghana's group has 4 minutes in the segment, the Holy See's 10 in the meeting."""
+    from app.timing import Contingent, ContingentPer, FloorRules
+
+    rules = FloorRules(
+        contingents=(
+            Contingent("Greens", 240.0, members=frozenset({"GHA"})),
+            Contingent("Liberals", 600.0, ContingentPer.MEETING, frozenset({"VAT"})),
+        )
+    )
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    seeded = seed(url, time.time())
+    debate_id = seed_debate(url, seeded, rules)
+    with _served_on_a_movable_clock(url, seeded) as (site, clock):
+        yield site, clock, debate_id
+
+
 @contextmanager
 def _served_on_a_movable_clock(url: str, seeded: Seeded) -> Iterator[tuple[Site, MovableClock]]:
     import uvicorn

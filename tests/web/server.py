@@ -142,9 +142,10 @@ def seed(database_url: str, start: float) -> Seeded:
 GA_REPLY_LIMITS = (600.0, 300.0)
 
 
-def seed_debate(database_url: str, seeded: Seeded) -> int:
+def seed_debate(database_url: str, seeded: Seeded, rules: FloorRules | None = None) -> int:
     """A general debate of Member and observer States in the plenary whose rules give a
-    right of reply (GA's limits); its segment id. The seeded segments give none."""
+    right of reply (GA's limits), or ``rules``; its segment id. The seeded segments give
+    none."""
     plan = segment(
         "gd",
         "General debate",
@@ -152,7 +153,7 @@ def seed_debate(database_url: str, seeded: Seeded) -> int:
         180,
         floor("debate", "General debate", 180, eligible=STATES),
         start=time.time(),
-        rules=FloorRules(reply_limits=GA_REPLY_LIMITS),
+        rules=rules or FloorRules(reply_limits=GA_REPLY_LIMITS),
     )
     engine = make_engine(database_url)
     with Session(engine, expire_on_commit=False) as session:

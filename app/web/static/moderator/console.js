@@ -19,7 +19,8 @@
 // The warnings of "close phase" and "close segment" say what the engine will do with
 // the waiting requests (`view.console`, from app/live/view.py).
 // Points of order (O1) and closed lists (O3) have their own panel (points.js), and so
-// do the rights of reply (O2, replies.js), where the meeting's rules give them.
+// do the rights of reply (O2, replies.js), where the meeting's rules give them, and the
+// groups' time contingents (O9, contingents.js), drawn down as their member speaks.
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import {
@@ -35,6 +36,7 @@ import {
 } from "../shared/i18n.js";
 import { badgesOf, rightOfReply, setText, showConnection, showNotice, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
+import { renderContingents } from "./contingents.js";
 import { pointButtons, renderPoints, wirePoints } from "./points.js";
 import { renderReplies, replyButtons, wireReplies } from "./replies.js";
 
@@ -545,6 +547,7 @@ function everyFrame(now) {
   if (second !== estimatesAt) {
     estimatesAt = second;
     renderEstimates();
+    renderContingents(room.view(), now);
   }
 }
 
@@ -683,6 +686,7 @@ function render() {
     live: connected && !busy,
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
   });
+  renderContingents(view, room.now());
   renderOutcome(room.now());
   renderScreens();
 }
