@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -143,11 +145,16 @@ def test_O10_a_profile_file_is_refused_with_its_line_and_field() -> None:
     assert "profiles/bad.yaml line 3: YAML aliases (*two) are not accepted" in detail
 
 
-def test_O10_every_shipped_file_is_only_the_rules_block_a_title_and_sources() -> None:
-    """The files are read as the rules block: what they set is a set of RulesIn fields."""
-    for path in PROFILES.glob("*.yaml"):
+def test_O10_a_shipped_file_is_a_programmes_rules_block_with_a_title_and_sources() -> None:
+    """The same fields, the same syntax: the file's rules as a programme's ``rules:`` block
+    plan exactly the profile's rules."""
+    for path in sorted(PROFILES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         profile = read_profile(path.read_text(encoding="utf-8"), path.stem)
-        assert profile.rules.model_fields_set <= set(type(profile.rules).model_fields)
+        assert set(data) == {"title", "sources"} | profile.rules.model_fields_set
+        block = {k: v for k, v in data.items() if k not in ("title", "sources")}
+        programme = parse_programme(small(f"rules: {json.dumps(block)}\n"), "small.yaml")
+        assert programme.rules == floor_rules(profile.rules), path.name
 
 
 def test_O10_a_meetings_profile_is_overridden_by_the_fields_its_rules_block_sets() -> None:
