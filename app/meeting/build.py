@@ -5,8 +5,8 @@ line it is on: a segment in an unknown room or format, an end before its
 start, phases longer than their segment, two segments at once in one room
 (rooms run in parallel, C4, but one room holds one segment at a time), an
 RCP chair who is not a Member State (P4), a rule profile that is not shipped
-(O10; ``app.meeting.profiles`` says which rules a segment runs). Nothing is written until all of it
-holds, so a bad file is never half-imported.
+(O10; ``app.meeting.profiles`` says which rules a segment runs). Nothing is
+written until all of it holds, so a bad file is never half-imported.
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ def build(
     programme: ProgrammeIn, source: Source, delegations: Sequence[DelegationRow] = ()
 ) -> Programme:
     """Check ``programme`` as a whole and plan every segment. Raises InvalidProgramme."""
-    meeting_profile = _profile(source, ("profile",), programme.profile)
+    meeting_profile = (
+        None if programme.profile is None else _profile(source, ("profile",), programme.profile)
+    )
     rules_in = profile_rules(meeting_profile, programme.rules)
     rules = floor_rules(rules_in, delegations)
     by_profile: dict[str, FloorRules] = {}  # O10: a segment's own profile, planned once
@@ -171,11 +173,10 @@ def build(
                     message = f"{chair!r} is not a registered Member State (P4)"
                     raise InvalidProgramme(source.error((*at, "rcp_chairs", c), message))
             own = rules
-            if segment.profile is not None:
+            if segment.profile is not None:  # O10: its profile's rules, exactly
                 if segment.profile not in by_profile:
-                    chosen_profile = _profile(source, (*at, "profile"), segment.profile)
-                    assert chosen_profile is not None
-                    by_profile[segment.profile] = floor_rules(chosen_profile.rules, delegations)
+                    named = _profile(source, (*at, "profile"), segment.profile)
+                    by_profile[segment.profile] = floor_rules(named.rules, delegations)
                 own = by_profile[segment.profile]
             plan = _plan(source, at, day.date, zone, segment, chosen, own, programme.questions)
             drafts.append(
@@ -202,10 +203,8 @@ def build(
     )
 
 
-def _profile(source: Source, at: tuple[str | int, ...], key: str | None) -> Profile | None:
-    """O10: the shipped profile ``key`` (None: no profile); an unknown key is refused."""
-    if key is None:
-        return None
+def _profile(source: Source, at: tuple[str | int, ...], key: str) -> Profile:
+    """O10: the shipped profile ``key``; an unknown key is refused with its line and field."""
     found = load_profile(key)
     if found is None:
         message = f"no rule profile {key!r} (profiles: {', '.join(known_profiles())}) (O10)"

@@ -15,7 +15,7 @@ from app.category import Category
 from app.config import DEMO_PROGRAMME
 from app.db import codec
 from app.db.engine import session_scope
-from app.db.models import Segment
+from app.db.models import Meeting, Segment
 from app.errors import InvalidProgramme
 from app.meeting import floor_rules, import_programme, load_programme_file, parse_programme
 from app.meeting.profiles import PROFILES, known_profiles, load_profile, read_profile
@@ -166,6 +166,17 @@ def test_O10_a_meetings_profile_is_overridden_by_the_fields_its_rules_block_sets
         assert (rules.slot_seconds, rules.flex_seconds) == (120.0, 180.0)  # the block's
         assert rules.reply_limits == (600.0, 300.0)  # the profile's
     assert programme.rules == programme.segments[0].plan.rules
+
+
+def test_O10_the_meeting_is_stored_with_its_profiles_rules(engine: Engine) -> None:
+    """``Meeting.rules`` (what the record and the screens read) is the profile's too."""
+    text = small("profile: ga_plenary\nrules: {took_floor_seconds: 5}\n")
+    with session_scope(engine) as session:
+        import_programme(session, parse_programme(text, "small.yaml"))
+    with Session(engine) as session:
+        stored = session.exec(select(Meeting)).one().rules
+    assert (stored["reply_limits"], stored["slot_seconds"]) == ([600.0, 300.0], 900.0)
+    assert stored["took_floor_seconds"] == 5
 
 
 def test_O10_a_field_the_block_writes_overrides_the_profile_even_with_its_default() -> None:
