@@ -4,8 +4,9 @@ Everything a file can get wrong beyond its types is checked here, with the
 line it is on: a segment in an unknown room or format, an end before its
 start, phases longer than their segment, two segments at once in one room
 (rooms run in parallel, C4, but one room holds one segment at a time), an
-RCP chair who is not a Member State (P4). Nothing is written until all of it
-holds, so a bad file is never half-imported.
+RCP chair who is not a Member State (P4), a rule profile that is not shipped
+(O10; ``app.meeting.profiles`` says which rules a segment runs). Nothing is
+written until all of it holds, so a bad file is never half-imported.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from app.category import REQUESTING_CATEGORIES, Category, stakeholder_categories
 from app.errors import InvalidProgramme
 from app.meeting.delegations import REGIONAL_GROUPS, DelegationRow
+from app.meeting.profiles import Profile, known_profiles, load_profile, profile_rules
 from app.meeting.schema import (
     DayIn,
     Eligible,
@@ -61,11 +63,12 @@ class Programme:
     """A whole meeting, checked: what ``import_programme`` writes."""
 
     source: ProgrammeIn
-    rules: FloorRules
+    rules: FloorRules  # the meeting's: its profile's, then its ``rules`` block (O10)
     rooms: tuple[RoomIn, ...]
     days: tuple[DayIn, ...]
     segments: tuple[SegmentDraft, ...]
     delegations: tuple[DelegationRow, ...]
+    rules_in: RulesIn  # the meeting's rules in the file's minutes (R4 reads took_floor_seconds)
 
 
 def floor_rules(rules: RulesIn, delegations: Sequence[DelegationRow] = ()) -> FloorRules:
@@ -136,7 +139,12 @@ def build(
     programme: ProgrammeIn, source: Source, delegations: Sequence[DelegationRow] = ()
 ) -> Programme:
     """Check ``programme`` as a whole and plan every segment. Raises InvalidProgramme."""
-    rules = floor_rules(programme.rules, delegations)
+    meeting_profile = (
+        None if programme.profile is None else _profile(source, ("profile",), programme.profile)
+    )
+    rules_in = profile_rules(meeting_profile, programme.rules)
+    rules = floor_rules(rules_in, delegations)
+    by_profile: dict[str, FloorRules] = {}  # O10: a segment's own profile, planned once
     zone = ZoneInfo(programme.meeting.timezone)
     _unique(source, ("rooms",), [r.key for r in programme.rooms], "room")
     _unique(source, ("days",), [d.number for d in programme.days], "day number")
@@ -164,7 +172,13 @@ def build(
                 if codes and codes.get(chair) is not Category.MEMBER_STATE:
                     message = f"{chair!r} is not a registered Member State (P4)"
                     raise InvalidProgramme(source.error((*at, "rcp_chairs", c), message))
-            plan = _plan(source, at, day.date, zone, segment, chosen, rules, programme.questions)
+            own = rules
+            if segment.profile is not None:  # O10: its profile's rules, exactly
+                if segment.profile not in by_profile:
+                    named = _profile(source, (*at, "profile"), segment.profile)
+                    by_profile[segment.profile] = floor_rules(named.rules, delegations)
+                own = by_profile[segment.profile]
+            plan = _plan(source, at, day.date, zone, segment, chosen, own, programme.questions)
             drafts.append(
                 SegmentDraft(
                     segment.key,
@@ -185,7 +199,17 @@ def build(
         tuple(programme.days),
         tuple(drafts),
         tuple(delegations),
+        rules_in,
     )
+
+
+def _profile(source: Source, at: tuple[str | int, ...], key: str) -> Profile:
+    """O10: the shipped profile ``key``; an unknown key is refused with its line and field."""
+    found = load_profile(key)
+    if found is None:
+        message = f"no rule profile {key!r} (profiles: {', '.join(known_profiles())}) (O10)"
+        raise InvalidProgramme(source.error(at, message))
+    return found
 
 
 def _unique(source: Source, at: tuple[str, ...], values: Sequence[object], what: str) -> None:

@@ -191,7 +191,7 @@ def _rules(programme: Programme) -> dict[str, object]:
     """``Meeting.rules``: the engine's floor rules, and the record's took-the-floor minimum (R4)."""
     return {
         **codec.dump(programme.rules),
-        "took_floor_seconds": programme.source.rules.took_floor_seconds,
+        "took_floor_seconds": programme.rules_in.took_floor_seconds,
     }
 
 

@@ -4,6 +4,8 @@ A file has a ``meeting`` header, the meeting's floor ``rules`` (every number
 of T1-T5, P2-P4, M3's undo window, O1's point of order, O2's rights of
 reply, O7's allotments by category and capacity, O8's speech kinds and O9's
 contingents is a setting with the seeds' default),
+a rule ``profile`` (O10, ``app.meeting.profiles``: a body's rules as data, which
+the meeting's ``rules`` override field by field; a segment may name its own),
 its ``rooms``, reusable ``formats`` (A1-A8: a sequence of phases) and its
 ``days`` with segments. A segment names a format and may fill in its
 programme speakers or override a phase's numbers. Unknown keys are refused,
@@ -195,6 +197,7 @@ class SegmentIn(_Strict):
     rcp_chairs: list[str] = Field(default_factory=list)  # P4: delegation codes
     phases: dict[str, PhaseChange] = Field(default_factory=dict)  # by phase key
     fill: str | None = None  # phase key that takes whatever time is left (e.g. Q&A)
+    profile: Key | None = None  # O10: this segment's rules are this profile's, exactly
 
 
 class DayIn(_Strict):
@@ -206,6 +209,7 @@ class DayIn(_Strict):
 
 class ProgrammeIn(_Strict):
     meeting: MeetingIn
+    profile: Key | None = None  # O10: the meeting's rules are this profile's, then ``rules``
     rules: RulesIn = Field(default_factory=RulesIn)
     questions: list[str] = Field(default_factory=list)  # A1's guiding questions
     delegations: str | None = None  # a CSV beside the file (app.meeting.delegations)
