@@ -31,6 +31,7 @@ from app.queue import (
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
+    MarkAbsent,
     MoveRequest,
     ReopenSpeakersList,
     RulePointOfOrder,
@@ -46,6 +47,8 @@ from app.timing.allotment import SpeechCommand
 
 if TYPE_CHECKING:
     from app.live.hub import Screen
+    from app.queue import LotsDrawn
+    from app.room.store import CommandAck
 
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
 
@@ -324,6 +327,17 @@ class CallRepliesIn(CommandIn):
         return CallReplies()
 
 
+class MarkAbsentIn(CommandIn):
+    """O5: the chair called an inscribed speaker who is not there: the first time it goes
+    to the end of its level, the second time it is dropped (recorded as not heard)."""
+
+    type: Literal["mark_absent"]
+    request_id: str = Field(max_length=80)
+
+    def to_command(self) -> MarkAbsent:
+        return MarkAbsent(self.request_id)
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -337,7 +351,8 @@ FloorCommandIn = Annotated[
     | RulePointIn
     | CloseListIn
     | ReopenListIn
-    | CallRepliesIn,
+    | CallRepliesIn
+    | MarkAbsentIn,
     Field(discriminator="type"),
 ]
 
@@ -393,13 +408,65 @@ RequestCommandIn = Annotated[
 ]
 
 
+# -- inscription before the segment (O4, O6) ------------------------------------------
+
+#: A delegation's code, as registered for the meeting ("MEX").
+DelegationCode = Annotated[str, Field(min_length=1, max_length=32)]
+#: The programme's id of the segment, as for ``open_segment``; the route reads its plan.
+SegmentId = Annotated[int, Field(description="the programme's id of the segment")]
+
+
 class InscribeIn(CommandIn):
     """O4: inscribe a delegation on a segment's list, within the segment's window."""
 
     type: Literal["inscribe"]
-    segment_id: int  # the programme's id of the segment, as for open_segment
-    delegation: str = Field(min_length=1, max_length=32)
+    segment_id: SegmentId
+    delegation: DelegationCode
     tier: Tier = Field(strict=False)  # the level of representation of who will speak (JSON)
+
+
+class WithdrawInscriptionIn(CommandIn):
+    """O4: take a delegation off a segment's list before it opens; a delegate its own, the
+    secretariat any. Nothing to withdraw is not an error (M2)."""
+
+    type: Literal["withdraw_inscription"]
+    segment_id: SegmentId
+    delegation: DelegationCode
+
+
+class SwapInscriptionsIn(CommandIn):
+    """O4: two speakers inscribed at one level swap places; the secretariat's approval is
+    the command itself."""
+
+    type: Literal["swap_inscriptions"]
+    segment_id: SegmentId
+    first: DelegationCode
+    second: DelegationCode
+
+
+class DrawLotsIn(CommandIn):
+    """O6: the secretariat draws the order of one level by lot, or ``keep`` of its
+    applicants; without a ``seed`` the service chooses one. The seed is published with
+    the result (the answer's ``lots``), so that anyone re-draws it."""
+
+    type: Literal["draw_lots"]
+    segment_id: SegmentId
+    tier: Tier = Field(strict=False)
+    seed: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the draw's seed, published; none: the service chooses one",
+    )
+    keep: int | None = Field(
+        default=None, ge=1, le=10_000, description="K of N: how many of the drawn stay"
+    )
+
+
+InscriptionCommandIn = Annotated[
+    InscribeIn | WithdrawInscriptionIn | SwapInscriptionsIn | DrawLotsIn,
+    Field(discriminator="type"),
+]
 
 
 # -- answers -------------------------------------------------------------------------
@@ -446,6 +513,49 @@ class ScreenOut(BaseModel):
             reported_version=screen.reported_version,
             resyncs=screen.resyncs,
             direct=screen.direct,
+        )
+
+
+class LotsOut(BaseModel):
+    """O6: a draw as it was published: ``app.queue.drawn_order(candidates, seed)`` re-draws
+    it; ``drawn`` are the ones kept, in order, ``not_drawn`` left the list (K of N)."""
+
+    tier: Tier
+    seed: str
+    candidates: list[str]  # the level's delegation codes, sorted: the draw's input
+    drawn: list[str]
+    not_drawn: list[str]
+
+    @classmethod
+    def of(cls, event: LotsDrawn) -> LotsOut:
+        return cls(
+            tier=event.tier,
+            seed=event.seed,
+            candidates=list(event.candidates),
+            drawn=list(event.drawn),
+            not_drawn=[e.delegation_id for e in event.not_drawn],
+        )
+
+
+class InscriptionAck(BaseModel):
+    """The answer to an inscription command: the command's answer, and a draw's result."""
+
+    command_id: str
+    version: int = Field(description="the room's version after the command")
+    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
+    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
+    lots: LotsOut | None = Field(
+        default=None, description="draw_lots: the draw, with its seed (O6); else null"
+    )
+
+    @classmethod
+    def of(cls, ack: CommandAck, drawn: LotsDrawn | None = None) -> InscriptionAck:
+        return cls(
+            command_id=ack.command_id,
+            version=ack.version,
+            events=list(ack.events),
+            duplicate=ack.duplicate,
+            lots=None if drawn is None else LotsOut.of(drawn),
         )
 
 
