@@ -28,6 +28,7 @@ from app.api.schemas import (
     OpenSegmentIn,
     PointOfOrderIn,
     ProgrammeCommandIn,
+    QuestionIn,
     ReplyIn,
     RequestCommandIn,
     RequestIn,
@@ -93,7 +94,8 @@ async def floor_command(
     """Grant the floor, give it by name, reorder, fix an allotment, add a request (P2, P7),
     strike one (M4), undo the last change of the floor (M3), hear a point of order and
     rule on it (O1), close or reopen a phase's list of speakers (O3), call the rights of
-    reply (O2), mark an inscribed speaker absent (O5)."""
+    reply (O2), mark an inscribed speaker absent (O5), record the speaker's consent to an
+    interposed question or its refusal (O8)."""
     command: Command
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
@@ -112,19 +114,24 @@ async def request_command(
     sender: SenderDep,
     principal: PrincipalDep,
 ) -> CommandAck:
-    """A delegation requests the floor, withdraws (P6, P7), raises a point of order (O1) or
-    asks for a right of reply and withdraws it (O2): only for itself (its rule); the
-    moderator raises a point or asks a reply on any delegation's behalf."""
+    """A delegation requests the floor (P6, P7: pro or contra, O8; for a group, O7),
+    withdraws, raises a point of order (O1), asks for a right of reply and withdraws it
+    (O2), or asks to put an interposed question (O8): only for itself (its rule); the
+    moderator raises a point, asks a reply or a question on any delegation's behalf."""
     command: Command
+    on_behalf = principal.role is not Role.DELEGATE
     if isinstance(body, RequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = RequestFloor(who)
+        command = body.to_command(who)
+    elif isinstance(body, QuestionIn):
+        who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
+        command = body.to_command(who, on_behalf=on_behalf)
     elif isinstance(body, PointOfOrderIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = RaisePointOfOrder(who, on_behalf=principal.role is not Role.DELEGATE)
+        command = RaisePointOfOrder(who, on_behalf=on_behalf)
     elif isinstance(body, ReplyIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = RequestReply(who, on_behalf=principal.role is not Role.DELEGATE)
+        command = RequestReply(who, on_behalf=on_behalf)
     else:
         command = body.to_command()
     return await room.handle(command, body.command_id, sender=sender)

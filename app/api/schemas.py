@@ -23,26 +23,39 @@ from app.access.roles import Role
 from app.db.engine import DatabaseState
 from app.meeting.names import Name
 from app.queue import (
+    AskInterposedQuestion,
     CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
+    ConsentToQuestion,
+    DeclineQuestion,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
     MarkAbsent,
     MoveRequest,
     ReopenSpeakersList,
+    RequestFloor,
     RulePointOfOrder,
     SetRequestAllotment,
+    Stance,
     StrikeRequest,
     Tier,
     Undo,
     WithdrawReply,
     WithdrawRequest,
 )
-from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
+from app.timing import (
+    EndSpeech,
+    ExtendSpeech,
+    PauseSpeech,
+    ResumeSpeech,
+    SetAllotment,
+    Speaker,
+    StartSpeech,
+)
 from app.timing.allotment import SpeechCommand
 
 if TYPE_CHECKING:
@@ -51,6 +64,8 @@ if TYPE_CHECKING:
     from app.room.store import CommandAck
 
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
+#: A delegation's code, as registered for the meeting ("MEX").
+DelegationCode = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class BodyIn(BaseModel):
@@ -338,6 +353,29 @@ class MarkAbsentIn(CommandIn):
         return MarkAbsent(self.request_id)
 
 
+class ConsentToQuestionIn(CommandIn):
+    """O8: the speaker consents to the first question waiting (or ``question_id``): its
+    clock stops, held, and the questioner has the floor; ``end`` on the speech ends the
+    question and gives the speaker back its seconds."""
+
+    type: Literal["consent_to_question"]
+    question_id: str | None = Field(default=None, max_length=80)
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> ConsentToQuestion:
+        return ConsentToQuestion(self.question_id, self.expected_speaker)
+
+
+class DeclineQuestionIn(CommandIn):
+    """O8: the speaker declines the first question waiting (or ``question_id``): dropped."""
+
+    type: Literal["decline_question"]
+    question_id: str | None = Field(default=None, max_length=80)
+
+    def to_command(self) -> DeclineQuestion:
+        return DeclineQuestion(self.question_id)
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -352,7 +390,9 @@ FloorCommandIn = Annotated[
     | CloseListIn
     | ReopenListIn
     | CallRepliesIn
-    | MarkAbsentIn,
+    | MarkAbsentIn
+    | ConsentToQuestionIn
+    | DeclineQuestionIn,
     Field(discriminator="type"),
 ]
 
@@ -360,8 +400,24 @@ FloorCommandIn = Annotated[
 
 
 class RequestIn(CommandIn):
+    """A delegation asks for the floor (P6): for or against (O8, where the meeting debates
+    so), or on behalf of a group (O7: the meeting's allotment for a group statement)."""
+
     type: Literal["request"]
-    delegation: str = Field(min_length=1, max_length=32)
+    delegation: DelegationCode
+    stance: Literal["pro", "contra"] | None = Field(
+        default=None, description="O8: pro or contra; none: a plain contribution"
+    )
+    speaks_for: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="O7: the group the statement is on behalf of (e.g. 'African Group')",
+    )
+
+    def to_command(self, who: Speaker) -> RequestFloor:
+        stance = Stance.NONE if self.stance is None else Stance(self.stance)
+        return RequestFloor(who, stance=stance, speaks_for=self.speaks_for)
 
 
 class WithdrawIn(CommandIn):
@@ -402,16 +458,28 @@ class WithdrawReplyIn(CommandIn):
         return WithdrawReply(self.delegation, self.reply_id)
 
 
+class QuestionIn(CommandIn):
+    """O8: ask to put an interposed question to the speaker on the floor (at most the
+    meeting's cap, ``seconds`` if shorter): a delegate for its own delegation, the
+    moderator on behalf of any; the chair then records the speaker's answer."""
+
+    type: Literal["question"]
+    delegation: DelegationCode
+    seconds: Seconds | None = None  # None: the meeting's cap
+    expected_speaker: ExpectedSpeaker = None  # M1: the speaker the question is put to
+
+    def to_command(self, who: Speaker, on_behalf: bool) -> AskInterposedQuestion:
+        return AskInterposedQuestion(who, self.seconds, on_behalf, self.expected_speaker)
+
+
 RequestCommandIn = Annotated[
-    RequestIn | WithdrawIn | PointOfOrderIn | ReplyIn | WithdrawReplyIn,
+    RequestIn | WithdrawIn | PointOfOrderIn | ReplyIn | WithdrawReplyIn | QuestionIn,
     Field(discriminator="type"),
 ]
 
 
 # -- inscription before the segment (O4, O6) ------------------------------------------
 
-#: A delegation's code, as registered for the meeting ("MEX").
-DelegationCode = Annotated[str, Field(min_length=1, max_length=32)]
 #: The programme's id of the segment, as for ``open_segment``; the route reads its plan.
 SegmentId = Annotated[int, Field(description="the programme's id of the segment")]
 
