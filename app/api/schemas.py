@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.access.guard import MAX_ID
 from app.access.roles import Role
 from app.db.engine import DatabaseState
 from app.meeting.names import Name
@@ -66,6 +67,11 @@ if TYPE_CHECKING:
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
 #: A delegation's code, as registered for the meeting ("MEX").
 DelegationCode = Annotated[str, Field(min_length=1, max_length=32)]
+#: The programme's integer id of a segment (``open_segment``, the inscriptions); an id past
+#: the database's 64-bit ids is refused here, not by the driver (a 500).
+SegmentId = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="the programme's integer id of the segment")
+]
 
 
 class BodyIn(BaseModel):
@@ -165,7 +171,7 @@ SpeechCommandIn = Annotated[
 
 class OpenSegmentIn(CommandIn):
     type: Literal["open_segment"]
-    segment_id: int = Field(ge=1)
+    segment_id: SegmentId
 
 
 #: M1: the segment the console showed, as the view names it (``segment.id``, a string;
@@ -479,9 +485,6 @@ RequestCommandIn = Annotated[
 
 
 # -- inscription before the segment (O4, O6) ------------------------------------------
-
-#: The programme's id of the segment, as for ``open_segment``; the route reads its plan.
-SegmentId = Annotated[int, Field(description="the programme's id of the segment")]
 
 
 class InscribeIn(CommandIn):

@@ -256,6 +256,36 @@ def test_O6_a_bad_draw_is_refused_with_a_4xx_that_says_why(api: Api) -> None:
     assert opened(api) == ["MEX", "GHA"]  # no refused draw moved anyone
 
 
+def test_O4_O6_a_segment_id_past_the_databases_ids_is_refused_as_input_not_a_500(
+    api: Api,
+) -> None:
+    past = 2**63
+    bodies = (
+        {"type": "inscribe", "delegation": "MEX", "tier": "minister", "segment_id": past},
+        {"type": "withdraw_inscription", "delegation": "MEX", "segment_id": past},
+        {"type": "swap_inscriptions", "first": "MEX", "second": "GHA", "segment_id": past},
+        {"type": "draw_lots", "tier": "minister", "segment_id": -past},
+    )
+
+    answers = [send(api, body, "secretariat") for body in bodies]
+
+    assert [a.status_code for a in answers] == [422, 422, 422, 422]
+    assert all("segment_id" in a.json()["detail"] for a in answers)
+
+
+def test_O4_O6_once_the_segment_is_open_its_list_no_longer_changes(api: Api) -> None:
+    inscribe(api, "MEX", "GHA")
+    assert opened(api) == ["MEX", "GHA"]
+
+    withdrawn = withdraw(api, "MEX", "secretariat")
+    swapped = swap(api, "MEX", "GHA")
+    drawn = draw(api, seed="late")
+
+    for late in (withdrawn, swapped, drawn):
+        assert (late.status_code, late.json()["code"]) == (409, "inscription.segment_open")
+    assert [q["delegation_id"] for q in api.waiting()] == ["MEX", "GHA"]
+
+
 # -- no-shows (O5) -------------------------------------------------------------------------------
 
 
