@@ -280,6 +280,10 @@ MESSAGES: dict[str, Template] = {
     "access.refused": "{who} cannot do this: it is for {holders}",
     "access.need_secretariat": "secretariat credentials are needed: log in at /api/login",
     "access.secretariat_only": "{who} cannot do what only the secretariat does",
+    "access.arrange_inscriptions": (
+        "{who} cannot swap inscribed speakers or draw lots: the secretariat orders the "
+        "list of speakers (O4, O6); ask the secretariat"
+    ),
     "access.administrator_only": (
         "{who} cannot create a meeting: the service's administrator does"
     ),

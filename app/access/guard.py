@@ -23,7 +23,9 @@ The route reads the principal its rule let through with ``authorized`` (the
 ``PrincipalDep`` of ``app.api.deps``): never None, never read twice. Rules
 of the pages (``page=True``) refuse with a readable HTML page instead of
 JSON (``PageRefused``). Every route has a rule: ``tests/access/test_guard.py``
-fails for one without.
+fails for one without. A route whose bodies are not all for the same callers
+(the inscriptions: a delegation inscribes itself, only the secretariat draws
+lots) checks the narrower rule of such a body with ``ensure_allowed``.
 """
 
 from __future__ import annotations
@@ -83,19 +85,7 @@ class _Check:
                 await ensure_in_meeting(connection, principal)
             connection.state.principal = principal  # what ``authorized`` gives the route
             return principal
-        holders = rule.holders()
-        if principal is None:
-            if rule.need:
-                raise NotAllowed(rule.need)
-            raise NotAllowed("access.needed_for", holders=holders)
-        words: dict[str, Param] = {
-            "who": principal.describe(),
-            "room_id": "" if room_id is None else room_id,
-            "delegation": asked_delegation(body) or "",
-            "holders": holders,
-        }
-        code = rule.refuse or "access.refused"
-        raise NotAllowed(code, **{k: v for k, v in words.items() if k in placeholders(code)})
+        raise _refusal(rule, principal, room_id, body)
 
 
 class _TokenCheck(_Check, SecurityBase):
@@ -115,6 +105,35 @@ def allow(*grants: Grant, page: bool = False, need: str = "", refuse: str = "") 
     check = _Check(rule) if rule.grants == {Grant.ANYONE} else _TokenCheck(rule)
     dependency: params.Depends = Depends(check)
     return dependency
+
+
+def ensure_allowed(
+    check: params.Depends, principal: Principal, room_id: int | None, body: Any = None
+) -> None:
+    """A narrower rule, for one kind of body a route takes: the route's own rule let
+    ``principal`` in, this one says whether it may send that body (403 in the rule's words)."""
+    rule = check.dependency.rule if isinstance(check.dependency, _Check) else None
+    if rule is None:
+        raise TypeError("ensure_allowed takes a rule made by allow(...)")
+    if not rule.holds(principal, room_id, body):
+        raise _refusal(rule, principal, room_id, body)
+
+
+def _refusal(rule: Rule, principal: Principal | None, room_id: int | None, body: Any) -> NotAllowed:
+    """What a refused caller is told: what it needs (no token), or why not (the rule's words)."""
+    holders = rule.holders()
+    if principal is None:
+        if rule.need:
+            return NotAllowed(rule.need)
+        return NotAllowed("access.needed_for", holders=holders)
+    words: dict[str, Param] = {
+        "who": principal.describe(),
+        "room_id": "" if room_id is None else room_id,
+        "delegation": asked_delegation(body) or "",
+        "holders": holders,
+    }
+    code = rule.refuse or "access.refused"
+    return NotAllowed(code, **{k: v for k, v in words.items() if k in placeholders(code)})
 
 
 async def authorized(connection: HTTPConnection) -> Principal:

@@ -51,8 +51,16 @@ ACT_FOR_DELEGATION = allow(
     need="access.need_delegation_or_moderator",
     refuse="access.act_for",
 )
-#: O4: inscribing before a segment: a delegation for itself, the secretariat for any.
+#: O4: inscribing before a segment (or withdrawing): a delegation for itself, the
+#: secretariat for any.
 INSCRIBE = allow(OWN_DELEGATION, SECRETARIAT)
+#: O4, O6: swapping two inscribed speakers and drawing lots: the secretariat's alone (the
+#: inscriptions route checks it for those bodies, ``ensure_allowed``).
+ARRANGE_INSCRIPTIONS = allow(
+    SECRETARIAT,
+    need="access.need_secretariat",
+    refuse="access.arrange_inscriptions",
+)
 #: Watching one room: its displays and moderator, any delegate, its rapporteur.
 WATCH_ROOM = allow(
     ROOM_VIEWER,

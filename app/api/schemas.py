@@ -19,35 +19,59 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.access.guard import MAX_ID
 from app.access.roles import Role
 from app.db.engine import DatabaseState
 from app.meeting.names import Name
 from app.queue import (
+    AskInterposedQuestion,
     CallReplies,
     ClearQueue,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
+    ConsentToQuestion,
+    DeclineQuestion,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
+    MarkAbsent,
     MoveRequest,
     ReopenSpeakersList,
+    RequestFloor,
     RulePointOfOrder,
     SetRequestAllotment,
+    Stance,
     StrikeRequest,
     Tier,
     Undo,
     WithdrawReply,
     WithdrawRequest,
 )
-from app.timing import EndSpeech, ExtendSpeech, PauseSpeech, ResumeSpeech, SetAllotment, StartSpeech
+from app.timing import (
+    EndSpeech,
+    ExtendSpeech,
+    PauseSpeech,
+    ResumeSpeech,
+    SetAllotment,
+    Speaker,
+    StartSpeech,
+)
 from app.timing.allotment import SpeechCommand
 
 if TYPE_CHECKING:
     from app.live.hub import Screen
+    from app.queue import LotsDrawn
+    from app.room.store import CommandAck
 
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
+#: A delegation's code, as registered for the meeting ("MEX").
+DelegationCode = Annotated[str, Field(min_length=1, max_length=32)]
+#: The programme's integer id of a segment (``open_segment``, the inscriptions); an id past
+#: the database's 64-bit ids is refused here, not by the driver (a 500).
+SegmentId = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="the programme's integer id of the segment")
+]
 
 
 class BodyIn(BaseModel):
@@ -147,7 +171,7 @@ SpeechCommandIn = Annotated[
 
 class OpenSegmentIn(CommandIn):
     type: Literal["open_segment"]
-    segment_id: int = Field(ge=1)
+    segment_id: SegmentId
 
 
 #: M1: the segment the console showed, as the view names it (``segment.id``, a string;
@@ -324,6 +348,40 @@ class CallRepliesIn(CommandIn):
         return CallReplies()
 
 
+class MarkAbsentIn(CommandIn):
+    """O5: the chair called an inscribed speaker who is not there: the first time it goes
+    to the end of its level, the second time it is dropped (recorded as not heard)."""
+
+    type: Literal["mark_absent"]
+    request_id: str = Field(max_length=80)
+
+    def to_command(self) -> MarkAbsent:
+        return MarkAbsent(self.request_id)
+
+
+class ConsentToQuestionIn(CommandIn):
+    """O8: the speaker consents to the first question waiting (or ``question_id``): its
+    clock stops, held, and the questioner has the floor; ``end`` on the speech ends the
+    question and gives the speaker back its seconds."""
+
+    type: Literal["consent_to_question"]
+    question_id: str | None = Field(default=None, max_length=80)
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> ConsentToQuestion:
+        return ConsentToQuestion(self.question_id, self.expected_speaker)
+
+
+class DeclineQuestionIn(CommandIn):
+    """O8: the speaker declines the first question waiting (or ``question_id``): dropped."""
+
+    type: Literal["decline_question"]
+    question_id: str | None = Field(default=None, max_length=80)
+
+    def to_command(self) -> DeclineQuestion:
+        return DeclineQuestion(self.question_id)
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -337,7 +395,10 @@ FloorCommandIn = Annotated[
     | RulePointIn
     | CloseListIn
     | ReopenListIn
-    | CallRepliesIn,
+    | CallRepliesIn
+    | MarkAbsentIn
+    | ConsentToQuestionIn
+    | DeclineQuestionIn,
     Field(discriminator="type"),
 ]
 
@@ -345,8 +406,24 @@ FloorCommandIn = Annotated[
 
 
 class RequestIn(CommandIn):
+    """A delegation asks for the floor (P6): for or against (O8, where the meeting debates
+    so), or on behalf of a group (O7: the meeting's allotment for a group statement)."""
+
     type: Literal["request"]
-    delegation: str = Field(min_length=1, max_length=32)
+    delegation: DelegationCode
+    stance: Literal["pro", "contra"] | None = Field(
+        default=None, description="O8: pro or contra; none: a plain contribution"
+    )
+    speaks_for: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="O7: the group the statement is on behalf of (e.g. 'African Group')",
+    )
+
+    def to_command(self, who: Speaker) -> RequestFloor:
+        stance = Stance.NONE if self.stance is None else Stance(self.stance)
+        return RequestFloor(who, stance=stance, speaks_for=self.speaks_for)
 
 
 class WithdrawIn(CommandIn):
@@ -387,19 +464,80 @@ class WithdrawReplyIn(CommandIn):
         return WithdrawReply(self.delegation, self.reply_id)
 
 
+class QuestionIn(CommandIn):
+    """O8: ask to put an interposed question to the speaker on the floor (at most the
+    meeting's cap, ``seconds`` if shorter): a delegate for its own delegation, the
+    moderator on behalf of any; the chair then records the speaker's answer."""
+
+    type: Literal["question"]
+    delegation: DelegationCode
+    seconds: Seconds | None = None  # None: the meeting's cap
+    expected_speaker: ExpectedSpeaker = None  # M1: the speaker the question is put to
+
+    def to_command(self, who: Speaker, on_behalf: bool) -> AskInterposedQuestion:
+        return AskInterposedQuestion(who, self.seconds, on_behalf, self.expected_speaker)
+
+
 RequestCommandIn = Annotated[
-    RequestIn | WithdrawIn | PointOfOrderIn | ReplyIn | WithdrawReplyIn,
+    RequestIn | WithdrawIn | PointOfOrderIn | ReplyIn | WithdrawReplyIn | QuestionIn,
     Field(discriminator="type"),
 ]
+
+
+# -- inscription before the segment (O4, O6) ------------------------------------------
 
 
 class InscribeIn(CommandIn):
     """O4: inscribe a delegation on a segment's list, within the segment's window."""
 
     type: Literal["inscribe"]
-    segment_id: int  # the programme's id of the segment, as for open_segment
-    delegation: str = Field(min_length=1, max_length=32)
+    segment_id: SegmentId
+    delegation: DelegationCode
     tier: Tier = Field(strict=False)  # the level of representation of who will speak (JSON)
+
+
+class WithdrawInscriptionIn(CommandIn):
+    """O4: take a delegation off a segment's list before it opens; a delegate its own, the
+    secretariat any. Nothing to withdraw is not an error (M2)."""
+
+    type: Literal["withdraw_inscription"]
+    segment_id: SegmentId
+    delegation: DelegationCode
+
+
+class SwapInscriptionsIn(CommandIn):
+    """O4: two speakers inscribed at one level swap places; the secretariat's approval is
+    the command itself."""
+
+    type: Literal["swap_inscriptions"]
+    segment_id: SegmentId
+    first: DelegationCode
+    second: DelegationCode
+
+
+class DrawLotsIn(CommandIn):
+    """O6: the secretariat draws the order of one level by lot, or ``keep`` of its
+    applicants; without a ``seed`` the service chooses one. The seed is published with
+    the result (the answer's ``lots``), so that anyone re-draws it."""
+
+    type: Literal["draw_lots"]
+    segment_id: SegmentId
+    tier: Tier = Field(strict=False)
+    seed: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the draw's seed, published; none: the service chooses one",
+    )
+    keep: int | None = Field(
+        default=None, ge=1, le=10_000, description="K of N: how many of the drawn stay"
+    )
+
+
+InscriptionCommandIn = Annotated[
+    InscribeIn | WithdrawInscriptionIn | SwapInscriptionsIn | DrawLotsIn,
+    Field(discriminator="type"),
+]
 
 
 # -- answers -------------------------------------------------------------------------
@@ -446,6 +584,49 @@ class ScreenOut(BaseModel):
             reported_version=screen.reported_version,
             resyncs=screen.resyncs,
             direct=screen.direct,
+        )
+
+
+class LotsOut(BaseModel):
+    """O6: a draw as it was published: ``app.queue.drawn_order(candidates, seed)`` re-draws
+    it; ``drawn`` are the ones kept, in order, ``not_drawn`` left the list (K of N)."""
+
+    tier: Tier
+    seed: str
+    candidates: list[str]  # the level's delegation codes, sorted: the draw's input
+    drawn: list[str]
+    not_drawn: list[str]
+
+    @classmethod
+    def of(cls, event: LotsDrawn) -> LotsOut:
+        return cls(
+            tier=event.tier,
+            seed=event.seed,
+            candidates=list(event.candidates),
+            drawn=list(event.drawn),
+            not_drawn=[e.delegation_id for e in event.not_drawn],
+        )
+
+
+class InscriptionAck(BaseModel):
+    """The answer to an inscription command: the command's answer, and a draw's result."""
+
+    command_id: str
+    version: int = Field(description="the room's version after the command")
+    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
+    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
+    lots: LotsOut | None = Field(
+        default=None, description="draw_lots: the draw, with its seed (O6); else null"
+    )
+
+    @classmethod
+    def of(cls, ack: CommandAck, drawn: LotsDrawn | None = None) -> InscriptionAck:
+        return cls(
+            command_id=ack.command_id,
+            version=ack.version,
+            events=list(ack.events),
+            duplicate=ack.duplicate,
+            lots=None if drawn is None else LotsOut.of(drawn),
         )
 
 

@@ -142,13 +142,23 @@ class RoomRunner:
     def now(self) -> float:
         return self._now()
 
-    async def handle(self, command: Command, command_id: str, *, sender: Sender) -> CommandAck:
+    async def handle(
+        self,
+        command: Command,
+        command_id: str,
+        *,
+        sender: Sender,
+        as_sent: Command | None = None,
+    ) -> CommandAck:
         """Apply ``command`` once, whatever the retries (idempotent by ``command_id``).
 
         The engine decides and the outcome is committed, or the first answer
         to a retried id returned, in one trip to the store's thread
         (``RoomStore.record``); the room's lock keeps ``self.state`` still
-        meanwhile. ``sender`` is who sent it, for the audit trail.
+        meanwhile. ``sender`` is who sent it, for the audit trail. ``as_sent``
+        is the command as the client sent it when the shell filled in part of
+        it (a seed it chose, O6): the id is bound to that (M6), so that a
+        retry, which the shell fills in anew, is still the same command.
         """
         if self._waiting >= self._max_waiting:
             raise RoomBusy("room.busy", retry_after=1, count=self._waiting)
@@ -163,7 +173,7 @@ class RoomRunner:
             if self._fault is not None and ticket < self._fault_before:
                 raise self._fault.again()  # it waited behind the fault: no second trip
             try:
-                return await self._handle(command, command_id, sender)
+                return await self._handle(command, command_id, sender, as_sent or command)
             except DatabaseUnavailable as error:
                 self._fault = error
                 self._fault_before = self._arrivals  # those waiting now waited behind it
@@ -171,8 +181,10 @@ class RoomRunner:
         finally:
             self._lock.release()
 
-    async def _handle(self, command: Command, command_id: str, sender: Sender) -> CommandAck:
-        kind, bound_to = type(command).__name__, fingerprint(command)
+    async def _handle(
+        self, command: Command, command_id: str, sender: Sender, as_sent: Command
+    ) -> CommandAck:
+        kind, bound_to = type(command).__name__, fingerprint(as_sent)
         for _ in range(self._retries):
             now = self._now()
             attempt = CommandAttempt(
