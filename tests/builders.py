@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.category import Category
 from app.db import codec
@@ -21,7 +21,7 @@ from app.db.models import Day, Delegation, Meeting, Room, Segment
 from app.queue import ClosePhase, OpenSegment, RequestFloor
 from app.timing.plan import FloorRules, SegmentPlan
 from tests.fakes import RoomLog, state
-from tests.plans import MS_PHASE, START, action_group, panel
+from tests.plans import MS_PHASE, START, STATES, action_group, floor, panel, segment
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,30 @@ def add_segment(session: Session, day: Day, key: str, room_id: int, plan: Segmen
     session.flush()
     segment.plan = codec.dump(replace(plan, id=str(segment.id), room_id=str(room_id)))
     return segment
+
+
+def add_debate(engine: Engine, seeded: Seeded, rules: FloorRules, start: float = START) -> int:
+    """A three-hour general debate of Member and observer States in the seeded plenary,
+    under ``rules`` (the seeded segments keep the defaults); its segment id."""
+    debating = floor("debate", "General debate", 180, eligible=STATES)
+    plan = segment("gd", "General debate", "A8", 180, debating, start=start, rules=rules)
+    with Session(engine, expire_on_commit=False) as session:
+        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
+        debate = add_segment(session, day, "gd", seeded.rooms[0], plan)
+        session.commit()
+    assert debate.id is not None
+    return debate.id
+
+
+def open_list_of(engine: Engine, segment_id: int, opens_at: float, deadline: float) -> None:
+    """O4: give the stored segment an inscription window (the seeded ones have none)."""
+    with Session(engine) as session:
+        segment = session.get(Segment, segment_id)
+        assert segment is not None
+        window = {"opens_at": opens_at, "deadline": deadline}
+        segment.plan = {**segment.plan, "inscription": window}
+        session.add(segment)
+        session.commit()
 
 
 def in_member_states(

@@ -15,6 +15,7 @@ protocol document.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -48,6 +49,7 @@ from app.queue import (
     WithdrawReply,
     WithdrawRequest,
 )
+from app.room.store import CommandAck
 from app.timing import (
     EndSpeech,
     ExtendSpeech,
@@ -62,7 +64,6 @@ from app.timing.allotment import SpeechCommand
 if TYPE_CHECKING:
     from app.live.hub import Screen
     from app.queue import LotsDrawn
-    from app.room.store import CommandAck
 
 Seconds = Annotated[float, Field(gt=0, le=4 * 3600, description="seconds, more than 0")]
 #: A delegation's code, as registered for the meeting ("MEX").
@@ -608,26 +609,18 @@ class LotsOut(BaseModel):
         )
 
 
-class InscriptionAck(BaseModel):
+@dataclass(frozen=True, slots=True)
+class InscriptionAck(CommandAck):
     """The answer to an inscription command: the command's answer, and a draw's result."""
 
-    command_id: str
-    version: int = Field(description="the room's version after the command")
-    events: list[str] = Field(description="what the command produced (empty: nothing changed)")
-    duplicate: bool = Field(description="true when this id was seen before: nothing was applied")
-    lots: LotsOut | None = Field(
-        default=None, description="draw_lots: the draw, with its seed (O6); else null"
-    )
+    lots: Annotated[
+        LotsOut | None, Field(description="draw_lots: the draw, with its seed (O6); else null")
+    ] = None
 
     @classmethod
     def of(cls, ack: CommandAck, drawn: LotsDrawn | None = None) -> InscriptionAck:
-        return cls(
-            command_id=ack.command_id,
-            version=ack.version,
-            events=list(ack.events),
-            duplicate=ack.duplicate,
-            lots=None if drawn is None else LotsOut.of(drawn),
-        )
+        lots = None if drawn is None else LotsOut.of(drawn)
+        return cls(ack.command_id, ack.version, ack.events, ack.duplicate, lots)
 
 
 class ErrorOut(BaseModel):

@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from app.db.models import Segment
 from tests.api_client import Api, serving
-from tests.builders import seed_meeting
+from tests.builders import open_list_of, seed_meeting
 from tests.plans import START
 
 HOUR = 3600.0
@@ -20,13 +18,8 @@ HOUR = 3600.0
 @pytest.fixture
 def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     seeded = seed_meeting(engine)
-    with Session(engine) as session:  # O4: the action group's list opens two days before
-        segment = session.get(Segment, seeded.action_group)
-        assert segment is not None
-        window = {"opens_at": START - 48 * HOUR, "deadline": START + HOUR}
-        segment.plan = {**segment.plan, "inscription": window}
-        session.add(segment)
-        session.commit()
+    # O4: the action group's list opens two days before, and closes an hour after the start
+    open_list_of(engine, seeded.action_group, START - 48 * HOUR, START + HOUR)
     with serving(sqlite_url, seeded) as served:
         yield served
 

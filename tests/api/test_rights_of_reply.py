@@ -13,14 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from app.db.models import Day
 from app.timing import FloorRules
 from tests.api_client import Api, serving
-from tests.builders import Seeded, add_segment, seed_meeting
+from tests.builders import Seeded, add_debate, seed_meeting
 from tests.live.harness import validator
-from tests.plans import STATES, floor, segment
 
 Json = dict[str, Any]
 
@@ -32,19 +29,7 @@ DEBATE: dict[str, int] = {}
 @pytest.fixture
 def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     seeded = seed_meeting(engine)
-    debate = segment(
-        "gd",
-        "General debate",
-        "A8",
-        180,
-        floor("debate", "General debate", 180, eligible=STATES),
-        rules=FloorRules(reply_limits=(600.0, 300.0)),
-    )
-    with Session(engine, expire_on_commit=False) as session:
-        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
-        debate_id = add_segment(session, day, "gd", seeded.rooms[0], debate).id
-        session.commit()
-    assert debate_id is not None
+    debate_id = add_debate(engine, seeded, FloorRules(reply_limits=(600.0, 300.0)))
     DEBATE["id"] = debate_id
     with serving(sqlite_url, seeded) as served:
         yield served

@@ -15,14 +15,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from app.access.roles import Principal, Role
-from app.db.models import Day
 from app.timing import FloorRules
 from tests.api_client import Api, serving
-from tests.builders import add_segment, seed_meeting
-from tests.plans import STATES, floor, segment
+from tests.builders import add_debate, seed_meeting
 
 Json = dict[str, Any]
 GROUP_SECONDS = 300.0  # O7: the debate's allotment for a statement on behalf of a group
@@ -38,19 +35,7 @@ def api(sqlite_url: str, engine: Engine) -> Iterator[Api]:
     rules = FloorRules(
         alternate_stances=True, interposed_questions=True, capacity_seconds=GROUP_SECONDS
     )
-    debate = segment(
-        "gd",
-        "General debate",
-        "A8",
-        180,
-        floor("debate", "General debate", 180, eligible=STATES),
-        rules=rules,
-    )
-    with Session(engine, expire_on_commit=False) as session:
-        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
-        debate_id = add_segment(session, day, "gd", seeded.rooms[0], debate).id
-        session.commit()
-    assert debate_id is not None
+    debate_id = add_debate(engine, seeded, rules)
     DEBATE["id"] = debate_id
     with serving(sqlite_url, seeded) as served:
         served.tokens.update(

@@ -28,11 +28,10 @@ from app.access.credentials import recorded_token
 from app.access.roles import Principal, Role
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Day, Delegation, Room, Segment
+from app.db.models import Delegation, Room, Segment
 from app.live.serving import uvicorn_options
 from app.timing import FloorRules
-from tests.builders import Seeded, add_segment, seed_meeting
-from tests.plans import STATES, floor, segment
+from tests.builders import Seeded, add_debate, seed_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTRIES = ROOT / "app" / "data" / "countries.csv"
@@ -146,23 +145,12 @@ def seed_debate(database_url: str, seeded: Seeded, rules: FloorRules | None = No
     """A general debate of Member and observer States in the plenary whose rules give a
     right of reply (GA's limits), or ``rules``; its segment id. The seeded segments give
     none."""
-    plan = segment(
-        "gd",
-        "General debate",
-        "A8",
-        180,
-        floor("debate", "General debate", 180, eligible=STATES),
-        start=time.time(),
-        rules=rules or FloorRules(reply_limits=GA_REPLY_LIMITS),
-    )
     engine = make_engine(database_url)
-    with Session(engine, expire_on_commit=False) as session:
-        day = session.exec(select(Day).where(Day.meeting_id == seeded.meeting_id)).one()
-        debate = add_segment(session, day, "gd", seeded.rooms[0], plan)
-        session.commit()
-    engine.dispose()
-    assert debate.id is not None
-    return debate.id
+    try:
+        rules = rules or FloorRules(reply_limits=GA_REPLY_LIMITS)
+        return add_debate(engine, seeded, rules, start=time.time())
+    finally:
+        engine.dispose()
 
 
 #: Debian's chromium under Playwright, as NOTES.md says (never `playwright install`).

@@ -44,37 +44,40 @@ export function renderContingents(view, now) {
   const groups = contingentsNow(view, now);
   $("contingents").hidden = groups.length === 0;
   if (groups.length === 0) return;
-  const list = $("contingents-list");
-  const rows = groups.map((group) => {
-    const li = document.createElement("li");
-    li.dataset.group = group.group;
-    li.dataset.state = group.state;
-    li.dataset.speaking = String(group.speaking);
-    const name = document.createElement("span");
-    name.className = "name";
-    name.textContent = group.group;
-    const per = document.createElement("span");
-    per.className = "per muted";
-    per.textContent = t(group.per === "meeting" ? "console.contingents.per_meeting" : "console.contingents.per_segment");
-    const left = document.createElement("span");
-    left.className = "left";
+  const lines = groups.map((group) => {
     const total = clockText(group.seconds);
-    left.textContent =
-      group.left < 0
-        ? t("console.contingents.over", { over: clockText(Math.floor(-group.left)), total })
-        : t("console.contingents.left", { left: clockText(group.left), total });
-    li.append(name, per, left);
-    if (group.speaking) {
-      const now = document.createElement("span");
-      now.className = "speaking";
-      now.textContent = t("console.contingents.speaking");
-      li.append(now);
-    }
-    return li;
+    return {
+      group: group.group,
+      state: group.state,
+      speaking: group.speaking,
+      per: t(group.per === "meeting" ? "console.contingents.per_meeting" : "console.contingents.per_segment"),
+      left:
+        group.left < 0
+          ? t("console.contingents.over", { over: clockText(Math.floor(-group.left)), total })
+          : t("console.contingents.left", { left: clockText(group.left), total }),
+    };
   });
-  // Redrawn every second: replace the rows only when what they say has changed.
-  const said = rows.map((li) => li.textContent + li.dataset.state).join("|");
+  // Redrawn every second: the rows are replaced only when what they say has changed.
+  const list = $("contingents-list");
+  const said = JSON.stringify(lines);
   if (list.dataset.said === said) return;
   list.dataset.said = said;
-  list.replaceChildren(...rows);
+  list.replaceChildren(...lines.map(row));
+}
+
+function row(line) {
+  const li = document.createElement("li");
+  li.dataset.group = line.group;
+  li.dataset.state = line.state;
+  li.dataset.speaking = String(line.speaking);
+  li.append(span("name", line.group), span("per muted", line.per), span("left", line.left));
+  if (line.speaking) li.append(span("speaking", t("console.contingents.speaking")));
+  return li;
+}
+
+function span(className, text) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text;
+  return element;
 }
