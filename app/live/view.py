@@ -25,6 +25,12 @@ waiting with their rank and limit, the one on the floor, whether "next
 speaker" takes them now, and each delegation's replies left; the console's
 ``call_replies`` says whether "Call replies" would act.
 
+Every view has ``interposed`` (O8): the questions waiting for the speaker's consent
+and, while one is put, the speech it holds; ``inscriptions`` (O4-O6): the inscribed
+lists of the segments not yet open, in speaking order; ``segment.floor``: what the
+segment's rules let a phone offer (stances, questions, a group statement); and each
+queue item's ``stance`` and ``speaks_for`` (O7, O8).
+
 The delegate's view adds ``lapsed``: the delegations whose last request closed
 as not heard (A3, the segment closed, the queue cleared), so that a phone can
 say its request lapsed and offer the written recommendation (R2), even after
@@ -50,10 +56,11 @@ from app.queue import (
     procedure,
 )
 from app.queue import order as queue_order
+from app.queue.kinds import is_question
 from app.queue.projection import Projection, project
 from app.timing import programme
 from app.timing.allotment import Allotment, SpeechStatus, total_allotted
-from app.timing.plan import PhaseKind
+from app.timing.plan import FloorRules, PhaseKind
 from app.timing.programme import SegmentRun
 
 #: How many waiting speakers a display shows (``wall.waiting`` counts them all).
@@ -100,6 +107,8 @@ def room_view(
         "procedure": _procedure(state, full),
         "replies": replies_view(state, projection, full),
         "console": _console(state, now) if full and state.segment else None,
+        "interposed": _interposed(state, full),
+        "inscriptions": _inscriptions(state, full),
     }
     if role is Role.DELEGATE:
         view["lapsed"] = _lapsed(state)
@@ -174,6 +183,70 @@ def _procedure(state: RoomState, full: bool) -> dict[str, Any]:
     }
 
 
+def _floor_rules(rules: FloorRules) -> dict[str, Any]:
+    """O7, O8, O9: what the segment's rules let a phone offer, so that it shows a button
+    only where the engine would take the tap: pro and contra alternating, interposed
+    questions (and their cap), a statement on behalf of a group (its allotment) and the
+    groups that have a contingent."""
+    return {
+        "alternate_stances": rules.alternate_stances,
+        "interposed_questions": rules.interposed_questions,
+        "question_seconds": rules.interposed_question_seconds,
+        "capacity_seconds": rules.capacity_seconds,
+        "groups": [c.group for c in rules.contingents],
+    }
+
+
+def _interposed(state: RoomState, full: bool) -> dict[str, Any]:
+    """O8: the interposed questions waiting for the speaker's consent, in the order asked,
+    and, while one is put, the speech it holds (paused, with the seconds it resumes with).
+
+    A phone finds its own question here; the console consents or declines by ``id``.
+    """
+    waiting = []
+    for place, question in enumerate(state.queue.questions):
+        item: dict[str, Any] = {
+            "id": question.id,
+            "place": place + 1,
+            "delegation_id": question.delegation_id,
+            "name": question.name,
+            "seconds": question.seconds,
+            "to_speaker": question.to_speaker,
+            "asked_at": question.asked_at,
+        }
+        if full:
+            item["on_behalf"] = question.on_behalf
+        waiting.append(item)
+    asking = is_question(state.speech)
+    held = state.held if asking else None
+    return {"waiting": waiting, "held": _speech(held) if held is not None else None}
+
+
+def _inscriptions(state: RoomState, full: bool) -> list[dict[str, Any]]:
+    """O4-O6: the inscribed lists of the segments not yet open, each in speaking order
+    (tier, then time of inscription, as swapped or drawn), so that a phone sees its own
+    place and the secretariat arranges the list; ``by_secretariat`` is theirs alone."""
+    lists = []
+    for inscribed in state.inscriptions:
+        entries = []
+        for place, entry in enumerate(inscribed.entries):
+            item: dict[str, Any] = {
+                "place": place + 1,
+                "delegation_id": entry.delegation_id,
+                "name": entry.name,
+                "category": entry.category.value,
+                "tier": entry.tier.value,
+                "inscribed_at": entry.inscribed_at,
+            }
+            if full:
+                item["by_secretariat"] = entry.by_secretariat
+            entries.append(item)
+        lists.append(
+            {"segment_id": inscribed.segment_id, "title": inscribed.title, "entries": entries}
+        )
+    return lists
+
+
 def _lapsed(state: RoomState) -> list[dict[str, Any]]:
     """A3, R2: each delegation's last request closed as not heard, until it asks again."""
     return [
@@ -211,6 +284,7 @@ def _segment(run: SegmentRun, projection: Projection, now: float) -> dict[str, A
         "projected_end": projection.segment_ends_at,
         "drift": projection.drift,
         "questions": list(plan.questions) if phase.show_questions else [],
+        "floor": _floor_rules(plan.rules),
         "phases": [
             {
                 "key": p.key,
@@ -279,6 +353,8 @@ def _queue(
             "starts_at": projected.starts_at if projected else None,
             "seconds": projected.seconds if projected else None,
             "reached": projected.reached if projected else False,
+            "stance": request.stance.value,
+            "speaks_for": request.speaks_for,
         }
         if full:
             item |= {
