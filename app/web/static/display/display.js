@@ -6,13 +6,14 @@
 // speaker's estimated start moves with the clock while the speaker on the floor runs
 // over, and is never in the past (M7). Offline, a banner says so and the countdown is
 // marked as not live (room.js). While a point of order is heard (O1), a banner says so
-// above the raiser's name, with the speech it holds and the seconds that speech has left.
+// above the raiser's name, with the speech it holds and the seconds that speech has left;
+// while an interposed question is put (O8), the same banner says who asks whom.
 // While a right of reply has the floor (O2), "Right of reply" is said above the name; the
 // countdown is the reply's limit.
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { clockTime, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
-import { pointOfOrder, rightOfReply, setText, showPointOfOrder, showRightOfReply } from "../shared/render.js";
+import { interposedQuestion, pointOfOrder, rightOfReply, setText, showPointOfOrder, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import {
   allotmentText,
@@ -81,7 +82,8 @@ function render() {
     ? nameOf(names.get(speech.speaker.id), programmeName(programme, segment, speech.speaker.name))
     : t("floor.free");
   setText($("allotment"), allotmentText(speech));
-  showPointOfOrder($("point-banner"), pointOfOrder(view, (code, name) => nameOf(names.get(code), name)));
+  const named = (code, name) => nameOf(names.get(code), name);
+  showPointOfOrder($("point-banner"), pointOfOrder(view, named) ?? interposedQuestion(view, named));
   showRightOfReply($("reply-label"), rightOfReply(view));
 
   etaCells = [];

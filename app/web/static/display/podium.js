@@ -1,12 +1,13 @@
 // The podium: the speaker sees their name, the phase, the countdown with its allotment
 // and its state, full screen; the whole screen takes the T5 state's colours so the
 // wrap-up warning reaches the corner of the eye. In the room's language, or `?lang=`.
-// While a point of order is heard (O1), a banner says so and names the speech it holds;
+// While a point of order is heard (O1), or a question put to the speaker (O8), a banner
+// says so and names the speech it holds;
 // while a right of reply has the floor (O2), "Right of reply" is said above the name.
 
 import { getJSON, pageToken } from "../shared/commands.js";
 import { nameOf, phaseTitle, useLanguage } from "../shared/i18n.js";
-import { pointOfOrder, rightOfReply, setText, showPointOfOrder, showRightOfReply } from "../shared/render.js";
+import { interposedQuestion, pointOfOrder, rightOfReply, setText, showPointOfOrder, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import { allotmentText, programmeName, programmeOf, screenLanguage, showScreenConnection } from "./screen.js";
 
@@ -29,7 +30,8 @@ async function main() {
     );
     setText($("phase-title"), segment ? phaseTitle(segment.phase) : "");
     setText($("allotment"), allotmentText(speech));
-    showPointOfOrder($("point-banner"), pointOfOrder(view, (code, name) => nameOf(names.get(code), name)));
+    const named = (code, name) => nameOf(names.get(code), name);
+    showPointOfOrder($("point-banner"), pointOfOrder(view, named) ?? interposedQuestion(view, named));
     showRightOfReply($("reply-label"), rightOfReply(view));
   };
   const room = connectRoom({

@@ -67,6 +67,23 @@ export function pointOfOrder(view, nameOf) {
   };
 }
 
+/**
+ * O8: what every screen says while an interposed question is put: "Question from Mexico
+ * to Ghana" and "Ghana's speech is held at 1:40" (the seconds it resumes with after the
+ * question); null otherwise. The same shape as `pointOfOrder`, for the same banner.
+ */
+export function interposedQuestion(view, nameOf) {
+  const speech = view?.speech ?? null;
+  const held = view?.interposed?.held ?? null;
+  if (speech?.basis !== "question" || !held) return null;
+  const speaker = nameOf(held.speaker.id, held.speaker.name);
+  return {
+    point: t("floor.question_put", { name: nameOf(speech.speaker.id, speech.speaker.name), speaker }),
+    held: t("floor.held", { name: speaker, time: clockText(held.seconds_left) }),
+    seconds: held.seconds_left,
+  };
+}
+
 /** Show `banner` (the screen's point-of-order line) or hide it; its held seconds as data. */
 export function showPointOfOrder(element, banner) {
   element.hidden = !banner;
