@@ -63,8 +63,14 @@ class Source:
         """One readable refusal listing every problem pydantic found."""
         problems = []
         for problem in errors.errors():
-            # pydantic appends union/tag names to a location; drop those that aren't keys
-            path = tuple(p for p in problem["loc"] if isinstance(p, int) or self._is_key(p))
+            # pydantic appends union/tag names to a location; drop those that aren't keys,
+            # but keep the name of a field that is missing: it is what the reader must add
+            loc = problem["loc"]
+            missing = problem["type"] == "missing" and bool(loc) and isinstance(loc[-1], str)
+            kept = loc[:-1] if missing else loc
+            path = tuple(p for p in kept if isinstance(p, int) or self._is_key(p))
+            if missing:
+                path = (*path, loc[-1])
             message = problem["msg"].removeprefix("Value error, ")
             problems.append(self.error(path, message))
         return InvalidProgramme("; ".join(problems[:20]))

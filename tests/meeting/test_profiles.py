@@ -135,7 +135,7 @@ def test_O10_a_profile_file_is_refused_with_its_line_and_field() -> None:
     detail = profile_refusal(good + "slot_minuts: 3\n")
     assert "profiles/bad.yaml line 3, slot_minuts" in detail
     detail = profile_refusal("sources: [its rules]\nslot_minutes: 3\n")
-    assert "profiles/bad.yaml line 1: Field required" in detail  # as the importer says it
+    assert "profiles/bad.yaml line 1, title: Field required" in detail  # names the field
     detail = profile_refusal(good + "contingents:\n  - {group: Greens, minutes: 10}\n")
     assert "profiles/bad.yaml line 4, contingents.0.group" in detail
     assert "not a UN regional group" in detail
