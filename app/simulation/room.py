@@ -41,6 +41,8 @@ last floor phase's list is exhausted (``replies_taken`` "end"); if the
 debate's time is up first, the chair calls them before closing. In a
 debate (A8) the chair closes the list of speakers, in about half the runs,
 late in its planned time (O3): from then on only its own entries (P7) join.
+Where a profile refuses a group with no time left (O9, ``refuse``), the
+chair strikes the request "next speaker" was refused for (M4).
 
 The room and its moderator are one class (``_Room``): the module is
 longer than 400 lines on purpose (some 520): they share one state,
@@ -182,6 +184,7 @@ class _Room:
         self.call_replies = False  # the chair will call the replies waiting
         self.repliers: list[str] = []  # delegations that asked for a reply
         self.close_list_at: float | None = None  # O3: when the chair closes this phase's list
+        self.refused: DomainError | None = None  # the engine's last refusal
 
     # -- the loop
 
@@ -253,6 +256,7 @@ class _Room:
             decision = apply(self.state, command, self.now)
         except DomainError as error:
             self.refusals.append(Refusal(self.now, type(command).__name__, error.detail))
+            self.refused = error
             return False
         self.state = decision.state
         if decision.events:
@@ -471,7 +475,8 @@ class _Room:
         waiting = self.state.queue.waiting
         if self.plain_next or len(waiting) < 2 or self.rng.random() >= self.override_rate:
             self.plain_next = False
-            self._apply(commands.GrantFloor())
+            if not self._apply(commands.GrantFloor()):
+                self._strike_if_out_of_time()
             return
         kind = self.rng.choice(OVERRIDE_KINDS)
         seconds = self.rng.choice(OVERRIDE_SECONDS)
@@ -493,6 +498,18 @@ class _Room:
             self.plain_next = self._apply(command)
             return
         self.plain_next = not done
+
+    def _strike_if_out_of_time(self) -> None:
+        """O9: a profile that refuses a group with no time left: the chair strikes the
+        request "next speaker" was refused for (M4), so that the list moves on."""
+        error = self.refused
+        if error is None or error.code != "contingent.exhausted":
+            return
+        who = error.params.get("speaker_code")
+        request = next((r for r in self.state.queue.waiting if r.delegation_id == who), None)
+        if request is not None:
+            reason = "its group's speaking time is used up (O9)"
+            self._apply(commands.StrikeRequest(request.id, reason))
 
     def _expecting(self, run: SegmentRun, phase: PhasePlan) -> bool:
         """Whether a press still to come asks for this phase before its planned end."""

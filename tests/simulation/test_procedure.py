@@ -12,15 +12,35 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from random import Random
 
+from app.category import Category, is_stakeholder
+from app.meeting import load_programme_file
 from app.queue import events
 from app.queue.events import Event
 from app.queue.requests import Stance
-from app.simulation import Simulation, check_invariants
-from app.timing.allotment import Basis, SpeechEnded, SpeechResumed
-from tests.simulation.test_profiles import SEEDS, SEGMENTS, doctored, played
+from app.simulation import Simulation, check_invariants, simulate
+from app.timing.allotment import Basis, Speaker, SpeechEnded, SpeechResumed
+from app.timing.plan import ContingentExhausted, SegmentPlan
+from tests.simulation.test_profiles import PROFILES_DEMO, SEEDS, SEGMENTS, doctored, played
 
 FORMAL = ("ga_plenary", "hrc_interactive_dialogue", "cop_plenary", "model_un", "parliament")
+
+
+def played_as(plan: SegmentPlan, seed: int) -> Simulation:
+    """``plan`` played as ``played`` plays its profile's segment (the same delegations)."""
+    programme = load_programme_file(PROFILES_DEMO)
+    rows = sorted(programme.delegations, key=lambda d: d.code)
+    speakers = [Speaker(d.code, d.names.get("en", d.code), d.category) for d in rows]
+    members = [s for s in speakers if s.category is Category.MEMBER_STATE]
+    others = [s for s in speakers if s.category is not None and is_stakeholder(s.category)]
+    rng = Random(seed)
+    return simulate(
+        plan,
+        member_states=rng.sample(members, 45),
+        stakeholders=rng.sample(others, 7),
+        seed=seed,
+    )
 
 
 def kinds(profile: str) -> Counter[str]:
@@ -196,3 +216,58 @@ def test_O3_the_oracle_catches_a_delegations_own_request_on_a_closed_list() -> N
     events_.insert(at, events.SpeakersListClosed(own.at, "debate"))  # the debate's list
     violations = check_invariants(replace(simulation, events=tuple(events_)))
     assert any("O3: " in v and "closed" in v for v in violations), violations
+
+
+# -- contingents (O9) with the procedure on the floor ---------------------------------------
+
+
+def test_O9_a_groups_contingent_is_drawn_by_its_speeches_never_by_points_or_questions() -> None:
+    for seed in SEEDS:
+        simulation = played("parliament", seed)
+        spoken = Counter[str]()
+        for e in simulation.events:
+            if isinstance(e, SpeechEnded) and e.request_id is not None:
+                spoken[e.speaker.id] += e.spoken
+        drawn = Counter[str]()
+        for e in simulation.events:
+            if isinstance(e, events.ContingentDrawn):
+                drawn[e.delegation_id] += e.seconds
+        assert drawn, seed
+        assert all(abs(drawn[d] - spoken[d]) < 1e-6 for d in drawn), seed
+        assert kinds("parliament")["ContingentWarned"] > 0
+
+
+def test_O9_a_profile_that_refuses_caps_or_refuses_and_never_goes_below_zero_unwarned() -> None:
+    """The parliament's plan with ``refuse``: grants are capped at what a group has left,
+    refused when nothing is; the oracle finds nothing, and no group goes below zero
+    without its warning."""
+    warned = played("parliament", 0)
+    rules = replace(warned.plan.rules, contingent_exhausted=ContingentExhausted.REFUSE)
+    simulation = played_as(replace(warned.plan, rules=rules), 0)
+
+    assert check_invariants(simulation) == []
+    capped = [
+        e.allotment
+        for e in simulation.events
+        if isinstance(e, events.FloorGranted) and e.allotment.basis is Basis.CONTINGENT
+    ]
+    refused = [r for r in simulation.refusals if r.command == "GrantFloor"]
+    assert capped or refused
+    unwarned = [
+        e for e in simulation.events if isinstance(e, events.ContingentDrawn) and e.left < 0
+    ]
+    for e in unwarned:  # overtime past a capped allotment: warned at once (the oracle's check)
+        after = simulation.events[simulation.events.index(e) + 1]
+        assert isinstance(after, events.ContingentWarned)
+
+
+def test_O9_the_oracle_catches_a_simulated_overdraw_left_unwarned() -> None:
+    simulation = played("parliament", 0)
+    overdrawn = next(
+        e
+        for e in simulation.events
+        if isinstance(e, events.ContingentWarned) and e.reason == "overdrawn"
+    )
+    events_ = tuple(e for e in simulation.events if e is not overdrawn)
+    violations = check_invariants(replace(simulation, events=events_))
+    assert any("below zero without a warning" in v for v in violations), violations
