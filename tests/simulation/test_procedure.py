@@ -10,7 +10,7 @@ request on a closed list must be caught.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 from random import Random
 
@@ -224,11 +224,11 @@ def test_O3_the_oracle_catches_a_delegations_own_request_on_a_closed_list() -> N
 def test_O9_a_groups_contingent_is_drawn_by_its_speeches_never_by_points_or_questions() -> None:
     for seed in SEEDS:
         simulation = played("parliament", seed)
-        spoken = Counter[str]()
+        spoken: dict[str, float] = defaultdict(float)
         for e in simulation.events:
             if isinstance(e, SpeechEnded) and e.request_id is not None:
                 spoken[e.speaker.id] += e.spoken
-        drawn = Counter[str]()
+        drawn: dict[str, float] = defaultdict(float)
         for e in simulation.events:
             if isinstance(e, events.ContingentDrawn):
                 drawn[e.delegation_id] += e.seconds
