@@ -229,7 +229,8 @@ def _procedure(counts: dict[str, int]) -> str:
         f"{c['points_of_order']} points of order ({c['points_ruled']} ruled), "
         f"{c['questions_asked']} questions ({c['questions_consented']} consented, "
         f"{c['questions_declined']} declined), {c['replies_asked']} replies asked "
-        f"({c['replies_called']} calls), {c['lists_closed']} lists closed"
+        f"({c['replies_heard']} heard, {c['replies_called']} calls), "
+        f"{c['lists_closed']} lists closed"
     )
 
 

@@ -271,3 +271,17 @@ def test_O9_the_oracle_catches_a_simulated_overdraw_left_unwarned() -> None:
     events_ = tuple(e for e in simulation.events if e is not overdrawn)
     violations = check_invariants(replace(simulation, events=events_))
     assert any("below zero without a warning" in v for v in violations), violations
+
+
+def test_O2_R4_the_summary_counts_replies_apart_from_the_speeches_heard() -> None:
+    for seed in SEEDS:
+        simulation = played("hrc_interactive_dialogue", seed)
+        summary, timeline = simulation.summary, simulation.timeline
+        replies = [i for i in timeline if i.reply and i.heard]
+        speeches = [i for i in timeline if not i.reply and i.heard]
+        assert summary.procedure["replies_heard"] == len(replies), seed
+        assert sum(summary.heard.values()) == len(speeches), seed
+        assert summary.spoken_seconds == sum(i.spoken for i in speeches), seed
+    assert any(
+        played("hrc_interactive_dialogue", s).summary.procedure["replies_heard"] for s in SEEDS
+    )

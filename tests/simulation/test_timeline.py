@@ -74,6 +74,7 @@ def test_json_document_has_the_documented_fields() -> None:
         "questions_consented",
         "questions_declined",
         "replies_asked",
+        "replies_heard",
         "replies_called",
         "lists_closed",
     }
