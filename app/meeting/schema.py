@@ -45,18 +45,29 @@ Clock = Annotated[str, BeforeValidator(_clock), Field(pattern=_CLOCK.pattern)]
 _MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T])?([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def _moment(value: object) -> object:
+_MOMENT_FORM = 'a local date and time "YYYY-MM-DD HH:MM" (or "HH:MM", on the segment\'s day)'
+
+
+def _moment(value: object) -> str:
     """O4: ``"2017-12-05 08:00"``, a bare clock (the segment's day), or what YAML made of them:
     a base-60 int (``08:00`` unquoted) or a naive datetime (``2017-12-05 08:00:00``)."""
     if isinstance(value, datetime):
         if value.tzinfo is not None or value.second or value.microsecond:
-            return "a local time to the minute, without an offset"  # fails the pattern below
+            raise ValueError(f"{_MOMENT_FORM}, in the meeting's time zone: no offset, no seconds")
         return value.strftime("%Y-%m-%d %H:%M")
-    return _clock(value)
+    value = _clock(value)
+    if not isinstance(value, str) or not _MOMENT.match(value):
+        raise ValueError(f"{_MOMENT_FORM}, not {value!r}")
+    if len(value) > len("HH:MM"):
+        try:
+            date.fromisoformat(value[:10])
+        except ValueError:
+            raise ValueError(f"{_MOMENT_FORM}: {value[:10]!r} is not a date") from None
+    return value
 
 
 #: O4: a local date and time ``"YYYY-MM-DD HH:MM"``, or ``"HH:MM"`` on the segment's day.
-Moment = Annotated[str, BeforeValidator(_moment), Field(pattern=_MOMENT.pattern)]
+Moment = Annotated[str, BeforeValidator(_moment)]
 Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Minutes = Annotated[float, Field(gt=0, le=24 * 60)]
 #: The six languages of the UN: a room's display speaks one, a segment's title is given in any.

@@ -95,9 +95,20 @@ def test_O4_the_deadline_after_the_start_or_not_after_the_opening_is_refused() -
 
 
 def test_O4_a_malformed_or_incomplete_window_is_refused_with_its_line_and_field() -> None:
-    for wrong in ('"2024-03-01"', '"tomorrow"', '"2024-03-01 25:00"', "2024-03-01 09:00:30"):
+    for wrong, why in (
+        ('"2024-03-01"', "not '2024-03-01'"),  # a date without a time
+        ('"tomorrow"', "not 'tomorrow'"),
+        ('"2024-03-01 25:00"', "not '2024-03-01 25:00'"),
+        ('"2024-02-30 09:00"', "'2024-02-30' is not a date"),
+        ("2024-03-01 09:00:30", "no offset, no seconds"),  # YAML's timestamp
+        ("2024-03-01 09:00:00+01:00", "no offset, no seconds"),
+    ):
         detail = refusal(with_window(wrong, '"13:30"'))
-        assert detail.startswith("small.yaml line 20, days.0.segments.1.inscription.opens:"), detail
+        assert detail.startswith(
+            "small.yaml line 20, days.0.segments.1.inscription.opens: a local date and time "
+            '"YYYY-MM-DD HH:MM" (or "HH:MM", on the segment\'s day)'
+        ), detail
+        assert why in detail, detail
     missing = refusal(FILE.replace("{opens: OPENS, deadline: DEADLINE}", '{opens: "09:00"}'))
     # as for any field: an unwritten key has no line of its own, its mapping's is given
     assert "small.yaml line 20, days.0.segments.1.inscription: Field required" in missing
