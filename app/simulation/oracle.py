@@ -38,17 +38,18 @@ recorded seconds are the time the raiser's or questioner's clock ran: a
 point of order's time is never counted as the speaker's. A phase's list of
 speakers closed by the chair (O3) takes no delegation's own request, only
 the chair's entries (points of order and replies have their own lists).
-An inscribed list (O4) is the segment's
-first requests, ordered by tier then place, ahead of every live request; an
-absent inscribed speaker (O5) goes after every inscribed request of its tier
-the first time, and is dropped only the second time.
+
+An inscribed list (O4) is the segment's first requests, ordered by tier
+then place, ahead of every live request; an absent inscribed speaker (O5)
+goes after every inscribed request of its tier the first time, and is
+dropped only the second time.
 
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
 with the engine's mistakes. The module is longer than 400 lines on purpose:
 it is one class, because every check reads the same fold's state (the
 queue, the inscribed list, the replies, the phase, who has spoken), and the
-procedure of formal bodies (O1, O2, O4, O5) adds its checks to that fold.
+procedure of formal bodies (O1-O5, O8, O9) adds its checks to that fold.
 
 A violation is one line that starts with its time from the scheduled start
 (``+H:MM:SS``). Pure: no I/O. Times are UTC epoch seconds.
@@ -78,7 +79,8 @@ from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
 
 
 def check_invariants(simulation: Simulation) -> list[str]:
-    """Violations of P2, P4, P6, P8, T1, T2, A3, A4 in the recorded events; [] if none."""
+    """Violations of P2, P4, P6, P8, T1-T4, A3, A4, R1 and O1-O9 in the recorded events;
+    [] if none."""
     check = _RuleCheck(simulation.plan)
     for event in simulation.events:
         check.fold(event)

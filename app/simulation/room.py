@@ -45,7 +45,7 @@ Where a profile refuses a group with no time left (O9, ``refuse``), the
 chair strikes the request "next speaker" was refused for (M4).
 
 The room and its moderator are one class (``_Room``): the module is
-longer than 400 lines on purpose (some 520): they share one state,
+longer than 400 lines on purpose (some 540): they share one state,
 one generator and the order of its draws, which is what makes a seed
 reproducible; split, that order would be a contract between two modules.
 
