@@ -46,7 +46,6 @@ from app.queue import (
     LotsDrawn,
     OpenSegment,
     RaisePointOfOrder,
-    RequestFloor,
     RequestReply,
     SwapInscriptions,
     WithdrawInscription,
@@ -99,7 +98,7 @@ async def floor_command(
     command: Command
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = RequestFloor(who, on_behalf=True, inscribed=body.inscribed)
+        command = body.to_command(who)  # O7, O8: its stance and group, as a delegate's
     else:
         command = body.to_command()
     return await room.handle(command, body.command_id, sender=sender)

@@ -269,12 +269,44 @@ class SetRequestAllotmentIn(CommandIn):
         return SetRequestAllotment(self.request_id, self.seconds)
 
 
-class AddRequestIn(CommandIn):
-    """A request entered by the moderator on a delegation's behalf (P7)."""
+class SpeechKindIn(BaseModel):
+    """O7, O8: what a request says of its speech, whoever enters it (a delegate's own
+    ``request``, the moderator's ``add_request``): one set of fields, one validation."""
+
+    stance: Literal["pro", "contra"] | None = Field(
+        default=None, description="O8: pro or contra; none: a plain contribution"
+    )
+    speaks_for: Name | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="O7: the group the statement is on behalf of (e.g. 'African Group')",
+    )
+
+    def request_of(
+        self, who: Speaker, *, on_behalf: bool = False, inscribed: bool = False
+    ) -> RequestFloor:
+        """The engine's request, with this body's stance and group."""
+        stance = Stance.NONE if self.stance is None else Stance(self.stance)
+        return RequestFloor(
+            who,
+            on_behalf=on_behalf,
+            inscribed=inscribed,
+            stance=stance,
+            speaks_for=self.speaks_for,
+        )
+
+
+class AddRequestIn(SpeechKindIn, CommandIn):
+    """A request entered by the moderator on a delegation's behalf (P7), pro or contra
+    (O8) or for a group (O7), as the delegation's own would be."""
 
     type: Literal["add_request"]
     delegation: str = Field(min_length=1, max_length=32)
     inscribed: bool = False
+
+    def to_command(self, who: Speaker) -> RequestFloor:
+        return self.request_of(who, on_behalf=True, inscribed=self.inscribed)
 
 
 class ClearQueueIn(CommandIn):
@@ -406,25 +438,15 @@ FloorCommandIn = Annotated[
 # -- requests (a delegation) -------------------------------------------------------
 
 
-class RequestIn(CommandIn):
+class RequestIn(SpeechKindIn, CommandIn):
     """A delegation asks for the floor (P6): for or against (O8, where the meeting debates
     so), or on behalf of a group (O7: the meeting's allotment for a group statement)."""
 
     type: Literal["request"]
     delegation: DelegationCode
-    stance: Literal["pro", "contra"] | None = Field(
-        default=None, description="O8: pro or contra; none: a plain contribution"
-    )
-    speaks_for: Name | None = Field(
-        default=None,
-        min_length=1,
-        max_length=80,
-        description="O7: the group the statement is on behalf of (e.g. 'African Group')",
-    )
 
     def to_command(self, who: Speaker) -> RequestFloor:
-        stance = Stance.NONE if self.stance is None else Stance(self.stance)
-        return RequestFloor(who, stance=stance, speaks_for=self.speaks_for)
+        return self.request_of(who)
 
 
 class WithdrawIn(CommandIn):

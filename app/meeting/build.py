@@ -5,7 +5,9 @@ line it is on: a segment in an unknown room or format, an end before its
 start, phases longer than their segment, two segments at once in one room
 (rooms run in parallel, C4, but one room holds one segment at a time), an
 RCP chair who is not a Member State (P4), a rule profile that is not shipped
-(O10; ``app.meeting.profiles`` says which rules a segment runs). Nothing is
+(O10; ``app.meeting.profiles`` says which rules a segment runs), an
+inscription window that closes before it opens or after its segment starts
+(O4). Nothing is
 written until all of it holds, so a bad file is never half-imported.
 """
 
@@ -30,11 +32,13 @@ from app.meeting.schema import (
     RulesIn,
     SegmentIn,
     minutes_of,
+    moment_of,
 )
 from app.meeting.source import Source
 from app.timing.plan import (
     Contingent,
     FloorRules,
+    InscriptionWindow,
     PhaseKind,
     PhasePlan,
     ProgrammeSpeaker,
@@ -218,8 +222,9 @@ def _unique(source: Source, at: tuple[str, ...], values: Sequence[object], what:
             raise InvalidProgramme(source.error((*at, position), f"{what} {value!r} is used twice"))
 
 
-def _epoch(day: date, clock: str, zone: ZoneInfo) -> float:
-    minutes = minutes_of(clock)
+def _epoch(day: date, clock: str | int, zone: ZoneInfo) -> float:
+    """A local date and time (``"HH:MM"`` or minutes since midnight) as UTC epoch seconds."""
+    minutes = clock if isinstance(clock, int) else minutes_of(clock)
     local = datetime.combine(day, time(minutes // 60, minutes % 60), zone)
     return local.timestamp()
 
@@ -267,7 +272,34 @@ def _plan(
         rules=rules,
         rcp_chairs=frozenset(segment.rcp_chairs),
         questions=tuple(questions) if shows else (),
+        inscription=_inscription(source, at, day, zone, segment, start),
     )
+
+
+def _inscription(
+    source: Source,
+    at: tuple[str | int, ...],
+    day: date,
+    zone: ZoneInfo,
+    segment: SegmentIn,
+    start: float,
+) -> InscriptionWindow | None:
+    """O4: the window in UTC epoch seconds; it closes after it opens, and by the start."""
+    if segment.inscription is None:
+        return None
+    where = (*at, "inscription")
+    opens = _epoch(*moment_of(segment.inscription.opens, day), zone)
+    deadline = _epoch(*moment_of(segment.inscription.deadline, day), zone)
+    if deadline <= opens:
+        message = "the inscription's deadline is not after it opens (O4)"
+        raise InvalidProgramme(source.error((*where, "deadline"), message))
+    if deadline > start:
+        message = (
+            f"the inscription's deadline is after the segment starts at {segment.start}: "
+            "the inscribed list is the segment's queue when it opens (O4)"
+        )
+        raise InvalidProgramme(source.error((*where, "deadline"), message))
+    return InscriptionWindow(opens, deadline)
 
 
 def _phases(
@@ -349,9 +381,13 @@ def _no_overlaps(
 
 
 def shifted(plan: SegmentPlan, seconds: float) -> SegmentPlan:
-    """The same plan ``seconds`` later (rehearsals)."""
+    """The same plan ``seconds`` later (rehearsals), its inscription window too (O4)."""
+    window = plan.inscription
     return replace(
         plan,
         scheduled_start=plan.scheduled_start + seconds,
         scheduled_end=plan.scheduled_end + seconds,
+        inscription=None
+        if window is None
+        else InscriptionWindow(window.opens_at + seconds, window.deadline + seconds),
     )

@@ -13,13 +13,15 @@ so a typo is an error, not a silent default.
 
 Times of day are ``"HH:MM"`` in the meeting's time zone (C1). YAML 1.1 reads
 an unquoted ``10:45`` as the base-60 number 645; that is accepted too, so a
-secretariat need not quote times.
+secretariat need not quote times. A segment's inscription window (O4) opens
+and closes at a local date and time, ``"YYYY-MM-DD HH:MM"`` (or a bare
+``"HH:MM"``: on the segment's day), in the same time zone.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +42,32 @@ def _clock(value: object) -> object:
 
 
 Clock = Annotated[str, BeforeValidator(_clock), Field(pattern=_CLOCK.pattern)]
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T])?([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+_MOMENT_FORM = 'a local date and time "YYYY-MM-DD HH:MM" (or "HH:MM", on the segment\'s day)'
+
+
+def _moment(value: object) -> str:
+    """O4: ``"2017-12-05 08:00"``, a bare clock (the segment's day), or what YAML made of them:
+    a base-60 int (``08:00`` unquoted) or a naive datetime (``2017-12-05 08:00:00``)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None or value.second or value.microsecond:
+            raise ValueError(f"{_MOMENT_FORM}, in the meeting's time zone: no offset, no seconds")
+        return value.strftime("%Y-%m-%d %H:%M")
+    value = _clock(value)
+    if not isinstance(value, str) or not _MOMENT.match(value):
+        raise ValueError(f"{_MOMENT_FORM}, not {value!r}")
+    if len(value) > len("HH:MM"):
+        try:
+            date.fromisoformat(value[:10])
+        except ValueError:
+            raise ValueError(f"{_MOMENT_FORM}: {value[:10]!r} is not a date") from None
+    return value
+
+
+#: O4: a local date and time ``"YYYY-MM-DD HH:MM"``, or ``"HH:MM"`` on the segment's day.
+Moment = Annotated[str, BeforeValidator(_moment)]
 Key = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Minutes = Annotated[float, Field(gt=0, le=24 * 60)]
 #: The six languages of the UN: a room's display speaks one, a segment's title is given in any.
@@ -50,6 +78,13 @@ def minutes_of(clock: str) -> int:
     """Minutes since midnight of a validated ``"HH:MM"``."""
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def moment_of(moment: str, day: date) -> tuple[date, int]:
+    """The date and minutes since midnight of a validated ``Moment`` (a bare clock: ``day``)."""
+    if len(moment) <= len("HH:MM"):
+        return day, minutes_of(moment)
+    return date.fromisoformat(moment[:10]), minutes_of(moment[11:])
 
 
 class _Strict(BaseModel):
@@ -181,6 +216,13 @@ class FormatIn(_Strict):
     phases: list[PhaseIn] = Field(min_length=1)
 
 
+class InscriptionIn(_Strict):
+    """O4: the segment's list takes inscriptions from ``opens`` to ``deadline`` (local)."""
+
+    opens: Moment
+    deadline: Moment
+
+
 class SegmentIn(_Strict):
     key: Key
     title: str = Field(min_length=1, max_length=300)
@@ -198,6 +240,7 @@ class SegmentIn(_Strict):
     phases: dict[str, PhaseChange] = Field(default_factory=dict)  # by phase key
     fill: str | None = None  # phase key that takes whatever time is left (e.g. Q&A)
     profile: Key | None = None  # O10: this segment's rules are this profile's, exactly
+    inscription: InscriptionIn | None = None  # O4: None, speakers ask once it opens
 
 
 class DayIn(_Strict):

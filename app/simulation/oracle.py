@@ -28,17 +28,28 @@ warned at once when a draw leaves it below zero. An interposed question (O8)
 holds the speech like a point of order; where the meeting alternates pro and
 contra, in order is the first waiting request of the stance opposite to the
 last pro or contra speaker heard, if one waits.
-allotment is checked when it ends. An inscribed list (O4) is the segment's
-first requests, ordered by tier then place, ahead of every live request; an
-absent inscribed speaker (O5) goes after every inscribed request of its tier
-the first time, and is dropped only the second time.
+
+The clocks are read too (``_clocks``). A speech held by a point of order or
+a question (O1, O8) is paused, never running, while held; it comes back
+exactly as it was held (its status, allotment, extensions and seconds left)
+and, resumed, runs for exactly the seconds it had. Every speech's recorded
+``spoken`` is the time its own clock ran, and a point's or a question's
+recorded seconds are the time the raiser's or questioner's clock ran: a
+point of order's time is never counted as the speaker's. A phase's list of
+speakers closed by the chair (O3) takes no delegation's own request, only
+the chair's entries (points of order and replies have their own lists).
+
+An inscribed list (O4) is the segment's first requests, ordered by tier
+then place, ahead of every live request; an absent inscribed speaker (O5)
+goes after every inscribed request of its tier the first time, and is
+dropped only the second time.
 
 It shares no rule code with the engine on purpose (it even has its own
 ``_accepts``): an oracle that called the engine's functions would agree
 with the engine's mistakes. The module is longer than 400 lines on purpose:
 it is one class, because every check reads the same fold's state (the
 queue, the inscribed list, the replies, the phase, who has spoken), and the
-procedure of formal bodies (O1, O2, O4, O5) adds its checks to that fold.
+procedure of formal bodies (O1-O5, O8, O9) adds its checks to that fold.
 
 A violation is one line that starts with its time from the scheduled start
 (``+H:MM:SS``). Pure: no I/O. Times are UTC epoch seconds.
@@ -52,13 +63,24 @@ from app.category import Category, is_stakeholder
 from app.queue import events
 from app.queue.requests import FloorRequest, Reply, Stance, Tier
 from app.simulation.result import Simulation, clock
-from app.timing.allotment import AllotmentOverridden, Basis, SpeechEnded, SpeechExtended
+from app.timing.allotment import (
+    Allotment,
+    AllotmentOverridden,
+    Basis,
+    SpeechEnded,
+    SpeechExtended,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    SpeechStatus,
+)
 from app.timing.plan import PhaseKind, PhasePlan, SegmentPlan
 from app.timing.programme import PhaseStarted, SegmentClosed, SegmentOpened
 
 
 def check_invariants(simulation: Simulation) -> list[str]:
-    """Violations of P2, P4, P6, P8, T1, T2, A3, A4 in the recorded events; [] if none."""
+    """Violations of P2, P4, P6, P8, T1-T4, A3, A4, R1 and O1-O9 in the recorded events;
+    [] if none."""
     check = _RuleCheck(simulation.plan)
     for event in simulation.events:
         check.fold(event)
@@ -96,6 +118,16 @@ class _RuleCheck:
     last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker heard
     ended: SpeechEnded | None = None  # O9: the last speech ended, its draw-down to come
     overdrawn: set[str] = field(default_factory=set)  # O9: below zero, warning to come
+    # -- the clocks (O1, O8): the speech's own, and a point's or a question's
+    ran: float = 0.0  # seconds the speech on substance has run so far ...
+    run_from: float | None = None  # ... and since when it runs
+    clocked: bool = True  # False after an undo (M3): the clock's history is the undo's ...
+    procedural_clocked: bool = True  # ... and the point's or question's, until the next one
+    held: Allotment | None = None  # the speech a point or a question holds, as held
+    procedural_ran: float = 0.0  # seconds the raiser's or questioner's clock has run ...
+    procedural_from: float | None = None  # ... and since when
+    resume_left: float | None = None  # a held speech's seconds left, when it is back
+    closed_lists: set[str] = field(default_factory=set)  # O3: phase keys closed by the chair
 
     def fold(self, event: events.Event) -> None:
         if event.at < self.last_at:  # R1: the record is a history, in time order
@@ -104,10 +136,16 @@ class _RuleCheck:
             )
         self.last_at = max(self.last_at, event.at)
         self._contingents(event)
+        self._clocks(event)
         match event:
             case SegmentOpened(at=at):
                 self.index, self.phase_started_at, self.programme_given = 0, at, 0
                 self.live_asked = False
+                self.closed_lists.clear()
+            case events.SpeakersListClosed(phase_key=key):
+                self.closed_lists.add(key)
+            case events.SpeakersListReopened(phase_key=key):
+                self.closed_lists.discard(key)
             case PhaseStarted(at=at, index=index):
                 self.index, self.phase_started_at, self.programme_given = index, at, 0
                 self._a3_waiting_closed(at)
@@ -184,11 +222,88 @@ class _RuleCheck:
             self.overdrawn.clear()
         self.ended = event if isinstance(event, SpeechEnded) else None
 
+    # -- the clocks: O1, O8 (a held speech, a procedural intervention), R1
+
+    def _clocks(self, event: events.Event) -> None:
+        """Each clock's own time: read before ``fold`` moves ``point`` (which says whose
+        clock the start, pause and resume events are)."""
+        match event:
+            case SpeechStarted(at=at) | SpeechResumed(at=at) if self.point:
+                self.procedural_from = at
+            case SpeechStarted(at=at) | SpeechResumed(at=at):
+                if isinstance(event, SpeechResumed) and self.resume_left is not None:
+                    if abs(event.ends_at - at - self.resume_left) > 1e-6:
+                        self._fail(
+                            at,
+                            f"O1/O8: a held speech resumed with {event.ends_at - at:g} s, "
+                            f"it had {self.resume_left:g} s",
+                        )
+                self.resume_left, self.run_from = None, at
+            case SpeechPaused(at=at) if self.point:
+                self.procedural_ran += self._since(self.procedural_from, at)
+                self.procedural_from = None
+            case SpeechPaused(at=at):
+                self.ran += self._since(self.run_from, at)
+                self.run_from = None
+            case (
+                events.PointOfOrderHeard(interrupted=held)
+                | events.QuestionConsented(interrupted=held)
+            ):
+                self.held, self.procedural_ran, self.procedural_from = held, 0.0, None
+                self.procedural_clocked = True
+                if held is not None and held.status is SpeechStatus.RUNNING:
+                    self._fail(event.at, f"O1/O8: {held.speaker.name}'s clock runs while held")
+            case events.PointOfOrderRuled(resumed=back) | events.QuestionEnded(resumed=back):
+                self._procedural_over(event, back)
+            case SpeechEnded(at=at, spoken=spoken) if self.clocked:
+                ran = self.ran + self._since(self.run_from, at)
+                if abs(spoken - ran) > 1e-6:
+                    self._fail(
+                        at,
+                        f"{event.speaker.name}: recorded {spoken:g} s spoken, its clock ran "
+                        f"{ran:g} s (O1/O8: a point's or a question's time is not the speaker's)",
+                    )
+            case events.FloorRestored():
+                # M3: the undone floor's clocks are the undo's, not re-read here
+                self.clocked = self.procedural_clocked = False
+                self.resume_left = None
+            case events.FloorGranted():
+                self.ran, self.run_from, self.clocked, self.resume_left = 0.0, None, True, None
+            case _:
+                pass
+
+    def _procedural_over(
+        self, event: events.PointOfOrderRuled | events.QuestionEnded, back: Allotment | None
+    ) -> None:
+        """O1, O8: its recorded seconds are its own clock's; the held speech is back as held."""
+        at = event.at
+        ran = self.procedural_ran + self._since(self.procedural_from, at)
+        what = "point of order" if isinstance(event, events.PointOfOrderRuled) else "question"
+        if self.procedural_clocked and abs(event.spoken - ran) > 1e-6:
+            self._fail(
+                at, f"O1/O8: the {what} recorded {event.spoken:g} s, its clock ran {ran:g} s"
+            )
+        held, self.held, self.procedural_from = self.held, None, None
+        if not self.clocked:
+            return
+        if _as_held(held) != _as_held(back):
+            self._fail(at, f"O1/O8: the speech held by the {what} is not back as it was held")
+        paused = back is not None and back.status is SpeechStatus.PAUSED
+        self.resume_left = back.seconds_left if paused and back is not None else None
+
+    @staticmethod
+    def _since(start: float | None, at: float) -> float:
+        return 0.0 if start is None else at - start
+
     # -- requests: P2, P4, P6, P8
 
     def _requested(self, event: events.FloorRequested) -> None:
         r = event.request
         self.stances[r.id] = r.stance  # O8
+        if not r.on_behalf and r.tier is None:  # O3: a closed list takes the chair's alone
+            listed = next((p for p in self.plan.phases[self.index :] if _accepts(p, r)), None)
+            if listed is not None and listed.key in self.closed_lists:
+                self._fail(event.at, f"O3: {r.name}'s own request joined the closed '{listed.key}'")
         if any(w.delegation_id == r.delegation_id for w, _ in self.waiting.values()):
             self._fail(event.at, f"P6: {r.name} is twice in the queue")
         rank = self.plan.rules.rank_of(r.category)
@@ -482,6 +597,14 @@ class _RuleCheck:
 
 def _accepts(phase: PhasePlan, request: FloorRequest) -> bool:
     return phase.kind is PhaseKind.FLOOR and request.category in phase.eligible
+
+
+def _as_held(allotment: Allotment | None) -> tuple[object, ...] | None:
+    """What a held speech must keep (O1, O8): who, its status, allotment and seconds left."""
+    if allotment is None:
+        return None
+    a = allotment
+    return (a.speaker.id, a.status, a.seconds, a.extended, a.seconds_left, a.request_id)
 
 
 def _inscribed_key(request: FloorRequest) -> tuple[int, ...]:

@@ -10,7 +10,10 @@ says (R1):
 * ``timeline``: the record's lines, ``app.record.build_record`` (the one R1
   fold of the service; the simulator has no copy of it);
 * ``phases``: when each phase started and ended, and why (C2);
-* ``summary``: R4's counts and times, and the drift at close (C2).
+* ``summary``: R4's counts and times of the speeches (contributions), the
+  drift at close (C2), and the procedure's counts (O1, O2, O3, O8: points of
+  order, rights of reply asked and heard, interposed questions, lists
+  closed), which are no contribution.
 
 The summary counts in four columns, P3's reading of the seeds' Table 1: the
 record's UN system and other stakeholders are one column, *stakeholders*.
@@ -25,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from app.queue import events as queue_events
 from app.queue.events import Event
 from app.record import Group, Intervention, Outcome
 from app.timing.plan import PhaseKind, SegmentPlan
@@ -63,6 +67,20 @@ class Summary:
     closed_at: float | None
     planned_end: float  # app.timing.programme.planned_end
     drift: float | None  # C2 at close: closed_at - planned_end (positive: late)
+    procedure: dict[str, int]  # O1, O2, O3, O8: how many of each (PROCEDURE's, replies_heard)
+
+
+#: The procedure's counts (O1, O2, O3, O8): the summary's name, and the event it counts.
+PROCEDURE: Mapping[str, type] = {
+    "points_of_order": queue_events.PointOfOrderRaised,
+    "points_ruled": queue_events.PointOfOrderRuled,
+    "questions_asked": queue_events.InterposedQuestionAsked,
+    "questions_consented": queue_events.QuestionConsented,
+    "questions_declined": queue_events.QuestionDeclined,
+    "replies_asked": queue_events.ReplyRequested,
+    "replies_called": queue_events.RepliesCalled,
+    "lists_closed": queue_events.SpeakersListClosed,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +132,25 @@ def phase_records(plan: SegmentPlan, events: Sequence[Event]) -> tuple[PhaseReco
 def summarise(
     plan: SegmentPlan, events: Sequence[Event], timeline: Sequence[Intervention]
 ) -> Summary:
-    """R4 counts by column, and the segment's times and drift (C2)."""
+    """R4 counts by column, and the segment's times and drift (C2). A right of reply
+    (O2) is no contribution: it is counted apart, in ``procedure`` (R4 does so too)."""
+    speeches = [i for i in timeline if not i.reply]
+    replies = [i for i in timeline if i.reply]
 
     def count(outcome: Outcome) -> dict[str, int]:
         return {
-            column: sum(1 for i in timeline if i.outcome is outcome and COLUMNS[i.group] == column)
+            column: sum(1 for i in speeches if i.outcome is outcome and COLUMNS[i.group] == column)
             for column in dict.fromkeys(COLUMNS.values())
         }
 
     opened = next((e.at for e in events if isinstance(e, SegmentOpened)), plan.scheduled_start)
     closed = next((e.at for e in events if isinstance(e, SegmentClosed)), None)
     end = planned_end(plan)
-    heard = [i for i in timeline if i.heard]
+    heard = [i for i in speeches if i.heard]
+    procedure = {
+        name: sum(1 for e in events if isinstance(e, kind)) for name, kind in PROCEDURE.items()
+    }
+    procedure["replies_heard"] = sum(1 for i in replies if i.heard)
     return Summary(
         heard=count(Outcome.HEARD),
         not_heard=count(Outcome.NOT_HEARD),
@@ -137,6 +162,7 @@ def summarise(
         closed_at=closed,
         planned_end=end,
         drift=None if closed is None else closed - end,
+        procedure=procedure,
     )
 
 

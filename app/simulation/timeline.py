@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.queue.requests import Stance
 from app.record import Intervention, Outcome
 from app.simulation.oracle import check_invariants
 from app.simulation.result import COLUMNS, Simulation, clock
@@ -97,6 +98,7 @@ def to_json(simulation: Simulation) -> dict[str, Any]:
             "closed_at": _r(summary.closed_at),
             "planned_end": _r(summary.planned_end),
             "drift": _r(summary.drift),
+            "procedure": dict(summary.procedure),
         },
         "refusals": [
             {"at": _r(r.at), "command": r.command, "detail": r.detail} for r in simulation.refusals
@@ -130,6 +132,8 @@ def _intervention_json(i: Intervention) -> dict[str, Any]:
         "left_at": _r(i.closed_at),
         "out_of_order": i.out_of_order,
         "overrides": list(i.overrides),
+        "reply": i.reply,
+        "stance": i.stance.value,
     }
 
 
@@ -168,7 +172,8 @@ def render_text(simulation: Simulation, *, tz_offset_seconds: float | None = Non
         allotted = "-" if given is None else f"{_duration(given)} {i.basis or ''}"
         allotted += f" +{_duration(i.extended)}" if i.extended else ""
         notes = i.closed_reason if i.outcome is not Outcome.HEARD else ""
-        notes = ", ".join(filter(None, [notes or "", *i.overrides]))
+        stance = "" if i.stance is Stance.NONE else i.stance.value  # O8
+        notes = ", ".join(filter(None, [stance, notes or "", *i.overrides]))
         lines.append(
             _ROW.format(
                 n,
@@ -204,6 +209,7 @@ def render_text(simulation: Simulation, *, tz_offset_seconds: float | None = Non
         f"  {'segment:':<11}opened {at(summary.opened_at)}, closed {at(summary.closed_at)}, "
         f"planned end {at(summary.planned_end)}, drift {drift}"
     )
+    lines.append(f"  {'procedure:':<11}{_procedure(summary.procedure)}")
     if simulation.refusals:
         lines += ["", "Refused commands"]
         lines += [f"  {at(r.at)} {r.command}: {r.detail}" for r in simulation.refusals]
@@ -214,6 +220,18 @@ def render_text(simulation: Simulation, *, tz_offset_seconds: float | None = Non
     ]
     lines += [f"  {v}" for v in violations]
     return "\n".join(lines) + "\n"
+
+
+def _procedure(counts: dict[str, int]) -> str:
+    """O1, O2, O3, O8 in a line: ``3 points of order (3 ruled), 4 questions (...)``."""
+    c = counts
+    return (
+        f"{c['points_of_order']} points of order ({c['points_ruled']} ruled), "
+        f"{c['questions_asked']} questions ({c['questions_consented']} consented, "
+        f"{c['questions_declined']} declined), {c['replies_asked']} replies asked "
+        f"({c['replies_heard']} heard, {c['replies_called']} calls), "
+        f"{c['lists_closed']} lists closed"
+    )
 
 
 _HEADER = (

@@ -268,3 +268,6 @@ def test_floorkeeper_simulate_prints_the_timeline_and_all_invariants_hold(
     assert "Invariants: all hold" in text
     assert "RULE VIOLATIONS" not in text
     assert document == documents["ag1", 3]  # the same seed gives the same meeting
+    # O1: the procedure's line counts the points of order the room raised (and the rest)
+    points = document["summary"]["procedure"]["points_of_order"]
+    assert f"  procedure: {points} points of order ({points} ruled), 0 questions" in text

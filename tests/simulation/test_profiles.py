@@ -71,10 +71,11 @@ def test_O10_every_profiles_segment_simulates_with_every_invariant_holding(
 
 
 def _floor(document: Document, category: str) -> list[dict[str, Any]]:
+    """The category's speeches on substance given the floor (not its rights of reply)."""
     return [
         i
         for i in document["interventions"]
-        if i["category"] == category and i["granted_at"] is not None
+        if i["category"] == category and i["granted_at"] is not None and i["basis"] != "reply"
     ]
 
 

@@ -9,11 +9,12 @@ import pytest
 from app.category import Category, is_stakeholder
 from app.queue import (
     FloorRequested,
+    PointOfOrderHeard,
     RequestsClosed,
     RequestWithdrawn,
 )
 from app.record import Outcome
-from app.timing.allotment import SpeechEnded
+from app.timing.allotment import SpeechEnded, SpeechResumed
 from tests.simulation.runs import run
 
 
@@ -52,12 +53,25 @@ def test_R1_timeline_lists_each_request_once_with_its_outcome() -> None:
     requests = [e.request.id for e in simulation.events if isinstance(e, FloorRequested)]
     listed = [i.request_id for i in simulation.timeline if i.request_id is not None]
 
+    # O1: a point of order holds a speech; its time is the raiser's, not the speaker's
+    held = [
+        (e.at, e.interrupted.speaker.id)
+        for e in simulation.events
+        if isinstance(e, PointOfOrderHeard) and e.interrupted is not None
+    ]
+    resumed = [e.at for e in simulation.events if isinstance(e, SpeechResumed)]
+    assert held  # the check below is not vacuous
     assert sorted(listed) == sorted(requests)
     for i in simulation.timeline:
         if i.outcome is Outcome.HEARD:
             assert i.started_at is not None
             assert i.ended_at is not None
-            assert i.spoken == pytest.approx(i.ended_at - i.started_at)
+            pauses = sum(
+                min(r for r in resumed if r > at) - at
+                for at, who in held
+                if who == i.speaker_id and i.started_at <= at <= i.ended_at
+            )
+            assert i.spoken == pytest.approx(i.ended_at - i.started_at - pauses)
         elif i.request_id is not None:
             assert i.granted_at is None
             assert i.closed_reason in {"phase_ended", "withdrawn"}

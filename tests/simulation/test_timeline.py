@@ -64,6 +64,19 @@ def test_json_document_has_the_documented_fields() -> None:
         "left_at",
         "out_of_order",
         "overrides",
+        "reply",  # O2
+        "stance",  # O8
+    }
+    assert set(document["summary"]["procedure"]) == {  # O1, O2, O3, O8
+        "points_of_order",
+        "points_ruled",
+        "questions_asked",
+        "questions_consented",
+        "questions_declined",
+        "replies_asked",
+        "replies_heard",
+        "replies_called",
+        "lists_closed",
     }
     assert document["violations"] == []
     assert document["phases"][1]["end_reason"] == "maximum"
