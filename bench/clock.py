@@ -60,7 +60,7 @@ from bench.servers import Floorkeeper, free_port
 
 RESULTS = Path(__file__).resolve().parent / "results" / "clock.json"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TARGET_P99_MS = 50.0
+TARGET_P99_MS = 20.0  # issue 18 (issue 4 asked for 50)
 EXTENSION_SECONDS = 30  # added during the outage: a page that missed it is 30 s wrong
 GUARD_SECONDS = 60.0  # a page that is not live by then is a failure (a guard, not a figure)
 READ = """() => {

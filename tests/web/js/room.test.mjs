@@ -92,6 +92,44 @@ test("T6 the page's server time uses the lowest-delay ping sample (NTP)", () => 
   room.close();
 });
 
+test("T6 the samples' bounds meet where no single sample was fast both ways (a jittered path)", () => {
+  const room = connectRoom({ roomId: 1, token: "t" });
+  const socket = sockets[0];
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime + 10, room: {}, viewer: {} });
+  // The server is 10 s ahead; 100 ms each way, plus 80 ms of jitter up, then down: each
+  // sample alone is 40 ms off (NTP's estimate), the two together bound it exactly.
+  socket.deliver({ type: "pong", t0: pageTime - 0.28, t1: pageTime + 10 - 0.1, t2: pageTime + 10 - 0.1 });
+  assert.equal(Math.round((room.now() - pageTime - 10) * 1000), 40);
+  socket.deliver({ type: "pong", t0: pageTime - 0.28, t1: pageTime + 10 - 0.18, t2: pageTime + 10 - 0.18 });
+  assert.equal(Math.round((room.now() - pageTime - 10) * 1000), 0);
+  const report = socket.sent.filter((m) => m.type === "report").at(-1);
+  assert.equal(Math.round(report.uncertainty * 1000), 100); // the interval left: +-100 ms
+  room.close();
+});
+
+test("T6 a new page pings every 750 ms until it has 8 samples, then every 5 s", () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const room = connectRoom({ roomId: 1, token: "t" });
+  const socket = sockets[0];
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: { heartbeat: 60 } });
+  const pings = () => socket.sent.filter((m) => m.type === "ping");
+  const answer = () => {
+    const { t0 } = pings().at(-1);
+    socket.deliver({ type: "pong", t0, t1: t0 + 0.01, t2: t0 + 0.01 });
+  };
+  for (let n = 1; n <= 8; n++) {
+    mock.timers.tick(750);
+    assert.equal(pings().length, n);
+    answer();
+  }
+  mock.timers.tick(4_999);
+  assert.equal(pings().length, 8); // 8 samples: the 5 s rhythm, under 10 pings in 10 s
+  mock.timers.tick(1);
+  assert.equal(pings().length, 9);
+  room.close();
+  mock.timers.reset();
+});
+
 test("T6 a step of the page's clock is detected and the offset follows it at once", () => {
   const room = connectRoom({ roomId: 1, token: "t" });
   const socket = sockets[0];

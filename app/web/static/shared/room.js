@@ -6,8 +6,9 @@
 // adapter over them once they do (same exports, same behaviour).
 //
 // The view arrives as a snapshot, then as changes in version order (a gap asks for a
-// resume); the clock offset is estimated NTP-style from ping/pong, keeping the
-// lowest-delay sample of a sliding window; a lost link is retried with backoff and
+// resume); the clock offset is estimated from ping/pong: the middle of the interval
+// every sample of a sliding window bounds it to (or, if the clocks drifted so that the
+// bounds do not meet, NTP's lowest-delay sample); a lost link is retried with backoff and
 // resumed from the last version (docs/protocol.md).
 //
 // Liveness: the server sends something at least every `viewer.heartbeat` seconds (a
@@ -21,6 +22,10 @@ import { t } from "./i18n.js";
 
 const PING_EVERY_MS = 5000;
 const SAMPLES = 16;
+// A new page pings faster until it has this many samples, so that its offset is as good
+// within seconds of opening as it is after a minute (under the server's 10 pings in 10 s).
+const QUICK_SAMPLES = 8;
+const QUICK_PING_MS = 750;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
 /** Heard nothing for a heartbeat and this long, or reconnecting this long: offline. */
@@ -82,7 +87,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   }
 
   function lost(event) {
-    clearInterval(pinger);
+    clearTimeout(pinger);
     clearTimeout(watchdog);
     socket = null;
     if (closed) return;
@@ -132,6 +137,16 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     send({ type: "ping", t0: pageNow() });
   }
 
+  /** The next clock-sync ping: soon while the window has few samples, then every 5 s. */
+  function pingLater() {
+    clearTimeout(pinger);
+    const wait = samples.length < QUICK_SAMPLES ? QUICK_PING_MS : PING_EVERY_MS;
+    pinger = setTimeout(() => {
+      ping();
+      pingLater();
+    }, wait);
+  }
+
   function receive(text) {
     const at = pageNow();
     const message = JSON.parse(text);
@@ -177,12 +192,11 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     lapse = null;
     if (viewer?.heartbeat) heartbeatMs = viewer.heartbeat * 1000;
     heard();
-    clearInterval(pinger);
-    pinger = setInterval(ping, PING_EVERY_MS);
+    pingLater();
     setStatus("live");
   }
 
-  /** NTP: offset = ((t1 - t0) + (t2 - t3)) / 2, delay = (t3 - t0) - (t2 - t1). */
+  /** NTP: offset = ((t1 - t0) + (t2 - t3)) / 2, delay = (t3 - t0) - (t2 - t1); and its bounds. */
   function sample({ t0, t1, t2 }, t3) {
     const delay = Math.max(0, t3 - t0 - (t2 - t1));
     const measured = (t1 - t0 + (t2 - t3)) / 2;
@@ -193,14 +207,30 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     if (best && Math.abs(measured - best.offset) > STEP_SECONDS + (delay + best.delay) / 2) {
       samples.length = 0;
     }
-    samples.push({ offset: measured, delay });
+    // Each sample also bounds the offset: the ping took at least no time up, the pong at
+    // least no time down, so t2 - t3 <= offset <= t1 - t0. Every bound holds at once, so
+    // the window's bounds meet in an interval that is narrower than any one sample's: its
+    // middle is right even when no single sample was fast both ways (a jittered path).
+    samples.push({ offset: measured, delay, low: t2 - t3, high: t1 - t0 });
     if (samples.length > SAMPLES) samples.shift();
-    const chosen = samples.reduce((a, b) => (b.delay < a.delay ? b : a));
-    offset = chosen.offset;
+    if (samples.length === QUICK_SAMPLES && socket && !closed) pingLater(); // the 5 s rhythm now
+    const low = Math.max(...samples.map((s) => s.low));
+    const high = Math.min(...samples.map((s) => s.high));
+    let uncertainty;
+    if (low <= high) {
+      offset = (low + high) / 2;
+      uncertainty = (high - low) / 2;
+    } else {
+      // Bounds that do not meet: the clocks drifted apart within the window. The
+      // lowest-delay sample is then the best one can do (NTP's clock filter).
+      const chosen = samples.reduce((a, b) => (b.delay < a.delay ? b : a));
+      offset = chosen.offset;
+      uncertainty = chosen.delay / 2;
+    }
     send({
       type: "report",
       offset,
-      uncertainty: chosen.delay / 2,
+      uncertainty,
       rtt: delay,
       samples: samples.length,
       version,
@@ -223,7 +253,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     close() {
       closed = true;
       document.removeEventListener("visibilitychange", awake);
-      clearInterval(pinger);
+      clearTimeout(pinger);
       clearTimeout(watchdog);
       clearTimeout(lapse);
       socket?.close();
