@@ -110,8 +110,8 @@ def test_O4_a_malformed_or_incomplete_window_is_refused_with_its_line_and_field(
         ), detail
         assert why in detail, detail
     missing = refusal(FILE.replace("{opens: OPENS, deadline: DEADLINE}", '{opens: "09:00"}'))
-    # as for any field: an unwritten key has no line of its own, its mapping's is given
-    assert "small.yaml line 20, days.0.segments.1.inscription: Field required" in missing
+    # as for any field: an unwritten key has no line of its own: its mapping's, and its name
+    assert "small.yaml line 20, days.0.segments.1.inscription.deadline: Field required" in missing
     typo = refusal(with_window('"09:00", closes: "10:00"', '"13:30"'))
     assert "inscription.closes: Extra inputs are not permitted" in typo
 
