@@ -15,10 +15,11 @@ refused, and so is the close of the phase. The chair calls the speakers
 (``CallCaucusSpeaker``, naming the delegation): no queue, no ranking (P2, P4,
 P8), a delegation may be called again. The speech on the floor ends first;
 the one called has at most the time per speaker and never past the caucus's
-end (basis ``CAUCUS``). A caucus speech may be extended up to the time per
-speaker, never past the caucus's end; it yields nothing (O11's yields belong
-to the speakers' list). A point of order waits for the end of a caucus
-speech (it is heard on a free floor), and interposed questions are not put.
+end (basis ``CAUCUS``): its time up ends it, whatever the hard stop (T5). A
+caucus speech may be extended up to the time per speaker, never past the
+caucus's end; it yields nothing (O11's yields belong to the speakers' list).
+A point of order waits for the end of a caucus speech (it is heard on a free
+floor), and interposed questions are not put.
 
 The caucus ends when its total is spent: at ``ends_at`` the engine ends the
 speech on the floor and the caucus (``CaucusClosed``, ``time_up``), through

@@ -9,9 +9,11 @@ default.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.db import codec
-from app.errors import FloorRuleRefused, IllegalCommand
+from app.errors import DomainError, FloorRuleRefused, IllegalCommand
 from app.queue import (
     AskInterposedQuestion,
     CallCaucusSpeaker,
@@ -21,8 +23,10 @@ from app.queue import (
     CloseCaucus,
     ClosePhase,
     CloseSegment,
+    Command,
     ConsentToQuestion,
     FloorGranted,
+    FloorRestored,
     GiveFloor,
     GrantFloor,
     HearPointOfOrder,
@@ -45,6 +49,8 @@ from app.timing import (
     EndSpeech,
     ExtendSpeech,
     FloorRules,
+    PauseSpeech,
+    ResumeSpeech,
     SetAllotment,
     Speaker,
     SpeechEnded,
@@ -250,6 +256,20 @@ def test_o11_caucus_speeches_fill_no_slot_and_are_recorded_as_a_caucus() -> None
     assert [(x.speaker_id, x.spoken) for x in lines] == [("FRA", 40)]
 
 
+def test_o11_a_caucus_speaker_speaks_at_most_the_time_per_speaker() -> None:
+    log = caucusing()
+    call(log, PERU, T + 1)
+    log.do(StartSpeech(), T + 2)
+    events = log.do(Tick(), T + 70)  # its time up at T + 62 ends it: no overtime
+
+    assert names(events) == ["WarningReached", "TimeUp", "SpeechEnded"]
+    ended = events[-1]
+    assert isinstance(ended, SpeechEnded)
+    assert (ended.at, ended.spoken, ended.overtime) == (T + 62, 60, 0)
+    with pytest.raises(FloorRuleRefused, match="nothing to undo"):  # the clock cut it
+        log.do(Undo(), T + 71)
+
+
 # -- the end of a caucus ---------------------------------------------------------------------
 
 
@@ -393,4 +413,68 @@ def test_o11_the_caucus_events_and_the_room_are_stored_and_read_back_as_they_wer
     log.do(Tick(), T + 100)
     assert codec.load(RoomState, codec.dump(running)) == running
     assert [EVENTS.load(codec.dump_tagged(e)) for e in log.events] == log.events
+    assert replay(log.initial, log.events) == log.state
+
+
+# -- properties ------------------------------------------------------------------------------
+
+#: What the chair does in a caucus, drawn by Hypothesis.
+OPERATIONS = ("call", "start", "call", "start", "pause", "resume", "extend", "end", "tick", "undo")
+
+
+def _command(op: str, who: Speaker, seconds: int) -> Command:
+    commands: dict[str, Command] = {
+        "call": CallCaucusSpeaker(who),
+        "start": StartSpeech(),
+        "pause": PauseSpeech(),
+        "resume": ResumeSpeech(),
+        "extend": ExtendSpeech(seconds),
+        "end": EndSpeech(),
+        "tick": Tick(),
+        "undo": Undo(),
+    }
+    return commands[op]
+
+
+@given(
+    total=st.integers(60, 400),
+    each=st.integers(5, 90),
+    script=st.lists(
+        st.tuples(
+            st.sampled_from(OPERATIONS),
+            st.integers(0, 20),
+            st.sampled_from((FRANCE, GHANA, MEXICO, PERU)),
+        ),
+        min_size=4,
+        max_size=40,
+    ),
+)
+@settings(max_examples=150, deadline=None)
+def test_o11_a_caucus_never_gives_more_than_its_total_nor_a_speaker_more_than_its_time(
+    total: int, each: int, script: list[tuple[str, int, Speaker]]
+) -> None:
+    each = min(each, total)
+    log = caucusing(total, each)
+    now = T
+    for op, wait, who in script:
+        now += wait
+        try:
+            log.do(_command(op, who, wait + 1), now)
+        except DomainError:
+            pass  # a refusal changes nothing
+        on_floor = log.state.speech
+        if on_floor is not None and on_floor.basis is Basis.CAUCUS:  # live: within its limits
+            assert on_floor.seconds + on_floor.extended <= each
+    log.do(Tick(), now + total + each + 1)  # past every deadline: the caucus has ended
+    assert log.state.queue.caucus is None
+    ends = [e for e in log.events if isinstance(e, SpeechEnded) and e.basis is Basis.CAUCUS]
+    undone = any(isinstance(e, FloorRestored) for e in log.events)
+    for ended in ends:
+        assert ended.spoken <= each
+        assert ended.overtime == 0
+        assert T <= ended.at <= T + total
+    if not undone:  # an undo brings a speech back: its first end is not its last
+        assert sum(e.spoken for e in ends) <= total
+    (closed,) = [e for e in log.events if isinstance(e, CaucusClosed)]
+    assert closed.at <= T + total
     assert replay(log.initial, log.events) == log.state

@@ -8,12 +8,15 @@ action group's Member State phase, France on the floor from ``T`` with 180 s
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.db import codec
-from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand
+from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalCommand
 from app.queue import (
     AskInterposedQuestion,
     CallQuestioner,
+    Command,
     ConsentToQuestion,
     FloorGranted,
     FloorRestored,
@@ -397,4 +400,64 @@ def test_o11_the_new_events_and_the_room_are_stored_and_read_back_as_they_were()
     assert codec.load(RoomState, codec.dump(held)) == held
     assert codec.load(RoomState, codec.dump(log.state)) == log.state
     assert [EVENTS.load(codec.dump_tagged(e)) for e in log.events] == log.events
+    assert replay(log.initial, log.events) == log.state
+
+
+# -- properties ------------------------------------------------------------------------------
+
+
+@given(at=st.integers(1, 179), kind=st.sampled_from(tuple(YieldKind)))
+@settings(max_examples=60, deadline=None)
+def test_o11_a_yield_gives_away_exactly_the_seconds_left(at: int, kind: YieldKind) -> None:
+    log = speaking()
+    to = MEXICO if kind is DELEGATE else None
+    (*_, yielded) = log.do(yield_(kind, to), T + at)
+    assert isinstance(yielded, FloorYielded)
+    assert yielded.seconds == ALLOTTED - at
+    if kind is DELEGATE:
+        assert on_floor(log) == ("MEX", Basis.YIELDED, SpeechStatus.ALLOTTED, ALLOTTED - at)
+    assert replay(log.initial, log.events) == log.state
+
+
+@given(
+    at=st.integers(1, 170),
+    script=st.lists(
+        st.tuples(st.sampled_from(("call", "start", "end", "resume", "tick")), st.integers(0, 30)),
+        min_size=3,
+        max_size=25,
+    ),
+)
+@settings(max_examples=120, deadline=None)
+def test_o11_a_yield_to_questions_never_spends_more_than_the_seconds_left(
+    at: int, script: list[tuple[str, int]]
+) -> None:
+    log = speaking()
+    log.do(yield_(QUESTIONS), T + at)
+    now = T + at
+    commands: dict[str, Command] = {
+        "call": CallQuestioner(GHANA),
+        "start": StartSpeech(),
+        "end": EndSpeech(),
+        "resume": ResumeSpeech(),
+        "tick": Tick(),
+    }
+    for op, wait in script:
+        now += wait
+        try:
+            log.do(commands[op], now)
+        except DomainError:
+            pass  # a refusal changes nothing
+    now += 1
+    if log.state.speech is not None and log.state.speech.basis is Basis.QUESTION:
+        log.do(EndSpeech(), now)  # the chair ends the question on the floor
+    if log.state.speech is not None and log.state.speech.status is SpeechStatus.PAUSED:
+        log.do(ResumeSpeech(), now)  # and the speaker answers
+    log.do(Tick(), now + 2 * ALLOTTED)  # past every deadline: the budget is spent
+
+    assert log.state.speech is None
+    assert log.state.queue.yielded is None
+    asked = sum(e.spoken for e in log.events if isinstance(e, QuestionEnded))
+    (ended,) = [e for e in log.events if isinstance(e, SpeechEnded) and e.speaker.id == "FRA"]
+    assert ended.spoken + asked <= ALLOTTED + 1e-9  # the seconds left, never more
+    assert ended.spoken >= at
     assert replay(log.initial, log.events) == log.state
