@@ -42,6 +42,7 @@ from app.queue import (
     next_deadline,
     replay,
 )
+from app.queue.projection import project
 from app.record import build_record
 from app.room.store import EVENTS
 from app.timing import (
@@ -268,6 +269,13 @@ def test_o11_a_caucus_speaker_speaks_at_most_the_time_per_speaker() -> None:
     assert (ended.at, ended.spoken, ended.overtime) == (T + 62, 60, 0)
     with pytest.raises(FloorRuleRefused, match="nothing to undo"):  # the clock cut it
         log.do(Undo(), T + 71)
+
+
+def test_o11_c3_the_speakers_list_is_projected_after_the_caucus() -> None:
+    log = caucusing(300, 60)
+    call(log, PERU, T + 1)
+    first = project(log.state, T + 2).requests[0]
+    assert (first.delegation_id, first.starts_at) == ("FRA", T + 300)
 
 
 # -- the end of a caucus ---------------------------------------------------------------------

@@ -448,6 +448,7 @@ def test_o11_a_yield_to_questions_never_spends_more_than_the_seconds_left(
         except DomainError:
             pass  # a refusal changes nothing
     now += 1
+    log.do(Tick(), now)  # what fell due meanwhile
     if log.state.speech is not None and log.state.speech.basis is Basis.QUESTION:
         log.do(EndSpeech(), now)  # the chair ends the question on the floor
     if log.state.speech is not None and log.state.speech.status is SpeechStatus.PAUSED:
