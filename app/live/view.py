@@ -25,11 +25,10 @@ waiting with their rank and limit, the one on the floor, whether "next
 speaker" takes them now, and each delegation's replies left; the console's
 ``call_replies`` says whether "Call replies" would act.
 
-Every view has ``caucus`` and ``yielded`` (O11, Model UN): the moderated
-caucus running (its topic, its time per speaker and its deadline, ``ends_at``:
-the total left is ``ends_at - now``), and the yield of the speech on the floor
-(its kind, who yielded to whom, and the budget left as a clock), each null
-when there is none.
+The module is longer than 400 lines on purpose: ``room_view`` and the small
+functions of its keys are one document, the view of docs/protocol.md, read
+together; a key with logic of its own lives beside it (``app.live.replies``;
+``app.live.model_un``: O11's ``caucus`` and ``yielded``).
 
 The delegate's view adds ``lapsed``: the delegations whose last request closed
 as not heard (A3, the segment closed, the queue cleared), so that a phone can
@@ -44,6 +43,7 @@ from typing import Any
 from app.access.roles import Role
 from app.category import is_stakeholder
 from app.errors import DomainError
+from app.live.model_un import caucus_view, yield_view
 from app.live.replies import can_call, replies_view
 from app.queue import (
     ClosePhase,
@@ -58,7 +58,7 @@ from app.queue import (
 from app.queue import order as queue_order
 from app.queue.projection import Projection, project
 from app.timing import programme
-from app.timing.allotment import Allotment, Basis, Speaker, SpeechStatus, total_allotted
+from app.timing.allotment import Allotment, SpeechStatus, total_allotted
 from app.timing.plan import PhaseKind
 from app.timing.programme import SegmentRun
 
@@ -106,8 +106,8 @@ def room_view(
         "procedure": _procedure(state, full),
         "replies": replies_view(state, projection, full),
         "console": _console(state, now) if full and state.segment else None,
-        "caucus": _caucus(state),
-        "yielded": _yielded(state),
+        "caucus": caucus_view(state),
+        "yielded": yield_view(state),
     }
     if role is Role.DELEGATE:
         view["lapsed"] = _lapsed(state)
@@ -405,51 +405,3 @@ def _contingents(state: RoomState) -> list[dict[str, Any]]:
 
 def _on_floor(state: RoomState) -> str:
     return state.speech.speaker.id if state.speech is not None else ""
-
-
-def _caucus(state: RoomState) -> dict[str, Any] | None:
-    """O11: the moderated caucus running: its topic, its total and its time per speaker
-    (seconds), its deadline (``ends_at``; a screen shows ``ends_at - now`` left, never a
-    ticking number), how many the chair called and the seconds they have spoken."""
-    caucus = state.queue.caucus
-    if caucus is None:
-        return None
-    return {
-        "topic": caucus.topic,
-        "seconds": caucus.seconds,
-        "speaker_seconds": caucus.speaker_seconds,
-        "opened_at": caucus.opened_at,
-        "ends_at": caucus.ends_at,
-        "speakers": caucus.speakers,
-        "spoken": caucus.spoken,
-    }
-
-
-def _yielded(state: RoomState) -> dict[str, Any] | None:
-    """O11: the yield of the speech on the floor: its ``kind``, who yielded (``by``) and
-    to whom (``to``, a yield to a delegate), the ``seconds`` yielded and, after a yield to
-    questions, the seconds the questioners took (``asked``) and how many were called. The
-    budget left is a clock, as a speech's: ``ends_at`` while it runs, ``seconds_left``
-    while it waits; it is the clock on the floor (the delegate's speech, the speaker's
-    answers or a questioner's question), the held speech's while a point of order is
-    heard."""
-    yielded, on_floor = state.queue.yielded, state.speech
-    if yielded is None or on_floor is None:
-        return None
-    clock = state.held if on_floor.basis is Basis.POINT_OF_ORDER else on_floor
-    assert clock is not None  # a point of order heard during a yield holds its speech
-    running = clock.status is SpeechStatus.RUNNING
-    return {
-        "kind": yielded.kind.value,
-        "by": _speaker(yielded.by),
-        "to": _speaker(yielded.to) if yielded.to is not None else None,
-        "seconds": yielded.seconds,
-        "asked": yielded.asked,
-        "questioners": yielded.questioners,
-        "ends_at": clock.ends_at if running else None,
-        "seconds_left": None if running else clock.seconds_left,
-    }
-
-
-def _speaker(who: Speaker) -> dict[str, Any]:
-    return {"id": who.id, "name": who.name}

@@ -42,6 +42,7 @@ from app.errors import FloorRuleRefused, IllegalCommand
 from app.queue.commands import CallCaucusSpeaker, OpenCaucus
 from app.queue.events import CaucusClosed, CaucusEnd, CaucusOpened, Event, FloorGranted
 from app.queue.requests import Caucus, Queue, is_open_to
+from app.queue.yields import to_questions
 from app.timing import allotment as speech
 from app.timing.allotment import Allotment, Basis, SpeechEnded
 from app.timing.plan import PhaseKind
@@ -150,3 +151,9 @@ def after_speech(queue: Queue, event: SpeechEnded) -> Queue:
     if queue.caucus is None or event.basis is not Basis.CAUCUS:
         return queue
     return replace(queue, caucus=replace(queue.caucus, spoken=queue.caucus.spoken + event.spoken))
+
+
+def cut_at_time_up(queue: Queue, on_floor: Allotment) -> bool:
+    """O11: the speeches whose time up ends them whatever the hard stop (T5): a caucus
+    speech (at most its time) and a speech whose yield to questions spent its budget."""
+    return on_floor.basis is Basis.CAUCUS or to_questions(queue, on_floor)

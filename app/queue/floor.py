@@ -855,7 +855,7 @@ def _speech_due(state: RoomState, on_floor: Allotment, now: float) -> list[Event
             events.extend(_drawn(state, yields.question_ended(state.queue, ended)))  # O11
     # T5: a hard stop; O11: a caucus speech lasts at most its time, and a yield to
     # questions ends when its budget is gone
-    cut = rules is not None and (rules.hard_stop or undo.cut_at_time_up(state.queue, on_floor))
+    cut = rules is not None and (rules.hard_stop or caucus.cut_at_time_up(state.queue, on_floor))
     if cut and events and isinstance(events[-1], speech.TimeUp):
         timed = _fold(state, events, [])
         assert timed.speech is not None

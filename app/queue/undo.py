@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app.queue.caucus import cut_at_time_up
 from app.queue.events import (
     CaucusClosed,
     CaucusOpened,
@@ -85,12 +86,10 @@ from app.queue.events import (
     SpeakersListReopened,
 )
 from app.queue.requests import Queue
-from app.queue.yields import to_questions
 from app.timing import allotment as speech
 from app.timing.allotment import (
     Allotment,
     AllotmentOverridden,
-    Basis,
     SpeechEnded,
     SpeechExtended,
     SpeechPaused,
@@ -225,12 +224,6 @@ def _hard_stop(floor: Floor, event: SpeechEnded) -> bool:
         and (floor.segment.plan.rules.hard_stop or cut_at_time_up(floor.queue, s))
         and event.at == s.ends_at
     )
-
-
-def cut_at_time_up(queue: Queue, on_floor: Allotment) -> bool:
-    """O11: the speeches whose time up ends them whatever the hard stop (T5): a caucus
-    speech (at most its time) and a speech whose yield to questions has spent its budget."""
-    return on_floor.basis is Basis.CAUCUS or to_questions(queue, on_floor)
 
 
 def _name(event: FloorGranted | PointOfOrderHeard) -> str:
