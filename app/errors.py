@@ -153,6 +153,34 @@ MESSAGES: dict[str, Template] = {
     "question.being_asked": (
         "the interposed question of {speaker} is on the floor: the speaker answers it first (O8)"
     ),
+    "yield.not_taken": "'{segment}' takes no yield {kind} (the meeting's rules, O11)",
+    "yield.already": (
+        "the time of {speaker} has been yielded already: yielded time is not yielded again (O11)"
+    ),
+    "yield.not_on_list": (
+        "{speaker} is not speaking from the speakers' list: only its speakers yield (O11)"
+    ),
+    "yield.nothing_left": "{speaker} has no time left to yield (O11)",
+    "yield.to_whom": "name the delegate {speaker} yields to (O11)",
+    "yield.to_self": "{speaker} cannot yield to itself: name another delegate (O11)",
+    "yield.no_questions": (
+        "no speaker on the floor has yielded to questions: questioners "
+        "are called after a yield to questions (O11)"
+    ),
+    "caucus.not_taken": "'{segment}' holds no moderated caucus (the meeting's rules, O11)",
+    "caucus.running": (
+        "the moderated caucus on '{topic}' is running: the chair calls "
+        "its speakers; close the caucus first (O11)"
+    ),
+    "caucus.no_topic": "give the moderated caucus a topic (O11)",
+    "caucus.speaker_past_total": (
+        "the time per speaker ({speaker_seconds} s) is longer "
+        "than the whole caucus ({seconds} s) (O11)"
+    ),
+    "caucus.none_running": "no moderated caucus is running: open one first (O11)",
+    "caucus.speaker_time": (
+        "a speaker of the caucus on '{topic}' has at most {limit} s, not {seconds} s (O11)"
+    ),
     "reply.not_taken": "'{segment}' takes no right of reply (the meeting's rules, O2)",
     "reply.limit_reached": (
         "{speaker} has used its right of reply in '{segment}': at most {limit} per delegation (O2)"

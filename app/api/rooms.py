@@ -25,6 +25,7 @@ from app.api.schemas import (
     InscribeIn,
     InscriptionAck,
     InscriptionCommandIn,
+    ModelUnCallIn,
     OpenSegmentIn,
     PointOfOrderIn,
     ProgrammeCommandIn,
@@ -35,6 +36,7 @@ from app.api.schemas import (
     SpeechCommandIn,
     SwapInscriptionsIn,
     WithdrawInscriptionIn,
+    YieldIn,
 )
 from app.db import codec
 from app.db.engine import in_session
@@ -94,11 +96,20 @@ async def floor_command(
     strike one (M4), undo the last change of the floor (M3), hear a point of order and
     rule on it (O1), close or reopen a phase's list of speakers (O3), call the rights of
     reply (O2), mark an inscribed speaker absent (O5), record the speaker's consent to an
-    interposed question or its refusal (O8)."""
+    interposed question or its refusal (O8), yield the speaker's time, call a questioner,
+    open and close a moderated caucus and call its speakers (O11)."""
     command: Command
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
         command = body.to_command(who)  # O7, O8: its stance and group, as a delegate's
+    elif isinstance(body, YieldIn):
+        to = None
+        if body.to is not None:
+            to = await in_session(engine, queries.room_speaker, room_id, body.to)
+        command = body.to_command(to)
+    elif isinstance(body, ModelUnCallIn):
+        who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
+        command = body.to_command(who)
     else:
         command = body.to_command()
     return await room.handle(command, body.command_id, sender=sender)

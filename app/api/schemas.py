@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.access.guard import MAX_ID
 from app.access.roles import Role
@@ -26,8 +26,11 @@ from app.db.engine import DatabaseState
 from app.meeting.names import Name
 from app.queue import (
     AskInterposedQuestion,
+    CallCaucusSpeaker,
+    CallQuestioner,
     CallReplies,
     ClearQueue,
+    CloseCaucus,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
@@ -38,6 +41,7 @@ from app.queue import (
     HearPointOfOrder,
     MarkAbsent,
     MoveRequest,
+    OpenCaucus,
     ReopenSpeakersList,
     RequestFloor,
     RulePointOfOrder,
@@ -48,6 +52,7 @@ from app.queue import (
     Undo,
     WithdrawReply,
     WithdrawRequest,
+    YieldFloor,
 )
 from app.room.store import CommandAck
 from app.timing import (
@@ -58,6 +63,7 @@ from app.timing import (
     SetAllotment,
     Speaker,
     StartSpeech,
+    YieldKind,
 )
 from app.timing.allotment import SpeechCommand
 
@@ -415,6 +421,86 @@ class DeclineQuestionIn(CommandIn):
         return DeclineQuestion(self.question_id)
 
 
+# -- Model UN (O11): yields and moderated caucuses ----------------------------------------
+
+#: The most characters a caucus's topic may have (shown on the screens).
+TOPIC_MAX = 200
+
+
+class YieldIn(CommandIn):
+    """O11: the speaker on the floor yields its time left, sent by the console for it:
+    ``expected_speaker`` (M1) names the speaker; ``to`` the delegate of a yield to one."""
+
+    type: Literal["yield"]
+    kind: Literal["delegate", "questions", "chair"]
+    to: DelegationCode | None = Field(
+        default=None, description="the delegation yielded to (kind 'delegate' only)"
+    )
+    expected_speaker: str = Field(
+        min_length=1, max_length=300, description="the speech.speaker.id of the yielder"
+    )
+
+    @model_validator(mode="after")
+    def _to_a_delegate_only(self) -> YieldIn:
+        if (self.kind == "delegate") != (self.to is not None):
+            raise ValueError("'to' names the delegate of a yield to a delegate, and only then")
+        return self
+
+    def to_command(self, to: Speaker | None) -> YieldFloor:
+        return YieldFloor(YieldKind(self.kind), self.expected_speaker, to)
+
+
+class CallQuestionerIn(CommandIn):
+    """O11: after a yield to questions, call ``delegation`` to put its question: the
+    speaker's clock stops; ``end`` on the speech ends the question."""
+
+    type: Literal["call_questioner"]
+    delegation: DelegationCode
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self, who: Speaker) -> CallQuestioner:
+        return CallQuestioner(who, self.expected_speaker)
+
+
+class OpenCaucusIn(CommandIn):
+    """O11: open a moderated caucus on ``topic``; its total and per-speaker times are the
+    meeting's defaults unless given (the motion's)."""
+
+    type: Literal["open_caucus"]
+    topic: Name = Field(min_length=1, max_length=TOPIC_MAX)
+    seconds: Seconds | None = None
+    speaker_seconds: Seconds | None = None
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> OpenCaucus:
+        return OpenCaucus(self.topic, self.seconds, self.speaker_seconds, self.expected_speaker)
+
+
+class CallCaucusSpeakerIn(CommandIn):
+    """O11: the chair calls ``delegation`` in the caucus (the speech on the floor ends)."""
+
+    type: Literal["call_caucus_speaker"]
+    delegation: DelegationCode
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self, who: Speaker) -> CallCaucusSpeaker:
+        return CallCaucusSpeaker(who, self.expected_speaker)
+
+
+class CloseCaucusIn(CommandIn):
+    """O11: close the moderated caucus; the speakers' list resumes (a repeat is harmless)."""
+
+    type: Literal["close_caucus"]
+    expected_speaker: ExpectedSpeaker = None
+
+    def to_command(self) -> CloseCaucus:
+        return CloseCaucus(self.expected_speaker)
+
+
+#: O11: the floor commands that name a delegation, found in the meeting by the route.
+ModelUnCallIn = CallQuestionerIn | CallCaucusSpeakerIn
+
+
 FloorCommandIn = Annotated[
     GrantIn
     | GiveIn
@@ -431,7 +517,12 @@ FloorCommandIn = Annotated[
     | CallRepliesIn
     | MarkAbsentIn
     | ConsentToQuestionIn
-    | DeclineQuestionIn,
+    | DeclineQuestionIn
+    | YieldIn
+    | CallQuestionerIn
+    | OpenCaucusIn
+    | CallCaucusSpeakerIn
+    | CloseCaucusIn,
     Field(discriminator="type"),
 ]
 

@@ -30,6 +30,10 @@ and, while one is put, the speech it holds; ``inscriptions`` (O4-O6): the inscri
 lists of the segments not yet open, in speaking order; ``segment.floor``: what the
 segment's rules let a phone offer (stances, questions, a group statement); and each
 queue item's ``stance`` and ``speaks_for`` (O7, O8).
+The module is longer than 400 lines on purpose: ``room_view`` and the small
+functions of its keys are one document, the view of docs/protocol.md, read
+together; a key with logic of its own lives beside it (``app.live.replies``;
+``app.live.model_un``: O11's ``caucus`` and ``yielded``).
 
 The delegate's view adds ``lapsed``: the delegations whose last request closed
 as not heard (A3, the segment closed, the queue cleared), so that a phone can
@@ -44,6 +48,7 @@ from typing import Any
 from app.access.roles import Role
 from app.category import is_stakeholder
 from app.errors import DomainError
+from app.live.model_un import caucus_view, yield_view
 from app.live.replies import can_call, replies_view
 from app.queue import (
     ClosePhase,
@@ -109,6 +114,8 @@ def room_view(
         "console": _console(state, now) if full and state.segment else None,
         "interposed": _interposed(state, full),
         "inscriptions": _inscriptions(state, full),
+        "caucus": caucus_view(state),
+        "yielded": yield_view(state),
     }
     if role is Role.DELEGATE:
         view["lapsed"] = _lapsed(state)

@@ -29,7 +29,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from app.category import Category
 from app.meeting.names import Name
-from app.timing.plan import ContingentExhausted, ContingentPer, PhaseKind, RepliesTaken
+from app.timing.plan import (
+    ContingentExhausted,
+    ContingentPer,
+    PhaseKind,
+    RepliesTaken,
+    YieldKind,
+)
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -153,6 +159,13 @@ class RulesIn(_Strict):
     # O9: the groups' time budgets, and what a member short of time meets ("warn", "refuse")
     contingents: list[ContingentIn] = Field(default_factory=list, max_length=50)
     contingent_exhausted: ContingentExhausted = ContingentExhausted.WARN
+    # O11 (Model UN): the yields a speaker of the speakers' list may make ("delegate",
+    # "questions", "chair"; none by default), and moderated caucuses with the default
+    # total time and time per speaker of a motion that does not set them
+    yields: list[YieldKind] = Field(default_factory=list, max_length=3)
+    moderated_caucuses: bool = False
+    caucus_minutes: Minutes = 10
+    caucus_speaker_seconds: float = Field(default=60, gt=0, le=600)
     ranks: dict[Category, int] = Field(  # P2
         default_factory=lambda: {Category.MEMBER_STATE: 0, Category.OBSERVER_STATE: 1}
     )

@@ -5,8 +5,11 @@
 
 from app.queue.commands import (
     AskInterposedQuestion,
+    CallCaucusSpeaker,
+    CallQuestioner,
     CallReplies,
     ClearQueue,
+    CloseCaucus,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
@@ -20,6 +23,7 @@ from app.queue.commands import (
     Inscribe,
     MarkAbsent,
     MoveRequest,
+    OpenCaucus,
     OpenSegment,
     RaisePointOfOrder,
     ReopenSpeakersList,
@@ -34,9 +38,13 @@ from app.queue.commands import (
     WithdrawInscription,
     WithdrawReply,
     WithdrawRequest,
+    YieldFloor,
 )
 from app.queue.contingent import left as contingents_left
 from app.queue.events import (
+    CaucusClosed,
+    CaucusEnd,
+    CaucusOpened,
     ClosedBecause,
     ContingentDrawn,
     ContingentShort,
@@ -45,6 +53,7 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    FloorYielded,
     Inscribed,
     InscribedSpeakerAbsent,
     InscribedSpeakerDropped,
@@ -75,6 +84,7 @@ from app.queue.events import (
 from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
 from app.queue.inscription import drawn_order
 from app.queue.requests import (
+    Caucus,
     Drawn,
     FloorRequest,
     Inscription,
@@ -85,10 +95,22 @@ from app.queue.requests import (
     Reply,
     Stance,
     Tier,
+    Yielding,
 )
 from app.queue.undo import Floor, UndoPoint
 
 __all__ = [
+    "CallCaucusSpeaker",
+    "CallQuestioner",
+    "Caucus",
+    "CaucusClosed",
+    "CaucusEnd",
+    "CaucusOpened",
+    "CloseCaucus",
+    "FloorYielded",
+    "OpenCaucus",
+    "YieldFloor",
+    "Yielding",
     "AskInterposedQuestion",
     "CallReplies",
     "ClearQueue",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from app.queue.requests import Stance, Tier
 from app.timing.allotment import Speaker, SpeechCommand
-from app.timing.plan import SegmentPlan
+from app.timing.plan import SegmentPlan, YieldKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +270,55 @@ class MarkAbsent:
 
 
 @dataclass(frozen=True, slots=True)
+class YieldFloor:
+    """O11: the speaker on the floor (``expected_speaker``, M1: the console sends it for
+    them) yields the time it has left: to another delegate (``to``), to questions or to
+    the chair. Once per speech, only a speech of the speakers' list, only with time left."""
+
+    kind: YieldKind
+    expected_speaker: str
+    to: Speaker | None = None  # the delegate yielded to (kind DELEGATE)
+
+
+@dataclass(frozen=True, slots=True)
+class CallQuestioner:
+    """O11: after a yield to questions, the chair calls a questioner: the speaker's clock
+    stops and is held, the questioner speaks from the budget left; ending the question
+    gives the speaker back the budget less the question's seconds."""
+
+    delegation: Speaker
+    expected_speaker: str | None = None  # M1: the speaker who yielded
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCaucus:
+    """O11: open a moderated caucus on ``topic``; its total time and time per speaker are
+    the meeting's defaults unless given. The speakers' list waits meanwhile."""
+
+    topic: str
+    seconds: float | None = None
+    speaker_seconds: float | None = None
+    expected_speaker: str | None = None  # M1: "" for the free floor the console showed
+
+
+@dataclass(frozen=True, slots=True)
+class CallCaucusSpeaker:
+    """O11: the chair calls a delegation in the moderated caucus: the speech on the floor
+    ends, and it speaks at most the time per speaker, never past the caucus's end."""
+
+    delegation: Speaker
+    expected_speaker: str | None = None  # M1
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCaucus:
+    """O11: the chair closes the moderated caucus (its speech on the floor ends); the
+    speakers' list resumes. With no caucus running it changes nothing (M2)."""
+
+    expected_speaker: str | None = None  # M1
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Sent by the scheduler at a deadline: warnings, time up, phase ends (T5, A3)."""
 
@@ -303,6 +352,11 @@ FloorCommand = (
     | AskInterposedQuestion
     | ConsentToQuestion
     | DeclineQuestion
+    | YieldFloor
+    | CallQuestioner
+    | OpenCaucus
+    | CallCaucusSpeaker
+    | CloseCaucus
     | Tick
 )
 

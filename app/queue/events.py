@@ -6,6 +6,10 @@ that the record (R1) is a fold over events and needs no other table. An
 undo (M3) is an event too, ``FloorRestored``: it carries the floor it brings
 back, so that the fold needs nothing but the events, and the undone events
 stay in the record as they were.
+
+The module is longer than 400 lines on purpose: the events are the record's
+vocabulary (R1), one frozen dataclass each, and the union ``Event`` that the
+store's registry reads must list them in one place.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.queue.requests import (
+    Caucus,
     FloorRequest,
     Inscription,
     InterposedQuestion,
@@ -23,7 +28,7 @@ from app.queue.requests import (
     Tier,
 )
 from app.timing.allotment import Allotment, Speaker, SpeechEvent
-from app.timing.plan import ContingentPer
+from app.timing.plan import ContingentPer, YieldKind
 from app.timing.programme import ProgrammeEvent, SegmentRun
 
 
@@ -341,6 +346,52 @@ class ContingentWarned:
 
 ContingentEvent = ContingentDrawn | ContingentWarned
 
+
+@dataclass(frozen=True, slots=True)
+class FloorYielded:
+    """O11: the speaker ``by`` yielded the ``seconds`` it had left. To a delegate: its
+    speech ended just before (``SpeechEnded``) and ``allotment`` (basis YIELDED, exactly
+    those seconds) is ``to``'s, on the floor; to the chair: its speech ended and the time
+    lapsed; to questions: the speech stays on the floor, its clock the chair's budget."""
+
+    at: float
+    kind: YieldKind
+    by: Speaker
+    request_id: str | None  # the yielder's request (its line in the record)
+    seconds: float
+    to: Speaker | None = None
+    allotment: Allotment | None = None
+
+
+class CaucusEnd(StrEnum):
+    """O11: why a moderated caucus ended."""
+
+    TIME_UP = "time_up"  # its total time is spent (the engine ends it at the deadline)
+    CHAIR = "chair"  # the chair closed it
+    PHASE_ENDED = "phase_ended"
+    SEGMENT_CLOSED = "segment_closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CaucusOpened:
+    """O11: the chair opened a moderated caucus; the speakers' list waits meanwhile."""
+
+    at: float
+    caucus: Caucus
+
+
+@dataclass(frozen=True, slots=True)
+class CaucusClosed:
+    """O11: the caucus ended (``caucus`` as it stood: its speakers and seconds spoken);
+    the speakers' list resumes."""
+
+    at: float
+    caucus: Caucus
+    reason: CaucusEnd
+
+
+ModelUnEvent = FloorYielded | CaucusOpened | CaucusClosed
+
 InscriptionEvent = Inscribed | InscriptionWithdrawn | InscriptionsSwapped | LotsDrawn
 
 QueueEvent = (
@@ -368,6 +419,7 @@ QueueEvent = (
     | InscribedSpeakerDropped
     | QuestionEvent
     | ContingentEvent
+    | ModelUnEvent
 )
 
 Event = QueueEvent | SpeechEvent | ProgrammeEvent

@@ -65,9 +65,18 @@ where the slot is; a group's time contingent (O9, ``app.queue.contingent``)
 is checked when one of its members is given the floor (warned, capped or
 refused, as the profile says) and drawn down when the member's speech ends.
 
+Model UN (O11): the speaker of the general speakers' list yields
+(``app.queue.yields``): to a delegate, who has the floor for exactly the
+seconds left; to questions, whose questioners the chair calls, each holding
+the speech as an interposed question does (O8), their seconds drawn from the
+budget; to the chair, the time lapsing. A moderated caucus
+(``app.queue.caucus``) makes the speakers' list wait while the chair calls
+speakers, each for at most the time per speaker; its end is a deadline of
+the room (``next_deadline``), caught up with like every other.
+
 Rules: P2, P4, P6, P7, P8 (order, requests), T1-T6 (allotments, clock),
 A1-A8 (phases), A3 (phase end), A4 (stakeholder block), C2 (drift), M1-M5,
-O1, O2, O3, O4-O6, O7, O8, O9.
+O1, O2, O3, O4-O6, O7, O8, O9, O11.
 
 The module is longer than 400 lines on purpose: it is one machine, and every
 transition of the room (``_decide``), its fold (``evolve``) and the phase ends
@@ -81,11 +90,24 @@ from dataclasses import dataclass, replace
 
 from app.category import Category
 from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
-from app.queue import contingent, inscription, kinds, order, procedure, reply, undo
+from app.queue import (
+    caucus,
+    contingent,
+    inscription,
+    kinds,
+    order,
+    procedure,
+    reply,
+    undo,
+    yields,
+)
 from app.queue.commands import (
     AskInterposedQuestion,
+    CallCaucusSpeaker,
+    CallQuestioner,
     CallReplies,
     ClearQueue,
+    CloseCaucus,
     ClosePhase,
     CloseSegment,
     CloseSpeakersList,
@@ -99,6 +121,7 @@ from app.queue.commands import (
     Inscribe,
     MarkAbsent,
     MoveRequest,
+    OpenCaucus,
     OpenSegment,
     RaisePointOfOrder,
     ReopenSpeakersList,
@@ -113,8 +136,12 @@ from app.queue.commands import (
     WithdrawInscription,
     WithdrawReply,
     WithdrawRequest,
+    YieldFloor,
 )
 from app.queue.events import (
+    CaucusClosed,
+    CaucusEnd,
+    CaucusOpened,
     ClosedBecause,
     ContingentDrawn,
     ContingentWarned,
@@ -122,6 +149,7 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    FloorYielded,
     Inscribed,
     InscribedSpeakerAbsent,
     InscribedSpeakerDropped,
@@ -177,7 +205,7 @@ from app.timing.allotment import (
     SpeechStarted,
     SpeechStatus,
 )
-from app.timing.plan import PhaseKind, PhasePlan
+from app.timing.plan import FloorRules, PhaseKind, PhasePlan
 from app.timing.programme import (
     PhaseClosing,
     PhaseEnded,
@@ -224,11 +252,15 @@ def replay(state: RoomState, events: Iterable[Event]) -> RoomState:
 
 def next_deadline(state: RoomState) -> float | None:
     """When the shell must send a Tick; None if only a command can change things."""
+    deadline: float | None = None
     if state.speech is not None:
-        return speech.next_deadline(state.speech)
-    if state.segment is not None:
-        return programme.phase_end_deadline(state.segment)
-    return None
+        deadline = speech.next_deadline(state.speech)
+    elif state.segment is not None:
+        deadline = programme.phase_end_deadline(state.segment)
+    running = state.queue.caucus  # O11: a moderated caucus ends by itself
+    if running is not None:
+        deadline = running.ends_at if deadline is None else min(deadline, running.ends_at)
+    return deadline
 
 
 # -- deciding ---------------------------------------------------------------------
@@ -265,6 +297,7 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
         | HearPointOfOrder
         | MarkAbsent
         | ConsentToQuestion
+        | _MODEL_UN
     )
     if on_floor is not None and procedure.is_point_of_order(on_floor):
         if isinstance(command, waits_for_ruling):
@@ -273,7 +306,10 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
     if on_floor is not None and kinds.is_question(on_floor):  # O8: the speaker answers first
         _refuse_while_asked(run, on_floor, command)
         if isinstance(command, EndSpeech):
-            return [kinds.ended(on_floor, state.held, now)]
+            ended = kinds.ended(on_floor, state.held, now)
+            return _drawn(state, yields.question_ended(state.queue, ended))  # O11: budget
+    if state.queue.caucus is not None and isinstance(command, _WAITS_FOR_CAUCUS):
+        raise caucus.running(state.queue)  # O11: the speakers' list waits
     match command:
         case CloseSegment():
             return _close_segment(state, now)
@@ -335,19 +371,53 @@ def _decide(state: RoomState, command: Command, now: float) -> list[Event]:
             return kinds.consented(run, state.queue, state.speech, command, now)
         case DeclineQuestion():
             return kinds.declined(state.queue, command, now)
+        case YieldFloor():
+            return _drawn(state, yields.yielded(run, state.queue, on_floor, command, now))
+        case CallQuestioner():
+            return yields.questioner_called(run, state.queue, on_floor, command, now)
+        case OpenCaucus():
+            return caucus.opened(run, state.queue, on_floor, command, now)
+        case CallCaucusSpeaker():
+            allotment = caucus.called(run, state.queue, command, now)
+            freeing = _free_floor(state, now)
+            return [*freeing, FloorGranted(now, allotment, replacing=_replacing(state, freeing))]
+        case CloseCaucus():
+            ending = _end_speech(state, now) if caucus.is_caucus_speech(on_floor) else []
+            return [*ending, *caucus.closed(state.queue, now, CaucusEnd.CHAIR, ending)]
         case MarkAbsent(request_id=request_id):
             called = inscription.called_request(state.queue, request_id)
             request = called or _require_request(state, request_id)
             return [inscription.absence(state.queue, request, called is not None, now)]
     if state.speech is None:
         raise IllegalCommand("floor.nobody")
+    if state.queue.caucus is not None and caucus.is_caucus_speech(state.speech):
+        _refuse_past_caucus(state.queue, state.speech, command, now)
     return _drawn(state, list(speech.decide(state.speech, command, now)))
+
+
+#: O11: the commands of Model UN's yields and caucuses (they wait for a ruling, O1,
+#: and for the answer to a question, O8).
+_MODEL_UN = YieldFloor | CallQuestioner | OpenCaucus | CallCaucusSpeaker | CloseCaucus
+#: O11: what waits while a moderated caucus runs (the speakers' list, the phase's close).
+_WAITS_FOR_CAUCUS = GrantFloor | GiveFloor | ClosePhase | ConsentToQuestion
+
+
+def _refuse_past_caucus(queue: Queue, on_floor: Allotment, command: Command, now: float) -> None:
+    """O11: a caucus speech is extended or set up to the time per speaker, never past the
+    caucus's end."""
+    assert queue.caucus is not None
+    if isinstance(command, ExtendSpeech):
+        total = speech.total_allotted(on_floor) + command.seconds
+        caucus.refuse_past_limits(queue.caucus, on_floor, total, now)
+    if isinstance(command, SetAllotment):
+        total = command.seconds + on_floor.extended
+        caucus.refuse_past_limits(queue.caucus, on_floor, total, now)
 
 
 def _refuse_while_asked(run: SegmentRun, on_floor: Allotment, command: Command) -> None:
     """O8: while a question is on the floor the speaker answers it first, and its clock
     never passes the meeting's cap."""
-    waits = GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder | MarkAbsent
+    waits = GrantFloor | GiveFloor | CloseSegment | HearPointOfOrder | MarkAbsent | _MODEL_UN
     if isinstance(command, waits | ConsentToQuestion):
         raise kinds.being_asked(on_floor)
     if isinstance(command, ExtendSpeech):
@@ -464,7 +534,7 @@ def _request(state: RoomState, command: RequestFloor, now: float) -> list[Event]
         rank = plan.rules.rcp_rank  # P4
     on_floor = procedure.substantive(state.speech, state.held)
     speaking = on_floor is not None and on_floor.speaker.id == who.id
-    speaking = speaking and not reply.is_reply(on_floor)  # O2: a reply is not a contribution
+    speaking = speaking and on_floor is not None and on_floor.basis not in _NOT_A_TURN
     request = FloorRequest(
         id=f"{plan.id}.{state.queue.next_seq}",
         delegation_id=who.id,
@@ -644,7 +714,7 @@ def _hear_point(
     on_floor = state.speech
     if on_floor is None:
         return [procedure.heard(run, point, None, now)]
-    if not run.plan.rules.point_of_order_interrupts:
+    if not run.plan.rules.point_of_order_interrupts or caucus.is_caucus_speech(on_floor):
         raise FloorRuleRefused(
             "point.waits_for_speech",
             raiser=point.name,
@@ -699,7 +769,7 @@ def _close_phase(state: RoomState, run: SegmentRun, now: float) -> list[Event]:
     speaking = (
         on_floor is not None
         and on_floor.started_at is not None
-        and not reply.is_reply(on_floor)  # O2: a reply fills no slot
+        and on_floor.basis not in _NOT_A_TURN  # O2: a reply fills no slot, O11
         and fills_a_slot(run, state.queue, on_floor.speaker)
     )
     heard = run.heard_in_phase + (1 if speaking else 0)
@@ -728,6 +798,7 @@ def _close_segment(
     run = state.segment
     assert run is not None
     events: list[Event] = _end_speech(state, now)
+    events.extend(caucus.closed(state.queue, now, CaucusEnd.SEGMENT_CLOSED, events))  # O11
     phase = programme.current_phase(run)
     events.append(PhaseEnded(now, run.phase_index, phase.key, reason))
     if state.queue.waiting:
@@ -743,7 +814,8 @@ def _end_phase(state: RoomState, run: SegmentRun, at: float, reason: PhaseEndRea
     phase = programme.current_phase(run)
     if programme.is_last_phase(run):
         return _close_segment(state, at, reason)  # the record keeps why the last phase ended
-    events: list[Event] = [PhaseEnded(at, run.phase_index, phase.key, reason)]
+    events: list[Event] = caucus.closed(state.queue, at, CaucusEnd.PHASE_ENDED)  # O11
+    events.append(PhaseEnded(at, run.phase_index, phase.key, reason))
     later = replace(run, phase_index=run.phase_index + 1)
     unheard = tuple(r for r in state.queue.waiting if not _heard_later(later, r.category))
     if unheard:
@@ -754,21 +826,40 @@ def _end_phase(state: RoomState, run: SegmentRun, at: float, reason: PhaseEndRea
 
 
 def _due(state: RoomState, now: float) -> list[Event]:
+    """The deadlines passed by ``now``: the speech's warning and end (T5), hard stop, and
+    the end of a moderated caucus (O11), which ends its speech on the floor."""
+    caucus_end = caucus.due(state.queue, now)
+    horizon = now if caucus_end is None else caucus_end  # nothing is due past the caucus
+    events: list[Event] = []
+    if state.speech is not None:
+        events = _speech_due(state, state.speech, horizon)
+    if caucus_end is not None:
+        timed = _fold(state, events, [])
+        ending = _end_speech(timed, caucus_end) if caucus.is_caucus_speech(timed.speech) else []
+        closing = caucus.closed(timed.queue, caucus_end, CaucusEnd.TIME_UP, ending)
+        events.extend([*ending, *closing])
+    return events
+
+
+def _speech_due(state: RoomState, on_floor: Allotment, now: float) -> list[Event]:
     """The speech deadlines passed by ``now``: warning and end (T5), hard stop."""
-    if state.speech is None:
-        return []
-    events: list[Event] = list(speech.due(state.speech, now))
-    rules = state.segment.plan.rules if state.segment is not None else None
-    if procedure.is_point_of_order(state.speech):
+    events: list[Event] = list(speech.due(on_floor, now))
+    assert state.segment is not None  # a speech is always in a segment
+    rules: FloorRules | None = state.segment.plan.rules
+    if procedure.is_point_of_order(on_floor):
         rules = None  # O1: the chair rules; the clock of a point of order only signals
-    if kinds.is_question(state.speech):
+    if kinds.is_question(on_floor):
         rules = None  # O8: at most its time: its time up ends it, the speaker is back
         if events and isinstance(events[-1], speech.TimeUp):
-            events.append(kinds.ended(state.speech, state.held, events[-1].at))
-    if rules is not None and rules.hard_stop and events and isinstance(events[-1], speech.TimeUp):
+            ended = kinds.ended(on_floor, state.held, events[-1].at)
+            events.extend(_drawn(state, yields.question_ended(state.queue, ended)))  # O11
+    # T5: a hard stop; O11: a caucus speech lasts at most its time, and a yield to
+    # questions ends when its budget is gone
+    cut = rules is not None and (rules.hard_stop or caucus.cut_at_time_up(state.queue, on_floor))
+    if cut and events and isinstance(events[-1], speech.TimeUp):
         timed = _fold(state, events, [])
         assert timed.speech is not None
-        events.extend(_drawn(state, [speech.ended(timed.speech, events[-1].at)]))  # T5: hard stop
+        events.extend(_drawn(state, [speech.ended(timed.speech, events[-1].at)]))
     return events
 
 
@@ -878,8 +969,10 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             points = tuple(p for p in state.queue.points if p.id != point.id)
             queue = replace(state.queue, points=points)
             return replace(state, speech=allotment, held=interrupted, queue=queue)
-        case PointOfOrderRuled(resumed=resumed) | QuestionEnded(resumed=resumed):
+        case PointOfOrderRuled(resumed=resumed):
             return replace(state, speech=resumed, held=None)
+        case QuestionEnded(resumed=resumed):  # O11: a yield's questions are counted
+            return replace(state, speech=resumed, held=None, queue=yields.asked(state.queue, event))
         case InterposedQuestionAsked(question=asked):
             questions = (*state.queue.questions, asked)
             queue = replace(state.queue, questions=questions, next_seq=asked.seq + 1)
@@ -889,7 +982,8 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return replace(state, queue=replace(state.queue, questions=questions))
         case QuestionConsented(question=asked, allotment=allotment, interrupted=interrupted):
             questions = tuple(q for q in state.queue.questions if q.id != asked.id)
-            queue = replace(state.queue, questions=questions)
+            seq = max(state.queue.next_seq, asked.seq + 1)  # O11: a questioner called
+            queue = replace(state.queue, questions=questions, next_seq=seq)
             return replace(state, speech=allotment, held=interrupted, queue=queue)
         case SpeakersListClosed(phase_key=key):
             queue = replace(state.queue, closed_lists=state.queue.closed_lists | {key})
@@ -919,6 +1013,13 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             return replace(state, queue=replace(state.queue, drawn=drawn))
         case ContingentWarned():  # O9: said, changes nothing
             return state
+        case FloorYielded(allotment=allotment):  # O11
+            on_floor = state.speech if allotment is None else allotment
+            return replace(state, speech=on_floor, queue=yields.given(state.queue, event))
+        case CaucusOpened(caucus=opened):  # O11
+            return replace(state, queue=replace(state.queue, caucus=opened))
+        case CaucusClosed():
+            return replace(state, queue=replace(state.queue, caucus=None))
         case RequestMoved(request_id=request_id, to=to):
             waiting = order.move(state.queue.waiting, request_id, to)
             return replace(state, queue=replace(state.queue, waiting=waiting))
@@ -932,7 +1033,7 @@ def _evolve(state: RoomState, event: Event) -> RoomState:
             queue = reply.given(replace(state.queue, granted=None), granted)
             return replace(state, speech=granted, queue=queue)
         case FloorGranted(allotment=granted, programme_index=index):
-            queue = replace(state.queue, granted=None, replying=None)
+            queue = caucus.after_grant(replace(state.queue, granted=None, replying=None), event)
             if granted.request_id is not None:
                 kept = find(queue, granted.request_id)  # M5: until the speaker starts
                 queue = replace(without(queue, frozenset({granted.request_id})), granted=kept)
@@ -969,17 +1070,23 @@ def _lapsed(
 
 
 def _after_speech(state: RoomState, event: SpeechEnded) -> RoomState:
-    # O8: questions to the speech lapse with it
-    queue, segment = replace(state.queue, replying=None, questions=()), state.segment
+    # O8: questions to the speech lapse with it; O11: so does its yield
+    queue = replace(state.queue, replying=None, questions=(), yielded=None)
+    queue, segment = caucus.after_speech(queue, event), state.segment
     if event.basis is Basis.REPLY:  # O2: counted against the limits; no slot, no P8
         if event.heard:
             queue = replace(queue, replied=(*queue.replied, event.speaker.id))
-    elif event.heard:
+    elif event.heard and event.basis not in _NOT_A_TURN:  # O11: yielded, caucus
         if segment is not None and fills_a_slot(segment, queue, event.speaker):
             segment = replace(segment, heard_in_phase=segment.heard_in_phase + 1)  # A4
         if event.request_id is not None:
             queue = replace(queue, spoken=queue.spoken | {event.speaker.id})  # P8
     return replace(state, speech=None, queue=replace(queue, granted=None), segment=segment)
+
+
+#: O2, O11: speeches that are no turn of the speakers' list: a reply, the time another
+#: speaker yielded, a caucus speech (no slot, A4; no first-time mark, P8).
+_NOT_A_TURN = frozenset({Basis.REPLY, Basis.YIELDED, Basis.CAUCUS})
 
 
 def fills_a_slot(run: SegmentRun, queue: Queue, speaker: Speaker) -> bool:

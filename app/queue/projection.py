@@ -26,6 +26,8 @@ rules, assuming every speaker uses exactly the allotment T2 would give:
   the end (the default), they come after the last floor phase's speakers,
   from its projected end; waiting for a call that has not come, they are not
   placed (``Projection.replies``, apart from the requests).
+* O11: while a moderated caucus runs, the speakers' list waits for its end
+  (``Caucus.ends_at``), the chair may close it earlier.
 
 The projected end of the segment and the drift (C2) follow from the same walk.
 
@@ -83,6 +85,8 @@ def project(state: RoomState, now: float) -> Projection:
         t = now + max(0.0, seconds_left(state.speech, now))
     if state.held is not None:  # O1: after the ruling, the held speech resumes
         t += max(0.0, state.held.seconds_left)
+    if state.queue.caucus is not None:  # O11: the speakers' list waits for the caucus's end
+        t = max(t, state.queue.caucus.ends_at)
     t += len(state.queue.points) * run.plan.rules.point_of_order_seconds  # O1: first
     placed: dict[str, ProjectedRequest] = {}
     replies: list[ProjectedRequest] = []

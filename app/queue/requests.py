@@ -53,6 +53,12 @@ ends.
 Time contingents (O9, ``app.queue.contingent``): ``drawn`` is the ledger of the
 seconds each group's members have spoken; a meeting's contingents outlive the
 segment (the rest start afresh when one opens).
+
+Model UN (O11, ``app.queue.yields`` and ``app.queue.caucus``): ``yielded`` is the
+yield of the speech on the floor (``Yielding``: to another delegate, whose
+speech it is, or to questions, whose budget the chair spends), until that
+speech ends; ``caucus`` is the moderated caucus running (``Caucus``), while the
+speakers' list waits.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.category import Category
-from app.timing.plan import ContingentPer
+from app.timing.allotment import Speaker
+from app.timing.plan import ContingentPer, YieldKind
 
 
 class Tier(StrEnum):
@@ -152,6 +159,38 @@ class InterposedQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class Yielding:
+    """O11: the speech on the floor gave away the seconds it had left (``seconds``).
+
+    To a delegate (``to``): the speech on the floor is that delegate's, of exactly those
+    seconds. To questions: the speech is still the yielder's; its clock is the budget,
+    and ``asked`` the seconds the questioners have drawn from it."""
+
+    kind: YieldKind
+    by: Speaker  # the yielder
+    seconds: float  # the seconds left when it yielded
+    at: float
+    to: Speaker | None = None  # the delegate yielded to
+    asked: float = 0.0  # questions: the questioners' seconds, drawn from the budget
+    questioners: int = 0  # questions: how many the chair called
+
+
+@dataclass(frozen=True, slots=True)
+class Caucus:
+    """O11: a moderated caucus: a topic, a total time (until ``ends_at``) and a time per
+    speaker; the chair calls the speakers."""
+
+    topic: str
+    seconds: float  # the total
+    speaker_seconds: float  # at most, per speaker
+    opened_at: float
+    ends_at: float  # opened_at + seconds: the caucus ends by itself then
+    phase_key: str
+    speakers: int = 0  # called so far
+    spoken: float = 0.0  # the caucus speeches' seconds, ended so far
+
+
+@dataclass(frozen=True, slots=True)
 class Inscription:
     """O4: a delegation inscribed on a segment's list before the segment opens."""
 
@@ -211,6 +250,8 @@ class Queue:
     questions: tuple[InterposedQuestion, ...] = ()  # O8: asked of the speaker, in order
     last_stance: Stance = Stance.NONE  # O8: the last pro or contra speaker's (alternation)
     drawn: tuple[Drawn, ...] = ()  # O9: the groups' spoken seconds (app.queue.contingent)
+    yielded: Yielding | None = None  # O11: the yield of the speech on the floor
+    caucus: Caucus | None = None  # O11: the moderated caucus running
 
 
 def find(queue: Queue, request_id: str) -> FloorRequest | None:

@@ -35,6 +35,10 @@ Which events make up one change is read from the events themselves:
 * time contingents (O9): a speech's draw-down and a grant's warning belong to
   the change of their speech; the ledger is in the queue, so an undo brings
   a group's seconds back with the speech;
+* Model UN (O11): a yield to a delegate or to the chair belongs to the end of
+  the yielder's speech (an undo gives the yielder back the floor and its
+  seconds); a yield to questions, a caucus opened or ended are changes since;
+  a caucus speaker called is the floor given;
 * the clock's own announcements (a warning, a time up) change nothing that an
   undo restores: they are applied to the undo point's speech too;
 * anything else is a change since: the point is *spent* (``before`` is None)
@@ -42,14 +46,17 @@ Which events make up one change is read from the events themselves:
   takes the point with it (``SegmentClosed`` starts a fresh state).
 
 The undo itself (``FloorRestored``) spends the point: an undo is not undone.
-Rules: M3 (with O1, O2, O3, O5, O8).
+Rules: M3 (with O1, O2, O3, O5, O8, O11).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app.queue.caucus import cut_at_time_up
 from app.queue.events import (
+    CaucusClosed,
+    CaucusOpened,
     ClosedBecause,
     ContingentDrawn,
     ContingentWarned,
@@ -57,6 +64,7 @@ from app.queue.events import (
     FloorGranted,
     FloorRequested,
     FloorRestored,
+    FloorYielded,
     InscribedSpeakerAbsent,
     InscribedSpeakerDropped,
     InterposedQuestionAsked,
@@ -91,6 +99,7 @@ from app.timing.allotment import (
     TimeUp,
     WarningReached,
 )
+from app.timing.plan import YieldKind
 from app.timing.programme import (
     PhaseClosing,
     PhaseEnded,
@@ -132,6 +141,9 @@ def track(point: UndoPoint | None, floor: Floor, event: Event) -> UndoPoint | No
     if event.at == point.at and _follows(floor, event):
         if isinstance(event, FloorGranted | PointOfOrderHeard):
             return replace(point, what=f"{point.what} and the floor given to {_name(event)}")
+        if isinstance(event, FloorYielded):  # O11
+            to = "the chair" if event.to is None else event.to.name
+            return replace(point, what=f"{point.what} and its yield to {to}")
         return point
     if isinstance(event, WarningReached | TimeUp) and before.speech == floor.speech:
         assert before.speech is not None
@@ -198,6 +210,8 @@ def _follows(floor: Floor, event: Event) -> bool:
             return reason is ClosedBecause.PHASE_ENDED
         case PhaseStarted() | ContingentDrawn() | ContingentWarned():
             return True  # O9: a speech's draw-down, a grant's warning
+        case FloorYielded(kind=kind):  # O11: to a delegate, to the chair
+            return kind is not YieldKind.QUESTIONS
     return False
 
 
@@ -207,7 +221,7 @@ def _hard_stop(floor: Floor, event: SpeechEnded) -> bool:
     return (
         s is not None
         and s.timed_out
-        and floor.segment.plan.rules.hard_stop
+        and (floor.segment.plan.rules.hard_stop or cut_at_time_up(floor.queue, s))
         and event.at == s.ends_at
     )
 
@@ -240,6 +254,12 @@ def _change(floor: Floor, event: Event) -> str:
             return f"{q.name}'s interposed question was declined"
         case QuestionEnded(asked_by=who):
             return f"{who.name}'s question ended"
+        case FloorYielded(by=who):  # O11: to questions
+            return f"{who.name} yielded to questions"
+        case CaucusOpened(caucus=c):
+            return f"the moderated caucus on '{c.topic}' opened"
+        case CaucusClosed(caucus=c):
+            return f"the moderated caucus on '{c.topic}' ended"
         case SpeakersListClosed(phase_key=key) | SpeakersListReopened(phase_key=key):
             done = "closed" if isinstance(event, SpeakersListClosed) else "reopened"
             title = next((p.title for p in floor.segment.plan.phases if p.key == key), key)

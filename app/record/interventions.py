@@ -46,7 +46,12 @@ the order the events were stored:
   line (``stance``); an interposed question is, like a point of order, no
   line: while it is put (``QuestionConsented`` to ``QuestionEnded``) the
   speech is held and the questioner's clock touches no row; the answer is
-  part of the speaker's own speech, one line.
+  part of the speaker's own speech, one line;
+* Model UN (O11): a yield to a delegate (``FloorYielded``) puts the delegate's
+  line on the floor, basis ``yielded`` (no request: the yielder's line is the
+  turn of the list); a yield to questions keeps the yielder's line, its
+  questioners being no lines (as interposed questions); a caucus speaker
+  called by the chair is a line of basis ``caucus``.
 
 Rows come out segment run by segment run: speeches in order of grant, then
 the requests never granted in order of request. A stream that stops
@@ -352,12 +357,16 @@ def _fold(run: _Run, event: queue_events.Event) -> None:
                 run.requests[request_id].override("allotment")
         case queue_events.FloorGranted(at=at, allotment=a):
             run.current = _granted(run, a, at)
+        case queue_events.FloorYielded(at=at, allotment=a) if a is not None:
+            run.current = _granted(run, a, at)  # O11: the delegate yielded to, its own line
         case SpeechStarted(at=at) if run.current is not None:
             if run.current.started_at is None:  # a resume is SpeechResumed; keep the first
                 run.current.started_at = at
         case AllotmentOverridden(seconds=seconds) if run.current is not None:
             run.current.allotted = seconds + run.current.extended
             kept = Basis.REPLY if run.current.reply else Basis.OVERRIDE  # O2: still a reply
+            if run.current.basis in (Basis.YIELDED, Basis.CAUCUS):  # O11: still its kind
+                kept = run.current.basis
             run.current.basis, run.current.allotment_set = kept, True
             run.current.override("allotment")
         case SpeechExtended(seconds=seconds) if run.current is not None:

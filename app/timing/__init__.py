@@ -35,6 +35,7 @@ from app.timing.plan import (
     ProgrammeSpeaker,
     RepliesTaken,
     SegmentPlan,
+    YieldKind,
 )
 from app.timing.programme import (
     PhaseClosing,
@@ -83,6 +84,7 @@ __all__ = [
     "StartSpeech",
     "TimeUp",
     "WarningReached",
+    "YieldKind",
     "allot",
     "cue",
     "seconds_left",

@@ -62,6 +62,8 @@ class Basis(StrEnum):
     CATEGORY = "category"  # O7: the speaker's category's allotment (replaces slot and flex)
     CAPACITY = "capacity"  # O7: a statement on behalf of a group
     CONTINGENT = "contingent"  # O9: capped at what the speaker's group has left
+    YIELDED = "yielded"  # O11: the seconds another speaker yielded to this delegation
+    CAUCUS = "caucus"  # O11: a speaker called by the chair in a moderated caucus
 
 
 class Cue(StrEnum):
@@ -392,9 +394,10 @@ def evolve(allotment: Allotment, event: SpeechEvent) -> Allotment:
         case AllotmentOverridden(at=at, seconds=seconds):
             # an extension given before the override still counts (total_allotted);
             # a point of order's cap set by the moderator is still a point of order (O1),
-            # and a reply's limit still a reply (O2), a question's still a question (O8)
+            # and a reply's limit still a reply (O2), a question's still a question (O8),
+            # yielded time still yielded and a caucus speech still a caucus's (O11)
             left = seconds + allotment.extended
-            kept = allotment.basis in (Basis.POINT_OF_ORDER, Basis.REPLY, Basis.QUESTION)
+            kept = allotment.basis in _KEPT_BASES
             basis = allotment.basis if kept else Basis.OVERRIDE
             return _rearm(replace(allotment, seconds=seconds, seconds_left=left, basis=basis), at)
         case WarningReached():
@@ -404,6 +407,12 @@ def evolve(allotment: Allotment, event: SpeechEvent) -> Allotment:
         case SpeechEnded():
             return allotment  # the floor engine drops the allotment
     raise AssertionError(f"unknown speech event {event!r}")  # pragma: no cover
+
+
+#: O1, O2, O8, O11: the bases an allotment set by the moderator keeps.
+_KEPT_BASES = frozenset(
+    {Basis.POINT_OF_ORDER, Basis.REPLY, Basis.QUESTION, Basis.YIELDED, Basis.CAUCUS}
+)
 
 
 def _add_time(allotment: Allotment, seconds: float) -> Allotment:

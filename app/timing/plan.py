@@ -58,6 +58,14 @@ class ContingentExhausted(StrEnum):
     REFUSE = "refuse"  # refused when nothing is left; capped at what is left otherwise
 
 
+class YieldKind(StrEnum):
+    """O11: to whom the speaker on the floor yields the time it has left."""
+
+    DELEGATE = "delegate"  # another delegation speaks next for exactly those seconds
+    QUESTIONS = "questions"  # a budget the chair spends by calling questioners
+    CHAIR = "chair"  # the time lapses; the floor is free
+
+
 @dataclass(frozen=True, slots=True)
 class Contingent:
     """O9: a group's (political or regional) time budget, drawn down by its members."""
@@ -105,6 +113,13 @@ class FloorRules:
     # O9: the groups' time budgets, and what a member short of time meets
     contingents: tuple[Contingent, ...] = ()
     contingent_exhausted: ContingentExhausted = ContingentExhausted.WARN
+    # O11 (Model UN): the yields a speaker of the general speakers' list may make (empty:
+    # none), and moderated caucuses: whether the chair may open one, and the defaults of
+    # its total time and of its time per speaker (the motion may set others)
+    yield_kinds: frozenset[YieldKind] = frozenset()
+    moderated_caucuses: bool = False
+    caucus_seconds: float = 600.0
+    caucus_speaker_seconds: float = 60.0
     # P2 ranks; lower speaks first. P4 puts RCP chairs at rcp_rank.
     ranks: tuple[tuple[Category, int], ...] = (
         (Category.MEMBER_STATE, 0),

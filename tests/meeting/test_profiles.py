@@ -19,7 +19,7 @@ from app.db.models import Meeting, Segment
 from app.errors import InvalidProgramme
 from app.meeting import floor_rules, import_programme, load_programme_file, parse_programme
 from app.meeting.profiles import PROFILES, known_profiles, load_profile, read_profile
-from app.timing.plan import FloorRules, RepliesTaken, SegmentPlan
+from app.timing.plan import FloorRules, RepliesTaken, SegmentPlan, YieldKind
 
 PROFILES_DEMO = DEMO_PROGRAMME.parent / "profiles-demo.yaml"
 SHIPPED = (
@@ -112,6 +112,21 @@ def test_O10_each_profile_carries_its_bodys_numbers() -> None:
     mun = rules("model_un")
     assert mun.point_of_order_interrupts is False
     assert mun.slot_seconds == 90.0
+    assert mun.yield_kinds == frozenset(YieldKind)  # O11: the three yields
+    assert (mun.moderated_caucuses, mun.caucus_seconds, mun.caucus_speaker_seconds) == (
+        True,
+        600.0,
+        60.0,
+    )
+    for other in (
+        "action_group",
+        "ga_plenary",
+        "hrc_interactive_dialogue",
+        "cop_plenary",
+        "parliament",
+    ):
+        assert rules(other).yield_kinds == frozenset()  # O11: a yield is refused there
+        assert rules(other).moderated_caucuses is False
     house = rules("parliament")
     assert (house.alternate_stances, house.interposed_questions) == (True, True)
     assert house.interposed_question_seconds == 30.0
