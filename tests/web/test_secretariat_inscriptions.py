@@ -47,7 +47,7 @@ def _inscribe(site: Site, segment: int, code: str, tier: str, n: int) -> None:
     answer = httpx.post(
         f"{site.base}/api/rooms/{site.seeded.rooms[0]}/inscriptions",
         json={
-            "command_id": f"setup-{n}",
+            "command_id": f"setup-inscription-{n:04d}",
             "type": "inscribe",
             "segment_id": segment,
             "delegation": code,
@@ -61,7 +61,7 @@ def _inscribe(site: Site, segment: int, code: str, tier: str, n: int) -> None:
 def _entries(site: Site, segment: int) -> list[dict[str, Any]]:
     """The debate's inscribed list in the server's view, in speaking order."""
     view = Moderator(site, site.seeded.rooms[0]).view()
-    (found,) = [i for i in view["inscriptions"] if i["segment_id"] == segment]
+    (found,) = [i for i in view["inscriptions"] if str(i["segment_id"]) == str(segment)]
     entries: list[dict[str, Any]] = found["entries"]
     return entries
 
@@ -180,7 +180,7 @@ def test_O6_a_draw_of_lots_is_published_on_the_page(browser: Browser, kinds: Kin
         "Lots drawn for the level Minister: the draw is published below."
     )
 
-    order = drawn_order(codes, "plenary-2017")  # anyone can draw it again from the seed
+    order = list(drawn_order(codes, "plenary-2017"))  # anyone can draw it again from the seed
     lots = _list(page, segment).locator(".lots")
     expect(lots.locator("h4")).to_have_text("Draw of lots · Minister")
     expect(lots.locator(".seed-value")).to_have_text("plenary-2017")

@@ -52,7 +52,17 @@ export async function loadInscriptions() {
     }),
   );
   unread = read.filter((r) => r.lists === null).map((r) => r.room);
-  lists = read.flatMap((r) => (r.lists ?? []).map((list) => ({ room: r.room, ...list })));
+  // The view lists a segment once someone is inscribed; the programme's scheduled segments
+  // of the room come too, empty, so that the first inscription can be entered (the server
+  // refuses, in its words, a segment that takes none).
+  const scheduled = meeting.days.flatMap((day) => day.segments).filter((s) => s.status === "scheduled");
+  lists = read.flatMap((r) => {
+    const seen = r.lists ?? [];
+    const empty = scheduled
+      .filter((s) => s.room_id === r.room.id && !seen.some((l) => String(l.segment_id) === String(s.id)))
+      .map((s) => ({ segment_id: s.id, title: s.title, entries: [] }));
+    return [...seen, ...empty].map((list) => ({ room: r.room, ...list }));
+  });
   renderInscriptions();
 }
 
@@ -280,10 +290,10 @@ function lotsBox(lots) {
 function command(list, body, said) {
   return desk.doing(async () => {
     const answer = await desk.send(`/api/rooms/${encodeURIComponent(list.room.id)}/inscriptions`, {
-      json: { command_id: newCommandId(), segment_id: list.segment_id, ...body },
+      json: { command_id: newCommandId(), segment_id: Number(list.segment_id), ...body },
     });
     const text = said(answer);
     await loadInscriptions();
     return text;
-  });
+  }).finally(() => loadInscriptions().catch(() => {})); // refused: the lists as they are, ticks cleared
 }
