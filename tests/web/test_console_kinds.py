@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.access.roles import Role
 from tests.web.screens import Moderator, console_page
 from tests.web.server import MovableClock, Site
 
@@ -137,9 +138,20 @@ def test_O5_absent_moves_an_inscribed_speaker_to_the_end_of_its_level(
     site, _, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
+    for n, code in enumerate(("MEX", "GHA")):  # inscribed before the segment opens (O4)
+        answer = httpx.post(
+            f"{site.base}/api/rooms/{room}/inscriptions",
+            json={
+                "command_id": f"inscribe-{n:04d}",
+                "type": "inscribe",
+                "segment_id": segment,
+                "delegation": code,
+                "tier": "minister",
+            },
+            headers={"Authorization": f"Bearer {site.token(Role.SECRETARIAT)}"},
+        )
+        assert answer.status_code == 200, answer.text
     moderator.send("programme", type="open_segment", segment_id=segment)
-    for code in ("MEX", "GHA"):
-        moderator.send("floor", type="add_request", delegation=code, inscribed=True)
     console = console_page(browser, site, room)
     mex = console.locator(".queue-item", has_text="Mexico")
     expect(mex.locator(".badge[data-kind=inscribed]")).to_have_text("Inscribed")
