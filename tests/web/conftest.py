@@ -3,7 +3,9 @@
 ``site`` serves the app in a process of its own, on the machine's clock;
 ``clocked`` serves it in a thread of this process on a clock the test moves
 (``MovableClock``), for what only a passing of time shows (staleness, M7);
-``debate`` is ``clocked`` with a general debate that gives a right of reply (O2).
+``debate`` is ``clocked`` with a general debate that gives a right of reply (O2);
+``kinds`` one whose list takes inscriptions now, alternates pro and contra and takes
+interposed questions (O4-O8).
 
 Debian's chromium drives the pages through Playwright for Python (never
 ``playwright install``); without chromium or Playwright the tests skip with the
@@ -110,6 +112,34 @@ def contingents(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
     url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
     seeded = seed(url, time.time())
     debate_id = seed_debate(url, seeded, rules)
+    with _served_on_a_movable_clock(url, seeded) as (site, clock):
+        yield site, clock, debate_id
+
+
+@pytest.fixture
+def kinds(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
+    """As ``debate``, under rules that alternate pro and contra, take interposed
+    questions of at most 30 s and give a group statement 5 minutes (O7, O8), its list
+    open for inscription from an hour ago to an hour from now (O4)."""
+    from app.db.engine import make_engine
+    from app.timing import FloorRules
+    from tests.builders import open_list_of
+
+    rules = FloorRules(
+        alternate_stances=True,
+        interposed_questions=True,
+        interposed_question_seconds=30.0,
+        capacity_seconds=300.0,
+    )
+    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
+    now = time.time()
+    seeded = seed(url, now)
+    debate_id = seed_debate(url, seeded, rules)
+    engine = make_engine(url)
+    try:
+        open_list_of(engine, debate_id, now - 3600, now + 3600)
+    finally:
+        engine.dispose()
     with _served_on_a_movable_clock(url, seeded) as (site, clock):
         yield site, clock, debate_id
 

@@ -20,7 +20,10 @@
 // the waiting requests (`view.console`, from app/live/view.py).
 // Points of order (O1) and closed lists (O3) have their own panel (points.js), and so
 // do the rights of reply (O2, replies.js), where the meeting's rules give them, and the
-// groups' time contingents (O9, contingents.js), drawn down as their member speaks.
+// groups' time contingents (O9, contingents.js), drawn down as their member speaks, and
+// the interposed questions waiting for the speaker's consent (O8, questions.js). Each row
+// of the queue says its kind: pro or contra, the group it speaks for (O7, O8); an
+// inscribed speaker's row has "Absent" (O5: to the end of its level, then dropped).
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import {
@@ -38,6 +41,7 @@ import { badgesOf, rightOfReply, setText, showConnection, showNotice, showRightO
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import { renderContingents } from "./contingents.js";
 import { pointButtons, renderPoints, wirePoints } from "./points.js";
+import { renderQuestions, wireQuestions } from "./questions.js";
 import { renderReplies, replyButtons, wireReplies } from "./replies.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,6 +91,7 @@ async function main() {
   };
   wirePoints(desk);
   wireReplies(desk);
+  wireQuestions(desk);
   wireShortcuts();
   watchScreens();
   render();
@@ -374,7 +379,26 @@ function queueAction(event) {
     case "allot":
       askAllotment(item);
       break;
+    case "absent":
+      markAbsent(item);
+      break;
   }
+}
+
+/**
+ * O5: an inscribed speaker is not in the room when called. The first absence moves the
+ * request to the end of its level of representation, the second drops it; both are
+ * recorded. The view does not say which absence this is, so the confirmation says both;
+ * the notice after it says what the engine did (the ack's events).
+ */
+function markAbsent(item) {
+  const name = displayName(item);
+  confirmThen(t("confirm.absent", { name }), () =>
+    send("floor", { type: "mark_absent", request_id: item.id }, (ack) => {
+      const dropped = (ack?.events ?? []).includes("InscribedSpeakerDropped");
+      showNotice(t(dropped ? "console.absent.dropped" : "console.absent.moved", { name }));
+    }),
+  );
 }
 
 // -- striking one request, with a reason (M4) ---------------------------------------
@@ -686,6 +710,10 @@ function render() {
     live: connected && !busy,
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
   });
+  renderQuestions(view, {
+    live: connected && !busy,
+    nameOf: (code, name) => nameOf(names.get(code)?.names, name),
+  });
   renderContingents(view, room.now());
   renderOutcome(room.now());
   renderScreens();
@@ -735,12 +763,12 @@ function queueItem(item, index, count, beyond, connected) {
   const name = document.createElement("span");
   name.className = "name";
   name.textContent = displayName(item);
-  who.append(name);
+  who.append(name, ...stanceOf(item));
   const when = document.createElement("span");
   when.className = "when";
   const meta = document.createElement("p");
   meta.className = "meta";
-  meta.append(when, ...badgesOf(item, item));
+  meta.append(when, ...kindsOf(item), ...badgesOf(item, item));
   if (item.starts_at != null) estimateCells.push([when, item]); // written by renderEstimates
   const actions = document.createElement("span");
   actions.className = "item-actions";
@@ -752,6 +780,11 @@ function queueItem(item, index, count, beyond, connected) {
     itemButton("allot", item, "✎", `${t("action.set_time")}: ${label}`, connected),
     itemButton("strike", item, t("action.strike"), `${t("action.strike")}: ${label}`, connected),
   );
+  if (item.inscribed) {
+    // O5: beside Strike, for an inscribed speaker only (a live request is struck instead)
+    const absent = itemButton("absent", item, t("action.absent"), `${t("action.absent")}: ${label}`, connected);
+    actions.insertBefore(absent, actions.lastChild);
+  }
   const main = document.createElement("div");
   main.className = "main";
   main.append(who, meta);
@@ -762,6 +795,29 @@ function queueItem(item, index, count, beyond, connected) {
     li.append($("strike-form"));
   }
   return li;
+}
+
+/** O8: pro or contra, beside the name (where "next speaker" alternates them). */
+function stanceOf(item) {
+  if (item.stance !== "pro" && item.stance !== "contra") return [];
+  return [kindBadge(item.stance, t(`console.stance.${item.stance}`), "stance")];
+}
+
+/** O4, O7: inscribed before the segment, and the group a statement is made on behalf of. */
+function kindsOf(item) {
+  const kinds = [];
+  if (item.speaks_for) kinds.push(kindBadge("speaks_for", t("console.kind.speaks_for", { group: item.speaks_for })));
+  if (item.inscribed) kinds.push(kindBadge("inscribed", t("console.kind.inscribed")));
+  return kinds;
+}
+
+function kindBadge(kind, text, extra = "") {
+  const badge = document.createElement("span");
+  badge.className = `badge kind ${extra}`.trim();
+  badge.dataset.kind = kind;
+  badge.textContent = text;
+  badge.title = text;
+  return badge;
 }
 
 function itemButton(action, item, text, label, enabled) {

@@ -3,9 +3,11 @@
 // its full links and a QR code (an SVG file the server draws: no inline data under the CSP),
 // the programme and delegations imports (the server's line-and-field errors, as the command
 // line prints them), and a rehearsal of a day. Texts are set with textContent, never as HTML.
+// Below them, the inscribed lists of speakers of every room (O4-O6, inscriptions.js).
 
 import { CommandRefused, getJSON, pageToken, refusalOf } from "../shared/commands.js";
 import { LANGUAGES, chosenLanguage, clockTime, languagePicker, nameOf, t, translate, useLanguage } from "../shared/i18n.js";
+import { loadInscriptions, renderInscriptions, wireInscriptions } from "./inscriptions.js";
 
 const $ = (id) => document.getElementById(id);
 const token = pageToken();
@@ -44,6 +46,7 @@ async function main() {
   $("rehearse").addEventListener("click", rehearse);
   $("import-programme").addEventListener("click", importProgramme);
   $("import-delegations").addEventListener("click", importDelegations);
+  wireInscriptions({ token, meeting: () => meeting, getJSON, send, doing, confirmThen, say: notify });
   meetings = await getJSON("/api/meetings", token);
   const wanted = Number(new URLSearchParams(location.search).get("meeting")) || null;
   // The meeting asked for, else the newest this token may open (a rehearsal is newer).
@@ -69,6 +72,7 @@ async function load(id) {
   url.searchParams.set("meeting", String(id));
   history.replaceState(null, "", url);
   render();
+  await loadInscriptions();
 }
 
 async function reload() {
@@ -83,6 +87,7 @@ function render() {
   renderProgramme();
   renderIssueForm();
   renderCredentials();
+  renderInscriptions();
 }
 
 function renderProgramme() {
