@@ -174,3 +174,37 @@ def test_O5_absent_moves_an_inscribed_speaker_to_the_end_of_its_level(
     )
     expect(console.locator("#queue-list .queue-item .name")).to_have_text(["Ghana"])
     assert [q["delegation_id"] for q in moderator.view()["queue"]] == ["GHA"]
+
+
+def test_O7_O8_the_chair_adds_a_request_with_its_stance_and_group(
+    browser: Browser, kinds: Kinds
+) -> None:
+    """The console's add form asks for a stance and a group where the rules use them."""
+    site, _, segment = kinds
+    room = site.seeded.rooms[0]
+    moderator = Moderator(site, room)
+    console = console_page(browser, site, room)
+    expect(console.locator("#add-kinds")).to_be_hidden()  # no segment open: no rules yet
+    moderator.send("programme", type="open_segment", segment_id=segment)
+    expect(console.locator("#add-stance-field")).to_be_visible()
+    expect(console.locator("#add-group-field")).to_be_visible()
+
+    console.fill("#add-search", "Ghana")
+    console.locator("#add-matches button", has_text="Ghana").click()
+    console.select_option("#add-stance", "contra")
+    console.fill("#add-group", "African Group")
+    console.click("#add-submit")
+    expect(console.locator(".queue-item", has_text="Ghana")).to_have_count(1)
+    console.fill("#add-search", "Mexico")
+    console.locator("#add-matches button", has_text="Mexico").click()
+    expect(console.locator("#add-stance")).to_have_value("")  # cleared after each request
+    console.click("#add-submit")
+    expect(console.locator("#queue-list .queue-item")).to_have_count(2)
+
+    kinds_of = {
+        q["delegation_id"]: (q["stance"], q["speaks_for"], q["on_behalf"])
+        for q in moderator.view()["queue"]
+    }
+    assert kinds_of == {"GHA": ("contra", "African Group", True), "MEX": ("none", None, True)}
+    gha = console.locator(".queue-item", has_text="Ghana")
+    expect(gha.locator(".badge[data-kind=contra]")).to_have_text("Contra")

@@ -545,11 +545,33 @@ function addRequest(event) {
   const code = chosenDelegation();
   if (!code) return showNotice(t("add.pick"));
   const delegation = names.get(code);
-  send("floor", { type: "add_request", delegation: code }, () => {
+  const body = { type: "add_request", delegation: code };
+  // O7, O8: the kind of speech, where the segment's rules know it (the fields are shown then)
+  if (!$("add-stance-field").hidden && $("add-stance").value) body.stance = $("add-stance").value;
+  const group = $("add-group").value.trim();
+  if (!$("add-group-field").hidden && group) body.speaks_for = group;
+  send("floor", body, () => {
     showNotice(t("add.added", { name: nameOf(delegation?.names, code) }));
     $("add-search").value = "";
+    $("add-stance").value = "";
+    $("add-group").value = "";
     showMatches();
   });
+}
+
+/** O7, O8: the add form asks for a stance and a group only where the segment's rules use them. */
+function renderAddKinds(segment) {
+  const floor = segment?.floor ?? null;
+  const stances = Boolean(floor?.alternate_stances);
+  const groups = floor?.capacity_seconds != null;
+  $("add-stance-field").hidden = !stances;
+  $("add-group-field").hidden = !groups;
+  $("add-kinds").hidden = !stances && !groups;
+  const names = floor?.groups ?? [];
+  const list = $("add-groups");
+  if (list.children.length !== names.length || [...list.children].some((o, i) => o.value !== names[i])) {
+    list.replaceChildren(...names.map((name) => Object.assign(document.createElement("option"), { value: name })));
+  }
 }
 
 // -- rendering -------------------------------------------------------------------
@@ -701,6 +723,7 @@ function render() {
   setText($("queue-count"), segment ? t("console.queue.count", { count: waiting }) : "");
   $("shortcuts-open").title = t("console.shortcuts.title");
   renderClosed(segment);
+  renderAddKinds(segment);
   renderQueue(view, connected);
   renderPoints(view, {
     live: connected && !busy,
