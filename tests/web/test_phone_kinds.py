@@ -66,6 +66,13 @@ def test_O8_pro_and_contra_buttons_send_the_stance(
     expect(mexico.locator("#request")).to_be_hidden()
     expect(mexico.locator("#request-pro")).to_have_text("Speak in favour")
     expect(mexico.locator("#request-contra")).to_have_text("Speak against")
+    # at 360×640 both buttons fit side by side, with no sideways scroll
+    assert mexico.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+    for selector in ("#request-pro", "#request-contra"):
+        box = mexico.locator(selector).bounding_box()
+        assert box is not None, selector
+        assert box["x"] >= 0, selector
+        assert box["x"] + box["width"] <= 360, selector
     mexico.click("#request-contra")
     expect(mexico.locator("#place")).to_have_text("Place 1 in the queue (against)")
     queue = moderator.view()["queue"]
@@ -120,8 +127,13 @@ def test_O4_a_delegate_inscribes_from_its_phone_and_sees_its_place(
 ) -> None:
     site, clock, segment = listed
     room = site.seeded.rooms[0]
+    clock.advance(-2 * 3600)  # before the window: the phone says when it opens
     mexico = delegate_page(browser, site, "MEX", room)
     row = mexico.locator(f".inscription[data-segment-id='{segment}']")
+    expect(row).to_have_attribute("data-status", "before")
+    expect(row.locator(".window")).to_contain_text("Inscription opens at")
+    expect(row.locator("button.inscribe")).to_have_count(0)
+    clock.advance(2 * 3600)
     row.locator("select.tier").select_option("minister")
     row.locator("button.inscribe").click()
     expect(row.locator(".inscribed")).to_have_text("Inscribed: place 1 on the list of speakers")
