@@ -145,3 +145,20 @@ def test_O4_a_delegate_inscribes_from_its_phone_and_sees_its_place(
     assert all(not entry["entries"] for entry in Moderator(site, room).view()["inscriptions"])
     clock.advance(2 * 3600)  # past the deadline: the phone says the list closed
     expect(row.locator(".window")).to_have_text("Inscription closed")
+
+
+def test_O4_O8_the_new_controls_in_arabic_read_right_to_left_at_360_px(
+    browser: Browser, listed: tuple[Site, MovableClock, int]
+) -> None:
+    site, _clock, segment = listed
+    room = site.seeded.rooms[0]
+    Moderator(site, room).send(
+        "programme", type="open_segment", segment_id=site.seeded.action_group
+    )
+    phone = delegate_page(browser, site, "MEX", room)
+    phone.select_option("#language", "ar")
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    row = phone.locator(f".inscription[data-segment-id='{segment}']")
+    expect(row.locator("button.inscribe")).to_have_text("التسجيل")
+    expect(row.locator("select.tier option").first).to_have_text("رئيس دولة")
+    assert phone.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
