@@ -108,7 +108,16 @@ def _segment(segment: Segment) -> dict[str, Any]:
             }
             for p in segment.plan.get("phases", [])
         ],
+        "inscription": _inscription(segment.plan.get("inscription")),
     }
+
+
+def _inscription(window: dict[str, Any] | None) -> dict[str, float] | None:
+    """O4: the segment's window for inscription on its list (times in seconds since the
+    epoch), from the stored plan; None where speakers ask once the segment opens."""
+    if not window:
+        return None
+    return {"opens_at": float(window["opens_at"]), "deadline": float(window["deadline"])}
 
 
 @router.get("/rooms/{room_id}", tags=["rooms"], dependencies=[WATCH_ROOM])

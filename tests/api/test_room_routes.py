@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tests.api_client import Api, serving
-from tests.builders import seed_meeting
+from tests.builders import open_list_of, seed_meeting
 from tests.plans import START
 
 
@@ -55,6 +55,23 @@ def test_C1_the_programme_lists_days_rooms_and_segments_with_phases(api: Api) ->
         "stakeholders",
         "concluding",
     ]
+
+
+def test_O4_the_programme_gives_each_segment_its_inscription_window(
+    api: Api, engine: Engine
+) -> None:
+    def segments() -> dict[str, Any]:
+        data = api.client.get(f"/api/meetings/{api.seeded.meeting_id}").json()
+        return {s["key"]: s for s in data["days"][0]["segments"]}
+
+    assert {key: s["inscription"] for key, s in segments().items()} == {
+        "ag1": None,
+        "panel": None,
+    }
+    open_list_of(engine, api.seeded.action_group, START - 7200.0, START + 600.0)
+    listed = segments()
+    assert listed["ag1"]["inscription"] == {"opens_at": START - 7200.0, "deadline": START + 600.0}
+    assert listed["panel"]["inscription"] is None
 
 
 def test_T6_a_speech_runs_on_the_servers_deadline(api: Api) -> None:

@@ -32,6 +32,16 @@
 // says the reply is waiting (its place in the replies, which reply it is and its limit)
 // or has the floor, and how many replies the delegation has left in the segment.
 
+//
+// Issue 16 (O4, O7, O8): for each segment of the room whose inscription window (from the
+// public programme) is open, "Inscribe" with the level of representation, then the
+// place on the inscribed list and "Withdraw inscription"; before the window, when it
+// opens, after it, that it closed. Where the segment's rules alternate pro and contra
+// (`segment.floor.alternate_stances`), the request is two buttons sending the stance;
+// where a group statement has its own allotment (`capacity_seconds`), an option to speak
+// on behalf of a group (`speaks_for`); where interposed questions are taken, "Ask a
+// question" to the speaker on the floor, then its state (waiting for consent, on the floor).
+
 import { CommandRefused, Commands, NotConnected, getJSON, newCommandId, pageToken } from "../shared/commands.js";
 import { chosenLanguage, clockTime, languagePicker, nameOf, phaseTitle, t, useLanguage } from "../shared/i18n.js";
 import {
@@ -72,10 +82,14 @@ let cardState = { cards: [], closed: false, dimension: "" };
 let editing = null;
 let cardClientId = newCommandId(); // a retry of the same submission gives one card
 let cardBusy = false;
+let programme = []; // O4: the meeting's segments, each with its `inscription` window or null
+let inscriptionKey = null; // what the inscription section shows, to rebuild it only on change
+const TIERS = ["head_of_state", "head_of_government", "vice_president", "minister", "deputy_minister", "head_of_delegation", "other"];
 
 async function main() {
   await useLanguage(chosenLanguage());
   languagePicker($("language"), () => {
+    inscriptionKey = null;
     render();
     renderCards();
   });
@@ -90,7 +104,18 @@ async function main() {
     rememberRoom(picker.value);
     open(Number(picker.value));
   });
-  $("request").addEventListener("click", requestFloor);
+  $("request").addEventListener("click", () => requestFloor());
+  $("request-pro").addEventListener("click", () => requestFloor("pro"));
+  $("request-contra").addEventListener("click", () => requestFloor("contra"));
+  $("for-group").addEventListener("change", render);
+  $("question").addEventListener("click", askQuestion);
+  getJSON(`/api/meetings/${me.meeting.id}`, token)
+    .then((found) => {
+      programme = found.days.flatMap((d) => d.segments);
+      inscriptionKey = null;
+      render();
+    })
+    .catch(() => {}); // no inscription offered
   $("withdraw").addEventListener("click", () => {
     asking = true;
     render();
@@ -189,6 +214,7 @@ function open(id) {
     if (second !== etaSecond) {
       etaSecond = second;
       renderEta();
+      renderInscriptions(room.view());
     }
   });
   render();
@@ -237,10 +263,30 @@ async function send(body) {
   }
 }
 
-/** Ask for the floor; asking again keeps the same place (P6, M2). */
-function requestFloor() {
+/** Ask for the floor; asking again keeps the same place (P6, M2). O8: with a stance;
+ * O7: on behalf of a group, where asked. */
+function requestFloor(stance) {
   if (busy) return; // the second tap of a double tap, while the first is on its way
-  send({ type: "request" });
+  const body = { type: "request" };
+  if (stance) body.stance = stance;
+  const group = chosenGroup();
+  if (group) body.speaks_for = group;
+  send(body);
+}
+
+/** O7: the group the request speaks for, or "" (the option off, or no name given). */
+function chosenGroup() {
+  if ($("group-row").hidden || !$("for-group").checked) return "";
+  const picked = $("group-choice").hidden ? $("group-text").value : $("group-choice").value;
+  return picked.trim();
+}
+
+/** O8: an interposed question to the speaker on the floor, named (M1). */
+async function askQuestion() {
+  if (busy) return;
+  const speaker = room.view()?.speech?.speaker?.id;
+  if (!speaker) return;
+  await send({ type: "question", expected_speaker: speaker });
 }
 
 /** O1: raise a point of order, once confirmed; a second one while it waits changes nothing. */
@@ -296,6 +342,8 @@ function render() {
 
   renderPoint(view, live);
   renderReply(view, live);
+  renderKinds(view, live, request, speaking);
+  renderInscriptions(view);
 
   // C3: a place the phase's time cannot reach is said so, rather than a place with no time.
   const unreached = Boolean(request && view?.segment && request.reached === false);
@@ -306,7 +354,7 @@ function render() {
     : held
       ? t("delegate.held", { time: clockText(held.seconds_left) })
       : request
-      ? t(unreached ? "delegate.unreached" : "delegate.place", { place: request.place })
+      ? placeText(request, unreached)
       : lapse
         ? t("delegate.not_heard")
         : t("delegate.none");
@@ -327,6 +375,149 @@ function render() {
     : t("floor.free");
   $("phase-title").textContent = view?.segment ? phaseTitle(view.segment.phase) : t("segment.none");
   followSegment(view);
+}
+
+function placeText(request, unreached) {
+  const stance = request.stance === "pro" || request.stance === "contra" ? request.stance : null;
+  let text = unreached
+    ? t("delegate.unreached", { place: request.place })
+    : stance
+      ? t("delegate.place_stance", { place: request.place, stance: t(`delegate.stance.${stance}`) })
+      : t("delegate.place", { place: request.place });
+  if (request.speaks_for) text += ` · ${t("delegate.speaks_for", { group: request.speaks_for })}`;
+  return text;
+}
+
+/** O7, O8: the stance buttons, the group option and the interposed question. */
+function renderKinds(view, live, request, speaking) {
+  const code = me.delegation.code;
+  const floor = view?.segment?.floor ?? null;
+  const stances = Boolean(floor?.alternate_stances) && !request;
+  const button = $("request");
+  $("stance-row").hidden = !stances;
+  button.hidden = stances;
+  for (const id of ["request-pro", "request-contra"]) $(id).disabled = button.disabled;
+  // O7: a statement on behalf of a group
+  const capacity = floor?.capacity_seconds != null && !request;
+  $("group-row").hidden = !capacity;
+  const groups = floor?.groups ?? [];
+  const choice = $("group-choice");
+  if (choice.dataset.groups !== groups.join("|")) {
+    choice.dataset.groups = groups.join("|");
+    choice.replaceChildren(...groups.map((g) => new Option(g, g)));
+  }
+  $("group-pick").hidden = !capacity || !$("for-group").checked;
+  choice.hidden = groups.length === 0;
+  $("group-text").hidden = groups.length > 0;
+  // O8: an interposed question
+  const speech = view?.speech ?? null;
+  const waiting = (view?.interposed?.waiting ?? []).find((q) => q.delegation_id === code) ?? null;
+  const asking = speaking && speech?.basis === "question";
+  const offered = Boolean(floor?.interposed_questions) && Boolean(speech) && (!speaking || asking);
+  $("question-box").hidden = !offered;
+  $("question").hidden = asking;
+  $("question").disabled = busy || !live || Boolean(waiting);
+  const state = $("question-state");
+  const said = asking
+    ? t("delegate.question_speaking", { seconds: Math.round(speech.allotted ?? 0) })
+    : waiting
+      ? t("delegate.question_waiting")
+      : "";
+  state.hidden = !said || !offered;
+  state.dataset.question = asking ? "speaking" : waiting ? "waiting" : "";
+  setText(state, said);
+}
+
+/** O4: the segments of this room whose inscription window is set, not yet open. */
+function renderInscriptions(view) {
+  const box = $("inscriptions");
+  if (!room) return;
+  const code = me.delegation.code;
+  const now = room.now();
+  const openId = view?.segment?.id;
+  const rows = programme
+    .filter((s) => s.inscription && s.room_id === roomId && String(s.id) !== String(openId))
+    .map((s) => {
+      const list = (view?.inscriptions ?? []).find((l) => String(l.segment_id) === String(s.id));
+      const entry = list?.entries.find((e) => e.delegation_id === code) ?? null;
+      const { opens_at: opens, deadline } = s.inscription;
+      const status = now < opens ? "before" : now > deadline ? "closed" : "open";
+      return { segment: s, entry, status };
+    });
+  const key = JSON.stringify([busy, rows.map((r) => [r.segment.id, r.status, r.entry?.place ?? 0, r.entry?.tier])]);
+  if (key === inscriptionKey) return;
+  inscriptionKey = key;
+  box.hidden = rows.length === 0;
+  box.replaceChildren(...rows.map(inscriptionRow));
+}
+
+function inscriptionRow({ segment, entry, status }) {
+  const zone = me.meeting.timezone;
+  const item = document.createElement("div");
+  item.className = "inscription";
+  item.dataset.segmentId = String(segment.id);
+  item.dataset.status = status;
+  const heading = document.createElement("h2");
+  heading.textContent = t("delegate.inscribe_heading", { segment: segment.title });
+  item.append(heading);
+  const line = (text, className = "") => {
+    const p = document.createElement("p");
+    p.className = className;
+    p.textContent = text;
+    item.append(p);
+    return p;
+  };
+  if (entry) line(t("delegate.inscribed", { place: entry.place }), "inscribed");
+  if (status === "before") {
+    line(t("delegate.inscription_opens", { time: clockTime(segment.inscription.opens_at, zone) }), "window");
+  } else if (status === "closed") {
+    line(t("delegate.inscription_closed"), "window");
+  } else if (entry) {
+    line(t("delegate.inscription_until", { time: clockTime(segment.inscription.deadline, zone) }), "window muted");
+    const withdrawing = document.createElement("button");
+    withdrawing.type = "button";
+    withdrawing.className = "secondary-button withdraw-inscription";
+    withdrawing.textContent = t("delegate.withdraw_inscription");
+    withdrawing.disabled = busy;
+    withdrawing.addEventListener("click", () => inscription({ type: "withdraw_inscription", segment_id: segment.id }));
+    item.append(withdrawing);
+  } else {
+    line(t("delegate.inscription_until", { time: clockTime(segment.inscription.deadline, zone) }), "window muted");
+    const label = document.createElement("label");
+    label.textContent = t("delegate.tier_label");
+    const select = document.createElement("select");
+    select.className = "tier";
+    select.replaceChildren(...TIERS.map((tier) => new Option(t(`tier.${tier}`), tier)));
+    select.value = "head_of_delegation";
+    label.append(select);
+    const inscribe = document.createElement("button");
+    inscribe.type = "button";
+    inscribe.className = "inscribe";
+    inscribe.textContent = t("delegate.inscribe");
+    inscribe.disabled = busy;
+    inscribe.addEventListener("click", () =>
+      inscription({ type: "inscribe", segment_id: segment.id, tier: select.value }),
+    );
+    item.append(label, inscribe);
+  }
+  return item;
+}
+
+/** O4: inscribe or withdraw the inscription; a refusal is said with the server's reason. */
+async function inscription(body) {
+  if (busy) return;
+  busy = true;
+  render();
+  try {
+    await commands.send("inscriptions", { delegation: me.delegation.code, ...body });
+  } catch (error) {
+    if (error instanceof CommandRefused) showNotice(t("notice.refused", { detail: error.detail }));
+    else if (error instanceof NotConnected) showNotice(t("notice.disconnected"));
+    else showNotice(t("notice.failed"));
+  } finally {
+    busy = false;
+    render();
+  }
 }
 
 /** O1, O3: the point of order button and its state, the point heard, a closed list. */
