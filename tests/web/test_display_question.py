@@ -1,7 +1,7 @@
 """An interposed question on the room's screens (O8, issue 16).
 
 Chromium against the real server, on a general debate whose rules take interposed
-questions (the server's clock moves when the test says). Ghana speaks; Mexico's
+questions (``kinds``; the server's clock moves when the test says). Ghana speaks; Mexico's
 question is consented to: the wall and the podium say who asks whom and show Ghana's
 speech held with the seconds it will resume with; once the question ends, Ghana is
 back on both with exactly those seconds and the banner is gone.
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.web.server import MovableClock, Site, seed, seed_debate
+from tests.web.server import MovableClock, Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     # As for test_screens*.py (tests/web/conftest.py): test_tools.py says why, and fails in CI.
@@ -25,28 +22,15 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.conftest import _served_on_a_movable_clock
 from tests.web.screens import WALL, Moderator, display_page, open_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def questions(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
-    """As ``debate``, with interposed questions of at most 30 s instead of replies (O8)."""
-    from app.timing import FloorRules
-
-    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
-    seeded = seed(url, time.time())
-    debate_id = seed_debate(url, seeded, FloorRules(interposed_questions=True))
-    with _served_on_a_movable_clock(url, seeded) as (site, clock):
-        yield site, clock, debate_id
-
-
 def test_O8_a_question_put_to_the_speaker_is_said_on_the_wall_and_the_podium(
-    browser: Browser, questions: tuple[Site, MovableClock, int]
+    browser: Browser, kinds: tuple[Site, MovableClock, int]
 ) -> None:
-    site, clock, segment = questions
+    site, clock, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
     moderator.send("programme", type="open_segment", segment_id=segment)

@@ -9,50 +9,19 @@ delegation's phone and checks what it shows and what the server holds.
 from __future__ import annotations
 
 import importlib.util
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.web.server import MovableClock, Site, seed, seed_debate
+from tests.web.server import MovableClock, Site
 
 if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     pytest.skip("playwright is not installed", allow_module_level=True)
 
 from playwright.sync_api import Browser, expect
 
-from tests.web.conftest import _served_on_a_movable_clock
 from tests.web.screens import Moderator, delegate_page
 
 pytestmark = pytest.mark.browser
-
-
-def _served(tmp_path: Path, listed: bool) -> Iterator[tuple[Site, MovableClock, int]]:
-    from app.db.engine import make_engine
-    from app.timing import FloorRules
-    from tests.builders import open_list_of
-
-    rules = FloorRules(alternate_stances=True, interposed_questions=True, capacity_seconds=300.0)
-    url = f"sqlite:///{tmp_path / 'floorkeeper.db'}"
-    seeded = seed(url, time.time())
-    debate_id = seed_debate(url, seeded, rules)
-    if listed:  # O4: the debate's list open for inscription from an hour ago to in an hour
-        engine = make_engine(url)
-        open_list_of(engine, debate_id, time.time() - 3600, time.time() + 3600)
-        engine.dispose()
-    with _served_on_a_movable_clock(url, seeded) as (site, clock):
-        yield site, clock, debate_id
-
-
-@pytest.fixture
-def kinds(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
-    yield from _served(tmp_path, listed=False)
-
-
-@pytest.fixture
-def listed(tmp_path: Path) -> Iterator[tuple[Site, MovableClock, int]]:
-    yield from _served(tmp_path, listed=True)
 
 
 def test_O8_pro_and_contra_buttons_send_the_stance(
@@ -123,9 +92,9 @@ def test_O8_a_question_from_the_phone_waits_for_consent(
 
 
 def test_O4_a_delegate_inscribes_from_its_phone_and_sees_its_place(
-    browser: Browser, listed: tuple[Site, MovableClock, int]
+    browser: Browser, kinds: tuple[Site, MovableClock, int]
 ) -> None:
-    site, clock, segment = listed
+    site, clock, segment = kinds
     room = site.seeded.rooms[0]
     clock.advance(-2 * 3600)  # before the window: the phone says when it opens
     mexico = delegate_page(browser, site, "MEX", room)
@@ -148,9 +117,9 @@ def test_O4_a_delegate_inscribes_from_its_phone_and_sees_its_place(
 
 
 def test_O4_O8_the_new_controls_in_arabic_read_right_to_left_at_360_px(
-    browser: Browser, listed: tuple[Site, MovableClock, int]
+    browser: Browser, kinds: tuple[Site, MovableClock, int]
 ) -> None:
-    site, _clock, segment = listed
+    site, _clock, segment = kinds
     room = site.seeded.rooms[0]
     Moderator(site, room).send(
         "programme", type="open_segment", segment_id=site.seeded.action_group
