@@ -95,6 +95,14 @@ class Moderator:
         ack: dict[str, Any] = answer.json()
         return ack
 
+    def speaking(self, segment: int, code: str) -> None:
+        """Open ``segment`` (a debate: no opening phase) and give ``code`` the floor, its
+        clock started: the floor on which a question, a point or a yield is put."""
+        self.send("programme", type="open_segment", segment_id=segment)
+        self.send("floor", type="add_request", delegation=code)
+        self.send("floor", type="grant")
+        self.send("speech", type="start")
+
     def member_state_phase(self, segment: int, *waiting: str) -> None:
         """Open the action group and close its opening (A1); then ``waiting`` ask, in order."""
         self.send("programme", type="open_segment", segment_id=segment)

@@ -43,10 +43,7 @@ def test_O8_the_chair_consents_to_a_question_and_the_speaker_resumes_with_its_se
     site, clock, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    moderator.speaking(segment, "GHA")
     clock.advance(40)
     moderator.send("speech", type="pause")
     _as_delegate(site, "MEX", 1, type="question", seconds=20, expected_speaker="GHA")
@@ -86,10 +83,7 @@ def test_O8_a_declined_question_leaves_the_speaker_on_the_floor(
     site, _, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    moderator.speaking(segment, "GHA")
     moderator.send("speech", type="pause")
     _as_delegate(site, "MEX", 1, type="question", expected_speaker="GHA")
     console = console_page(browser, site, room)

@@ -40,10 +40,7 @@ def test_O9_the_console_draws_a_groups_contingent_down_as_its_member_speaks(
     site, clock, segment = contingents
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    moderator.speaking(segment, "GHA")
     clock.advance(90)
     moderator.send("speech", type="pause")
     console = console_page(browser, site, room)

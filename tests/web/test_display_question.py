@@ -33,10 +33,7 @@ def test_O8_a_question_put_to_the_speaker_is_said_on_the_wall_and_the_podium(
     site, clock, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    moderator.speaking(segment, "GHA")
     clock.advance(20)
     moderator.send("requests", type="question", delegation="MEX", expected_speaker="GHA")
     wall = display_page(browser, site, room)

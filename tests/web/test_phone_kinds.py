@@ -72,10 +72,7 @@ def test_O8_a_question_from_the_phone_waits_for_consent(
     site, clock, segment = kinds
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
-    moderator.send("programme", type="open_segment", segment_id=segment)
-    moderator.send("floor", type="add_request", delegation="GHA")
-    moderator.send("floor", type="grant")
-    moderator.send("speech", type="start")
+    moderator.speaking(segment, "GHA")
     clock.advance(10)
     mexico = delegate_page(browser, site, "MEX", room)
     mexico.click("#question")
