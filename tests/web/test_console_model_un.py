@@ -138,6 +138,9 @@ def test_O11_a_moderated_caucus_opened_from_the_console_calls_speakers_and_close
     site, _, segment = model_un
     moderator = Moderator(site, site.seeded.rooms[0])
     moderator.send("programme", type="open_segment", segment_id=segment)
+    floor = moderator.view()["segment"]["floor"]
+    assert (floor["yields"], floor["caucuses"]) == (["chair", "delegate", "questions"], True)
+    assert (floor["caucus_seconds"], floor["caucus_speaker_seconds"]) == (480.0, 45.0)
     console = console_page(browser, site, moderator.room)
 
     form = console.locator("#caucus-form")
@@ -189,3 +192,22 @@ def test_O11_no_yield_or_caucus_where_the_rules_take_none(
     expect(console.locator("#speaker-name")).to_have_text("Ghana")
     expect(console.locator("#model-un")).to_be_hidden()
     assert moderator.view()["segment"]["floor"]["yields"] == []
+
+
+def test_O11_the_yield_buttons_in_arabic_right_to_left(browser: Browser, model_un: ModelUn) -> None:
+    site, clock, segment = model_un
+    moderator = _ghana_speaking(site, clock, segment)
+    console = console_page(browser, site, moderator.room)
+    console.select_option("#language", "ar")
+    expect(console.locator("html")).to_have_attribute("dir", "rtl")
+    first, last = console.locator("#act-yield-delegate"), console.locator("#act-yield-chair")
+    expect(first).to_have_text("التنازل لوفد")
+    expect(last).to_have_text("التنازل للرئاسة")
+    expect(console.locator("#model-un h3")).to_have_text("التنازل عن الوقت والمشاورات المنظمة")
+    one, other = first.bounding_box(), last.bounding_box()
+    assert one is not None
+    assert other is not None
+    assert one["x"] > other["x"]  # the row runs right to left
+    console.click("#act-yield-chair")
+    expect(console.locator("#speaker-name")).not_to_have_text("غانا")
+    assert moderator.view()["speech"] is None

@@ -141,7 +141,7 @@ export function renderCaucus(view, { delegations, now }) {
   $("caucus-running").hidden = !caucus;
   $("mun-delegation-field").hidden = !((yields && kinds.has("delegate")) || questions || caucus);
   fillDelegations(delegations);
-  fillDefaults(floor);
+  fillDefaults(segment);
   tickCaucus(view, now);
 }
 
@@ -189,11 +189,13 @@ function fillDelegations(delegations) {
   select.value = chosen;
 }
 
-let defaulted = false;
+let defaulted = null; // the segment whose defaults the form holds
 
-function fillDefaults(floor) {
-  if (defaulted || !floor) return;
-  defaulted = true;
+/** The form starts from the segment's rules' defaults (10 min and 60 s unless they say). */
+function fillDefaults(segment) {
+  const floor = segment?.floor ?? null;
+  if (!floor || defaulted === segment.id) return;
+  defaulted = segment.id;
   $("caucus-minutes").value = String((floor.caucus_seconds ?? 600) / 60);
   $("caucus-speaker-seconds").value = String(floor.caucus_speaker_seconds ?? 60);
 }
