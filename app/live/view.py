@@ -194,13 +194,19 @@ def _floor_rules(rules: FloorRules) -> dict[str, Any]:
     """O7, O8, O9: what the segment's rules let a phone offer, so that it shows a button
     only where the engine would take the tap: pro and contra alternating, interposed
     questions (and their cap), a statement on behalf of a group (its allotment) and the
-    groups that have a contingent."""
+    groups that have a contingent; O11: the yields a speaker of the list may make and
+    whether the chair may open a moderated caucus (with its default total and time per
+    speaker), so that the console shows those buttons only where the engine takes them."""
     return {
         "alternate_stances": rules.alternate_stances,
         "interposed_questions": rules.interposed_questions,
         "question_seconds": rules.interposed_question_seconds,
         "capacity_seconds": rules.capacity_seconds,
         "groups": [c.group for c in rules.contingents],
+        "yields": sorted(kind.value for kind in rules.yield_kinds),
+        "caucuses": rules.moderated_caucuses,
+        "caucus_seconds": rules.caucus_seconds,
+        "caucus_speaker_seconds": rules.caucus_speaker_seconds,
     }
 
 

@@ -96,6 +96,10 @@ def test_O7_O8_a_requests_stance_and_group_are_on_every_screen() -> None:
             "question_seconds": 20.0,
             "capacity_seconds": 300.0,
             "groups": ["Greens"],
+            "yields": [],  # O11: no yield, no caucus under these rules
+            "caucuses": False,
+            "caucus_seconds": 600.0,
+            "caucus_speaker_seconds": 60.0,
         }
 
 

@@ -24,6 +24,8 @@
 // the interposed questions waiting for the speaker's consent (O8, questions.js). Each row
 // of the queue says its kind: pro or contra, the group it speaks for (O7, O8); an
 // inscribed speaker's row has "Absent" (O5: to the end of its level, then dropped).
+// Yields and moderated caucuses (O11, Model UN) have their own panel (caucus.js), shown
+// only where the segment's rules take them.
 
 import { CommandRefused, Commands, NotConnected, getJSON, pageToken } from "../shared/commands.js";
 import {
@@ -39,6 +41,7 @@ import {
 } from "../shared/i18n.js";
 import { badgesOf, rightOfReply, setText, showConnection, showNotice, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
+import { caucusButtons, renderCaucus, tickCaucus, wireCaucus } from "./caucus.js";
 import { renderContingents } from "./contingents.js";
 import { pointButtons, renderPoints, wirePoints } from "./points.js";
 import { renderQuestions, wireQuestions } from "./questions.js";
@@ -88,10 +91,13 @@ async function main() {
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
     chosen: chosenDelegation,
     notice: showNotice,
+    delegations: () => directory.delegations,
+    confirm: confirmThen,
   };
   wirePoints(desk);
   wireReplies(desk);
   wireQuestions(desk);
+  wireCaucus(desk);
   wireShortcuts();
   watchScreens();
   render();
@@ -594,6 +600,7 @@ function everyFrame(now) {
     estimatesAt = second;
     renderEstimates();
     renderContingents(room.view(), now);
+    tickCaucus(room.view(), now);
   }
 }
 
@@ -705,6 +712,7 @@ function render() {
     "add-submit": Boolean(segment),
     ...pointButtons(view),
     ...replyButtons(view),
+    ...caucusButtons(view),
   };
   for (const button of document.querySelectorAll("button[data-command]")) {
     const wanted = button.id in enable ? enable[button.id] : true;
@@ -737,6 +745,7 @@ function render() {
     live: connected && !busy,
     nameOf: (code, name) => nameOf(names.get(code)?.names, name),
   });
+  renderCaucus(view, { delegations: directory.delegations, now: room.now() });
   renderContingents(view, room.now());
   renderOutcome(room.now());
   renderScreens();
