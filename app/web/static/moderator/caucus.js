@@ -150,14 +150,16 @@ export function tickCaucus(view, now) {
   const yielded = view?.yielded ?? null;
   const budget = $("yield-budget");
   if (yielded?.kind === "questions") {
-    const left = yielded.ends_at != null ? Math.max(0, yielded.ends_at - now) : (yielded.seconds_left ?? 0);
+    const running = yielded.ends_at != null ? Math.max(0, yielded.ends_at - now) : (yielded.seconds_left ?? 0);
+    const left = Math.min(yielded.seconds ?? running, running); // never more than was yielded
     setText(budget, t("console.caucus.budget", { time: duration(Math.ceil(left)) }));
     budget.dataset.left = String(Math.ceil(left));
   } else setText(budget, "");
   const caucus = view?.caucus ?? null;
   const left = $("caucus-left");
   if (caucus) {
-    const seconds = Math.max(0, caucus.ends_at - now);
+    // never more than its total: the page's clock may be a few ms behind the server's
+    const seconds = Math.min(caucus.seconds, Math.max(0, caucus.ends_at - now));
     setText($("caucus-topic"), t("console.caucus.topic", { topic: caucus.topic }));
     setText(
       left,
