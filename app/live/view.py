@@ -375,6 +375,7 @@ def _queue(
                 "requested_at": request.requested_at,
                 "on_behalf": request.on_behalf,
                 "inscribed": request.inscribed,
+                "tier": request.tier.value if request.tier is not None else None,
                 "moved": request.moved,
                 "override_seconds": request.seconds,
                 "basis": projected.basis.value if projected and projected.basis else None,

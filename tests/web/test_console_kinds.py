@@ -169,6 +169,18 @@ def test_O5_absent_moves_an_inscribed_speaker_to_the_end_of_its_level(
     expect(console.locator("#queue-list .queue-item .name")).to_have_text(["Ghana"])
     assert [q["delegation_id"] for q in moderator.view()["queue"]] == ["GHA"]
 
+    # A request the chair pre-loads (P7) is marked inscribed but is not of the list (O4):
+    # it is struck, never marked absent, so its row has no "Absent".
+    moderator.send("floor", type="add_request", delegation="CHE", inscribed=True)
+    che = console.locator(".queue-item", has_text="Switzerland")
+    expect(che.locator(".badge[data-kind=inscribed]")).to_have_text("Inscribed")
+    expect(che.locator("button[data-action=absent]")).to_have_count(0)
+    expect(
+        console.locator(".queue-item", has_text="Ghana").locator("button[data-action=absent]")
+    ).to_have_count(1)
+    tiers = {q["delegation_id"]: q["tier"] for q in moderator.view()["queue"]}
+    assert tiers == {"GHA": "minister", "CHE": None}
+
 
 def test_O7_O8_the_chair_adds_a_request_with_its_stance_and_group(
     browser: Browser, kinds: Kinds

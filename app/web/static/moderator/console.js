@@ -812,8 +812,9 @@ function queueItem(item, index, count, beyond, connected) {
     itemButton("allot", item, "✎", `${t("action.set_time")}: ${label}`, connected),
     itemButton("strike", item, t("action.strike"), `${t("action.strike")}: ${label}`, connected),
   );
-  if (item.inscribed) {
-    // O5: beside Strike, for an inscribed speaker only (a live request is struck instead)
+  if (item.tier != null) {
+    // O5: beside Strike, for a speaker of the inscribed list only (a live request, or one
+    // the chair pre-loaded, P7, is struck instead)
     const absent = itemButton("absent", item, t("action.absent"), `${t("action.absent")}: ${label}`, connected);
     actions.insertBefore(absent, actions.lastChild);
   }
