@@ -190,7 +190,15 @@ def consented(
 ) -> list[Event]:
     """O8: the speaker's clock stops (paused if it ran) and is held; the questioner has
     the floor for the question's seconds."""
-    question = chosen(queue, command)
+    return put(run, chosen(queue, command), on_floor, now)
+
+
+def put(
+    run: SegmentRun, question: InterposedQuestion, on_floor: Allotment, now: float
+) -> list[Event]:
+    """O8, O11: a question is put: the speech on the floor is paused (if it ran) and held,
+    and the questioner has the floor for the question's seconds. The speaker's consent
+    (O8) and the chair's call after a yield to questions (O11) both come here."""
     pause: list[Event] = []
     if on_floor.status is SpeechStatus.RUNNING:
         paused = SpeechPaused(now, speech.seconds_left(on_floor, now))

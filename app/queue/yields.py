@@ -41,13 +41,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.errors import FloorRuleRefused, IllegalCommand
+from app.queue import kinds
 from app.queue.commands import CallQuestioner, YieldFloor
-from app.queue.events import Event, FloorYielded, QuestionConsented, QuestionEnded
+from app.queue.events import Event, FloorYielded, QuestionEnded
 from app.queue.requests import InterposedQuestion, Queue, Yielding, is_open_to
 from app.timing import allotment as speech
-from app.timing.allotment import Allotment, Basis, Speaker, SpeechPaused, SpeechStatus
+from app.timing.allotment import Allotment, Basis
 from app.timing.plan import YieldKind
-from app.timing.programme import SegmentRun, current_phase
+from app.timing.programme import SegmentRun
 
 #: The kinds of yield, in the meeting's words (the messages name them so).
 KIND_WORDS = {
@@ -137,11 +138,7 @@ def questioner_called(
         raise FloorRuleRefused("floor.by_programme", speaker=who.name, speaker_code=who.id)
     if who.id == on_floor.speaker.id:
         raise IllegalCommand("question.own_speech", speaker=who.name, speaker_code=who.id)
-    pause: list[Event] = []
-    if on_floor.status is SpeechStatus.RUNNING:
-        paused = SpeechPaused(now, speech.seconds_left(on_floor, now))
-        pause, on_floor = [paused], speech.evolve(on_floor, paused)
-    budget = on_floor.seconds_left  # positive: a spent budget has ended the speech
+    budget = speech.seconds_left(on_floor, now)  # positive: a spent budget ended the speech
     question = InterposedQuestion(
         id=f"{run.plan.id}.{queue.next_seq}",
         delegation_id=who.id,
@@ -153,17 +150,7 @@ def questioner_called(
         to_speaker=on_floor.speaker.id,
         on_behalf=True,
     )
-    allotment = speech.allot(
-        Speaker(who.id, who.name, who.category),
-        budget,
-        Basis.QUESTION,
-        now=now,
-        warning_seconds=min(run.plan.rules.warning_seconds, budget / 2),
-        request_id=question.id,
-        requested_at=now,
-        phase_key=current_phase(run).key,
-    )
-    return [*pause, QuestionConsented(now, question, allotment, on_floor)]
+    return kinds.put(run, question, on_floor, now)
 
 
 def question_ended(queue: Queue, ended: QuestionEnded) -> list[Event]:

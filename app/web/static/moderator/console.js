@@ -39,7 +39,7 @@ import {
   t,
   useLanguage,
 } from "../shared/i18n.js";
-import { badgesOf, rightOfReply, setText, showConnection, showNotice, showRightOfReply } from "../shared/render.js";
+import { badgesOf, rightOfReply, rowButton, setText, showConnection, showNotice, showRightOfReply } from "../shared/render.js";
 import { connectRoom, runCountdown, speechClock } from "../shared/room.js";
 import { caucusButtons, renderCaucus, tickCaucus, wireCaucus } from "./caucus.js";
 import { renderContingents } from "./contingents.js";
@@ -854,13 +854,7 @@ function kindBadge(kind, text, extra = "") {
 }
 
 function itemButton(action, item, text, label, enabled) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.dataset.action = action;
-  button.dataset.request = item.id;
-  button.textContent = text;
-  button.setAttribute("aria-label", label);
-  button.disabled = !enabled || busy;
+  const button = rowButton(action, text, label, enabled && !busy, { request: item.id });
   if (action !== "grant") button.className = "secondary-button";
   return button;
 }

@@ -11,6 +11,7 @@
 // over rounded down, as the countdown rounds them (T5).
 
 import { t } from "../shared/i18n.js";
+import { textElement } from "../shared/render.js";
 import { clockText, speechClock } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,14 +71,8 @@ function row(line) {
   li.dataset.group = line.group;
   li.dataset.state = line.state;
   li.dataset.speaking = String(line.speaking);
-  li.append(span("name", line.group), span("per muted", line.per), span("left", line.left));
-  if (line.speaking) li.append(span("speaking", t("console.contingents.speaking")));
+  li.append(textElement("span", "name", line.group), textElement("span", "per muted", line.per), textElement("span", "left", line.left));
+  if (line.speaking) li.append(textElement("span", "speaking", t("console.contingents.speaking")));
   return li;
 }
 
-function span(className, text) {
-  const element = document.createElement("span");
-  element.className = className;
-  element.textContent = text;
-  return element;
-}

@@ -11,7 +11,7 @@
 // console names; a closed list is said above the requests.
 
 import { phaseTitle, t } from "../shared/i18n.js";
-import { pointOfOrder, setText } from "../shared/render.js";
+import { pointOfOrder, rowButton, setText } from "../shared/render.js";
 import { clockText } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -130,13 +130,7 @@ export function renderPoints(view, { live, nameOf }) {
       name.className = "name";
       const who = nameOf(point.delegation_id, point.name);
       name.textContent = point.on_behalf ? `${who} (${t("badge.on_behalf")})` : who;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.dataset.action = "hear";
-      button.dataset.point = point.id;
-      button.textContent = t("action.hear");
-      button.setAttribute("aria-label", `${t("action.hear")}: ${who}`);
-      button.disabled = !canHear;
+      const button = rowButton("hear", t("action.hear"), `${t("action.hear")}: ${who}`, canHear, { point: point.id });
       li.append(place, name, button);
       return li;
     }),

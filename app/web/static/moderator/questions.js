@@ -12,7 +12,7 @@
 // back, paused, with exactly those seconds.
 
 import { t } from "../shared/i18n.js";
-import { setText } from "../shared/render.js";
+import { rowButton, setText, textElement } from "../shared/render.js";
 import { clockText } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -74,8 +74,8 @@ export function renderQuestions(view, { live, nameOf }) {
       li.dataset.question = question.id;
       const who = nameOf(question.delegation_id, question.name);
       const to = question.to_speaker && question.to_speaker !== speaker?.id ? question.to_speaker : null;
-      const name = span("name", question.on_behalf ? `${who} (${t("badge.on_behalf")})` : who);
-      const seconds = span(
+      const name = textElement("span", "name", question.on_behalf ? `${who} (${t("badge.on_behalf")})` : who);
+      const seconds = textElement("span", 
         "muted seconds",
         to
           ? t("console.questions.to_other", { seconds: Math.round(question.seconds), name: nameOf(to, to) })
@@ -84,7 +84,7 @@ export function renderQuestions(view, { live, nameOf }) {
       // no consent while another question is put: the speaker answers it first (O8)
       const enabled = live && !onFloor && Boolean(speaker);
       li.append(
-        span("place", String(question.place)),
+        textElement("span", "place", String(question.place)),
         name,
         seconds,
         button("consent", question, t("action.consent"), who, enabled),
@@ -95,21 +95,8 @@ export function renderQuestions(view, { live, nameOf }) {
   );
 }
 
-function span(className, text) {
-  const element = document.createElement("span");
-  element.className = className;
-  element.textContent = text;
-  return element;
-}
-
 function button(action, question, text, who, enabled) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.dataset.action = action;
-  element.dataset.question = question.id;
-  element.textContent = text;
-  element.setAttribute("aria-label", `${text}: ${who}`);
-  element.disabled = !enabled;
-  if (action === "decline") element.className = "secondary-button";
-  return element;
+  const made = rowButton(action, text, `${text}: ${who}`, enabled, { question: question.id });
+  if (action === "decline") made.className = "secondary-button";
+  return made;
 }

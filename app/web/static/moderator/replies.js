@@ -10,7 +10,7 @@
 // reply" beside "Add" asks one on the chosen delegation's behalf.
 
 import { t } from "../shared/i18n.js";
-import { replyRank, setText } from "../shared/render.js";
+import { replyRank, rowButton, setText } from "../shared/render.js";
 import { clockText } from "../shared/room.js";
 
 const $ = (id) => document.getElementById(id);
@@ -108,12 +108,5 @@ export function renderReplies(view, { live, nameOf }) {
 }
 
 function button(action, asked, text, who, enabled) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.dataset.action = action;
-  element.dataset.reply = asked.id;
-  element.textContent = text;
-  element.setAttribute("aria-label", `${text}: ${who}`);
-  element.disabled = !enabled;
-  return element;
+  return rowButton(action, text, `${text}: ${who}`, enabled, { reply: asked.id });
 }

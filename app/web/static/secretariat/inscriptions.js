@@ -12,6 +12,7 @@
 
 import { newCommandId } from "../shared/commands.js";
 import { clockTime, nameOf, t } from "../shared/i18n.js";
+import { textElement } from "../shared/render.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -96,21 +97,14 @@ export function renderInscriptions() {
     : "";
 }
 
-function element(tag, className, text) {
-  const made = document.createElement(tag);
-  if (className) made.className = className;
-  if (text !== undefined) made.textContent = text;
-  return made;
-}
-
 function listSection(list) {
-  const section = element("section", "inscribed-list");
+  const section = textElement("section", "inscribed-list");
   section.dataset.segment = String(list.segment_id);
   section.dataset.room = String(list.room.id);
-  const heading = element("h3", "", t("secretariat.inscriptions.list_title", { segment: list.title, room: list.room.name }));
-  const entries = element("ol", "entries");
+  const heading = textElement("h3", "", t("secretariat.inscriptions.list_title", { segment: list.title, room: list.room.name }));
+  const entries = textElement("ol", "entries");
   entries.replaceChildren(...list.entries.map((entry) => entryRow(list, entry)));
-  const empty = element("p", "muted", t("secretariat.inscriptions.none"));
+  const empty = textElement("p", "muted", t("secretariat.inscriptions.none"));
   empty.hidden = list.entries.length > 0;
   section.append(heading, entries, empty, swapRow(list, section), inscribeForm(list), drawForm(list));
   const lots = published.get(list.segment_id);
@@ -119,25 +113,25 @@ function listSection(list) {
 }
 
 function entryRow(list, entry) {
-  const li = element("li", "entry");
+  const li = textElement("li", "entry");
   li.dataset.delegation = entry.delegation_id;
   li.dataset.tier = entry.tier;
   const name = delegationName(entry.delegation_id) || entry.name;
-  const pick = element("input", "pick");
+  const pick = textElement("input", "pick");
   pick.type = "checkbox";
   pick.value = entry.delegation_id;
   pick.setAttribute("aria-label", t("secretariat.inscriptions.pick", { name }));
-  const place = element("span", "place", String(entry.place));
-  const who = element("span", "who", `${name} (${entry.delegation_id})`);
-  const tier = element("span", "tier", tierName(entry.tier));
-  const when = element(
+  const place = textElement("span", "place", String(entry.place));
+  const who = textElement("span", "who", `${name} (${entry.delegation_id})`);
+  const tier = textElement("span", "tier", tierName(entry.tier));
+  const when = textElement(
     "span",
     "when muted",
     t("secretariat.inscriptions.at", { time: clockTime(entry.inscribed_at, desk.meeting().timezone) }),
   );
   li.append(pick, place, who, tier, when);
-  if (entry.by_secretariat) li.append(element("span", "by badge", t("secretariat.inscriptions.by_secretariat")));
-  const withdraw = element("button", "withdraw secondary-button", t("secretariat.inscriptions.withdraw"));
+  if (entry.by_secretariat) li.append(textElement("span", "by badge", t("secretariat.inscriptions.by_secretariat")));
+  const withdraw = textElement("button", "withdraw secondary-button", t("secretariat.inscriptions.withdraw"));
   withdraw.type = "button";
   withdraw.setAttribute("aria-label", t("secretariat.inscriptions.withdraw_named", { name }));
   withdraw.addEventListener("click", () =>
@@ -153,8 +147,8 @@ function entryRow(list, entry) {
 
 /** O4: two ticked speakers of one level swap places, with the secretariat's approval. */
 function swapRow(list, section) {
-  const row = element("div", "row swap-row");
-  const swap = element("button", "swap secondary-button", t("secretariat.inscriptions.swap"));
+  const row = textElement("div", "row swap-row");
+  const swap = textElement("button", "swap secondary-button", t("secretariat.inscriptions.swap"));
   swap.type = "button";
   swap.addEventListener("click", () => {
     const ticked = [...section.querySelectorAll(".entry .pick:checked")].map((box) => box.value);
@@ -169,34 +163,34 @@ function swapRow(list, section) {
       ),
     );
   });
-  row.append(swap, element("span", "muted", t("secretariat.inscriptions.swap_hint")));
+  row.append(swap, textElement("span", "muted", t("secretariat.inscriptions.swap_hint")));
   return row;
 }
 
 function tierSelect(className, tiers) {
-  const select = element("select", className);
+  const select = textElement("select", className);
   select.replaceChildren(...tiers.map((tier) => new Option(tierName(tier), tier)));
   return select;
 }
 
 function field(labelText, control, className = "") {
-  const label = element("label", className);
-  label.append(element("span", "", labelText), control);
+  const label = textElement("label", className);
+  label.append(textElement("span", "", labelText), control);
   return label;
 }
 
 /** O4: an inscription entered by the secretariat on a delegation's behalf. */
 function inscribeForm(list) {
-  const form = element("form", "row inscribe-form");
+  const form = textElement("form", "row inscribe-form");
   form.autocomplete = "off";
-  const code = element("input", "code");
+  const code = textElement("input", "code");
   code.setAttribute("list", "inscription-codes");
   code.maxLength = 40;
   code.required = true;
   code.placeholder = t("secretariat.inscriptions.code_hint");
   const tier = tierSelect("tier", TIERS);
   tier.value = "head_of_delegation";
-  const submit = element("button", "inscribe", t("secretariat.inscriptions.inscribe"));
+  const submit = textElement("button", "inscribe", t("secretariat.inscriptions.inscribe"));
   submit.type = "submit";
   form.append(
     field(t("secretariat.inscriptions.delegation"), code),
@@ -221,20 +215,20 @@ function inscribeForm(list) {
 
 /** O6: a draw of lots within a level, seeded; the seed is published with the result. */
 function drawForm(list) {
-  const form = element("form", "row draw-form");
+  const form = textElement("form", "row draw-form");
   form.autocomplete = "off";
   const present = TIERS.filter((tier) => list.entries.some((e) => e.tier === tier));
   const tier = tierSelect("tier", present.length ? present : TIERS);
-  const seed = element("input", "seed");
+  const seed = textElement("input", "seed");
   seed.maxLength = 200;
   seed.placeholder = t("secretariat.inscriptions.seed_hint");
-  const keep = element("input", "keep");
+  const keep = textElement("input", "keep");
   keep.type = "number";
   keep.min = "1";
   keep.max = "10000";
   keep.step = "1";
   keep.placeholder = t("secretariat.inscriptions.keep_hint");
-  const submit = element("button", "draw", t("secretariat.inscriptions.draw"));
+  const submit = textElement("button", "draw", t("secretariat.inscriptions.draw"));
   submit.type = "submit";
   form.append(
     field(t("secretariat.inscriptions.tier"), tier),
@@ -264,24 +258,24 @@ function drawForm(list) {
 
 /** O6: the draw as published: its seed, the order drawn and those not drawn. */
 function lotsBox(lots) {
-  const box = element("div", "lots");
+  const box = textElement("div", "lots");
   box.setAttribute("role", "status");
-  box.append(element("h4", "", t("secretariat.inscriptions.lots_title", { tier: tierName(lots.tier) })));
-  const seed = element("p", "lots-seed");
-  seed.append(t("secretariat.inscriptions.lots_seed") + " ", element("code", "seed-value", lots.seed));
-  const drawn = element("ol", "lots-drawn");
-  drawn.replaceChildren(...lots.drawn.map((code) => element("li", "", `${delegationName(code)} (${code})`)));
-  box.append(seed, element("p", "", t("secretariat.inscriptions.lots_drawn")), drawn);
+  box.append(textElement("h4", "", t("secretariat.inscriptions.lots_title", { tier: tierName(lots.tier) })));
+  const seed = textElement("p", "lots-seed");
+  seed.append(t("secretariat.inscriptions.lots_seed") + " ", textElement("code", "seed-value", lots.seed));
+  const drawn = textElement("ol", "lots-drawn");
+  drawn.replaceChildren(...lots.drawn.map((code) => textElement("li", "", `${delegationName(code)} (${code})`)));
+  box.append(seed, textElement("p", "", t("secretariat.inscriptions.lots_drawn")), drawn);
   const names = lots.not_drawn.map((code) => `${delegationName(code)} (${code})`);
   box.append(
-    element(
+    textElement(
       "p",
       "lots-not-drawn",
       names.length
         ? t("secretariat.inscriptions.lots_not_drawn", { names: names.join(", ") })
         : t("secretariat.inscriptions.lots_all_drawn"),
     ),
-    element("p", "muted", t("secretariat.inscriptions.lots_redraw", { count: lots.candidates.length })),
+    textElement("p", "muted", t("secretariat.inscriptions.lots_redraw", { count: lots.candidates.length })),
   );
   return box;
 }

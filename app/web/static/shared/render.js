@@ -44,6 +44,29 @@ export function showNotice(text, seconds = 8) {
   }, seconds * 1000);
 }
 
+/** A `tag` with its class and text (either may be left out): what the pages' rows are made of. */
+export function textElement(tag, className = "", text = undefined) {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text !== undefined) made.textContent = text;
+  return made;
+}
+
+/**
+ * A row's action button: `data-action`, the ids of what it acts on as data attributes
+ * (`{ request: id }` gives `data-request`), and a label that names whom it acts on.
+ */
+export function rowButton(action, text, label, enabled, data = {}) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.dataset.action = action;
+  Object.assign(button.dataset, data);
+  button.textContent = text;
+  button.setAttribute("aria-label", label);
+  button.disabled = !enabled;
+  return button;
+}
+
 /** Write text only when it changed (pages redraw clocks every frame). */
 export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
