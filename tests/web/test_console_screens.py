@@ -5,13 +5,15 @@ A display and a delegate's phone are opened first, then the console: its
 (``GET /api/rooms/{id}/screens``). A page that closes leaves the list. For
 staleness nothing sleeps: the server runs in this process on a clock the test
 moves (real time plus jumps), one page's messages to the server are dropped
-in the browser, and the clock jumps past the route's threshold; the pages
-that still ping are heard again, the silent one is flagged.
+in the browser and, once the server has read what was already on its way,
+the clock jumps past the route's threshold; the pages that still ping are
+heard again, the silent one is flagged.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 
 import pytest
@@ -34,14 +36,58 @@ UNCERTAINTY = re.compile(r"^±\d+(\.\d)? ms$")
 
 
 class Muzzle:
-    """Forwards a page's live channel, and drops what the page sends once told to."""
+    """Forwards a page's live channel, and drops what the page sends once muted.
+
+    What it forwarded just before may still be on its way when it is muted (a task of
+    Playwright's event loop, its driver, the socket, the server's read), and the server
+    would hear it after the test has moved the clock: as recently as the jump. So
+    ``mute`` sends a binary frame behind it, which the server answers at once with an
+    error (``channel.not_json``, ``app/api/channel.py``); the server reads a socket in
+    order, so its answer, which the page never sees, says it has read everything the
+    page said. Nothing is waited for by time.
+    """
+
+    BARRIER = b"muzzle: anything before this was forwarded"
 
     def __init__(self) -> None:
         self.silent = False
+        self._page: Page | None = None
+        self._server: WebSocketRoute | None = None
 
-    def route(self, ws: WebSocketRoute) -> None:
-        server = ws.connect_to_server()
+    def attach(self, page: Page) -> None:
+        """Route ``page``'s live channel through the muzzle (before the page opens)."""
+        self._page = page
+        page.route_web_socket(re.compile(r"/live\?"), self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        server = self._server = ws.connect_to_server()
         ws.on_message(lambda message: None if self.silent else server.send(message))
+        server.on_message(lambda message: self._to_page(ws, message))
+
+    def _to_page(self, ws: WebSocketRoute, message: str | bytes) -> None:
+        if self.silent and _answers_barrier(message):
+            assert self._page is not None
+            self._page.evaluate("() => { window.muzzleFlushed = true; }")
+        else:
+            ws.send(message)
+
+    def mute(self) -> None:
+        """Drop what the page sends from now on; return once the server has read the rest."""
+        assert self._page is not None, "not attached"
+        assert self._server is not None, "the page has not opened its live channel"
+        self.silent = True
+        self._server.send(self.BARRIER)
+        self._page.wait_for_function(
+            "() => window.muzzleFlushed === true", timeout=LISTED_WITHIN_MS
+        )
+
+
+def _answers_barrier(message: str | bytes) -> bool:
+    """The server's answer to a binary frame (the page itself sends only text)."""
+    if not isinstance(message, str):
+        return False
+    answer = json.loads(message)
+    return bool(answer.get("type") == "error" and answer.get("code") == "channel.not_json")
 
 
 def _display(browser: Browser, site: Site, room: int) -> Page:
@@ -52,10 +98,7 @@ def _delegate(browser: Browser, site: Site, room: int, code: str, muzzle: Muzzle
     path = f"/delegate?token={site.delegate(code)}&room={room}"
     if muzzle is None:
         return open_page(browser, site, path, PHONE)
-    live = re.compile(r"/live\?")
-    return open_page(
-        browser, site, path, PHONE, before=lambda page: page.route_web_socket(live, muzzle.route)
-    )
+    return open_page(browser, site, path, PHONE, before=muzzle.attach)
 
 
 def _console(browser: Browser, site: Site, room: int) -> Page:
@@ -113,8 +156,10 @@ def test_t6_the_console_flags_a_screen_the_server_has_not_heard_for_a_while(
     delegate, display = _row(console, "delegate"), _row(console, "display")
     expect(delegate.locator(".uncertainty")).to_have_text(UNCERTAINTY, timeout=LISTED_WITHIN_MS)
     expect(delegate).to_have_attribute("data-stale", "false")
+    phone = delegate.get_attribute("data-screen")  # the same screen throughout: no reconnect
+    assert phone
 
-    muzzle.silent = True  # the phone still hears the room, the server no longer hears it
+    muzzle.mute()  # the phone still hears the room, the server no longer hears it
     clock.advance(LiveConfig().stale_seconds + 1)
     # Everyone is silent for a moment; the pages that ping (every 5 s) are heard again.
     expect(delegate).to_have_attribute("data-stale", "true", timeout=LISTED_WITHIN_MS)
@@ -122,6 +167,7 @@ def test_t6_the_console_flags_a_screen_the_server_has_not_heard_for_a_while(
     expect(_row(console, "moderator")).to_have_attribute(
         "data-stale", "false", timeout=LISTED_WITHIN_MS
     )
+    expect(delegate).to_have_attribute("data-screen", phone)
     expect(delegate.locator(".heard")).to_have_text(re.compile(r"^Not heard for \d+:\d\d$"))
     expect(console.locator("#screens-summary")).to_have_text("3 connected, 1 not heard")
     expect(console.locator("#screens-panel")).to_have_attribute("data-stale", "true")
