@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -77,6 +77,12 @@ Status = Literal["live", "revoked", "unknown"]
 Signed = tuple[str, int | None, str | None, int | None, float]
 
 
+class Closer(Protocol):
+    """A live socket as revocation sees it: an anyio cancel scope, or a parked screen."""
+
+    def cancel(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Issued:
     """A recorded credential and its token (the token is computed, never stored)."""
@@ -101,7 +107,7 @@ class CredentialRegistry:
         self._revoked: set[str] = set()
         self.announce: Callable[[str], None] | None = None  # the relay's, with REDIS_URL
         self._absent: set[str] = set()
-        self._sockets: dict[str, set[anyio.CancelScope]] = {}
+        self._sockets: dict[str, set[Closer]] = {}
 
     # -- reads --------------------------------------------------------------------------
 
@@ -252,20 +258,32 @@ class CredentialRegistry:
     def watch(self, principal: Principal) -> Iterator[anyio.CancelScope]:
         """A cancel scope that ``close_sockets`` cancels when ``principal``'s token is revoked."""
         scope = anyio.CancelScope()
-        token_id = principal.token_id
-        if token_id is None:
-            yield scope
-            return
-        if token_id in self._revoked:  # revoked between the check at connect time and now
-            scope.cancel()
-        self._sockets.setdefault(token_id, set()).add(scope)
+        self.follow(principal, scope)
         try:
             yield scope
         finally:
-            watching = self._sockets.get(token_id, set())
-            watching.discard(scope)
-            if not watching:
-                self._sockets.pop(token_id, None)
+            self.unfollow(principal, scope)
+
+    def follow(self, principal: Principal, socket: Closer) -> None:
+        """``socket.cancel()`` when ``principal``'s token is revoked, until ``unfollow``.
+
+        At once if it was revoked between the check at connect time and now.
+        """
+        token_id = principal.token_id
+        if token_id is None:
+            return
+        self._sockets.setdefault(token_id, set()).add(socket)
+        if token_id in self._revoked:
+            socket.cancel()
+
+    def unfollow(self, principal: Principal, socket: Closer) -> None:
+        token_id = principal.token_id
+        if token_id is None:
+            return
+        watching = self._sockets.get(token_id, set())
+        watching.discard(socket)
+        if not watching:
+            self._sockets.pop(token_id, None)
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -15,9 +15,15 @@ Theory of operation
    ``resumed`` header and exactly the changes it missed (when the ring still
    has them and they cost less than a snapshot).
 3. Then every change, in order, each with the version it produced: written
-   straight to the socket by the hub once the screen is caught up, or relayed
-   by this task from the screen's bounded inbox. A screen that falls behind
-   is collapsed to what it missed or one fresh snapshot (``Resync``).
+   straight to the socket by the hub once the screen is caught up, or sent
+   from the screen's bounded inbox. A screen that falls behind is collapsed
+   to what it missed or one fresh snapshot (``Resync``). A socket that offers
+   a frame sink (``app.live.frames``: ``floorkeeper serve``'s) is then
+   *parked* (``Parked``): the route returns, and the socket's own callbacks
+   answer the page, with a task only while a resync waits for the socket to
+   drain; a screen then weighs about what a bare socket does (issue 18). One
+   without (the test client, a deflate connection) keeps this route's task,
+   which relays its inbox (``_relay``) while it listens (``_listen``).
 4. The page sends clock-sync pings (answered at once with the server's
    receive and send times), resume requests and reports of its clock
    estimate. A page silent for ``silence_seconds`` is closed (4408); the
@@ -37,8 +43,12 @@ service, a ``FakeClock`` in tests.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -46,8 +56,9 @@ from anyio.abc import TaskGroup
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection
+from uvicorn.protocols.utils import ClientDisconnected
 
-from app.access.credentials import REVOKED_CLOSE, watch_revocation
+from app.access.credentials import REVOKED_CLOSE, CredentialRegistry, watch_revocation
 from app.access.guard import authorized
 from app.access.origins import origin_allowed
 from app.access.policy import RUN_ROOM, WATCH_ROOM
@@ -57,7 +68,7 @@ from app.api.deps import RoomDep
 from app.api.schemas import ScreenOut
 from app.errors import DomainError, NotAllowed
 from app.live import protocol
-from app.live.frames import EXTENSION, FrameSink, text_frame
+from app.live.frames import EXTENSION, FrameSink, Gone, text_frame
 from app.live.hub import Change, LiveConfig, Resync, Screen
 from app.live.protocol import PingMessage, ReportMessage, ResumeMessage
 from app.live.view import view_role
@@ -65,6 +76,7 @@ from app.room.runner import RoomRunner
 from app.services import Services, services_of
 
 router = APIRouter(tags=["live"])
+logger = logging.getLogger(__name__)
 
 #: The close of a page that sent nothing (no ping) for ``silence_seconds``.
 SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
@@ -81,17 +93,22 @@ async def live(
 ) -> None:
     """The room, then its changes, for the token's role (S9)."""
     _check_origin(websocket)
-    config = services_of(websocket).live
+    services = services_of(websocket)
+    config = services.live
     await websocket.accept()
     view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
+    sink = _sink(websocket)
+    # A screen that will park needs no event: ``Parked.park`` looks at its inbox itself.
+    wakeup = asyncio.Event() if sink is None else _LATER
     screen = Screen(
         view,
-        _sink(websocket),
+        sink,
         id=secrets.token_hex(4),
         role=viewer.role,
         connected_at=room.now(),
         label=viewer.name or label,  # the credential's name (the secretariat's), else the page's
         delegation=viewer.delegation,
+        wakeup=wakeup,
     )
     about = {
         "role": viewer.role.value,
@@ -101,22 +118,141 @@ async def live(
         "delegation": viewer.delegation,
         "heartbeat": config.heartbeat_seconds,
     }
-    with room.hub.subscribe(screen):
+    pings = ping_window(websocket)
+    send = partial(_send, websocket, screen)
+    room.hub.join(screen)
+    parked = False
+    try:
+        await _catch_up(send, room, screen, since, about)
+        if sink is not None:
+            Parked(room, screen, sink, pings, about, services.credentials, viewer).park()
+            parked = True
+            return  # the socket stays open; the hub and the protocol's callbacks serve it
         closing: tuple[int, str] | None = None
-        try:
-            await _catch_up(websocket, room, screen, since, about)
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_relay, websocket, room, screen, about, config, tasks)
-                with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
-                    closing = await _listen(websocket, room, screen, ping_window(websocket))
-                closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
-                tasks.cancel_scope.cancel()
-        except WebSocketDisconnect:
-            return
+        async with anyio.create_task_group() as tasks:
+            assert isinstance(wakeup, asyncio.Event)
+            tasks.start_soon(_relay, send, room, screen, wakeup, about, config, tasks)
+            with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
+                closing = await _listen(websocket, room, screen, pings)
+            closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
+            tasks.cancel_scope.cancel()
+    except (WebSocketDisconnect, ClientDisconnected, Gone):
+        return
+    finally:
+        if not parked:
+            room.hub.leave(screen)
+    if screen.silent:
+        closing = SILENT_CLOSE
+    if closing is not None:
+        await websocket.close(*closing)
+
+
+class _Later:
+    """The wake-up of a screen still being sent the room: its parking will look at the inbox."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+_LATER = _Later()
+
+
+class Parked:
+    """A caught-up screen served without a task: the hub writes, the socket's callbacks answer.
+
+    The route parks every screen whose socket offers a frame sink
+    (``app.live.frames``) once it has sent the room, and returns: what a
+    suspended route would hold (a task, some thirty coroutine frames of the
+    framework) is freed, and a screen weighs about what a bare socket does
+    (issue 18). A task exists only while there is work that must wait for
+    the socket to drain: a resync (``drain``). A silent page, a revoked
+    token or an over-long message is closed from here.
+    """
+
+    __slots__ = ("about", "credentials", "pings", "room", "screen", "sink", "task", "viewer")
+
+    def __init__(
+        self,
+        room: RoomRunner,
+        screen: Screen,
+        sink: FrameSink,
+        pings: PingWindow,
+        about: dict[str, Any],
+        credentials: CredentialRegistry,
+        viewer: Principal,
+    ) -> None:
+        self.room = room
+        self.screen = screen
+        self.sink = sink
+        self.pings = pings
+        self.about = about
+        self.credentials = credentials
+        self.viewer = viewer
+        self.task: asyncio.Task[None] | None = None
+
+    def park(self) -> None:
+        self.screen.wakeup = self
+        self.sink.park(self)  # messages that came during the catch-up are answered first
+        self.credentials.follow(self.viewer, self)  # access: closed on revoke
+        self.set()
+
+    # -- the protocol's callbacks
+
+    def heard(self, text: str | None) -> None:
+        """A message of the page, answered at once (``_answer``)."""
+        reply = _answer(self.room, self.screen, self.pings, text)
+        if isinstance(reply, tuple):
+            self.sink.close(*reply)
+        elif reply is not None:
+            self.screen.write(text_frame(reply.encode()), time.monotonic())
+
+    def gone(self) -> None:
+        self.room.hub.leave(self.screen)
+        self.credentials.unfollow(self.viewer, self)
+        if self.task is not None:
+            self.task.cancel()
+
+    # -- the hub's wake-up (``Screen.wakeup``) and revocation's (``Closer``)
+
+    def set(self) -> None:
+        """Work for this screen: close it if silent, else send what it missed, else go direct."""
+        screen = self.screen
         if screen.silent:
-            closing = SILENT_CLOSE
-        if closing is not None:
-            await websocket.close(*closing)
+            self.sink.close(*SILENT_CLOSE)
+        elif self.task is None and not screen.go_direct():
+            self.task = asyncio.get_running_loop().create_task(self.drain())
+
+    def cancel(self) -> None:
+        self.sink.close(*REVOKED_CLOSE)
+
+    async def drain(self) -> None:
+        """Send the inbox (a resync: what was missed, or a snapshot) as the socket drains."""
+        screen = self.screen
+        try:
+            while (item := screen.next_item()) is not None:
+                if isinstance(item, Resync):
+                    since = screen.last_sent if item.since is None else item.since
+                    await _catch_up(self.send, self.room, screen, since, self.about)
+                elif item.version > screen.last_sent:
+                    await self.send(item.texts[screen.view])
+                    screen.last_sent = item.version
+            screen.go_direct()
+        except Gone:
+            pass
+        except Exception:  # the room could not be read: the page reconnects and resumes
+            logger.exception("live: the catch-up of screen %s failed", screen.id)
+            self.sink.close(1011, "the server could not send the room: reconnect")
+        finally:
+            self.task = None
+
+    async def send(self, text: str) -> None:
+        if self.screen.direct:
+            self.screen.write(text_frame(text.encode()), time.monotonic())
+            return
+        await self.sink.send(text_frame(text.encode()))
+        self.screen.sent_at = time.monotonic()
 
 
 def _check_origin(websocket: WebSocket) -> None:
@@ -137,7 +273,7 @@ def _sink(websocket: WebSocket) -> FrameSink | None:
 
 
 async def _catch_up(
-    websocket: WebSocket,
+    send: Callable[[str], Awaitable[None]],
     room: RoomRunner,
     screen: Screen,
     since: int | None,
@@ -162,13 +298,13 @@ async def _catch_up(
         texts = [change.texts[screen.view] for change in missed]
         if sum(len(text) for text in texts) < len(snapshot):
             assert since is not None
-            await _send(websocket, screen, protocol.resumed(since, now, about, len(texts)))
+            await send(protocol.resumed(since, now, about, len(texts)))
             screen.last_sent = since
             for change, text in zip(missed, texts, strict=True):
-                await _send(websocket, screen, text)
+                await send(text)
                 screen.last_sent = change.version
             return
-    await _send(websocket, screen, snapshot)
+    await send(snapshot)
     screen.last_sent = version
 
 
@@ -188,45 +324,42 @@ async def _send(websocket: WebSocket, screen: Screen, text: str) -> None:
 
 
 async def _relay(
-    websocket: WebSocket,
+    send: Callable[[str], Awaitable[None]],
     room: RoomRunner,
     screen: Screen,
+    wakeup: asyncio.Event,
     about: dict[str, Any],
     config: LiveConfig,
     tasks: TaskGroup,
 ) -> None:
-    """Drain the screen's inbox; once caught up, let the hub write to the socket directly.
+    """Drain the inbox of a screen without a frame sink, and keep its heartbeat.
 
-    A caught-up screen's task then sleeps until it is woken: by a change it
-    must relay (a resync), or by ``keep_alive``'s sweep, which also writes
-    its heartbeats and finds it silent. A screen without a direct sink keeps
-    its own heartbeat, due ``heartbeat_seconds`` after its last message.
+    Such a screen (the test client, another server, a deflate connection)
+    is served through ASGI for its whole life: its heartbeat is due
+    ``heartbeat_seconds`` after its last message, and ``keep_alive``'s sweep
+    wakes it when the page has gone silent.
     """
     try:
         while True:
             item = screen.next_item()
             if isinstance(item, Resync):
                 since = screen.last_sent if item.since is None else item.since
-                await _catch_up(websocket, room, screen, since, about)
+                await _catch_up(send, room, screen, since, about)
             elif item is not None:
                 if item.version > screen.last_sent:
-                    await _send(websocket, screen, item.texts[screen.view])
+                    await send(item.texts[screen.view])
                     screen.last_sent = item.version
             elif screen.silent:
                 tasks.cancel_scope.cancel()  # ends the listening too; ``live`` closes (4408)
                 return
             else:
-                screen.wakeup.clear()
-                if screen.go_direct():
-                    await screen.wakeup.wait()
-                    continue
+                wakeup.clear()
                 quiet = time.monotonic() - screen.sent_at
                 if quiet >= config.heartbeat_seconds:
-                    heartbeat = protocol.heartbeat(screen.last_sent, room.now())
-                    await _send(websocket, screen, heartbeat)
+                    await send(protocol.heartbeat(screen.last_sent, room.now()))
                     continue
                 with anyio.move_on_after(config.heartbeat_seconds - quiet):
-                    await screen.wakeup.wait()
+                    await wakeup.wait()
     except WebSocketDisconnect:
         tasks.cancel_scope.cancel()
 
@@ -265,7 +398,7 @@ def sweep_period(config: LiveConfig) -> float:
 async def _listen(
     websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow
 ) -> tuple[int, str] | None:
-    """Answer the page's pings, resumes and reports; returns a close code, or None if it left.
+    """Answer the page's messages (``_answer``); returns a close code, or None if it left.
 
     There is no timeout per message, so that a ping arms no timer:
     ``keep_alive``'s sweep finds a page silent for too long, and the screen's
@@ -275,37 +408,46 @@ async def _listen(
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return None
-        received = room.now()
-        screen.heard_at = time.monotonic()
-        text = message.get("text")
-        if text is None:
-            await _send(
-                websocket, screen, protocol.error(screen.last_sent, DomainError("channel.not_json"))
-            )
-            continue
-        if len(text) > protocol.MAX_PAGE_MESSAGE:
-            return 1009, "a page sends only short messages"
-        screen.last_heard = received
-        try:
-            request = protocol.read_page_message(text)
-        except ValidationError as invalid:
-            problem = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
-                for e in invalid.errors()
-            )
-            invalid_message = DomainError("channel.invalid", problems=problem[:500])
-            await _send(websocket, screen, protocol.error(screen.last_sent, invalid_message))
-            continue
-        if isinstance(request, PingMessage):
-            if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited
-                await _send(websocket, screen, protocol.error(screen.last_sent, limited))
-                continue
-            pong = protocol.pong(screen.last_sent, request.t0, received, room.now())
-            await _send(websocket, screen, pong)
-        elif isinstance(request, ResumeMessage):
-            screen.resync(since=request.version)
-        else:
-            _record(screen, request)
+        reply = _answer(room, screen, pings, message.get("text"))
+        if isinstance(reply, tuple):
+            return reply
+        if reply is not None:
+            await _send(websocket, screen, reply)
+
+
+def _answer(
+    room: RoomRunner, screen: Screen, pings: PingWindow, text: str | None
+) -> str | tuple[int, str] | None:
+    """What to send back to one message of the page: a message, a close, or nothing.
+
+    Pings get a pong (rate-limited), resumes a resync, reports are noted on
+    the screen's row; anything else gets an error the page can show.
+    """
+    received = room.now()
+    screen.heard_at = time.monotonic()
+    if text is None:
+        return protocol.error(screen.last_sent, DomainError("channel.not_json"))
+    if len(text) > protocol.MAX_PAGE_MESSAGE:
+        return 1009, "a page sends only short messages"
+    screen.last_heard = received
+    try:
+        request = protocol.read_page_message(text)
+    except ValidationError as invalid:
+        problem = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+            for e in invalid.errors()
+        )
+        invalid_message = DomainError("channel.invalid", problems=problem[:500])
+        return protocol.error(screen.last_sent, invalid_message)
+    if isinstance(request, PingMessage):
+        if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited
+            return protocol.error(screen.last_sent, limited)
+        return protocol.pong(screen.last_sent, request.t0, received, room.now())
+    if isinstance(request, ResumeMessage):
+        screen.resync(since=request.version)
+    else:
+        _record(screen, request)
+    return None
 
 
 def _record(screen: Screen, report: ReportMessage) -> None:

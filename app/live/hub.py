@@ -90,6 +90,16 @@ class Resync:
     since: int | None = None
 
 
+class Wakeup(Protocol):
+    """What the hub calls when a screen has work: a resync to send, or silence to close on.
+
+    An ``asyncio.Event`` its task waits on, or a parked screen's own handler
+    (``app.api.channel.Parked``), which has no task until there is work.
+    """
+
+    def set(self) -> None: ...
+
+
 class Sink(Protocol):
     """A socket that takes whole frames without waiting (``app.live.frames.FrameSink``)."""
 
@@ -143,6 +153,7 @@ class Screen:
         connected_at: float,
         label: str = "",
         delegation: str | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         # -- the moderator's list of screens (times are the room's clock)
         self.id = id
@@ -162,7 +173,7 @@ class Screen:
         self.sink = sink
         self.hub: RoomHub | None = None  # set on subscribe: its bound on unsent bytes
         self.inbox: deque[Change | Resync] = deque()
-        self.wakeup = asyncio.Event()
+        self.wakeup: Wakeup = asyncio.Event() if wakeup is None else wakeup
         self.direct = False  # True while caught up and written to straight from publish
         self.last_sent = -1  # the version of the last message handed to the socket
         self.sent_at = time.monotonic()  # when anything was last handed to it (heartbeats)
@@ -298,13 +309,20 @@ class RoomHub:
 
     @contextmanager
     def subscribe(self, screen: Screen) -> Iterator[Screen]:
-        """``screen`` joins; it is queued until its task has sent it the room once."""
-        screen.hub = self
-        self._screens.add(screen)
+        """``screen`` joins for the block; it is queued until it has been sent the room once."""
+        self.join(screen)
         try:
             yield screen
         finally:
-            self._screens.discard(screen)
+            self.leave(screen)
+
+    def join(self, screen: Screen) -> None:
+        """``screen`` joins until ``leave`` (a parked screen leaves when its socket closes)."""
+        screen.hub = self
+        self._screens.add(screen)
+
+    def leave(self, screen: Screen) -> None:
+        self._screens.discard(screen)
 
     def screens(self) -> list[Screen]:
         """The connected screens, oldest first (the moderator's list)."""

@@ -6,6 +6,7 @@ tests drive it with explicit times and a fake socket, so nothing waits.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -99,12 +100,14 @@ def test_T6_a_page_silent_past_the_limit_is_marked_and_its_task_woken_once(join:
 
     hub.sweep(60.0, quiet_after=50.0, silent_after=15.0, heartbeat=_heartbeat)
 
+    wakeup = silent.wakeup
+    assert isinstance(wakeup, asyncio.Event)
     assert silent.silent
-    assert silent.wakeup.is_set()
+    assert wakeup.is_set()
     assert sink.frames == []  # no heartbeat for a page about to be closed
-    silent.wakeup.clear()
+    wakeup.clear()
     hub.sweep(61.0, quiet_after=51.0, silent_after=16.0, heartbeat=_heartbeat)
-    assert not silent.wakeup.is_set()
+    assert not wakeup.is_set()
 
 
 def test_S8_a_screen_behind_its_task_keeps_its_own_heartbeat(join: Join) -> None:
