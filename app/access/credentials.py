@@ -265,25 +265,17 @@ class CredentialRegistry:
             self.unfollow(principal, scope)
 
     def follow(self, principal: Principal, socket: Closer) -> None:
-        """``socket.cancel()`` when ``principal``'s token is revoked, until ``unfollow``.
-
-        At once if it was revoked between the check at connect time and now.
-        """
-        token_id = principal.token_id
-        if token_id is None:
-            return
-        self._sockets.setdefault(token_id, set()).add(socket)
-        if token_id in self._revoked:
-            socket.cancel()
+        """``socket.cancel()`` on revocation (at once if already revoked), until ``unfollow``."""
+        if (token_id := principal.token_id) is not None:
+            self._sockets.setdefault(token_id, set()).add(socket)
+            if token_id in self._revoked:
+                socket.cancel()
 
     def unfollow(self, principal: Principal, socket: Closer) -> None:
-        token_id = principal.token_id
-        if token_id is None:
-            return
-        watching = self._sockets.get(token_id, set())
+        watching = self._sockets.get(principal.token_id or "", set())
         watching.discard(socket)
         if not watching:
-            self._sockets.pop(token_id, None)
+            self._sockets.pop(principal.token_id or "", None)
 
     # -- helpers --------------------------------------------------------------------------
 

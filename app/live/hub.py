@@ -94,7 +94,7 @@ class Wakeup(Protocol):
     """What the hub calls when a screen has work: a resync to send, or silence to close on.
 
     An ``asyncio.Event`` its task waits on, or a parked screen's own handler
-    (``app.api.channel.Parked``), which has no task until there is work.
+    (``app.api.parked.Parked``), which has no task until there is work.
     """
 
     def set(self) -> None: ...

@@ -1,0 +1,226 @@
+"""A screen once it has been sent the room: what it is answered, and how a parked one is served.
+
+Theory of operation
+-------------------
+The live route (``app.api.channel``) sends a new screen the room
+(``catch_up``) and then, if its socket offers a frame sink, parks it
+(``Parked``): the route returns, and the socket's own callbacks
+(``app.live.frames``) hand each message of the page to ``Parked.heard``.
+Each message gets ``answer``'s reply: a pong, an error, a close, or
+nothing (a report, noted on the screen's row; a resume, which resyncs it).
+The hub wakes a parked screen through ``Parked.set``; a task exists only
+while a resync waits for the socket to drain. A screen without a sink is
+answered by the same ``answer`` from the route's own task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.access.credentials import REVOKED_CLOSE, CredentialRegistry
+from app.access.ratelimit import PingWindow
+from app.access.roles import Principal
+from app.errors import DomainError
+from app.live import protocol
+from app.live.frames import FrameSink, Gone, text_frame
+from app.live.hub import Change, Resync, Screen
+from app.live.protocol import PingMessage, ReportMessage, ResumeMessage
+from app.room.runner import RoomRunner
+
+logger = logging.getLogger(__name__)
+
+#: The close of a page that sent nothing (no ping) for ``silence_seconds``.
+SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
+
+
+class _Later:
+    """The wake-up of a screen still being sent the room: its parking will look at the inbox."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+LATER = _Later()
+
+
+class Parked:
+    """A caught-up screen served without a task: the hub writes, the socket's callbacks answer.
+
+    The route parks every screen whose socket offers a frame sink
+    (``app.live.frames``) once it has sent the room, and returns: what a
+    suspended route would hold (a task, some thirty coroutine frames of the
+    framework) is freed, and a screen weighs about what a bare socket does
+    (issue 18). A task exists only while there is work that must wait for
+    the socket to drain: a resync (``drain``). A silent page, a revoked
+    token or an over-long message is closed from here.
+    """
+
+    __slots__ = ("about", "credentials", "pings", "room", "screen", "sink", "task", "viewer")
+
+    def __init__(
+        self,
+        room: RoomRunner,
+        screen: Screen,
+        sink: FrameSink,
+        pings: PingWindow,
+        about: dict[str, Any],
+        credentials: CredentialRegistry,
+        viewer: Principal,
+    ) -> None:
+        self.room = room
+        self.screen = screen
+        self.sink = sink
+        self.pings = pings
+        self.about = about
+        self.credentials = credentials
+        self.viewer = viewer
+        self.task: asyncio.Task[None] | None = None
+
+    def park(self) -> None:
+        self.screen.wakeup = self
+        self.sink.park(self)  # messages that came during the catch-up are answered first
+        self.credentials.follow(self.viewer, self)  # access: closed on revoke
+        self.set()
+
+    # -- the protocol's callbacks
+
+    def heard(self, text: str | None) -> None:
+        """A message of the page, answered at once (``answer``)."""
+        reply = answer(self.room, self.screen, self.pings, text)
+        if isinstance(reply, tuple):
+            self.sink.close(*reply)
+        elif reply is not None:
+            self.screen.write(text_frame(reply.encode()), time.monotonic())
+
+    def gone(self) -> None:
+        self.room.hub.leave(self.screen)
+        self.credentials.unfollow(self.viewer, self)
+        if self.task is not None:
+            self.task.cancel()
+
+    # -- the hub's wake-up (``Screen.wakeup``) and revocation's (``Closer``)
+
+    def set(self) -> None:
+        """Work for this screen: close it if silent, else send what it missed, else go direct."""
+        screen = self.screen
+        if screen.silent:
+            self.sink.close(*SILENT_CLOSE)
+        elif self.task is None and not screen.go_direct():
+            self.task = asyncio.get_running_loop().create_task(self.drain())
+
+    def cancel(self) -> None:
+        self.sink.close(*REVOKED_CLOSE)
+
+    async def drain(self) -> None:
+        """Send the inbox (a resync: what was missed, or a snapshot) as the socket drains."""
+        screen = self.screen
+        try:
+            while (item := screen.next_item()) is not None:
+                if isinstance(item, Resync):
+                    since = screen.last_sent if item.since is None else item.since
+                    await catch_up(self.send, self.room, screen, since, self.about)
+                elif item.version > screen.last_sent:
+                    await self.send(item.texts[screen.view])
+                    screen.last_sent = item.version
+            screen.go_direct()
+        except Gone:
+            pass
+        except Exception:  # the room could not be read: the page reconnects and resumes
+            logger.exception("live: the catch-up of screen %s failed", screen.id)
+            self.sink.close(1011, "the server could not send the room: reconnect")
+        finally:
+            self.task = None
+
+    async def send(self, text: str) -> None:
+        if self.screen.direct:
+            self.screen.write(text_frame(text.encode()), time.monotonic())
+            return
+        await self.sink.send(text_frame(text.encode()))
+        self.screen.sent_at = time.monotonic()
+
+
+async def catch_up(
+    send: Callable[[str], Awaitable[None]],
+    room: RoomRunner,
+    screen: Screen,
+    since: int | None,
+    about: dict[str, Any],
+) -> None:
+    """Send what the page misses after ``since``, or a snapshot if that is cheaper or needed.
+
+    A page may hold a version this process has not seen (another process
+    committed it and died before relaying it, issue 17): the room is then
+    read from the database first, so that its snapshot is not older than
+    the page's copy.
+    """
+    if since is not None and since > room.version:
+        await room.catch_up()
+    version, at, view = room.live_view(screen.view)
+    now = room.now()
+    missed: list[Change] | None = None
+    if since is not None and since <= version:
+        missed = [] if since == version else room.hub.since(since)
+    snapshot = protocol.snapshot(version, at, now, about, view)
+    if missed is not None:
+        texts = [change.texts[screen.view] for change in missed]
+        if sum(len(text) for text in texts) < len(snapshot):
+            assert since is not None
+            await send(protocol.resumed(since, now, about, len(texts)))
+            screen.last_sent = since
+            for change, text in zip(missed, texts, strict=True):
+                await send(text)
+                screen.last_sent = change.version
+            return
+    await send(snapshot)
+    screen.last_sent = version
+
+
+def answer(
+    room: RoomRunner, screen: Screen, pings: PingWindow, text: str | None
+) -> str | tuple[int, str] | None:
+    """What to send back to one message of the page: a message, a close, or nothing.
+
+    Pings get a pong (rate-limited), resumes a resync, reports are noted on
+    the screen's row; anything else gets an error the page can show.
+    """
+    received = room.now()
+    screen.heard_at = time.monotonic()
+    if text is None:
+        return protocol.error(screen.last_sent, DomainError("channel.not_json"))
+    if len(text) > protocol.MAX_PAGE_MESSAGE:
+        return 1009, "a page sends only short messages"
+    screen.last_heard = received
+    try:
+        request = protocol.read_page_message(text)
+    except ValidationError as invalid:
+        problem = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
+            for e in invalid.errors()
+        )
+        invalid_message = DomainError("channel.invalid", problems=problem[:500])
+        return protocol.error(screen.last_sent, invalid_message)
+    if isinstance(request, PingMessage):
+        if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited
+            return protocol.error(screen.last_sent, limited)
+        return protocol.pong(screen.last_sent, request.t0, received, room.now())
+    if isinstance(request, ResumeMessage):
+        screen.resync(since=request.version)
+    else:
+        _record(screen, request)
+    return None
+
+
+def _record(screen: Screen, report: ReportMessage) -> None:
+    screen.offset = report.offset
+    screen.uncertainty = report.uncertainty
+    screen.rtt = report.rtt
+    screen.samples = report.samples
+    screen.reported_version = report.version
