@@ -345,6 +345,7 @@ class Plan:
     use_demo: bool
     profile: bool
     output: Path = RESULTS
+    socket_commands: bool = False  # ours: the clock's commands on the moderator's socket
 
 
 def logged_pauses(server: Server, logs_before: Sequence[int]) -> list[float]:
@@ -477,7 +478,8 @@ async def run_plan(plan: Plan) -> dict[str, Any]:
     for clients in plan.clients:
         print(f"N = {clients}")
         with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
-            with Floorkeeper(Path(tmp), plan.use_demo).running() as ours_server:
+            server = Floorkeeper(Path(tmp), plan.use_demo, socket_commands=plan.socket_commands)
+            with server.running() as ours_server:
                 ours, sizes = await measure(ours_server, clients, plan, None)
                 assert ours_server.meeting is not None
                 ours.meeting = ours_server.meeting.source
@@ -576,6 +578,11 @@ def parse(argv: Sequence[str] | None = None) -> Plan | ScalePlan:
     parser.add_argument("--quick", action="store_true", help="a short run, for a smoke test")
     parser.add_argument("--demo", action="store_true", help="serve the demo meeting if present")
     parser.add_argument("--profile", action="store_true", help="py-spy the server (steady run)")
+    parser.add_argument(
+        "--socket-commands",
+        action="store_true",
+        help="ours: send the clock's commands on the moderator's live socket, as the console does",
+    )
     parser.add_argument("--output", type=Path, default=None, help="the results file (JSON)")
     parser.add_argument(
         "--processes",
@@ -611,6 +618,7 @@ def parse(argv: Sequence[str] | None = None) -> Plan | ScalePlan:
         use_demo=args.demo,
         profile=args.profile,
         output=args.output or RESULTS,
+        socket_commands=args.socket_commands,
     )
 
 

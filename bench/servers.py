@@ -161,8 +161,15 @@ class Floorkeeper:
         env: dict[str, str] | None = None,
         meeting: Meeting | None = None,
         label: str = "server",
+        socket_commands: bool = False,
     ) -> None:
         self.directory = directory
+        # The clock's commands on the moderator's live socket, as the console sends them
+        # (docs/protocol.md "command"), instead of over HTTP.
+        self.socket_commands = socket_commands
+        self._socket: ClientConnection | None = None
+        self._acks: dict[str, asyncio.Future[int]] = {}
+        self._reader: asyncio.Task[None] | None = None
         self.port = free_port()
         self.allowed_origins = tuple(allowed_origins)  # pages reached through a proxy
         self.database_url = database_url or f"sqlite:///{directory / 'floorkeeper.db'}"
@@ -222,6 +229,25 @@ class Floorkeeper:
         await self._post("programme", "open", open_segment)
         await self._post("floor", "grant", {"type": "grant"})
         await self._post("speech", "start", {"type": "start"})
+        if self.socket_commands:
+            live = self.live_url.replace(self.live_url.split("token=")[1], self.moderator)
+            self._socket = await ws_connect(live, compression=None, max_queue=None)
+            self._reader = asyncio.create_task(self._read_acks())
+
+    async def _read_acks(self) -> None:
+        """The moderator socket's answers, to the command each names (the rest is the room)."""
+        assert self._socket is not None
+        async for text in self._socket:
+            if '"command_id"' not in text[:200]:
+                continue
+            message = json.loads(text)
+            answer = self._acks.pop(message.get("command_id"), None)
+            if answer is None or answer.done():
+                continue
+            if message["type"] == "ack":
+                answer.set_result(int(message["ack"]["version"]))
+            else:
+                answer.set_exception(Refused(f"speech: {message['status']} {message['detail']}"))
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -239,7 +265,13 @@ class Floorkeeper:
         body: dict[str, Any] = {"type": kind}
         if kind == "extend":
             body["seconds"] = 1
-        return await self._post("speech", f"{kind}-{index}", body)
+        if self._socket is None:
+            return await self._post("speech", f"{kind}-{index}", body)
+        body["command_id"] = f"bench-{kind}-{index}-{time.time_ns()}"
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._acks[body["command_id"]] = answer
+        await self._socket.send(json.dumps({"type": "command", "kind": "speech", "body": body}))
+        return await answer
 
     async def _post(self, path: str, name: str, body: dict[str, Any]) -> int:
         assert self._http is not None
@@ -247,6 +279,10 @@ class Floorkeeper:
         return await _command(self._http, f"/{path}", body, f"{path} {body['type']}")
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._socket is not None:
+            await self._socket.close()
         if self._http is not None:
             await self._http.aclose()
 

@@ -25,9 +25,11 @@ Theory of operation
    without (the test client, a deflate connection) keeps this route's task,
    which relays its inbox (``_relay``) while it listens (``_listen``).
 4. The page sends clock-sync pings (answered at once with the server's
-   receive and send times), resume requests and reports of its clock
-   estimate. A page silent for ``silence_seconds`` is closed (4408); the
-   server sends a ``heartbeat`` when it has sent nothing to that page for
+   receive and send times), resume requests, reports of its clock
+   estimate, and (a console) the clock's commands, answered with an ``ack``
+   after the change or a refusal (``app.api.parked.run_command``). A page
+   silent for ``silence_seconds`` is closed (4408); the server sends a
+   ``heartbeat`` when it has sent nothing to that page for
    ``heartbeat_seconds`` (counted from the last message of any kind, the
    hub's direct writes included), so the page can tell a quiet room from a
    dead link, and a busy room sends none. uvicorn's protocol pings detect dead
@@ -63,13 +65,15 @@ from app.access.policy import RUN_ROOM, WATCH_ROOM
 from app.access.ratelimit import PingWindow, ping_window
 from app.access.roles import Principal, Role, may_moderate
 from app.api.deps import RoomDep
-from app.api.parked import LATER, SILENT_CLOSE, Parked, answer, catch_up
+from app.api.parked import LATER, SILENT_CLOSE, Parked, answer, catch_up, run_command
 from app.api.schemas import ScreenOut
 from app.errors import NotAllowed
 from app.live import protocol
 from app.live.frames import EXTENSION, FrameSink, Gone, text_frame
 from app.live.hub import LiveConfig, Resync, Screen
+from app.live.protocol import CommandMessage
 from app.live.view import view_role
+from app.room.audit import Sender, sender_of
 from app.room.runner import RoomRunner
 from app.services import Services, services_of
 
@@ -113,13 +117,15 @@ async def live(
         "heartbeat": config.heartbeat_seconds,
     }
     pings = ping_window(websocket)
+    sender = sender_of(websocket, viewer) if view is Role.MODERATOR else None
     send = partial(_send, websocket, screen)
     room.hub.join(screen)
     parked = False
     try:
         await catch_up(send, room, screen, since, about)
         if sink is not None:
-            Parked(room, screen, sink, pings, about, services.credentials, viewer).park()
+            credentials = services.credentials
+            Parked(room, screen, sink, pings, about, credentials, viewer, sender).park()
             parked = True
             return  # the socket stays open; the hub and the protocol's callbacks serve it
         closing: tuple[int, str] | None = None
@@ -127,7 +133,7 @@ async def live(
             assert isinstance(wakeup, asyncio.Event)
             tasks.start_soon(_relay, send, room, screen, wakeup, about, config, tasks)
             with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
-                closing = await _listen(websocket, room, screen, pings)
+                closing = await _listen(websocket, room, screen, pings, sender)
             closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
             tasks.cancel_scope.cancel()
     except (WebSocketDisconnect, ClientDisconnected, Gone):
@@ -246,7 +252,7 @@ def sweep_period(config: LiveConfig) -> float:
 
 
 async def _listen(
-    websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow
+    websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow, sender: Sender | None
 ) -> tuple[int, str] | None:
     """Answer the page's messages (``answer``); returns a close code, or None if it left.
 
@@ -259,6 +265,8 @@ async def _listen(
         if message["type"] == "websocket.disconnect":
             return None
         reply = answer(room, screen, pings, message.get("text"))
+        if isinstance(reply, CommandMessage):  # one at a time on this path: the test client's
+            reply = await run_command(room, screen, sender, reply)
         if isinstance(reply, tuple):
             return reply
         if reply is not None:

@@ -8,6 +8,9 @@ The live route (``app.api.channel``) sends a new screen the room
 (``app.live.frames``) hand each message of the page to ``Parked.heard``.
 Each message gets ``answer``'s reply: a pong, an error, a close, or
 nothing (a report, noted on the screen's row; a resume, which resyncs it).
+A console's clock command is run as its HTTP route runs it
+(``run_command``, in a task of its own while it waits for the store), and
+answered with an ``ack`` after the change it made, or a refusal.
 The hub wakes a parked screen through ``Parked.set``; a task exists only
 while a resync waits for the socket to drain. A screen without a sink is
 answered by the same ``answer`` from the route's own task.
@@ -19,18 +22,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from app.access.credentials import REVOKED_CLOSE, CredentialRegistry
 from app.access.ratelimit import PingWindow
-from app.access.roles import Principal
-from app.errors import DomainError
+from app.access.roles import Principal, Role
+from app.api.schemas import SpeechCommandIn
+from app.errors import DomainError, NotAllowed
 from app.live import protocol
 from app.live.frames import FrameSink, Gone, text_frame
 from app.live.hub import Change, Resync, Screen
-from app.live.protocol import PingMessage, ReportMessage, ResumeMessage
+from app.live.protocol import CommandMessage, PingMessage, ReportMessage, ResumeMessage
+from app.room.audit import Sender
 from app.room.runner import RoomRunner
 
 logger = logging.getLogger(__name__)
@@ -63,7 +69,18 @@ class Parked:
     token or an over-long message is closed from here.
     """
 
-    __slots__ = ("about", "credentials", "pings", "room", "screen", "sink", "task", "viewer")
+    __slots__ = (
+        "about",
+        "commands",
+        "credentials",
+        "pings",
+        "room",
+        "screen",
+        "sender",
+        "sink",
+        "task",
+        "viewer",
+    )
 
     def __init__(
         self,
@@ -74,6 +91,7 @@ class Parked:
         about: dict[str, Any],
         credentials: CredentialRegistry,
         viewer: Principal,
+        sender: Sender | None,
     ) -> None:
         self.room = room
         self.screen = screen
@@ -82,7 +100,9 @@ class Parked:
         self.about = about
         self.credentials = credentials
         self.viewer = viewer
+        self.sender = sender  # who sends a command on this socket (a moderator's), for the audit
         self.task: asyncio.Task[None] | None = None
+        self.commands: set[asyncio.Task[None]] | None = None  # those running, while they run
 
     def park(self) -> None:
         self.screen.wakeup = self
@@ -97,14 +117,33 @@ class Parked:
         reply = answer(self.room, self.screen, self.pings, text)
         if isinstance(reply, tuple):
             self.sink.close(*reply)
+        elif isinstance(reply, CommandMessage):
+            if self.commands is None:
+                self.commands = set()
+            task = asyncio.get_running_loop().create_task(self.command(reply))
+            self.commands.add(task)
+            task.add_done_callback(self.commands.discard)
         elif reply is not None:
             self.screen.write(text_frame(reply.encode()), time.monotonic())
+
+    async def command(self, message: CommandMessage) -> None:
+        """Run a command of the page; its answer comes after the change it made."""
+        try:
+            reply = await run_command(self.room, self.screen, self.sender, message)
+            await self.send(reply)
+        except Gone:
+            pass  # the page resends it, same id, when it reconnects
+        except Exception:  # a fault of ours: the page resends it over HTTP, same id
+            logger.exception("live: a command of screen %s failed", self.screen.id)
+            self.sink.close(1011, "the server could not answer the command: reconnect")
 
     def gone(self) -> None:
         self.room.hub.leave(self.screen)
         self.credentials.unfollow(self.viewer, self)
         if self.task is not None:
             self.task.cancel()
+        # A running command is not cancelled: the store commits it or not, whole; the
+        # page sends it again with its id and gets the first answer.
 
     # -- the hub's wake-up (``Screen.wakeup``) and revocation's (``Closer``)
 
@@ -185,11 +224,13 @@ async def catch_up(
 
 def answer(
     room: RoomRunner, screen: Screen, pings: PingWindow, text: str | None
-) -> str | tuple[int, str] | None:
+) -> str | tuple[int, str] | CommandMessage | None:
     """What to send back to one message of the page: a message, a close, or nothing.
 
     Pings get a pong (rate-limited), resumes a resync, reports are noted on
-    the screen's row; anything else gets an error the page can show.
+    the screen's row; anything else gets an error the page can show. A
+    command is handed back: the caller runs it (``run_command``), since it
+    waits for the store.
     """
     received = room.now()
     screen.heard_at = time.monotonic()
@@ -201,11 +242,7 @@ def answer(
     try:
         request = protocol.read_page_message(text)
     except ValidationError as invalid:
-        problem = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}"
-            for e in invalid.errors()
-        )
-        invalid_message = DomainError("channel.invalid", problems=problem[:500])
+        invalid_message = DomainError("channel.invalid", problems=_problems(invalid))
         return protocol.error(screen.last_sent, invalid_message)
     if isinstance(request, PingMessage):
         if limited := pings.refusal(screen.heard_at):  # access: pings are rate-limited
@@ -213,9 +250,56 @@ def answer(
         return protocol.pong(screen.last_sent, request.t0, received, room.now())
     if isinstance(request, ResumeMessage):
         screen.resync(since=request.version)
+    elif isinstance(request, CommandMessage):
+        return request
     else:
         _record(screen, request)
     return None
+
+
+_SPEECH: TypeAdapter[Any] = TypeAdapter(SpeechCommandIn)
+
+
+async def run_command(
+    room: RoomRunner, screen: Screen, sender: Sender | None, message: CommandMessage
+) -> str:
+    """A command on the socket, run as its HTTP route runs it; the ``ack`` or refusal to send.
+
+    Only a screen with the moderator's view may send one (the route gave it
+    that view for the room's moderator or the secretariat, RUN_ROOM's rule;
+    a revoked token's socket is closed). The body is checked as the route
+    checks it, and the command id makes a retry harmless, whether it comes
+    again on the socket or over HTTP: the store's transaction is committed
+    before the ack is sent, as before an HTTP answer.
+    """
+    raw_id = message.body.get("command_id")
+    command_id = raw_id if isinstance(raw_id, str) else None
+    if sender is None or screen.view is not Role.MODERATOR:
+        not_allowed = NotAllowed("access.run_room", who=screen.role.value, room_id=room.room_id)
+        return protocol.command_refused(screen.last_sent, command_id, 403, not_allowed)
+    try:
+        body = _SPEECH.validate_python(message.body)
+    except ValidationError as invalid:
+        problems = _problems(invalid)
+        refusal = DomainError("request.invalid", problems=problems)
+        return protocol.command_refused(screen.last_sent, command_id, 422, refusal)
+    try:
+        ack = await room.handle(body.to_command(), body.command_id, sender=sender)
+    except DomainError as refused:
+        return protocol.command_refused(
+            screen.last_sent, body.command_id, refused.status_hint, refused
+        )
+    answer = asdict(ack)
+    answer["events"] = list(ack.events)
+    return protocol.command_ack(screen.last_sent, answer)
+
+
+def _problems(invalid: ValidationError) -> str:
+    """pydantic's problems in one line, each naming its field."""
+    problem = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in invalid.errors()
+    )
+    return problem[:500]
 
 
 def _record(screen: Screen, report: ReportMessage) -> None:

@@ -21,11 +21,16 @@ Server to page:
 * ``heartbeat``  sent when nothing else was; ``version`` is the last one sent,
                  so a page that lost a message sees the gap.
 * ``error``      a page sent something this protocol does not know (``detail``,
-                 ``code`` and ``params`` as every refusal: app/errors.py).
+                 ``code`` and ``params`` as every refusal: app/errors.py); or,
+                 with ``command_id`` and ``status``, a command it refused.
+* ``ack``        a command sent on the socket was applied (or already had
+                 been: ``duplicate``): ``ack`` is the answer HTTP would give.
 
 Page to server: ``ping`` (its own send time ``t0``), ``resume`` (its last
-version) and ``report`` (its clock offset estimate, uncertainty and round
-trip). Times are UTC epoch seconds everywhere.
+version), ``report`` (its clock offset estimate, uncertainty and round
+trip) and ``command`` (a moderator's clock command: ``kind`` "speech" and
+the ``body`` its HTTP route takes, ``command_id`` included). Times are UTC
+epoch seconds everywhere.
 
 The JSON schemas live in ``docs/protocol.schema.json`` and the examples in
 ``docs/protocol.md``; the tests check the server's messages against both.
@@ -113,6 +118,26 @@ def error(version: int, refusal: DomainError) -> str:
     )
 
 
+def command_refused(version: int, command_id: str | None, status: int, refusal: DomainError) -> str:
+    """A command sent on the socket, refused: the HTTP answer's body, its status and its id."""
+    return _dumps(
+        {
+            "type": "error",
+            "version": version,
+            "detail": refusal.detail,
+            "code": refusal.code,
+            "params": refusal.params,
+            "command_id": command_id,
+            "status": status,
+        }
+    )
+
+
+def command_ack(version: int, ack: Json) -> str:
+    """A command sent on the socket, applied: ``ack`` is what its HTTP route answers."""
+    return _dumps({"type": "ack", "version": version, "command_id": ack["command_id"], "ack": ack})
+
+
 # -- patches -------------------------------------------------------------------
 
 
@@ -183,10 +208,25 @@ class ReportMessage(_PageMessage):
     version: int | None = Field(default=None, ge=0)
 
 
-PageMessage = Annotated[PingMessage | ResumeMessage | ReportMessage, Field(discriminator="type")]
-PAGE_MESSAGE: TypeAdapter[PingMessage | ResumeMessage | ReportMessage] = TypeAdapter(PageMessage)
+class CommandMessage(_PageMessage):
+    """A moderator's command on the live socket: the body its HTTP route takes.
+
+    Only the speaker's clock (``kind`` "speech": start, pause, resume,
+    extend, end, set the allotment), the commands a moderator taps most and
+    that must land at once; every other command goes over HTTP. ``body`` is
+    checked as the route checks it (``app.api.parked.run_command``).
+    """
+
+    type: Literal["command"]
+    kind: Literal["speech"]
+    body: dict[str, Any]
 
 
-def read_page_message(text: str) -> PingMessage | ResumeMessage | ReportMessage:
+AnyPageMessage = PingMessage | ResumeMessage | ReportMessage | CommandMessage
+PageMessage = Annotated[AnyPageMessage, Field(discriminator="type")]
+PAGE_MESSAGE: TypeAdapter[AnyPageMessage] = TypeAdapter(PageMessage)
+
+
+def read_page_message(text: str) -> AnyPageMessage:
     """Parse what a page sent. Raises pydantic's ValidationError."""
     return PAGE_MESSAGE.validate_json(text)

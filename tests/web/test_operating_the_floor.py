@@ -11,6 +11,7 @@ to it (``Hold``), never by racing two taps; time passes on the server's clock
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import time
 from typing import Any
@@ -27,7 +28,16 @@ if importlib.util.find_spec("playwright") is None:  # pragma: no cover
     pytest.skip("playwright is not installed", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, Locator, Page, Request, Route, WebSocketRoute, expect
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    Page,
+    Request,
+    Route,
+    WebSocket,
+    WebSocketRoute,
+    expect,
+)
 
 from tests.web.screens import (
     DESK,
@@ -68,18 +78,38 @@ class Hold:
         self.pending.clear()
 
 
-def _bodies(page: Page, kind: str) -> list[dict[str, Any]]:
-    """Every command body the page POSTs to /api/rooms/{id}/{kind}, as it sends them."""
-    sent: list[dict[str, Any]] = []
+def _bodies(page: Page, kind: str, sent: list[dict[str, Any]]) -> None:
+    """Every command of ``kind`` the page sends, once per command id, as it sends them.
+
+    Call it before the page opens (``before``): its live socket opens at once.
+
+    Over HTTP (a POST to /api/rooms/{id}/{kind}) or on the live socket (a
+    ``command`` message: the clock's, issue 18); a command sent again over
+    HTTP, same id, after the socket gave no answer, is the same command.
+    """
+    ids: set[object] = set()
+
+    def add(body: Any) -> None:
+        assert isinstance(body, dict)
+        if body.get("command_id") not in ids:
+            ids.add(body.get("command_id"))
+            sent.append({k: v for k, v in body.items() if k != "command_id"})
 
     def seen(request: Request) -> None:
         if request.method == "POST" and request.url.endswith(f"/{kind}"):
-            body = request.post_data_json
-            assert isinstance(body, dict)
-            sent.append({k: v for k, v in body.items() if k != "command_id"})
+            add(request.post_data_json)
+
+    def on_socket(socket: WebSocket) -> None:
+        def frame(payload: str | bytes) -> None:
+            message = json.loads(payload) if isinstance(payload, str) else None
+            if isinstance(message, dict) and message.get("type") == "command":
+                if message.get("kind") == kind:
+                    add(message.get("body"))
+
+        socket.on("framesent", frame)
 
     page.on("request", seen)
-    return sent
+    page.on("websocket", on_socket)
 
 
 def _row(console: Page, name: str) -> Locator:
@@ -113,12 +143,20 @@ def test_M3_undo_after_next_speaker_brings_the_cut_speaker_back_with_their_secon
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
     _speaking(moderator, site.seeded.action_group, "GHA", "MEX")
-    console = console_page(browser, site, room)
+    floor_posts: list[dict[str, Any]] = []
+    speech_posts: list[dict[str, Any]] = []
+
+    def watched(page: Page) -> None:
+        _bodies(page, "floor", floor_posts)
+        _bodies(page, "speech", speech_posts)
+
+    console = console_page(browser, site, room, before=watched)
     display = display_page(browser, site, room)
     phone = delegate_page(browser, site, "GHA", room)
     for page in (console, display, phone):
         expect(page.locator("#speaker-name")).to_have_text("Ghana")
-    floor_posts, speech_posts = _bodies(console, "floor"), _bodies(console, "speech")
+    floor_posts.clear()  # from here on
+    speech_posts.clear()
     ends_at = moderator.view()["speech"]["ends_at"]
 
     before = time.time()  # the site's server runs on this machine's clock
@@ -166,7 +204,8 @@ def test_M2_a_double_tap_on_request_the_floor_leaves_one_request(
     moderator = Moderator(site, room)
     moderator.member_state_phase(site.seeded.action_group)
     phone = delegate_page(browser, site, "GHA", room)
-    sent = _bodies(phone, "requests")
+    sent: list[dict[str, Any]] = []
+    _bodies(phone, "requests", sent)  # always over HTTP
     button = phone.locator("#request")
 
     button.dblclick()
@@ -238,12 +277,15 @@ def test_M2_pause_and_resume_are_separate_buttons(browser: Browser, site: Site) 
     room = site.seeded.rooms[0]
     moderator = Moderator(site, room)
     _speaking(moderator, site.seeded.action_group, "GHA")
-    first = console_page(browser, site, room)
+    sent: dict[str, list[dict[str, Any]]] = {"first": [], "second": []}
+    first = console_page(browser, site, room, before=lambda p: _bodies(p, "speech", sent["first"]))
     hold = Hold()
-    second = console_page(
-        browser, site, room, before=lambda p: p.route_web_socket(LIVE, hold.route)
-    )
-    sent = {"first": _bodies(first, "speech"), "second": _bodies(second, "speech")}
+
+    def held(page: Page) -> None:
+        page.route_web_socket(LIVE, hold.route)
+        _bodies(page, "speech", sent["second"])
+
+    second = console_page(browser, site, room, before=held)
     for console in (first, second):
         expect(console.locator("#act-pause")).to_have_text("Pause")
         expect(console.locator("#act-pause")).to_be_enabled()
@@ -256,7 +298,9 @@ def test_M2_pause_and_resume_are_separate_buttons(browser: Browser, site: Site) 
     expect(first.locator("#act-pause")).to_be_disabled()
     # The other console, not told yet, taps Pause too: a second pause, which changes nothing.
     second.click("#act-pause")
-    expect(second.locator("#act-plus30")).to_be_enabled()  # answered
+    # Answered: its socket is held, answer included, so after 4 s without one the console
+    # sends the same command, same id, over HTTP (applied once, docs/protocol.md "command").
+    expect(second.locator("#act-plus30")).to_be_enabled(timeout=15_000)
     expect(second.locator("#refusal")).to_be_hidden()
     assert moderator.view()["speech"]["status"] == "paused"
     hold.release()
@@ -283,7 +327,8 @@ def test_M4_strike_a_request_with_a_reason_from_its_row(browser: Browser, site: 
     # Mexico was added by mistake: Morocco asked
     moderator.member_state_phase(site.seeded.action_group, "GHA", "MEX", "CHE")
     console = console_page(browser, site, room)
-    sent = _bodies(console, "floor")
+    sent: list[dict[str, Any]] = []
+    _bodies(console, "floor", sent)  # always over HTTP
     names = console.locator("#queue-list li[data-request] .name")
     expect(names).to_have_text(["Ghana", "Mexico", "Switzerland"])
 

@@ -297,3 +297,35 @@ test("M7 the room's estimate uses the server's clock and the view's steady_until
   pageTime -= 70;
   room.close();
 });
+
+test("issue 18: a clock command on the socket settles with its ack, its refusal, or null to go over HTTP", async () => {
+  mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const room = connectRoom({ roomId: 3, token: "t" });
+  const socket = sockets[0];
+  assert.equal(await room.command("speech", { command_id: "c-early", type: "pause" }), null); // not live yet
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: {} });
+
+  const acked = room.command("speech", { command_id: "c-0001", type: "pause" });
+  assert.deepEqual(socket.sent.at(-1), {
+    type: "command",
+    kind: "speech",
+    body: { command_id: "c-0001", type: "pause" },
+  });
+  const ack = { command_id: "c-0001", version: 2, events: ["SpeechPaused"], duplicate: false };
+  socket.deliver({ type: "ack", version: 2, command_id: "c-0001", ack });
+  assert.deepEqual(await acked, { ack });
+
+  const refused = room.command("speech", { command_id: "c-0002", type: "resume" });
+  socket.deliver({ type: "error", version: 2, detail: "no", code: "x.y", params: {}, command_id: "c-0002", status: 409 });
+  assert.deepEqual(await refused, { status: 409, refusal: { detail: "no", code: "x.y", params: {} } });
+
+  const late = room.command("speech", { command_id: "c-0003", type: "end" });
+  mock.timers.tick(4000); // no answer on the socket in time: the caller goes over HTTP
+  assert.equal(await late, null);
+
+  const cut = room.command("speech", { command_id: "c-0004", type: "start" });
+  socket.close();
+  assert.equal(await cut, null); // the link dropped: the same id goes over HTTP
+  room.close();
+  mock.timers.reset();
+});

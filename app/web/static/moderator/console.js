@@ -80,7 +80,12 @@ async function main() {
       render();
     },
   });
-  commands = new Commands({ roomId, token, isConnected: () => room.connected() });
+  commands = new Commands({
+    roomId,
+    token,
+    isConnected: () => room.connected(),
+    onSocket: (kind, body) => room.command(kind, body), // the clock's commands: no HTTP at all
+  });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();
   const desk = {

@@ -1,5 +1,8 @@
 // Commands go over HTTP, each with an id the page chooses: a retry after a network
 // failure carries the SAME id, so the server answers it without applying it twice.
+// The speaker's clock ("speech": start, pause, resume, extend, end) goes first on the
+// live socket where the page gives one (`onSocket`): no HTTP request at all; without an
+// answer there, the same body, same id, goes over HTTP.
 // While the live channel is down the page refuses to send at all (not queued blindly).
 // A refusal carries a stable code and its params (docs/protocol.md): CommandRefused's
 // `detail` is the page-language text of the code, or the server's English if the
@@ -37,18 +40,28 @@ const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Commands {
   /**
    * roomId: the room; token: the page's credential (sent as a Bearer header);
-   * isConnected(): whether the live channel is up (commands refused when not).
+   * isConnected(): whether the live channel is up (commands refused when not);
+   * onSocket(kind, body): the live channel's `command` (room.js), or none.
    */
-  constructor({ roomId, token, isConnected }) {
+  constructor({ roomId, token, isConnected, onSocket = null }) {
     this.roomId = roomId;
     this.token = token;
     this.isConnected = isConnected;
+    this.onSocket = onSocket;
   }
 
-  /** POST `body` to /api/rooms/{id}/{kind}; resolves with the server's ack. */
+  /** Send `body` to /api/rooms/{id}/{kind}; resolves with the server's ack. */
   async send(kind, body) {
     if (!this.isConnected()) throw new NotConnected();
-    const payload = JSON.stringify({ command_id: newCommandId(), ...body });
+    const command = { command_id: newCommandId(), ...body };
+    if (kind === "speech" && this.onSocket) {
+      const answer = await this.onSocket(kind, command);
+      if (answer?.ack) return answer.ack;
+      if (answer && !(answer.status >= 500 || answer.status === 429)) {
+        throw new CommandRefused(answer.status, answer.refusal);
+      }
+    }
+    const payload = JSON.stringify(command);
     for (let attempt = 0; ; attempt++) {
       let response;
       try {

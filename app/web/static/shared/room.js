@@ -34,10 +34,13 @@ const HEARTBEAT_MS = 10000; // until the server says its own (viewer.heartbeat)
 
 /** Close code of a link the secretariat revoked (app/access/credentials.py). */
 const REVOKED_CLOSE = 4403;
+// A command on the socket not answered this soon goes over HTTP, same id (applied once).
+const COMMAND_ANSWER_MS = 4000;
 
 /**
  * Open the room's live channel. Returns { view(), version(), connected(), now(),
- * estimate(startsAt), close() }: `estimate` is an estimated start moved with the clock (M7).
+ * estimate(startsAt), command(kind, body), close() }: `estimate` is an estimated start
+ * moved with the clock (M7); `command` sends a moderator's command on the socket.
  */
 export function connectRoom({ roomId, token, label = "", onView = () => {}, onConnection = () => {} }) {
   let socket = null;
@@ -53,6 +56,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   const samples = []; // { offset, delay } in seconds
   let offset = 0; // server time minus page time, seconds
   let movesFrom = null; // M7: server time from which the view's estimates move with the clock
+  const answers = new Map(); // command_id -> settle({ack} | {status, refusal} | null)
 
   const pageNow = () => Date.now() / 1000;
 
@@ -90,6 +94,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     clearTimeout(pinger);
     clearTimeout(watchdog);
     socket = null;
+    settleAll();
     if (closed) return;
     if (event?.code === REVOKED_CLOSE) {
       // The secretariat withdrew this link: retrying would never succeed (docs/protocol.md).
@@ -118,6 +123,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   function silent() {
     const dead = socket;
     socket = null; // its close event, whenever it comes, is no longer this page's business
+    settleAll();
     if (view) setStatus("offline");
     // Give up on it now: close() waits for a handshake a frozen server never sends.
     dead?.close();
@@ -135,6 +141,35 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
 
   function ping() {
     send({ type: "ping", t0: pageNow() });
+  }
+
+  /**
+   * Send a command on the socket (docs/protocol.md, "command"); resolves with {ack}, or
+   * {status, refusal} as HTTP would answer, or null when there is no answer on this socket
+   * (not open, closed meanwhile, or later than `waitMs`): the caller then sends the same
+   * body, same id, over HTTP, which the server answers once whichever way came first.
+   */
+  function command(kind, body, waitMs = COMMAND_ANSWER_MS) {
+    if (socket?.readyState !== WebSocket.OPEN || status !== "live") return Promise.resolve(null);
+    const id = body.command_id;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(id, null), waitMs);
+      answers.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      send({ type: "command", kind, body });
+    });
+  }
+
+  function settle(id, answer) {
+    const done = answers.get(id);
+    answers.delete(id);
+    done?.(answer);
+  }
+
+  function settleAll() {
+    for (const id of [...answers.keys()]) settle(id, null);
   }
 
   /** The next clock-sync ping: soon while the window has few samples, then every 5 s. */
@@ -181,8 +216,19 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
       case "pong":
         sample(message, at);
         break;
+      case "ack":
+        settle(message.command_id, { ack: message.ack });
+        break;
+      case "error":
+        // A command's refusal carries its id and status; any other error, nothing this
+        // page sends should cause.
+        if (message.command_id != null) {
+          const { detail, code, params } = message;
+          settle(message.command_id, { status: message.status, refusal: { detail, code, params } });
+        }
+        break;
       default:
-        break; // "error": nothing this page sends should cause one
+        break;
     }
   }
 
@@ -250,6 +296,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     connected: () => status === "live",
     now,
     estimate: (startsAt) => estimatedStart(startsAt, movesFrom, now()),
+    command,
     close() {
       closed = true;
       document.removeEventListener("visibilitychange", awake);
