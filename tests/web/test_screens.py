@@ -7,6 +7,7 @@ fail after a guard; no assertion depends on how fast anything is.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from functools import partial
@@ -185,12 +186,13 @@ def test_t6_console_refuses_commands_while_disconnected_and_recovers(
     moderator = Moderator(site, room)
     _speaking(moderator, site.seeded.action_group, "MEX")
     link = _Link()
-    console = _console(
-        browser,
-        site,
-        room,
-        before=lambda page: page.route_web_socket(re.compile(r"/live\?"), link.route),
-    )
+    on_socket: list[Any] = []  # the clock's commands go on the live socket (issue 18)
+
+    def watched(page: Page) -> None:
+        page.route_web_socket(re.compile(r"/live\?"), link.route)
+        page.on("websocket", lambda ws: ws.on("framesent", partial(_commands, on_socket)))
+
+    console = _console(browser, site, room, before=watched)
     posts: list[str] = []
     console.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     expect(console.locator("#act-plus30")).to_be_enabled()
@@ -203,6 +205,7 @@ def test_t6_console_refuses_commands_while_disconnected_and_recovers(
         expect(button).to_be_disabled()
     console.locator("#act-plus30").click(force=True)  # a tap on the disabled button
     assert posts == []
+    assert on_socket == []
     # The countdown keeps running from the deadline it holds.
     assert wait_until_agrees(console, _speech(moderator)) <= 1.0
 
@@ -213,7 +216,13 @@ def test_t6_console_refuses_commands_while_disconnected_and_recovers(
     console.click("#act-plus30")
     _answered(console)
     assert _speech(moderator)["allotted"] == before + 30
-    assert len(posts) == 1
+    assert len(posts) + len(on_socket) == 1  # one command, whichever way it went
+
+
+def _commands(seen: list[Any], payload: str | bytes) -> None:
+    """Keep the ``command`` messages a page sends on its live socket."""
+    if isinstance(payload, str) and payload.startswith('{"type":"command"'):
+        seen.append(json.loads(payload))
 
 
 def test_t6_a_command_whose_answer_was_lost_is_retried_with_the_same_id(
@@ -224,7 +233,26 @@ def test_t6_a_command_whose_answer_was_lost_is_retried_with_the_same_id(
     moderator.member_state_phase(site.seeded.action_group)
     moderator.send("floor", type="add_request", delegation="CHE")
     moderator.send("floor", type="grant")
-    console = _console(browser, site, room)
+    unanswered: list[dict[str, Any]] = []
+
+    def socket_never_answers(ws: WebSocketRoute) -> None:
+        """The clock's command goes on the live socket first (issue 18): it never gets there."""
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and message.startswith('{"type":"command"'):
+                unanswered.append(json.loads(message)["body"])
+            else:
+                server.send(message)
+
+        ws.on_message(from_page)
+
+    console = _console(
+        browser,
+        site,
+        room,
+        before=lambda page: page.route_web_socket(re.compile(r"/live\?"), socket_never_answers),
+    )
     sent: list[str] = []
     answers: list[dict[str, Any]] = []
 
@@ -242,7 +270,9 @@ def test_t6_a_command_whose_answer_was_lost_is_retried_with_the_same_id(
     console.route(re.compile(r"/api/rooms/\d+/speech$"), lose_first_answer)
     before = _speech(moderator)["allotted"]
     console.click("#act-plus30")
-    expect(console.locator("#act-plus30")).to_be_enabled()
+    # 4 s without an answer on the socket, then over HTTP: lost once, sent again
+    expect(console.locator("#act-plus30")).to_be_enabled(timeout=15_000)
+    assert [body["command_id"] for body in unanswered] == sent[:1]
     assert len(sent) == 2
     assert sent[0] == sent[1]
     assert answers[0]["duplicate"] is True
