@@ -459,6 +459,13 @@ class _Problems(DomainError):
             super().__init__(self.code_of_problems, problems=problems)
 
 
+class InvalidRequest(_Problems):
+    """A body its route's schema refuses (422, as FastAPI's own validation is answered)."""
+
+    status_hint = 422
+    code_of_problems = "request.invalid"
+
+
 class InvalidSetting(_Problems):
     """The environment sets something the service cannot run with; names the variable."""
 

@@ -230,7 +230,8 @@ class Floorkeeper:
         await self._post("floor", "grant", {"type": "grant"})
         await self._post("speech", "start", {"type": "start"})
         if self.socket_commands:
-            live = self.live_url.replace(self.live_url.split("token=")[1], self.moderator)
+            room = self.meeting.room_id
+            live = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={self.moderator}"
             self._socket = await ws_connect(live, compression=None, max_queue=None)
             self._reader = asyncio.create_task(self._read_acks())
 

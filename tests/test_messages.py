@@ -114,6 +114,7 @@ BY_CONSTRUCTION = {
     "PageRefused",
     "InvalidProgramme",
     "InvalidSetting",
+    "InvalidRequest",
     "_Problems",
 }
 #: Keywords that are not params: what a class takes besides its code.

@@ -96,8 +96,6 @@ async def live(
     await websocket.accept()
     view = Role.MODERATOR if may_moderate(viewer, room_id) else view_role(viewer.role)
     sink = _sink(websocket)
-    # A screen that will park needs no event: ``Parked.park`` looks at its inbox itself.
-    wakeup = asyncio.Event() if sink is None else LATER
     screen = Screen(
         view,
         sink,
@@ -106,7 +104,8 @@ async def live(
         connected_at=room.now(),
         label=viewer.name or label,  # the credential's name (the secretariat's), else the page's
         delegation=viewer.delegation,
-        wakeup=wakeup,
+        # Until the room is sent, wake-ups wait: parking, or the relay, looks at the inbox first.
+        wakeup=LATER,
     )
     about = {
         "role": viewer.role.value,
@@ -129,8 +128,8 @@ async def live(
             parked = True
             return  # the socket stays open; the hub and the protocol's callbacks serve it
         closing: tuple[int, str] | None = None
+        screen.wakeup = wakeup = asyncio.Event()
         async with anyio.create_task_group() as tasks:
-            assert isinstance(wakeup, asyncio.Event)
             tasks.start_soon(_relay, send, room, screen, wakeup, about, config, tasks)
             with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
                 closing = await _listen(websocket, room, screen, pings, sender)

@@ -29,9 +29,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.access.credentials import REVOKED_CLOSE, CredentialRegistry
 from app.access.ratelimit import PingWindow
-from app.access.roles import Principal, Role
+from app.access.roles import Principal
 from app.api.schemas import SpeechCommandIn
-from app.errors import DomainError, NotAllowed
+from app.errors import DomainError, InvalidRequest, NotAllowed
 from app.live import protocol
 from app.live.frames import FrameSink, Gone, text_frame
 from app.live.hub import Change, Resync, Screen
@@ -46,7 +46,8 @@ SILENT_CLOSE = (4408, "no ping from this screen: reconnect")
 
 
 class _Later:
-    """The wake-up of a screen still being sent the room: its parking will look at the inbox."""
+    """The wake-up of a screen still being sent the room: whatever serves it next (parking,
+    or the route's relay) looks at its inbox and its silence before it waits."""
 
     __slots__ = ()
 
@@ -274,24 +275,17 @@ async def run_command(
     """
     raw_id = message.body.get("command_id")
     command_id = raw_id if isinstance(raw_id, str) else None
-    if sender is None or screen.view is not Role.MODERATOR:
-        not_allowed = NotAllowed("access.run_room", who=screen.role.value, room_id=room.room_id)
-        return protocol.command_refused(screen.last_sent, command_id, 403, not_allowed)
     try:
-        body = _SPEECH.validate_python(message.body)
-    except ValidationError as invalid:
-        problems = _problems(invalid)
-        refusal = DomainError("request.invalid", problems=problems)
-        return protocol.command_refused(screen.last_sent, command_id, 422, refusal)
-    try:
+        if sender is None:  # the route gives one to the moderator's view only
+            raise NotAllowed("access.run_room", who=screen.role.value, room_id=room.room_id)
+        try:
+            body = _SPEECH.validate_python(message.body)
+        except ValidationError as invalid:
+            raise InvalidRequest(_problems(invalid)) from None
         ack = await room.handle(body.to_command(), body.command_id, sender=sender)
     except DomainError as refused:
-        return protocol.command_refused(
-            screen.last_sent, body.command_id, refused.status_hint, refused
-        )
-    answer = asdict(ack)
-    answer["events"] = list(ack.events)
-    return protocol.command_ack(screen.last_sent, answer)
+        return protocol.error(screen.last_sent, refused, command_id, refused.status_hint)
+    return protocol.command_ack(screen.last_sent, asdict(ack))
 
 
 def _problems(invalid: ValidationError) -> str:

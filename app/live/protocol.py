@@ -105,32 +105,28 @@ def heartbeat(version: int, server_time: float) -> str:
     return _dumps({"type": "heartbeat", "version": version, "server_time": server_time})
 
 
-def error(version: int, refusal: DomainError) -> str:
-    """A refusal as the page reads it: its English ``detail``, its ``code`` and ``params``."""
-    return _dumps(
-        {
-            "type": "error",
-            "version": version,
-            "detail": refusal.detail,
-            "code": refusal.code,
-            "params": refusal.params,
-        }
-    )
+def error(
+    version: int,
+    refusal: DomainError,
+    command_id: str | None = None,
+    status: int | None = None,
+) -> str:
+    """A refusal as the page reads it: its English ``detail``, its ``code`` and ``params``.
 
-
-def command_refused(version: int, command_id: str | None, status: int, refusal: DomainError) -> str:
-    """A command sent on the socket, refused: the HTTP answer's body, its status and its id."""
-    return _dumps(
-        {
-            "type": "error",
-            "version": version,
-            "detail": refusal.detail,
-            "code": refusal.code,
-            "params": refusal.params,
-            "command_id": command_id,
-            "status": status,
-        }
-    )
+    With ``status``, it answers a command sent on the socket: its ``command_id``
+    and the HTTP status the same command would have got are added.
+    """
+    message: Json = {
+        "type": "error",
+        "version": version,
+        "detail": refusal.detail,
+        "code": refusal.code,
+        "params": refusal.params,
+    }
+    if status is not None:
+        message["command_id"] = command_id
+        message["status"] = status
+    return _dumps(message)
 
 
 def command_ack(version: int, ack: Json) -> str:
