@@ -54,6 +54,21 @@ def rasterise(svg: str, pixels_per_module: int = 4) -> Image.Image:
     return image
 
 
+def scan(svg: str) -> list[str]:
+    """What a phone's camera reads: QR codes only.
+
+    A decoder looking for every format finds, once in about 1,500 links, an
+    ITF bar code in a QR code's modules (seen: "4217"); a phone scanning a
+    badge looks for QR codes.
+    """
+    return [
+        code.text
+        for code in zxingcpp.read_barcodes(
+            rasterise(svg), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    ]
+
+
 def test_the_badge_sheet_has_a_badge_per_delegation_with_a_qr_that_decodes_to_its_link(
     site: Api,
 ) -> None:
@@ -73,9 +88,9 @@ def test_the_badge_sheet_has_a_badge_per_delegation_with_a_qr_that_decodes_to_it
     qr = site.client.get(mexico)
     assert qr.status_code == 200
     assert qr.headers["content-type"].startswith("image/svg+xml")
-    decoded = zxingcpp.read_barcodes(rasterise(qr.text))
+    decoded = scan(qr.text)
     assert len(decoded) == 1
-    link = decoded[0].text
+    link = decoded[0]
     assert link.startswith("http://testserver/delegate?token=")
     page = site.client.get(link.removeprefix("http://testserver"))
     assert page.status_code == 200
@@ -90,11 +105,11 @@ def test_a_rotated_badge_link_gets_a_new_qr_and_the_old_link_stops(site: Api) ->
     token = site.issue(Principal(Role.SECRETARIAT), "badges").token
     meeting = site.seeded.meeting_id
     path = f"/secretariat/meetings/{meeting}/badges/GHA.svg?token={token}"
-    before = zxingcpp.read_barcodes(rasterise(site.client.get(path).text))[0].text
+    before = scan(site.client.get(path).text)[0]
     old = site.app.state.services.signer.read(before.split("token=", 1)[1])
     assert old.token_id is not None
     site.registry.rotate(old.token_id)
-    after = zxingcpp.read_barcodes(rasterise(site.client.get(path).text))[0].text
+    after = scan(site.client.get(path).text)[0]
     assert after != before
     assert site.client.get(before.removeprefix("http://testserver")).status_code == 403
     assert site.client.get(after.removeprefix("http://testserver")).status_code == 200

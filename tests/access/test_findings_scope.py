@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import zxingcpp
 from sqlmodel import Session
 from starlette.testclient import WebSocketDenialResponse
 
 from app.access.roles import Principal, Role
 from app.db.models import Delegation
-from tests.access.test_badges import rasterise
+from tests.access.test_badges import scan
 from tests.access.test_scope import _import_demo
 from tests.api_client import Api, bearer
 
@@ -28,7 +27,7 @@ def _badge_token(site: Api, headers: dict[str, str], code: str) -> str:
     token = headers["Authorization"].removeprefix("Bearer ")
     svg = site.client.get(f"/secretariat/meetings/{meeting}/badges/{code}.svg?token={token}")
     assert svg.status_code == 200, svg.text
-    link: str = zxingcpp.read_barcodes(rasterise(svg.text))[0].text
+    link: str = scan(svg.text)[0]
     return link.split("?token=", 1)[1]
 
 
