@@ -42,7 +42,7 @@ from app.api.limits import BodyLimit
 from app.config import Settings, load_settings
 from app.db.engine import service_engine
 from app.db.models import Room
-from app.errors import MESSAGES, DomainError, NotFound, Param, Unavailable
+from app.errors import MESSAGES, DomainError, InvalidRequest, NotFound, Param, Unavailable
 from app.live.gcwatch import tuned, watching
 from app.live.hub import LiveConfig
 from app.live.relay import Relay
@@ -226,22 +226,19 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = _problems(error.errors())
-        return JSONResponse(
-            body("InvalidRequest", problems, "request.invalid", {"problems": problems}),
-            status_code=422,
-        )
+        refusal = InvalidRequest(_problems(error.errors()))
+        return JSONResponse(refusal_body(refusal), status_code=refusal.status_hint)
 
     @app.exception_handler(WebSocketRequestValidationError)
     async def invalid_socket(
         websocket: WebSocket, error: WebSocketRequestValidationError
     ) -> JSONResponse | None:
         # FastAPI's own handler closes (1008) before the upgrade: a bare 403 with no body
-        detail = _problems(error.errors())
+        refusal = InvalidRequest(_problems(error.errors()))
         if _may_deny(websocket):
-            answer = body("InvalidRequest", detail, "request.invalid", {"problems": detail})
-            return JSONResponse(answer, status_code=422)
-        await websocket.close(1008, detail.encode()[:MAX_CLOSE_REASON].decode(errors="ignore"))
+            return JSONResponse(refusal_body(refusal), status_code=refusal.status_hint)
+        reason = refusal.detail.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
+        await websocket.close(1008, reason)
         return None
 
     not_found = app.router.default

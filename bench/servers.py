@@ -211,8 +211,13 @@ class Floorkeeper:
             room = self.meeting.room_id
             display = self.token(Principal(Role.DISPLAY, room_id=room))
             self.moderator = self.token(Principal(Role.MODERATOR, room_id=room))
-            self.live_url = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={display}"
+            self.live_url = self._live(display)
             yield self
+
+    def _live(self, token: str) -> str:
+        """The room's live socket for ``token`` (a display's for the screens, the moderator's)."""
+        assert self.meeting is not None
+        return f"ws://127.0.0.1:{self.port}/api/rooms/{self.meeting.room_id}/live?token={token}"
 
     def token(self, principal: Principal) -> str:
         """A credential recorded in the server's database (it reads the row on first use)."""
@@ -230,8 +235,7 @@ class Floorkeeper:
         await self._post("floor", "grant", {"type": "grant"})
         await self._post("speech", "start", {"type": "start"})
         if self.socket_commands:
-            room = self.meeting.room_id
-            live = f"ws://127.0.0.1:{self.port}/api/rooms/{room}/live?token={self.moderator}"
+            live = self._live(self.moderator)
             self._socket = await ws_connect(live, compression=None, max_queue=None)
             self._reader = asyncio.create_task(self._read_acks())
 
