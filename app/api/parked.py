@@ -207,7 +207,7 @@ async def catch_up(
     now = room.now()
     missed: list[Change] | None = None
     if since is not None and since <= version:
-        missed = [] if since == version else room.hub.since(since)
+        missed = [] if since == version else room.hub.since(since, screen.view)
     snapshot = protocol.snapshot(version, at, now, about, view)
     if missed is not None:
         texts = [change.texts[screen.view] for change in missed]

@@ -28,10 +28,13 @@ quiet for the interval gets a heartbeat frame written directly, and a page
 silent for too long is marked and its task woken to close it. So a screen
 costs no timer of its own, and its task sleeps until there is work.
 
-The ring keeps the last ``ring_size`` changes of every view, so that a page
-that reconnects with its last version gets exactly what it missed. Versions
-in the ring are consecutive; a jump (the room reloaded from the database)
-empties it and sends every screen a fresh snapshot.
+The ring keeps the last ``ring_size`` changes, so that a page that
+reconnects with its last version gets exactly what it missed. Versions in
+the ring are consecutive; a jump (the room reloaded from the database)
+empties it and sends every screen a fresh snapshot. A change carries the
+views that some screen showed when it was published (``shows``: the runner
+renders no view nobody watches); a page whose view is missing from one of
+the changes it missed gets a snapshot instead.
 
 A ``Screen`` is both a screen's place in the hub and its row of the room's
 list of screens (who is connected, with which role, and how well its clock
@@ -221,6 +224,7 @@ class RoomHub:
         self.max_backlog = max_backlog
         self.max_buffer_bytes = max_buffer_bytes
         self._screens: set[Screen] = set()
+        self._shown: dict[Role, int] = {}  # how many screens show each view
         self._ring: deque[Change] = deque(maxlen=ring_size)
 
     def __len__(self) -> int:
@@ -285,16 +289,23 @@ class RoomHub:
         for screen in self._screens:
             screen.resync()
 
-    def since(self, version: int) -> list[Change] | None:
-        """The changes after ``version``, in order; None if the ring no longer has them all."""
+    def since(self, version: int, view: Role) -> list[Change] | None:
+        """The changes after ``version``, in order; None if the ring no longer has them all,
+        or has one that was not rendered for ``view`` (no screen showed it then)."""
         ring = self._ring
         if not ring:
             return None
         first = ring[0].version
         if version < first - 1 or version > ring[-1].version:
             return None
-        start = version - first + 1
-        return [ring[i] for i in range(start, len(ring))]
+        missed = [ring[i] for i in range(version - first + 1, len(ring))]
+        if any(view not in change.texts for change in missed):
+            return None
+        return missed
+
+    def shows(self, view: Role) -> bool:
+        """Whether a screen here shows ``view``: the runner renders a change only for those."""
+        return view in self._shown
 
     @property
     def ring_size(self) -> int:
@@ -319,10 +330,18 @@ class RoomHub:
     def join(self, screen: Screen) -> None:
         """``screen`` joins until ``leave`` (a parked screen leaves when its socket closes)."""
         screen.hub = self
-        self._screens.add(screen)
+        if screen not in self._screens:
+            self._screens.add(screen)
+            self._shown[screen.view] = self._shown.get(screen.view, 0) + 1
 
     def leave(self, screen: Screen) -> None:
-        self._screens.discard(screen)
+        if screen in self._screens:
+            self._screens.discard(screen)
+            left = self._shown[screen.view] - 1
+            if left:
+                self._shown[screen.view] = left
+            else:
+                del self._shown[screen.view]
 
     def screens(self) -> list[Screen]:
         """The connected screens, oldest first (the moderator's list)."""

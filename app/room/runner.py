@@ -201,9 +201,10 @@ class RoomRunner:
             base = decide.on
             if base is not None and base is not self.state:  # a newer state, read by the store
                 self._rebase(base, ack.version - (1 if decision.events else 0))
+            before = self.state
             self.state, self.version, self._ahead = decision.state, ack.version, False
             if decision.events:
-                self._publish(ack)
+                self._publish(ack, before)
             self._rescheduled.set()
             return ack
         raise VersionConflict("room.too_busy", room=self.room_id)
@@ -229,32 +230,55 @@ class RoomRunner:
         a free floor: M7), when the view is rendered again at ``now``, so that
         no estimate in it is before the snapshot's ``server_time``.
         """
-        now = self._now()
+        now, view = self._now(), view_role(role)
         steady = self._steady_until is not None and now <= self._steady_until
         if self.state.segment is None or now <= self._live_at or steady or self._ahead:
-            return self.version, self._live_at, self._live[view_role(role)]
-        return self.version, now, self._render(view_role(role), now, project(self.state, now))
+            return self.version, self._live_at, self._held(view)
+        return self.version, now, self._render(view, now, project(self.state, now))
+
+    def _held(self, view: Role) -> dict[str, object]:
+        """The live view of ``view``; one that no screen showed at the last change was not
+        rendered then, and is now, as it would have been (same state, same time)."""
+        live = self._live.get(view)
+        if live is None:
+            at = self._live_at
+            live = self._live[view] = self._render(view, at, project(self.state, at))
+        return live
+
+    def _shown(self) -> tuple[Role, ...]:
+        """The views to render a change in: those a screen here shows, and all of them
+        when a relay carries the change to the other processes' screens."""
+        if self.relay is not None:
+            return LIVE_VIEWS
+        return tuple(role for role in LIVE_VIEWS if self.hub.shows(role))
 
     def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
-        projection = project(self.state, now)  # one walk of the queue for the three views
+        projection = project(self.state, now)  # one walk of the queue for all the views
         self._steady_until = projection.steady_until
-        return {role: self._render(role, now, projection) for role in LIVE_VIEWS}
+        return {role: self._render(role, now, projection) for role in self._shown()}
 
-    def _render(self, role: Role, now: float, projection: Projection) -> dict[str, object]:
-        room = room_view(self.state, self.version, now, role, projection)
+    def _render(
+        self, role: Role, now: float, projection: Projection, state: RoomState | None = None
+    ) -> dict[str, object]:
+        room = room_view(state or self.state, self.version, now, role, projection)
         del room["version"], room["server_time"]  # carried by the message itself
         return room
 
-    def _publish(self, ack: CommandAck) -> None:
-        """Render the change once per view, as a patch of the last one, and fan it out."""
-        now = self._now()
+    def _publish(self, ack: CommandAck, before: RoomState) -> None:
+        """Render the change once per view shown, as a patch of the last one, and fan it out.
+
+        A view no screen showed at the last change was not rendered then: a
+        screen that joined since, not yet sent the room, gets its patch from
+        ``before`` (the state of the last change) as it would have been rendered.
+        """
+        now, at = self._now(), self._live_at
         views = self._render_live(now)
-        texts = {
-            role: protocol.change(
-                ack.version, now, ack.events, protocol.diff(self._live[role], room)
-            )
-            for role, room in views.items()
-        }
+        texts: dict[Role, str] = {}
+        for role, room in views.items():
+            last = self._live.get(role)
+            if last is None:
+                last = self._render(role, at, project(before, at), before)
+            texts[role] = protocol.change(ack.version, now, ack.events, protocol.diff(last, room))
         self._live, self._live_at = views, now
         change = Change(ack.version, texts)
         self.hub.publish(change)
@@ -280,7 +304,10 @@ class RoomRunner:
                 return
             state, version = await to_thread.run_sync(self._store.load, self.room_id)
             in_order = change.version == self.version + 1 and version >= change.version
-            if not (in_order and self._live):
+            if in_order and not self._ahead:
+                for role in LIVE_VIEWS:  # the change is patches of all of them
+                    self._held(role)
+            if not (in_order and len(self._live) == len(LIVE_VIEWS)):
                 self.state, self.version, self._ahead = state, version, False
                 self._live_at = self._now()
                 self._live = self._render_live(self._live_at)

@@ -132,7 +132,7 @@ def test_a_stalled_screen_delays_no_other_and_is_collapsed_with_a_bounded_backlo
                 highest["buffered"] = max(highest["buffered"], subscriber.sink.buffered())
             highest["resyncs"] = subscriber.resyncs
             version = hub.last_version
-            published = hub.since(version - 1) if version else None
+            published = hub.since(version - 1, Role.MODERATOR) if version else None
             if published:
                 highest["published"] += len(published[-1].texts[Role.MODERATOR])
 

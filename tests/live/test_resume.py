@@ -38,7 +38,9 @@ def test_T6_a_screen_that_reconnects_with_its_last_version_gets_exactly_what_it_
         async with httpx.AsyncClient() as http:
             moderator = AsyncModerator(server, http)
             await moderator.open_and_start()
+            wall = await open_screen(server.live_url(token))  # the room's other display
             page = await open_screen(server.live_url(token))
+            await wall.next()
             await page.next()
             held = page.version
             await page.close()  # the Wi-Fi drops
@@ -53,8 +55,43 @@ def test_T6_a_screen_that_reconnects_with_its_last_version_gets_exactly_what_it_
         fresh = await open_screen(server.live_url(token))
         await fresh.next()
         assert back.room == fresh.room  # the patches add up to the room as it is
-        await back.close()
-        await fresh.close()
+        for screen in (back, fresh, wall):
+            await screen.close()
+
+    with serving(tmp_path) as server:
+        asyncio.run(run(server))
+
+
+def test_T6_the_only_screen_of_its_view_gets_a_snapshot_of_what_nobody_watched_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """No screen showed the display's view while it was away: the server rendered the
+    changes only in the views watched (the moderator's), so the display gets the room anew."""
+
+    async def run(server: LiveServer) -> None:
+        token = server.tokens()[Role.DISPLAY]
+        async with httpx.AsyncClient() as http:
+            moderator = AsyncModerator(server, http)
+            await moderator.open_and_start()
+            page = await open_screen(server.live_url(token))
+            await page.next()
+            held = page.version
+            await page.close()
+            await moderator.clock_commands(3)
+            assert held is not None
+            back = await open_screen(server.live_url(token, since=held), held=page)
+            messages = [await back.next()] + await _fenced(back)
+            assert [m["type"] for m in messages] == ["snapshot"]
+            assert messages[0]["version"] == moderator.versions[-1] == held + 3
+            fresh = await open_screen(server.live_url(token))
+            await fresh.next()
+            assert back.room == fresh.room
+            await moderator.clock_commands(2)  # and the patches from there add up too
+            for screen in (back, fresh):
+                await screen.until_version(moderator.versions[-1])
+            assert back.room == fresh.room
+            await back.close()
+            await fresh.close()
 
     with serving(tmp_path) as server:
         asyncio.run(run(server))
