@@ -43,6 +43,7 @@ a reload and once the segment has closed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from app.access.roles import Role
@@ -92,34 +93,70 @@ def room_view(
     ``projection`` is ``project(state, now)``, when the caller renders several
     views of one state and computes it once for all of them.
     """
+    return room_views(state, version, now, (role,), projection)[role]
+
+
+def room_views(
+    state: RoomState,
+    version: int,
+    now: float,
+    roles: Iterable[Role],
+    projection: Projection | None = None,
+) -> dict[Role, dict[str, Any]]:
+    """``room_view`` for each of ``roles``, of one state at one time (a change's live views).
+
+    What every view shows alike is computed once and shared between them (the
+    same objects: a view is never changed once rendered): the segment, the
+    speech, the wall, the guarantee, the caucus; what depends on whether the
+    role sees the whole list, once per kind of access; the queue, per role.
+    """
     if projection is None:
         projection = project(state, now)
-    full = role in (Role.MODERATOR, Role.SECRETARIAT, Role.RAPPORTEUR)
-    view: dict[str, Any] = {
-        "room_id": state.room_id,
-        "version": version,
-        "server_time": now,
-        "segment": _segment(state.segment, projection, now) if state.segment else None,
-        "speech": _speech(state.speech) if state.speech else None,
-        "queue": _queue(
-            state, projection, full, limit=DISPLAY_NEXT if role is Role.DISPLAY else None
-        ),
-        "cut_off": projection.cut_off if full else None,
-        "guarantee": _guarantee(state) if state.segment else None,
-        "undo": _undo(state.undo, now) if full else None,
-        "steady_until": projection.steady_until,
-        "wall": _wall(state),
-        "procedure": _procedure(state, full),
-        "replies": replies_view(state, projection, full),
-        "console": _console(state, now) if full and state.segment else None,
-        "interposed": _interposed(state, full),
-        "inscriptions": _inscriptions(state, full),
-        "caucus": caucus_view(state),
-        "yielded": yield_view(state),
-    }
-    if role is Role.DELEGATE:
-        view["lapsed"] = _lapsed(state)
-    return view
+    run = state.segment
+    segment = _segment(run, projection, now) if run else None
+    speech = _speech(state.speech) if state.speech else None
+    guarantee = _guarantee(state) if run else None
+    wall, caucus, yielded = _wall(state), caucus_view(state), yield_view(state)
+    by_access: dict[bool, dict[str, Any]] = {}
+    views: dict[Role, dict[str, Any]] = {}
+    for role in roles:
+        full = role in (Role.MODERATOR, Role.SECRETARIAT, Role.RAPPORTEUR)
+        seen = by_access.get(full)
+        if seen is None:
+            seen = by_access[full] = {
+                "undo": _undo(state.undo, now) if full else None,
+                "procedure": _procedure(state, full),
+                "replies": replies_view(state, projection, full),
+                "console": _console(state, now) if full and run else None,
+                "interposed": _interposed(state, full),
+                "inscriptions": _inscriptions(state, full),
+            }
+        view: dict[str, Any] = {
+            "room_id": state.room_id,
+            "version": version,
+            "server_time": now,
+            "segment": segment,
+            "speech": speech,
+            "queue": _queue(
+                state, projection, full, limit=DISPLAY_NEXT if role is Role.DISPLAY else None
+            ),
+            "cut_off": projection.cut_off if full else None,
+            "guarantee": guarantee,
+            "undo": seen["undo"],
+            "steady_until": projection.steady_until,
+            "wall": wall,
+            "procedure": seen["procedure"],
+            "replies": seen["replies"],
+            "console": seen["console"],
+            "interposed": seen["interposed"],
+            "inscriptions": seen["inscriptions"],
+            "caucus": caucus,
+            "yielded": yielded,
+        }
+        if role is Role.DELEGATE:
+            view["lapsed"] = _lapsed(state)
+        views[role] = view
+    return views
 
 
 def _wall(state: RoomState) -> dict[str, Any]:

@@ -194,12 +194,16 @@ def _walk_phase(
         1 if fills and speech is not None and fills_a_slot(run, state.queue, speech.speaker) else 0
     )
     cut = False
+    # The run does not change along the walk: its deadlines are read once (T2's R is their
+    # distance from each request's start; A3's stop is the first of them, if any).
+    end_by_plan = programme.phase_end_by_plan(run)
+    stops_at = programme.phase_end_deadline(run) if limited else None
     for position, request in enumerate(queue):
         seconds, basis = floor_allotment(
-            run.plan, phase, request, len(queue) - position, programme.phase_time_left(run, t)
+            run.plan, phase, request, len(queue) - position, end_by_plan - t
         )
         if limited:  # A3: the engine stops giving the floor
-            fits = programme.phase_end_due(run, t) is None
+            fits = stops_at is None or t < stops_at
         else:  # C3: a phase without a limit is cut at its planned end
             fits = t + seconds <= planned_end
         cut = cut or not (fits or heard < phase.protected_slots)

@@ -56,7 +56,7 @@ from app.config import Settings
 from app.errors import DatabaseUnavailable, RoomBusy, VersionConflict
 from app.live import protocol
 from app.live.hub import Change, RoomHub
-from app.live.view import LIVE_VIEWS, room_view, view_role
+from app.live.view import LIVE_VIEWS, room_view, room_views, view_role
 from app.queue import Command, Decision, RoomState, Tick, apply, next_deadline
 from app.queue.projection import Projection, project
 from app.room.audit import SCHEDULER, Sender
@@ -255,7 +255,10 @@ class RoomRunner:
     def _render_live(self, now: float) -> dict[Role, dict[str, object]]:
         projection = project(self.state, now)  # one walk of the queue for all the views
         self._steady_until = projection.steady_until
-        return {role: self._render(role, now, projection) for role in self._shown()}
+        views = room_views(self.state, self.version, now, self._shown(), projection)
+        for room in views.values():
+            del room["version"], room["server_time"]  # carried by the message itself
+        return views
 
     def _render(
         self, role: Role, now: float, projection: Projection, state: RoomState | None = None

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 
 from app.access.roles import Role
-from app.live.view import room_view
+from app.live.view import room_view, room_views
 from app.queue import (
     AskInterposedQuestion,
     ConsentToQuestion,
@@ -140,3 +140,25 @@ def test_O8_a_paused_speech_is_not_shown_held_without_a_question() -> None:
     log.do(StartSpeech(), START + 2)
     log.do(PauseSpeech(), START + 10)
     assert views(log, START + 11)[Role.MODERATOR]["interposed"] == {"waiting": [], "held": None}
+
+
+def test_S9_the_views_of_a_change_rendered_together_are_each_the_view_rendered_alone() -> None:
+    """The runner renders a change's views together, sharing what they show alike; what one
+    role alone sees (a question's ``on_behalf``, a secretariat's inscription, the console,
+    the moderator's queue columns, the delegate's ``lapsed``) stays in that role's view."""
+    log = RoomLog()
+    log.do(Inscribe(LATER, FRANCE, Tier.MINISTER, by_secretariat=True), START - 30 * MIN)
+    log.do(OpenSegment(DEBATE), START)
+    log.do(RequestFloor(FRANCE, stance=Stance.CONTRA), START + 1)
+    log.do(RequestFloor(state("deu", "Germany"), speaks_for="Greens"), START + 2)
+    log.do(GrantFloor(), START + 3)
+    log.do(StartSpeech(), START + 3)
+    log.do(AskInterposedQuestion(GHANA, on_behalf=True), START + 30)
+    for role in ROLES:  # a full state: every role-dependent key has something in it
+        alone = room_view(log.state, 1, START + 31, role)
+        assert room_views(log.state, 1, START + 31, ROLES)[role] == alone
+    together = room_views(log.state, 1, START + 31, ROLES)
+    assert together[Role.MODERATOR]["interposed"] != together[Role.DELEGATE]["interposed"]
+    assert together[Role.MODERATOR]["console"] is not None
+    assert together[Role.DELEGATE]["console"] is None
+    assert len(together[Role.MODERATOR]["queue"][0]) > len(together[Role.DISPLAY]["queue"][0])
