@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+from app.db import codec
 from app.errors import DatabaseUnavailable
 
 P = ParamSpec("P")
@@ -88,7 +89,7 @@ def make_engine(
             connect_args["connect_timeout"] = connect_timeout
         kwargs["connect_args"] = connect_args
         kwargs["pool_timeout"] = busy_timeout
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, json_serializer=codec.serialize, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

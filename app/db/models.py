@@ -149,6 +149,17 @@ class CommandRecord(SQLModel, table=True):
     at: float
     # what was answered: the event types the command produced
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # -- the audit trail (app.room.audit): who sent it and from where, in the same row
+    role: str = Field(  # app.access.roles.Role; "" for the scheduler's ticks
+        default="", max_length=32, sa_column_kwargs={"server_default": ""}
+    )
+    identity: str = Field(  # e.g. "delegate (MEX)" and the token id
+        default="", max_length=200, sa_column_kwargs={"server_default": ""}
+    )
+    token_id: str | None = Field(default=None, max_length=32)
+    client: str = Field(  # the client's address
+        default="", max_length=64, sa_column_kwargs={"server_default": ""}
+    )
 
 
 # -- what the meeting leaves in writing (R2, R3) ---------------------------------
@@ -249,17 +260,3 @@ class SecretariatAccount(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     created_at: float  # UTC epoch seconds
     meeting_id: int | None = None  # its login's token covers this meeting only; None: every one
-
-
-class CommandAudit(SQLModel, table=True):
-    """Who sent a command and from where; written in the command's own transaction."""
-
-    room_id: int = Field(foreign_key="room.id", primary_key=True)
-    command_id: str = Field(primary_key=True, max_length=80)
-    role: str = Field(
-        default="", max_length=32
-    )  # app.access.roles.Role; "" for the scheduler's ticks
-    identity: str = Field(default="", max_length=200)  # e.g. "delegate (MEX)" and the token id
-    token_id: str | None = Field(default=None, max_length=32)
-    client: str = Field(default="", max_length=64)  # the client's address
-    at: float  # UTC epoch seconds

@@ -3,8 +3,8 @@
 A command route builds its ``Sender`` from the principal its rule let
 through and the connection (``sender_of``, through ``app.api.deps.SenderDep``)
 and hands it to the room's runner with the command; the runner passes it to
-the store, which writes a ``CommandAudit`` row in the command's own
-transaction (``app.room.store``). A command of the service itself (the
+the store, which writes it in the command's own row (``CommandRecord``,
+``app.room.store``): one insert for both. A command of the service itself (the
 scheduler's ``Tick``) is sent as ``SCHEDULER``. The secretariat reads a
 room's trail with ``GET /api/rooms/{room_id}/audit``.
 """
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 
 from app.access.roles import Principal
-from app.db.models import CommandAudit, CommandRecord
+from app.db.models import CommandRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +41,13 @@ def sender_of(connection: HTTPConnection, principal: Principal) -> Sender:
     return Sender(principal.role.value, identity[:200], principal.token_id, client[:64])
 
 
-def audit_values(room_id: int, command_id: str, sender: Sender, now: float) -> dict[str, Any]:
-    """The ``CommandAudit`` row of a command, as the store inserts it."""
+def sender_values(sender: Sender) -> dict[str, Any]:
+    """The sender's columns of a command's row, as the store inserts it."""
     return {
-        "room_id": room_id,
-        "command_id": command_id,
         "role": sender.role,
         "identity": sender.identity,
         "token_id": sender.token_id,
         "client": sender.client,
-        "at": now,
     }
 
 
@@ -60,12 +57,7 @@ def audit_trail(
     """The room's commands, newest first, each with who sent it and from where."""
     with Session(engine) as session:
         query = (
-            select(CommandRecord, CommandAudit)
-            .join(
-                CommandAudit,
-                (col(CommandAudit.room_id) == col(CommandRecord.room_id))
-                & (col(CommandAudit.command_id) == col(CommandRecord.command_id)),
-            )
+            select(CommandRecord)
             .where(CommandRecord.room_id == room_id)
             .order_by(col(CommandRecord.at).desc(), col(CommandRecord.version).desc())
             .limit(limit)
@@ -79,10 +71,10 @@ def audit_trail(
                 "version": record.version,
                 "at": record.at,
                 "events": list(record.result.get("events", [])),
-                "role": audit.role,
-                "identity": audit.identity,
-                "token_id": audit.token_id,
-                "client": audit.client,
+                "role": record.role,
+                "identity": record.identity,
+                "token_id": record.token_id,
+                "client": record.client,
             }
-            for record, audit in session.exec(query).all()
+            for record in session.exec(query).all()
         ]

@@ -13,7 +13,7 @@ the runner's engine call.
    commands of one room are serialised across processes by the database, and
    a burst from several processes costs each command no retry, where the
    version check alone (below) made it a storm of them (docs/benchmarks.md);
-2. write the command id, its audit row, the new state (checked against the
+2. write the command id with its sender (the audit trail), the new state (checked against the
    version it was computed from: on SQLite, one process, that check is the
    whole of it) and the events, in one transaction, all or nothing. A
    command id already recorded fails the first insert (the primary key, in
@@ -27,9 +27,10 @@ here to the wire: the runner returns it and the command routes answer with
 it (its fields are the HTTP body and the OpenAPI schema).
 
 These writes go through SQLAlchemy Core, not the ORM: they are the hot path
-of every command (docs/benchmarks.md), and a unit of work for four known rows
+of every command (docs/benchmarks.md), and a unit of work for three known rows
 costs several times the statements themselves. The tables are those of the
-models in ``app.db.models``; other reads use the models.
+models in ``app.db.models``; other reads use the models. The state goes to
+its column as JSON text made in one pass (``codec.dump_json``).
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ from sqlmodel import Session, col, select
 
 from app.db import codec
 from app.db.engine import database_faults
-from app.db.models import CommandAudit, CommandRecord, RoomEvent, RoomRow
+from app.db.models import CommandRecord, RoomEvent, RoomRow
 from app.errors import CommandIdReused, DomainError, VersionConflict
 from app.queue import Decision, Event, RoomState
-from app.room.audit import Sender, audit_values
+from app.room.audit import Sender, sender_values
 
 EVENTS = codec.Registry(typing.get_args(Event))
 
@@ -62,7 +63,6 @@ def _table(model: type[Any]) -> Table:
 
 
 COMMANDS = _table(CommandRecord)
-AUDIT = _table(CommandAudit)
 STATES = _table(RoomRow)
 EVENT_ROWS = _table(RoomEvent)
 
@@ -77,7 +77,6 @@ _FIND = core_select(
 _VERSION = core_select(STATES.c.version).where(STATES.c.room_id == bindparam("room_id"))
 # Built once: every command executes these (SQLAlchemy caches their compiled form by them).
 _NEW_COMMAND = insert(COMMANDS)
-_AUDIT_ROW = insert(AUDIT)
 _NEW_EVENTS = insert(EVENT_ROWS)
 _FIRST_STATE = insert(STATES)
 _LOCK_ROOM = (
@@ -217,6 +216,7 @@ class RoomStore:
                         "fingerprint": attempt.fingerprint,
                         "at": now,
                         "result": {"events": list(names)},
+                        **sender_values(attempt.sender),  # the audit trail, in the same row
                     },
                 )
             except IntegrityError:  # the id was recorded: a retry, answered as the first time
@@ -225,7 +225,6 @@ class RoomStore:
                 if earlier is None:
                     raise VersionConflict("command.being_recorded", command_id=command_id) from None
                 return earlier, None
-            connection.execute(_AUDIT_ROW, audit_values(room_id, command_id, attempt.sender, now))
             if events:
                 _write_state(connection, room_id, version, new_version, decision.state, now)
                 connection.execute(
@@ -310,7 +309,7 @@ def _write_state(
     now: float,
 ) -> None:
     """The room's new state, only if it is still at ``version`` (else VersionConflict)."""
-    data = codec.dump(state)
+    data = codec.dump_json(state)
     result = connection.execute(
         _NEW_VERSION,
         {
