@@ -26,7 +26,7 @@ Theory of operation
    which relays its inbox (``_relay``) while it listens (``_listen``).
 4. The page sends clock-sync pings (answered at once with the server's
    receive and send times), resume requests, reports of its clock
-   estimate, and (a console) the clock's commands, answered with an ``ack``
+   estimate, and (a console) its commands, answered with an ``ack``
    after the change or a refusal (``app.api.parked.run_command``). A page
    silent for ``silence_seconds`` is closed (4408); the server sends a
    ``heartbeat`` when it has sent nothing to that page for
@@ -65,7 +65,7 @@ from app.access.policy import RUN_ROOM, WATCH_ROOM
 from app.access.ratelimit import PingWindow, ping_window
 from app.access.roles import Principal, Role, may_moderate
 from app.api.deps import RoomDep
-from app.api.parked import LATER, SILENT_CLOSE, Parked, answer, catch_up, run_command
+from app.api.parked import LATER, SILENT_CLOSE, Desk, Parked, answer, catch_up, run_command
 from app.api.schemas import ScreenOut
 from app.errors import NotAllowed
 from app.live import protocol
@@ -73,7 +73,7 @@ from app.live.frames import EXTENSION, FrameSink, Gone, text_frame
 from app.live.hub import LiveConfig, Resync, Screen
 from app.live.protocol import CommandMessage
 from app.live.view import view_role
-from app.room.audit import Sender, sender_of
+from app.room.audit import sender_of
 from app.room.runner import RoomRunner
 from app.services import Services, services_of
 
@@ -116,7 +116,7 @@ async def live(
         "heartbeat": config.heartbeat_seconds,
     }
     pings = ping_window(websocket)
-    sender = sender_of(websocket, viewer) if view is Role.MODERATOR else None
+    desk = Desk(sender_of(websocket, viewer), services.engine) if view is Role.MODERATOR else None
     send = partial(_send, websocket, screen)
     room.hub.join(screen)
     parked = False
@@ -124,7 +124,7 @@ async def live(
         await catch_up(send, room, screen, since, about)
         if sink is not None:
             credentials = services.credentials
-            Parked(room, screen, sink, pings, about, credentials, viewer, sender).park()
+            Parked(room, screen, sink, pings, about, credentials, viewer, desk).park()
             parked = True
             return  # the socket stays open; the hub and the protocol's callbacks serve it
         closing: tuple[int, str] | None = None
@@ -132,7 +132,7 @@ async def live(
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_relay, send, room, screen, wakeup, about, config, tasks)
             with watch_revocation(websocket, viewer) as revoked:  # access: closed on revoke
-                closing = await _listen(websocket, room, screen, pings, sender)
+                closing = await _listen(websocket, room, screen, pings, desk)
             closing = REVOKED_CLOSE if revoked.cancelled_caught else closing
             tasks.cancel_scope.cancel()
     except (WebSocketDisconnect, ClientDisconnected, Gone):
@@ -251,7 +251,7 @@ def sweep_period(config: LiveConfig) -> float:
 
 
 async def _listen(
-    websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow, sender: Sender | None
+    websocket: WebSocket, room: RoomRunner, screen: Screen, pings: PingWindow, desk: Desk | None
 ) -> tuple[int, str] | None:
     """Answer the page's messages (``answer``); returns a close code, or None if it left.
 
@@ -265,7 +265,7 @@ async def _listen(
             return None
         reply = answer(room, screen, pings, message.get("text"))
         if isinstance(reply, CommandMessage):  # one at a time on this path: the test client's
-            reply = await run_command(room, screen, sender, reply)
+            reply = await run_command(room, screen, desk, reply)
         if isinstance(reply, tuple):
             return reply
         if reply is not None:

@@ -8,9 +8,10 @@ The live route (``app.api.channel``) sends a new screen the room
 (``app.live.frames``) hand each message of the page to ``Parked.heard``.
 Each message gets ``answer``'s reply: a pong, an error, a close, or
 nothing (a report, noted on the screen's row; a resume, which resyncs it).
-A console's clock command is run as its HTTP route runs it
-(``run_command``, in a task of its own while it waits for the store), and
-answered with an ``ack`` after the change it made, or a refusal.
+A console's command (the speaker's clock, the floor, the programme) is run
+as its HTTP route runs it (``run_command``, in a task of its own while it
+waits for the store), and answered with an ``ack`` after the change it
+made, or a refusal.
 The hub wakes a parked screen through ``Parked.set``; a task exists only
 while a resync waits for the socket to drain. A screen without a sink is
 answered by the same ``answer`` from the route's own task.
@@ -22,20 +23,23 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.engine import Engine
 
 from app.access.credentials import REVOKED_CLOSE, CredentialRegistry
 from app.access.ratelimit import PingWindow
 from app.access.roles import Principal
-from app.api.schemas import SpeechCommandIn
+from app.api.rooms import floor_command_of, programme_command_of
+from app.api.schemas import FloorCommandIn, ProgrammeCommandIn, SpeechCommandIn
 from app.errors import DomainError, InvalidRequest, NotAllowed
 from app.live import protocol
 from app.live.frames import FrameSink, Gone, text_frame
 from app.live.hub import Change, Resync, Screen
 from app.live.protocol import CommandMessage, PingMessage, ReportMessage, ResumeMessage
+from app.queue import Command
 from app.room.audit import Sender
 from app.room.runner import RoomRunner
 
@@ -74,10 +78,10 @@ class Parked:
         "about",
         "commands",
         "credentials",
+        "desk",
         "pings",
         "room",
         "screen",
-        "sender",
         "sink",
         "task",
         "viewer",
@@ -92,7 +96,7 @@ class Parked:
         about: dict[str, Any],
         credentials: CredentialRegistry,
         viewer: Principal,
-        sender: Sender | None,
+        desk: Desk | None,
     ) -> None:
         self.room = room
         self.screen = screen
@@ -101,7 +105,7 @@ class Parked:
         self.about = about
         self.credentials = credentials
         self.viewer = viewer
-        self.sender = sender  # who sends a command on this socket (a moderator's), for the audit
+        self.desk = desk  # what a command on this socket is run with (a moderator's console)
         self.task: asyncio.Task[None] | None = None
         self.commands: set[asyncio.Task[None]] | None = None  # those running, while they run
 
@@ -130,7 +134,7 @@ class Parked:
     async def command(self, message: CommandMessage) -> None:
         """Run a command of the page; its answer comes after the change it made."""
         try:
-            reply = await run_command(self.room, self.screen, self.sender, message)
+            reply = await run_command(self.room, self.screen, self.desk, message)
             await self.send(reply)
         except Gone:
             pass  # the page resends it, same id, when it reconnects
@@ -258,31 +262,53 @@ def answer(
     return None
 
 
-_SPEECH: TypeAdapter[Any] = TypeAdapter(SpeechCommandIn)
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """What a console's socket runs its commands with: who sends them (the audit trail) and
+    the database, where a body names a delegation or a segment to look up."""
+
+    sender: Sender
+    engine: Engine
+
+
+# The bodies a socket's command may carry, by ``kind``: each checked as its HTTP route checks it.
+_BODIES: dict[str, TypeAdapter[Any]] = {
+    "speech": TypeAdapter(SpeechCommandIn),
+    "floor": TypeAdapter(FloorCommandIn),
+    "programme": TypeAdapter(ProgrammeCommandIn),
+}
 
 
 async def run_command(
-    room: RoomRunner, screen: Screen, sender: Sender | None, message: CommandMessage
+    room: RoomRunner, screen: Screen, desk: Desk | None, message: CommandMessage
 ) -> str:
     """A command on the socket, run as its HTTP route runs it; the ``ack`` or refusal to send.
 
     Only a screen with the moderator's view may send one (the route gave it
-    that view for the room's moderator or the secretariat, RUN_ROOM's rule;
-    a revoked token's socket is closed). The body is checked as the route
-    checks it, and the command id makes a retry harmless, whether it comes
+    that view, and a desk, for the room's moderator or the secretariat,
+    RUN_ROOM's rule; a revoked token's socket is closed). The body is
+    checked as the route checks it and becomes the same engine command
+    (``app.api.rooms``), and the command id makes a retry harmless, whether it comes
     again on the socket or over HTTP: the store's transaction is committed
     before the ack is sent, as before an HTTP answer.
     """
     raw_id = message.body.get("command_id")
     command_id = raw_id if isinstance(raw_id, str) else None
     try:
-        if sender is None:  # the route gives one to the moderator's view only
+        if desk is None:  # the route gives one to the moderator's view only
             raise NotAllowed("access.run_room", who=screen.role.value, room_id=room.room_id)
         try:
-            body = _SPEECH.validate_python(message.body)
+            body = _BODIES[message.kind].validate_python(message.body)
         except ValidationError as invalid:
             raise InvalidRequest(_problems(invalid)) from None
-        ack = await room.handle(body.to_command(), body.command_id, sender=sender)
+        command: Command
+        if message.kind == "floor":
+            command = await floor_command_of(body, room.room_id, desk.engine)
+        elif message.kind == "programme":
+            command = await programme_command_of(body, room.room_id, desk.engine)
+        else:
+            command = body.to_command()
+        ack = await room.handle(command, body.command_id, sender=desk.sender)
     except DomainError as refused:
         return protocol.error(screen.last_sent, refused, command_id, refused.status_hint)
     return protocol.command_ack(screen.last_sent, asdict(ack))

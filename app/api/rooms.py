@@ -10,6 +10,7 @@ import secrets
 from dataclasses import replace
 
 from fastapi import APIRouter
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.access.guard import ensure_allowed
@@ -79,12 +80,7 @@ async def programme_command(
     sender: SenderDep,
 ) -> CommandAck:
     """Open a segment (C1), close the current phase (A3) or close the segment."""
-    command: Command
-    if isinstance(body, OpenSegmentIn):
-        plan = await in_session(engine, _segment_plan, room_id, body.segment_id)
-        command = OpenSegment(plan)
-    else:
-        command = body.to_command()
+    command = await programme_command_of(body, room_id, engine)
     return await room.handle(command, body.command_id, sender=sender)
 
 
@@ -98,21 +94,34 @@ async def floor_command(
     reply (O2), mark an inscribed speaker absent (O5), record the speaker's consent to an
     interposed question or its refusal (O8), yield the speaker's time, call a questioner,
     open and close a moderated caucus and call its speakers (O11)."""
-    command: Command
+    command = await floor_command_of(body, room_id, engine)
+    return await room.handle(command, body.command_id, sender=sender)
+
+
+async def programme_command_of(body: ProgrammeCommandIn, room_id: int, engine: Engine) -> Command:
+    """The engine command of a programme body (the route's and the live socket's): a segment
+    opens with the plan frozen into its row."""
+    if isinstance(body, OpenSegmentIn):
+        plan = await in_session(engine, _segment_plan, room_id, body.segment_id)
+        return OpenSegment(plan)
+    return body.to_command()
+
+
+async def floor_command_of(body: FloorCommandIn, room_id: int, engine: Engine) -> Command:
+    """The engine command of a floor body (the route's and the live socket's): a delegation
+    named by code is looked up as the room's speaker (its name, category, group)."""
     if isinstance(body, AddRequestIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = body.to_command(who)  # O7, O8: its stance and group, as a delegate's
-    elif isinstance(body, YieldIn):
+        return body.to_command(who)  # O7, O8: its stance and group, as a delegate's
+    if isinstance(body, YieldIn):
         to = None
         if body.to is not None:
             to = await in_session(engine, queries.room_speaker, room_id, body.to)
-        command = body.to_command(to)
-    elif isinstance(body, ModelUnCallIn):
+        return body.to_command(to)
+    if isinstance(body, ModelUnCallIn):
         who = await in_session(engine, queries.room_speaker, room_id, body.delegation)
-        command = body.to_command(who)
-    else:
-        command = body.to_command()
-    return await room.handle(command, body.command_id, sender=sender)
+        return body.to_command(who)
+    return body.to_command()
 
 
 @router.post("/requests", status_code=200, dependencies=[ACT_FOR_DELEGATION, FLOOR_REQUEST_LIMIT])

@@ -207,14 +207,17 @@ class ReportMessage(_PageMessage):
 class CommandMessage(_PageMessage):
     """A moderator's command on the live socket: the body its HTTP route takes.
 
-    Only the speaker's clock (``kind`` "speech": start, pause, resume,
-    extend, end, set the allotment), the commands a moderator taps most and
-    that must land at once; every other command goes over HTTP. ``body`` is
-    checked as the route checks it (``app.api.parked.run_command``).
+    ``kind`` names the route: "speech" (the speaker's clock: start, pause,
+    resume, extend, end, set the allotment), "floor" (grant, give, the
+    queue, points of order, replies, questions, caucuses) or "programme"
+    (open a segment, close a phase or the segment): what a console taps and
+    must see land at once. ``body`` is checked as the route checks it
+    (``app.api.parked.run_command``). Requests for the floor, inscriptions
+    and the secretariat's commands go over HTTP.
     """
 
     type: Literal["command"]
-    kind: Literal["speech"]
+    kind: Literal["speech", "floor", "programme"]
     body: dict[str, Any]
 
 

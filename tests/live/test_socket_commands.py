@@ -1,6 +1,7 @@
-"""A moderator's clock commands on the live socket (issue 18: a command without the HTTP stack).
+"""A console's commands on the live socket (issue 18: a command without the HTTP stack).
 
-The same command as over HTTP (T6: start, pause, resume, extend, end), the
+The same command as over HTTP (T6: start, pause, resume, extend, end; the
+floor's and the programme's, a delegation or a segment looked up alike), the
 same rule (RUN_ROOM: the room's moderator, or the secretariat), the same
 idempotency by ``command_id`` (M6), whichever way a retry comes, and the
 same acknowledgement after the commit. Real uvicorn (the parked path), and
@@ -35,8 +36,8 @@ async def _answer(screen: Screen, command_id: str) -> Json:
     )
 
 
-def _command(command_id: str, **body: Any) -> Json:
-    return {"type": "command", "kind": "speech", "body": {"command_id": command_id, **body}}
+def _command(command_id: str, kind: str = "speech", **body: Any) -> Json:
+    return {"type": "command", "kind": kind, "body": {"command_id": command_id, **body}}
 
 
 def test_t6_a_pause_sent_on_the_console_socket_is_acknowledged_after_its_change(
@@ -122,7 +123,7 @@ def test_t6_a_command_the_engine_or_the_schema_refuses_gets_the_http_status_and_
         refused = await _answer(console, "sock-0003")
         await console.send(_command("sock-0004", type="extend", seconds="a lot"))
         invalid = await _answer(console, "sock-0004")
-        await console.send({"type": "command", "kind": "floor", "body": {"type": "grant"}})
+        await console.send({"type": "command", "kind": "requests", "body": {"type": "request"}})
         unknown = await console.until(lambda m: m["type"] == "error")
         await console.close()
         return refused, invalid, unknown
@@ -134,7 +135,7 @@ def test_t6_a_command_the_engine_or_the_schema_refuses_gets_the_http_status_and_
     assert invalid["status"] == 422
     assert invalid["code"] == "request.invalid"
     assert "seconds" in invalid["params"]["problems"]
-    assert unknown["code"] == "channel.invalid"  # only the clock's commands come this way
+    assert unknown["code"] == "channel.invalid"  # a phone's request does not come this way
     assert "kind" in unknown["params"]["problems"]
 
 
@@ -157,3 +158,44 @@ def test_t6_a_command_on_a_socket_the_test_client_holds_is_run_too(
     assert answer["command_id"] == "sock-0005"
     assert answer["ack"]["events"] == ["SpeechStarted"]
     assert answer["ack"]["version"] == version
+
+
+def test_c1_p2_the_programme_and_the_floor_are_run_on_the_console_socket_as_over_http(
+    tmp_path: Path,
+) -> None:
+    """A segment opened by its id, a request added for a delegation by its code (both looked
+    up as the routes look them up), the floor granted: each acked after its change; an
+    unknown delegation is refused as the route refuses it (404), with the command's id."""
+
+    async def run(server: LiveServer) -> tuple[list[Json], Json, Json]:
+        console = await _console(server)
+        segment = server.seeded.action_group
+        sent = [
+            _command("sock-0101", "programme", type="open_segment", segment_id=segment),
+            _command("sock-0102", "floor", type="add_request", delegation="MEX"),
+            _command("sock-0103", "floor", type="grant"),
+        ]
+        acks = []
+        for message in sent:
+            await console.send(message)
+            acks.append(await _answer(console, message["body"]["command_id"]))
+        await console.send(_command("sock-0104", "floor", type="add_request", delegation="ATL"))
+        unknown = await _answer(console, "sock-0104")
+        await console.close()
+        wall = await open_screen(server.live_url(server.tokens()[Role.MODERATOR]))
+        snapshot = await wall.until(lambda m: m["type"] == "snapshot")
+        await wall.close()
+        return acks, unknown, snapshot
+
+    with serving(tmp_path) as server:
+        acks, unknown, view = asyncio.run(run(server))
+    assert [a["type"] for a in acks] == ["ack", "ack", "ack"]
+    assert "SegmentOpened" in acks[0]["ack"]["events"]
+    assert acks[1]["ack"]["events"] == ["FloorRequested"]
+    assert "FloorGranted" in acks[2]["ack"]["events"]
+    assert view["version"] == acks[2]["ack"]["version"]  # nothing else changed the room
+    assert [q["delegation_id"] for q in view["room"]["queue"]] == ["MEX"]  # after the welcome
+    assert view["room"]["speech"]["status"] == "allotted"  # the floor given: the programme's
+    assert unknown["type"] == "error"
+    assert unknown["status"] == 404
+    assert unknown["command_id"] == "sock-0104"

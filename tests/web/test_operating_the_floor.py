@@ -84,7 +84,7 @@ def _bodies(page: Page, kind: str, sent: list[dict[str, Any]]) -> None:
     Call it before the page opens (``before``): its live socket opens at once.
 
     Over HTTP (a POST to /api/rooms/{id}/{kind}) or on the live socket (a
-    ``command`` message: the clock's, issue 18); a command sent again over
+    ``command`` message: the console's, issue 18); a command sent again over
     HTTP, same id, after the socket gave no answer, is the same command.
     """
     ids: set[object] = set()
@@ -326,9 +326,8 @@ def test_M4_strike_a_request_with_a_reason_from_its_row(browser: Browser, site: 
     moderator = Moderator(site, room)
     # Mexico was added by mistake: Morocco asked
     moderator.member_state_phase(site.seeded.action_group, "GHA", "MEX", "CHE")
-    console = console_page(browser, site, room)
     sent: list[dict[str, Any]] = []
-    _bodies(console, "floor", sent)  # always over HTTP
+    console = console_page(browser, site, room, before=lambda page: _bodies(page, "floor", sent))
     names = console.locator("#queue-list li[data-request] .name")
     expect(names).to_have_text(["Ghana", "Mexico", "Switzerland"])
 

@@ -84,7 +84,7 @@ async function main() {
     roomId,
     token,
     isConnected: () => room.connected(),
-    onSocket: (kind, body) => room.command(kind, body), // the clock's commands: no HTTP at all
+    onSocket: (kind, body) => room.command(kind, body), // the console's commands: no HTTP
   });
   runCountdown(room, $("countdown"), $("countdown-time"), $("countdown-state"), everyFrame);
   wire();

@@ -1,8 +1,8 @@
 // Commands go over HTTP, each with an id the page chooses: a retry after a network
 // failure carries the SAME id, so the server answers it without applying it twice.
-// The speaker's clock ("speech": start, pause, resume, extend, end) goes first on the
-// live socket where the page gives one (`onSocket`): no HTTP request at all; without an
-// answer there, the same body, same id, goes over HTTP.
+// The console's commands (the speaker's clock "speech", the "floor", the "programme")
+// go first on the live socket where the page gives one (`onSocket`): no HTTP request at
+// all; without an answer there, the same body, same id, goes over HTTP.
 // While the live channel is down the page refuses to send at all (not queued blindly).
 // A refusal carries a stable code and its params (docs/protocol.md): CommandRefused's
 // `detail` is the page-language text of the code, or the server's English if the
@@ -11,6 +11,7 @@
 import { refusalText } from "./i18n.js";
 
 const RETRY_DELAYS = [300, 700, 1500, 3000, 5000]; // ms; then the moderator is told
+const SOCKET_KINDS = new Set(["speech", "floor", "programme"]); // docs/protocol.md, "command"
 
 export class CommandRefused extends Error {
   /** `refusal`: the server's body ({error, detail, code, params}), or an English text. */
@@ -54,7 +55,7 @@ export class Commands {
   async send(kind, body) {
     if (!this.isConnected()) throw new NotConnected();
     const command = { command_id: newCommandId(), ...body };
-    if (kind === "speech" && this.onSocket) {
+    if (SOCKET_KINDS.has(kind) && this.onSocket) {
       const answer = await this.onSocket(kind, command);
       if (answer?.ack) return answer.ack;
       if (answer && !(answer.status >= 500 || answer.status === 429)) {
