@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import DomainError
-from app.queue import CallReplies, RoomState, apply, procedure, reply
+from app.queue import RoomState, procedure, reply
 from app.queue.projection import Projection
 
 
@@ -70,12 +69,3 @@ def replies_view(state: RoomState, projection: Projection, full: bool) -> dict[s
         "taken": run is not None and reply.taken_now(run, state.queue) is not None,
         "counts": counts,
     }
-
-
-def can_call(state: RoomState, now: float) -> bool:
-    """O2: whether "Call replies" would change anything now (asked of the engine, on a
-    copy: false with none waiting or once they are called)."""
-    try:
-        return bool(apply(state, CallReplies(), now).events)
-    except DomainError:
-        return False

@@ -48,18 +48,18 @@ from typing import Any
 
 from app.access.roles import Role
 from app.category import is_stakeholder
-from app.errors import DomainError
 from app.live.model_un import caucus_view, yield_view
-from app.live.replies import can_call, replies_view
+from app.live.replies import replies_view
 from app.queue import (
+    CallReplies,
     ClosePhase,
     GrantFloor,
     HearPointOfOrder,
     RoomState,
     UndoPoint,
-    apply,
     contingents_left,
     procedure,
+    trial,
 )
 from app.queue import order as queue_order
 from app.queue.kinds import is_question
@@ -463,21 +463,17 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
     """
     run = state.segment
     assert run is not None
-    try:
-        apply(state, GrantFloor(expected_speaker=_on_floor(state)), now)
-        can_next = True
-    except DomainError:
-        can_next = False
-    try:
-        apply(state, HearPointOfOrder(expected_speaker=_on_floor(state)), now)
-        can_hear = True
-    except DomainError:
-        can_hear = False
-    try:
-        apply(state, ClosePhase(), now)
-        can_close = True
-    except DomainError:
-        can_close = False  # A4: the protected block refuses; the console says why on a tap
+    on_floor = _on_floor(state)
+    grant, hear, close, replies = trial(  # the engine is asked, once caught up with the clock
+        state,
+        (
+            GrantFloor(expected_speaker=on_floor),
+            HearPointOfOrder(expected_speaker=on_floor),
+            ClosePhase(),  # A4: the protected block refuses; the console says why on a tap
+            CallReplies(),  # O2: only if it would change anything
+        ),
+        now,
+    )
     later = run.plan.phases[run.phase_index + 1 :]
     waiting = state.queue.waiting
     carried: dict[str, dict[str, Any]] = {}  # the first later phase that hears each request
@@ -490,16 +486,16 @@ def _console(state: RoomState, now: float) -> dict[str, Any]:
             entry["count"] = entry.get("count", 0) + 1
     carry_over = sum(c["count"] for c in carried.values())
     return {
-        "next": can_next,
+        "next": grant is not None,
         "close_phase": {
-            "allowed": can_close,
+            "allowed": close is not None,
             "carry_over": list(carried.values()),
             "close": len(waiting) - carry_over,
             "closes_segment": not later,
         },
         "close_segment": {"close": len(waiting)},
-        "hear_point": can_hear,
-        "call_replies": can_call(state, now),
+        "hear_point": hear is not None,
+        "call_replies": bool(replies),
         "contingents": _contingents(state),
     }
 

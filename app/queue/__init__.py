@@ -81,7 +81,7 @@ from app.queue.events import (
     SpeakersListClosed,
     SpeakersListReopened,
 )
-from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay
+from app.queue.floor import Decision, RoomState, apply, evolve, next_deadline, replay, trial
 from app.queue.inscription import drawn_order
 from app.queue.requests import (
     Caucus,
@@ -190,6 +190,7 @@ __all__ = [
     "WithdrawReply",
     "WithdrawRequest",
     "apply",
+    "trial",
     "contingents_left",
     "drawn_order",
     "evolve",

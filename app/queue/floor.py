@@ -85,11 +85,11 @@ both share are kept in one place so that they are read together (S4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from app.category import Category
-from app.errors import FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
+from app.errors import DomainError, FloorChanged, FloorRuleRefused, IllegalCommand, NotFound
 from app.queue import (
     caucus,
     contingent,
@@ -242,6 +242,29 @@ def apply(state: RoomState, command: Command, now: float) -> Decision:
     state = _fold(state, _decide(state, command, now), events)
     state = _fold(state, _when_floor_free(state, now, _freed_at(events)), events)
     return Decision(state, tuple(events))
+
+
+def trial(
+    state: RoomState, commands: Sequence[Command], now: float
+) -> tuple[tuple[Event, ...] | None, ...]:
+    """What each of ``commands`` would produce at ``now``, each alone (None: refused).
+
+    The console asks this of its buttons on every change ("would next speaker
+    give the floor?"): the answer is the engine's own, as ``apply`` would
+    decide it, with the clock caught up once for all of them and no state
+    built for the outcome. Each outcome is the events of the catch-up and of
+    the decision.
+    """
+    events: list[Event] = []
+    state = _fold(state, _due(state, now), events)
+    state = _fold(state, _when_floor_free(state, now, _freed_at(events)), events)
+    outcomes: list[tuple[Event, ...] | None] = []
+    for command in commands:
+        try:
+            outcomes.append((*events, *_decide(state, command, now)))
+        except DomainError:
+            outcomes.append(None)
+    return tuple(outcomes)
 
 
 def replay(state: RoomState, events: Iterable[Event]) -> RoomState:

@@ -102,6 +102,7 @@ from app.queue import (
     next_deadline,
     order,
     replay,
+    trial,
 )
 from app.queue.events import ClosedBecause
 from app.queue.inscription import drawn_order
@@ -1708,3 +1709,39 @@ def test_A4_a_stakeholders_second_turn_fills_no_second_slot() -> None:
 
     with pytest.raises(FloorRuleRefused, match=r"keeps 4 slots \(A4\): 1 heard, 4 still waiting"):
         room.do(ClosePhase(), now)
+
+
+def test_the_consoles_trial_of_its_buttons_is_the_engines_own_decision() -> None:
+    """``trial`` (what the console asks on every change: would "next speaker", "Hear",
+    "Close the phase", "Call replies" act?) refuses exactly what ``apply`` refuses, and
+    its outcome is how ``apply``'s events begin, on every state the scripts reach, asked
+    at the room's last time (so that deadlines due meanwhile are caught up first)."""
+
+    def check(room: Room, seen: Counter[str]) -> None:
+        for state in room.states[-6:]:
+            on_floor = state.speech.speaker.id if state.speech is not None else ""
+            buttons: tuple[Command, ...] = (
+                GrantFloor(expected_speaker=on_floor),
+                HearPointOfOrder(expected_speaker=on_floor),
+                ClosePhase(),
+                CallReplies(),
+            )
+            for command, outcome in zip(buttons, trial(state, buttons, room.now), strict=True):
+                try:
+                    events = apply(state, command, room.now).events
+                except DomainError:
+                    assert outcome is None, f"{command} refused, but the trial allowed it"
+                    seen[f"{type(command).__name__} refused"] += 1
+                    continue
+                assert outcome is not None, f"{command} applied, but the trial refused it"
+                assert events[: len(outcome)] == outcome
+                seen[f"{type(command).__name__} allowed"] += 1
+
+    _holds(
+        check,
+        {
+            f"{name} {verdict}"
+            for name in ("GrantFloor", "HearPointOfOrder", "ClosePhase", "CallReplies")
+            for verdict in ("allowed", "refused")
+        },
+    )
