@@ -35,17 +35,16 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import CommandRecord, RoomEvent, Segment
+from app.db.models import CommandRecord, RoomEvent
 from app.errors import VersionConflict
 from app.queue import Decision, GrantFloor, OpenSegment
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
-from app.timing import ExtendSpeech, SegmentPlan, StartSpeech
-from tests.builders import seed_meeting
+from app.timing import ExtendSpeech, StartSpeech
+from tests.builders import seed_meeting, stored_plan
 from tests.db import postgres
 from tests.plans import START
 
@@ -88,10 +87,7 @@ async def burst(
     """The burst on the (migrated, empty) database at ``url``; see the module's header."""
     setup = make_engine(url)
     seeded = seed_meeting(setup)
-    with Session(setup) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(setup, seeded.action_group)
     room = seeded.rooms[0]
     first = RoomRunner(room, RoomStore(setup), lambda: START)
     await first.load()

@@ -24,12 +24,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from sqlmodel import Session
-
 from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Segment
 from app.live import protocol
 from app.live.view import LIVE_VIEWS, room_view, room_views
 from app.queue import GrantFloor, OpenSegment, RequestFloor, RoomState
@@ -37,8 +34,8 @@ from app.queue.projection import project
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
-from app.timing import SegmentPlan, StartSpeech
-from tests.builders import seed_meeting
+from app.timing import StartSpeech
+from tests.builders import seed_meeting, stored_plan
 from tests.fakes import FakeClock, state
 from tests.plans import START
 
@@ -50,10 +47,7 @@ async def busy_room(waiting: int, folder: Path) -> tuple[RoomState, float]:
     migrate(url)
     engine = make_engine(url)
     seeded = seed_meeting(engine)
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     clock = FakeClock(START)
     runner = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
     await runner.load()

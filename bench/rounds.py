@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -51,7 +52,7 @@ def cpu_ratio(ours: ServerRun, floor: ServerRun) -> float | None:
     if ours.steady is None or floor.steady is None:
         return None
     base = floor.steady.cpu_us_per_client_message
-    if not base or base != base:  # zero or NaN: nothing to divide by
+    if not base or math.isnan(base):  # nothing to divide by
         return None
     return round(ours.steady.cpu_us_per_client_message / base, 3)
 

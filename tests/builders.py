@@ -72,6 +72,14 @@ def seed_meeting(engine: Engine, start: float = START) -> Seeded:
         return Seeded(meeting.id, (one.id, two.id), ag, pn)
 
 
+def stored_plan(engine: Engine, segment_id: int) -> SegmentPlan:
+    """The plan stored in the segment's row: what opening the segment opens (the route's)."""
+    with Session(engine) as session:
+        row = session.get(Segment, segment_id)
+        assert row is not None
+        return codec.load(SegmentPlan, row.plan)
+
+
 def add_segment(session: Session, day: Day, key: str, room_id: int, plan: SegmentPlan) -> Segment:
     """A segment of ``day`` in the room, its plan stored with the ids it has in the database."""
     assert day.id is not None

@@ -201,10 +201,12 @@ class RoomRunner:
             base = decide.on
             if base is not None and base is not self.state:  # a newer state, read by the store
                 self._rebase(base, ack.version - (1 if decision.events else 0))
-            before = self.state
+            if decision.events:  # the change is patched onto each view shown, as it was held
+                for role in self._shown():
+                    self._held(role)
             self.state, self.version, self._ahead = decision.state, ack.version, False
             if decision.events:
-                self._publish(ack, before)
+                self._publish(ack)
             self._rescheduled.set()
             return ack
         raise VersionConflict("room.too_busy", room=self.room_id)
@@ -260,28 +262,26 @@ class RoomRunner:
             del room["version"], room["server_time"]  # carried by the message itself
         return views
 
-    def _render(
-        self, role: Role, now: float, projection: Projection, state: RoomState | None = None
-    ) -> dict[str, object]:
-        room = room_view(state or self.state, self.version, now, role, projection)
+    def _render(self, role: Role, now: float, projection: Projection) -> dict[str, object]:
+        room = room_view(self.state, self.version, now, role, projection)
         del room["version"], room["server_time"]  # carried by the message itself
         return room
 
-    def _publish(self, ack: CommandAck, before: RoomState) -> None:
+    def _publish(self, ack: CommandAck) -> None:
         """Render the change once per view shown, as a patch of the last one, and fan it out.
 
-        A view no screen showed at the last change was not rendered then: a
-        screen that joined since, not yet sent the room, gets its patch from
-        ``before`` (the state of the last change) as it would have been rendered.
+        Each view shown is held (``_held``, before the state changed): a screen
+        that joined since the last change, not yet sent the room, is patched
+        from its view as it was.
         """
-        now, at = self._now(), self._live_at
+        now = self._now()
         views = self._render_live(now)
-        texts: dict[Role, str] = {}
-        for role, room in views.items():
-            last = self._live.get(role)
-            if last is None:
-                last = self._render(role, at, project(before, at), before)
-            texts[role] = protocol.change(ack.version, now, ack.events, protocol.diff(last, room))
+        texts = {
+            role: protocol.change(
+                ack.version, now, ack.events, protocol.diff(self._live[role], room)
+            )
+            for role, room in views.items()
+        }
         self._live, self._live_at = views, now
         change = Change(ack.version, texts)
         self.hub.publish(change)

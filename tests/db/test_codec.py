@@ -11,18 +11,15 @@ import pytest
 from sqlalchemy import JSON, Column, MetaData, Table, create_engine, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
-from sqlmodel import Session
 
 from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import Segment
 from app.queue import OpenSegment, RequestFloor, RoomState
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
-from app.timing import SegmentPlan
-from tests.builders import seed_meeting
+from tests.builders import seed_meeting, stored_plan
 from tests.fakes import FakeClock, state
 from tests.plans import START
 
@@ -63,10 +60,7 @@ def test_an_engine_without_the_codec_refuses_the_text_instead_of_storing_a_strin
 
 async def _state_written_and_read(engine: Engine) -> tuple[RoomState, RoomState]:
     seeded = seed_meeting(engine)
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     clock = FakeClock(START)
     runner = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
     await runner.load()

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from app.access.roles import Role
-from app.db import codec
-from app.db.models import Segment
 from app.live.hub import Change, Resync, Screen
 from app.queue import OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
-from app.timing import SegmentPlan
-from tests.builders import seed_meeting
+from tests.builders import seed_meeting, stored_plan
 from tests.fakes import FakeClock, state
 from tests.plans import START
 
@@ -29,10 +25,7 @@ pytestmark = pytest.mark.anyio
 async def _two_processes(engine: Engine) -> tuple[RoomRunner, RoomRunner, list[Change], Screen]:
     """Runner ``here`` committed three changes, which ``there`` will follow; a display there."""
     seeded = seed_meeting(engine)
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     clock = FakeClock(START)
     here = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
     there = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)

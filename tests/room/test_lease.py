@@ -21,18 +21,17 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import RoomEvent, Segment
+from app.db.models import RoomEvent
 from app.live.hub import Change
 from app.queue import Decision, GrantFloor, OpenSegment
 from app.room.audit import SCHEDULER
 from app.room.lease import Holder, Lease, LeaseStore
 from app.room.runner import RoomRunner
 from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
-from app.timing import PauseSpeech, SegmentPlan, SpeechStatus, StartSpeech
-from tests.builders import seed_meeting
+from app.timing import PauseSpeech, SpeechStatus, StartSpeech
+from tests.builders import seed_meeting, stored_plan
 from tests.conftest import missing_service
 from tests.fakes import FakeClock
 from tests.plans import START
@@ -158,10 +157,7 @@ async def _two_processes(
     """Runners "a" and "b" of the action group's room, each its own store and lease holder;
     the welcome's speech is running (started at START by a)."""
     seeded = seed_meeting(engine)
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     room = seeded.rooms[0]
     leases = LeaseStore(engine)
     a = RoomRunner(

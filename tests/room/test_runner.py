@@ -10,7 +10,6 @@ from anyio import to_thread
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.db import codec
 from app.errors import CommandIdReused, DatabaseUnavailable, IllegalCommand, RoomBusy
 from app.queue import Decision, GrantFloor, OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
@@ -18,7 +17,7 @@ from app.room.runner import RoomRunner
 from app.room.store import CommandAck, CommandAttempt, Decide, RoomStore
 from app.timing import SegmentPlan, StartSpeech
 from app.timing.allotment import SpeechStatus
-from tests.builders import seed_meeting
+from tests.builders import seed_meeting, stored_plan
 from tests.fakes import FakeClock, state
 from tests.plans import START
 
@@ -37,14 +36,7 @@ async def _runner(
     engine: Engine, clock: FakeClock, store: RoomStore | None = None, max_waiting: int = 32
 ) -> tuple[RoomRunner, SegmentPlan]:
     seeded = seed_meeting(engine)
-    from sqlmodel import Session
-
-    from app.db.models import Segment
-
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     runner = RoomRunner(seeded.rooms[0], store or RoomStore(engine), clock, max_waiting=max_waiting)
     await runner.load()
     return runner, plan

@@ -15,11 +15,8 @@ import json
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from app.access.roles import Role
-from app.db import codec
-from app.db.models import Segment
 from app.live import protocol
 from app.live.hub import Change, Screen
 from app.live.view import LIVE_VIEWS, room_view
@@ -27,8 +24,7 @@ from app.queue import OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
-from app.timing import SegmentPlan
-from tests.builders import seed_meeting
+from tests.builders import seed_meeting, stored_plan
 from tests.fakes import FakeClock, state
 from tests.plans import START
 
@@ -38,10 +34,7 @@ pytestmark = pytest.mark.anyio
 async def _open_room(engine: Engine, clock: FakeClock) -> RoomRunner:
     """The action group open and Mexico waiting, with no screen connected."""
     seeded = seed_meeting(engine)
-    with Session(engine) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(engine, seeded.action_group)
     runner = RoomRunner(seeded.rooms[0], RoomStore(engine), clock)
     await runner.load()
     await runner.handle(OpenSegment(plan), "open-0001", sender=SCHEDULER)

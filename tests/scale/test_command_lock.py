@@ -12,17 +12,15 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db import codec
 from app.db.engine import make_engine
 from app.db.migrations import migrate
-from app.db.models import CommandRecord, RoomEvent, Segment
+from app.db.models import CommandRecord, RoomEvent
 from app.queue import GrantFloor, OpenSegment, RequestFloor
 from app.room.audit import SCHEDULER
 from app.room.runner import RoomRunner
 from app.room.store import RoomStore
-from app.timing import SegmentPlan
 from bench.command_lock import burst
-from tests.builders import seed_meeting
+from tests.builders import seed_meeting, stored_plan
 from tests.db.postgres import postgres_url  # noqa: F401  (a fixture)
 from tests.fakes import FakeClock, state
 from tests.plans import START
@@ -49,10 +47,7 @@ async def test_one_command_id_sent_to_two_processes_at_once_is_applied_once(
     migrate(postgres_url)
     setup = make_engine(postgres_url)
     seeded = seed_meeting(setup)
-    with Session(setup) as session:
-        row = session.get(Segment, seeded.action_group)
-        assert row is not None
-        plan = codec.load(SegmentPlan, row.plan)
+    plan = stored_plan(setup, seeded.action_group)
     room, clock = seeded.rooms[0], FakeClock(START)
     engines = [make_engine(postgres_url) for _ in range(2)]
     one, two = (RoomRunner(room, RoomStore(e), clock) for e in engines)
