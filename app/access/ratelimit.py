@@ -59,7 +59,8 @@ from app.access.tokens import principal_of
 from app.errors import DomainError, Param
 from app.services import services_of
 
-#: A page pings every 5 s (app/web/static/shared/room.js); ten in ten seconds is a flood.
+#: A page pings every 5 s once its clock has settled, and as fast as this allows until its
+#: window of samples is full (viewer.pings, app/web/static/shared/room.js): 16 in about 15 s.
 PINGS = "10 per 10 seconds"
 #: A press is idempotent (P6); ten in a minute is a stuck button or a script.
 FLOOR_REQUESTS = "10 per minute"
@@ -166,6 +167,10 @@ class PingWindow:
         self.limit = limit
         self._seconds = float(limit.get_expiry())
         self._hits: deque[float] = deque(maxlen=max(1, limit.amount))  # the latest, oldest first
+
+    def terms(self) -> dict[str, float]:
+        """The limit as a page is told it (viewer.pings), so that it never sends a refused ping."""
+        return {"limit": self.limit.amount, "seconds": self._seconds}
 
     def refusal(self, now: float) -> DomainError | None:
         """Count one ping at ``now`` (monotonic); None if it may be answered, else why not."""

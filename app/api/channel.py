@@ -107,6 +107,7 @@ async def live(
         # Until the room is sent, wake-ups wait: parking, or the relay, looks at the inbox first.
         wakeup=LATER,
     )
+    pings = ping_window(websocket)
     about = {
         "role": viewer.role.value,
         "view": view.value,
@@ -114,8 +115,8 @@ async def live(
         "screen_id": screen.id,
         "delegation": viewer.delegation,
         "heartbeat": config.heartbeat_seconds,
+        "pings": pings.terms(),  # the page paces its pings by it (room.js)
     }
-    pings = ping_window(websocket)
     desk = Desk(sender_of(websocket, viewer), services.engine) if view is Role.MODERATOR else None
     send = partial(_send, websocket, screen)
     room.hub.join(screen)

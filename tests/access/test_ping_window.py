@@ -25,3 +25,9 @@ def test_a_refused_ping_does_not_count() -> None:
     assert window.refusal(0.0) is None
     assert all(window.refusal(t) is not None for t in (1.0, 2.0, 9.9))
     assert window.refusal(10.0) is None
+
+
+def test_the_page_is_told_the_window_it_is_held_to() -> None:
+    """viewer.pings (docs/protocol.md): room.js paces its pings by these terms, never refused."""
+    assert PingWindow(parse("3 per 20 seconds")).terms() == {"limit": 3, "seconds": 20.0}
+    assert PingWindow(parse("10 per minute")).terms() == {"limit": 10, "seconds": 60.0}

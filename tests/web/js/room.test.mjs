@@ -107,27 +107,78 @@ test("T6 the samples' bounds meet where no single sample was fast both ways (a j
   room.close();
 });
 
-test("T6 a new page pings every 750 ms until it has 8 samples, then every 5 s", () => {
+/** Fake timers and a monotonic clock that move together: room.js paces its pings by both. */
+function fakeTime() {
+  let monotonic = 0;
+  const real = performance.now;
+  performance.now = () => monotonic;
   mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  return {
+    tick(ms) {
+      for (let step = 0; step < ms; step += 50) {
+        const by = Math.min(50, ms - step);
+        monotonic += by;
+        mock.timers.tick(by);
+      }
+    },
+    reset() {
+      mock.timers.reset();
+      performance.now = real;
+    },
+  };
+}
+
+/** A page whose every ping is answered at once; `sentAt` is when each left (fake ms). */
+function answeredPage(viewer, clock) {
   const room = connectRoom({ roomId: 1, token: "t" });
   const socket = sockets[0];
-  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer: { heartbeat: 60 } });
-  const pings = () => socket.sent.filter((m) => m.type === "ping");
-  const answer = () => {
-    const { t0 } = pings().at(-1);
-    socket.deliver({ type: "pong", t0, t1: t0 + 0.01, t2: t0 + 0.01 });
+  const sentAt = [];
+  const send = socket.send.bind(socket);
+  socket.send = (text) => {
+    send(text);
+    const message = socket.sent.at(-1);
+    if (message.type !== "ping") return;
+    sentAt.push(performance.now());
+    socket.deliver({ type: "pong", t0: message.t0, t1: message.t0 + 0.01, t2: message.t0 + 0.01 });
   };
-  for (let n = 1; n <= 8; n++) {
-    mock.timers.tick(750);
-    assert.equal(pings().length, n);
-    answer();
+  socket.deliver({ type: "snapshot", version: 1, server_time: pageTime, room: {}, viewer });
+  return { room, sentAt, clock };
+}
+
+test("T6 a new page pings every 750 ms until its window holds 16 samples, within the server's 10 in 10 s", () => {
+  const clock = fakeTime();
+  const { room, sentAt } = answeredPage({ heartbeat: 60, pings: { limit: 10, seconds: 10 } }, clock);
+  try {
+    clock.tick(7_000);
+    assert.equal(sentAt.length, 9); // 9 quick pings by 6.75 s (the socket's open ping is not sent here)
+    clock.tick(30_000);
+    const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]);
+    assert.deepEqual(gaps.slice(0, 9), Array(9).fill(750));
+    // The 11th ping waits for the server's window: 10 s and a margin after the first.
+    assert.ok(sentAt[10] - sentAt[0] >= 10_250, `11th ping ${sentAt[10] - sentAt[0]} ms after the first`);
+    assert.ok(sentAt[10] - sentAt[0] <= 10_300);
+    const full = sentAt[15]; // the 16th sample: then every 5 s
+    assert.ok(full <= 16_000, `window full at ${full} ms`);
+    assert.deepEqual(sentAt.slice(16).map((at, i) => at - sentAt[15 + i]), Array(sentAt.length - 16).fill(5_000));
+  } finally {
+    room.close();
+    clock.reset();
   }
-  mock.timers.tick(4_999);
-  assert.equal(pings().length, 8); // 8 samples: the 5 s rhythm, under 10 pings in 10 s
-  mock.timers.tick(1);
-  assert.equal(pings().length, 9);
-  room.close();
-  mock.timers.reset();
+});
+
+test("T6 a page never pings faster than the server's window takes (viewer.pings)", () => {
+  const clock = fakeTime();
+  const { room, sentAt } = answeredPage({ heartbeat: 60, pings: { limit: 3, seconds: 20 } }, clock);
+  try {
+    clock.tick(120_000);
+    assert.ok(sentAt.length >= 15, `${sentAt.length} pings in 120 s`);
+    for (let i = 3; i < sentAt.length; i++) {
+      assert.ok(sentAt[i] - sentAt[i - 3] >= 20_000, `pings ${i - 3} and ${i}: ${sentAt[i] - sentAt[i - 3]} ms`);
+    }
+  } finally {
+    room.close();
+    clock.reset();
+  }
 });
 
 test("T6 a step of the page's clock is detected and the offset follows it at once", () => {

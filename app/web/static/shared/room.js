@@ -22,10 +22,15 @@ import { t } from "./i18n.js";
 
 const PING_EVERY_MS = 5000;
 const SAMPLES = 16;
-// A new page pings faster until it has this many samples, so that its offset is as good
-// within seconds of opening as it is after a minute (under the server's 10 pings in 10 s).
-const QUICK_SAMPLES = 8;
+// A page pings faster until its window holds all SAMPLES, so that its offset is as good
+// within seconds of opening as it is after a minute: the error of the bounds' middle on a
+// jittered path shrinks with every sample (0-100 ms each way: p99 21 ms with 8, 12 with 16).
 const QUICK_PING_MS = 750;
+// Never faster than the server takes them on a socket (viewer.pings: at most `limit` in
+// any `seconds`, app/access/ratelimit.py), with a margin for a jittered uplink that brings
+// two pings closer together than they were sent.
+const PING_MARGIN_MS = 250;
+const PINGS = { limit: 10, seconds: 10 }; // until the server says its own
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 const STEP_SECONDS = 1; // a disagreement this large (beyond the delay) is a clock step
 /** Heard nothing for a heartbeat and this long, or reconnecting this long: offline. */
@@ -53,6 +58,8 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   let watchdog = null; // fires a heartbeat and a grace after the last message
   let lapse = null; // fires a grace after the link closed
   let heartbeatMs = HEARTBEAT_MS;
+  let pings = PINGS;
+  let sentAt = []; // performance.now() of this socket's latest pings (the server counts per socket)
   const samples = []; // { offset, delay } in seconds
   let offset = 0; // server time minus page time, seconds
   let movesFrom = null; // M7: server time from which the view's estimates move with the clock
@@ -77,6 +84,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   function open() {
     const ws = new WebSocket(url());
     socket = ws;
+    sentAt = [];
     // A socket given up on (silent) may still close or speak later: only the current one counts.
     ws.addEventListener("message", (event) => {
       if (ws === socket) receive(event.data);
@@ -140,7 +148,15 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
   }
 
   function ping() {
+    sentAt.push(performance.now());
+    if (sentAt.length > pings.limit) sentAt.shift();
     send({ type: "ping", t0: pageNow() });
+  }
+
+  /** Milliseconds until the server's window takes another ping on this socket. */
+  function untilAllowed() {
+    if (sentAt.length < pings.limit) return 0;
+    return sentAt[sentAt.length - pings.limit] + pings.seconds * 1000 + PING_MARGIN_MS - performance.now();
   }
 
   /**
@@ -172,14 +188,14 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     for (const id of [...answers.keys()]) settle(id, null);
   }
 
-  /** The next clock-sync ping: soon while the window has few samples, then every 5 s. */
+  /** The next clock-sync ping: soon until the window is full, then every 5 s; never refused. */
   function pingLater() {
     clearTimeout(pinger);
-    const wait = samples.length < QUICK_SAMPLES ? QUICK_PING_MS : PING_EVERY_MS;
+    const rhythm = samples.length < SAMPLES ? QUICK_PING_MS : PING_EVERY_MS;
     pinger = setTimeout(() => {
       ping();
       pingLater();
-    }, wait);
+    }, Math.max(rhythm, untilAllowed()));
   }
 
   function receive(text) {
@@ -237,6 +253,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     clearTimeout(lapse);
     lapse = null;
     if (viewer?.heartbeat) heartbeatMs = viewer.heartbeat * 1000;
+    if (viewer?.pings) pings = viewer.pings;
     heard();
     pingLater();
     setStatus("live");
@@ -257,9 +274,10 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     // least no time down, so t2 - t3 <= offset <= t1 - t0. Every bound holds at once, so
     // the window's bounds meet in an interval that is narrower than any one sample's: its
     // middle is right even when no single sample was fast both ways (a jittered path).
+    const filling = samples.length < SAMPLES;
     samples.push({ offset: measured, delay, low: t2 - t3, high: t1 - t0 });
     if (samples.length > SAMPLES) samples.shift();
-    if (samples.length === QUICK_SAMPLES && socket && !closed) pingLater(); // the 5 s rhythm now
+    if (filling && samples.length === SAMPLES && socket && !closed) pingLater(); // the 5 s rhythm now
     const low = Math.max(...samples.map((s) => s.low));
     const high = Math.min(...samples.map((s) => s.high));
     let uncertainty;
