@@ -66,10 +66,12 @@ async function main() {
   render();
 }
 
-// Read by bench/clock.py: [ms left on the countdown, this page's clock in ms], together.
+// Read by bench/clock.py: [ms left on the countdown, this page's clock in ms], at one
+// instant (two readings of the clock could straddle a pause of the page's thread).
 globalThis.floorkeeperCountdown = () => {
-  const { seconds } = speechClock(room?.view()?.speech ?? null, room?.now());
-  return [seconds == null ? null : seconds * 1000, Date.now()];
+  const at = Date.now();
+  const { seconds } = speechClock(room?.view()?.speech ?? null, room?.now(at / 1000));
+  return [seconds == null ? null : seconds * 1000, at];
 };
 
 function render() {

@@ -306,7 +306,7 @@ export function connectRoom({ roomId, token, label = "", onView = () => {}, onCo
     if (!document.hidden) ping();
   }
   document.addEventListener("visibilitychange", awake);
-  const now = () => pageNow() + offset;
+  const now = (pageSeconds = pageNow()) => pageSeconds + offset; // the server's time at a page instant
   open();
   return {
     view: () => view,
