@@ -205,7 +205,15 @@ class PageRun:
     port: int
     connections: int = 0
     max_abs_error_ms: float | None = None
+    refused_pings: list[float] = field(
+        default_factory=list
+    )  # when the server said "too many pings"
     errors: list[str] = field(default_factory=list)
+
+    def heard(self, payload: str | bytes) -> None:
+        """A frame from the server: count it if it refused a ping."""
+        if isinstance(payload, str) and '"channel.pings"' in payload:
+            self.refused_pings.append(round(time.time(), 3))
 
 
 def clock_text(seconds: float) -> str:
@@ -348,8 +356,11 @@ def claimed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     displays = [r for r in rows if r["role"] == "display"]
     uncertainty = sorted(r["uncertainty"] * 1000 for r in displays if r["uncertainty"] is not None)
     rtt = sorted(r["rtt"] * 1000 for r in displays if r["rtt"] is not None)
+    samples = sorted(r["samples"] for r in displays)
     return {
         "displays": len(displays),
+        "samples_min": samples[0] if samples else 0,  # in the page's window (room.js: 16 at most)
+        "samples_p50": percentile(samples, 0.5),
         "uncertainty_p50_ms": round(percentile(uncertainty, 0.5), 2),
         "uncertainty_max_ms": round(uncertainty[-1], 2) if uncertainty else math.nan,
         "rtt_p50_ms": round(percentile(rtt, 0.5), 2),
@@ -361,6 +372,7 @@ def claimed(rows: list[dict[str, Any]]) -> dict[str, Any]:
 async def open_display(browser: Browser, run: PageRun, room: int, token: str) -> Page:
     page = await browser.new_page(viewport={"width": 480, "height": 270})
     page.on("pageerror", lambda error: run.errors.append(str(error)))
+    page.on("websocket", lambda socket: socket.on("framereceived", run.heard))
     await page.goto(f"http://127.0.0.1:{run.port}/display/{room}?token={token}")
     await page.wait_for_selector("body[data-connection=live]", timeout=GUARD_SECONDS * 1000)
     return page
@@ -406,7 +418,7 @@ async def measure(plan: Plan, server: Floorkeeper, ports: Sequence[int]) -> dict
             browser = await playwright.chromium.launch(
                 executable_path=executable, args=CHROMIUM_ARGS
             )
-            began = time.monotonic()
+            began, opening_at = time.monotonic(), time.time()
             pages = list(
                 await asyncio.gather(*(open_display(browser, run, room, token) for run in runs))
             )
@@ -417,6 +429,7 @@ async def measure(plan: Plan, server: Floorkeeper, ports: Sequence[int]) -> dict
             await moderator.send("speech", type="start")
             ends_at = await moderator.ends_at()
             await asyncio.sleep(1.0)  # the change reaches the slowest page (300 ms) first
+            claimed_first = claimed(await moderator.screens())  # each page's window, as it stands
             before = await read_all(pages, "before_reconnect", plan.samples, plan.interval, ends_at)
             claimed_before = claimed(await moderator.screens())
             _print_phase("before reconnect", figures(before, runs))
@@ -456,16 +469,22 @@ async def measure(plan: Plan, server: Floorkeeper, ports: Sequence[int]) -> dict
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
         "plan": asdict(plan),
+        "opening_at": round(opening_at, 3),
         "pages_live_seconds": round(opened, 2),
         "overall": overall,
         "before_reconnect": figures(before, runs),
         "after_reconnect": figures(after, runs),
         "reconnect": {
             "outage_seconds": plan.outage,
+            "cut_at": round(cut_at, 3),
             "all_back_seconds": round(back_seconds, 2),
             "extended_seconds_during_outage": EXTENSION_SECONDS,
         },
-        "claimed_by_pages": {"before_reconnect": claimed_before, "after_reconnect": claimed_after},
+        "claimed_by_pages": {
+            "at_first_read": claimed_first,
+            "before_reconnect": claimed_before,
+            "after_reconnect": claimed_after,
+        },
         "checks": {
             "reads_outside_window": sum(not r.in_window for r in reads),
             "read_window_p99_ms": round(percentile(sorted(r.window_ms for r in reads), 0.99), 2),
@@ -473,6 +492,7 @@ async def measure(plan: Plan, server: Floorkeeper, ports: Sequence[int]) -> dict
             "hidden_reads": sum(r.visibility != "visible" for r in reads),
             "not_live_reads": sum(r.connection != "live" for r in reads),
             "page_errors": sum(len(run.errors) for run in runs),
+            "refused_pings": sum(len(run.refused_pings) for run in runs),
         },
         "target": {
             "target": f"p99 absolute error under {TARGET_P99_MS:g} ms, including after a reconnect",
