@@ -205,9 +205,8 @@ class PageRun:
     port: int
     connections: int = 0
     max_abs_error_ms: float | None = None
-    refused_pings: list[float] = field(
-        default_factory=list
-    )  # when the server said "too many pings"
+    # When the server answered a ping of this page with "too many pings".
+    refused_pings: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def heard(self, payload: str | bytes) -> None:
